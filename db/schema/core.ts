@@ -1,0 +1,115 @@
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** Times are stored as integer milliseconds since the epoch (UTC). */
+const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
+
+export const API_SCOPES = ["admin", "read", "referrals", "feedback", "status", "emails", "kpis"] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+/** Every person the host app names. Capabilities point here; none keeps its own copy. */
+export const contacts = sqliteTable(
+  "contacts",
+  {
+    id: text("id").primaryKey(),
+    externalId: text("external_id").notNull(),
+    email: text("email"),
+    name: text("name"),
+    timezone: text("timezone"),
+    traits: text("traits", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    firstSeenAt: integer("first_seen_at").notNull().default(now),
+    lastSeenAt: integer("last_seen_at").notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex("contacts_external_id_uq").on(t.externalId),
+    index("contacts_email_idx").on(t.email),
+    index("contacts_last_seen_idx").on(t.lastSeenAt),
+  ],
+);
+
+/** Admin API keys. Only the SHA-256 of the key is kept; `prefix` is what people recognise. */
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    prefix: text("prefix").notNull(),
+    hash: text("hash").notNull(),
+    scopes: text("scopes", { mode: "json" }).$type<ApiScope[]>().notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    lastUsedAt: integer("last_used_at"),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_keys_hash_uq").on(t.hash)],
+);
+
+/** Responses to requests that carried an Idempotency-Key, replayed on a retry. */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    scope: text("scope").notNull(),
+    key: text("key").notNull(),
+    status: integer("status").notNull(),
+    body: text("body").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("idempotency_keys_uq").on(t.scope, t.key)],
+);
+
+/** Outbound webhook endpoints (Standard Webhooks). */
+export const webhookEndpoints = sqliteTable("webhook_endpoints", {
+  id: text("id").primaryKey(),
+  url: text("url").notNull(),
+  description: text("description"),
+  secret: text("secret").notNull(),
+  eventTypes: text("event_types", { mode: "json" }).$type<string[]>().notNull(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  createdAt: integer("created_at").notNull().default(now),
+});
+
+/** One row per emit(); written in the caller's batch so an event exists iff its change does. */
+export const webhookEvents = sqliteTable(
+  "webhook_events",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    payload: text("payload", { mode: "json" }).notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    fannedOutAt: integer("fanned_out_at"),
+  },
+  (t) => [index("webhook_events_pending_idx").on(t.fannedOutAt, t.createdAt)],
+);
+
+export const DELIVERY_STATES = ["pending", "succeeded", "failed"] as const;
+
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    eventId: text("event_id").notNull(),
+    endpointId: text("endpoint_id").notNull(),
+    state: text("state", { enum: DELIVERY_STATES }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    lastStatus: integer("last_status"),
+    lastError: text("last_error"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [
+    uniqueIndex("webhook_deliveries_event_endpoint_uq").on(t.eventId, t.endpointId),
+    index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.createdAt),
+  ],
+);
+
+/** Queue messages nobody could handle: kept for people to look at, never silently dropped. */
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    id: text("id").primaryKey(),
+    queue: text("queue").notNull(),
+    reason: text("reason").notNull(),
+    body: text("body").notNull(),
+    receivedAt: integer("received_at").notNull().default(now),
+  },
+  (t) => [index("dead_letters_received_idx").on(t.receivedAt)],
+);

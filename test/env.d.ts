@@ -1,0 +1,16 @@
+export {};
+
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+      RECEIVER_URL: string;
+    }
+  }
+}
+
+declare module "vitest" {
+  interface ProvidedContext {
+    receiverPort: number;
+  }
+}

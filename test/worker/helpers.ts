@@ -1,0 +1,47 @@
+import { env, exports } from "cloudflare:workers";
+import { SignJWT } from "jose";
+import type { ApiScope } from "../../db/schema/index.ts";
+import { createApiKey } from "../../worker/lib/auth.ts";
+import { getDb } from "../../worker/lib/db.ts";
+
+export const db = () => getDb(env.DB);
+
+/** A fresh API key with `scopes`, made the way the API makes them. */
+export async function newKey(scopes: ApiScope[] = ["admin"]) {
+  return (await createApiKey(db(), { name: `test ${scopes.join(",")}`, scopes })).key;
+}
+
+/** A request through the Worker's own fetch handler. JSON bodies are sent as JSON. */
+export async function call(path: string, init: RequestInit & { key?: string; json?: unknown } = {}) {
+  const headers = new Headers(init.headers);
+  if (init.key) headers.set("authorization", `Bearer ${init.key}`);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("content-type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  return exports.default.fetch(new Request(`http://rapport.test${path}`, { ...init, headers, body, redirect: "manual" }));
+}
+
+/** An identity token as the host app would sign it. */
+export async function identityToken(
+  claims: Record<string, unknown> = { id: "user-1", email: "ada@example.com", name: "Ada" },
+  opts: { secret?: string; expiresIn?: string | number } = {},
+) {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: "HS256" })
+    .setIssuedAt()
+    .setExpirationTime(opts.expiresIn ?? "1h")
+    .sign(new TextEncoder().encode(opts.secret ?? env.IDENTITY_SECRET));
+}
+
+/** Polls until `check` returns a truthy value (queues and waitUntil work finish off the request path). */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() - start > timeoutMs) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,57 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+Object.assign(process.env, {
+  WRANGLER_SEND_METRICS: "false",
+  WRANGLER_SEND_ERROR_REPORTS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  WRANGLER_HIDE_BANNER: "true",
+  ASTRO_TELEMETRY_DISABLED: "1",
+});
+
+export const TEST_SECRETS = {
+  IDENTITY_SECRET: "test-identity-secret-0123456789abcdef",
+  SIGNING_SECRET: "test-signing-secret-0123456789abcdef",
+};
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("./db/migrations");
+  return {
+    test: {
+      projects: [
+        {
+          plugins: [
+            cloudflareTest(({ inject }) => ({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  ...TEST_SECRETS,
+                  TEST_MIGRATIONS: migrations,
+                  ALLOW_PRIVATE_URLS: "true",
+                  RECEIVER_URL: `http://127.0.0.1:${inject<number>("receiverPort")}`,
+                },
+              },
+            })),
+          ],
+          test: {
+            name: "worker",
+            testTimeout: 20_000,
+            include: ["test/worker/**/*.test.{ts,tsx}"],
+            setupFiles: ["./test/worker/apply-migrations.ts"],
+            globalSetup: ["./test/support/receiver.ts"],
+          },
+        },
+        {
+          test: {
+            name: "node",
+            include: ["test/node/**/*.test.ts"],
+            environment: "node",
+            testTimeout: 180_000,
+            hookTimeout: 180_000,
+            fileParallelism: false,
+          },
+        },
+      ],
+    },
+  };
+});

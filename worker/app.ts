@@ -1,0 +1,133 @@
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import pkg from "../package.json";
+import type { AppEnv } from "./env.ts";
+import { newRouter } from "./lib/openapi.ts";
+import { Problem, problemResponse } from "./lib/problem.ts";
+import { platform } from "./platform/routes.ts";
+import { type OpenApiDoc, ReferencePage } from "./platform/reference.tsx";
+
+export const app = newRouter();
+
+app.use(requestId({ headerName: "x-request-id" }));
+app.use(
+  secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", "data:"],
+      connectSrc: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'self'"],
+      objectSrc: ["'none'"],
+    },
+    crossOriginResourcePolicy: false,
+  }),
+);
+// The console is same-origin; CORS is only for a console served from elsewhere.
+app.use(
+  "/api/*",
+  cors({
+    origin: (origin, c: Context<AppEnv>) => (c.env.CONSOLE_ORIGIN && origin === c.env.CONSOLE_ORIGIN ? origin : null),
+    allowHeaders: ["authorization", "content-type", "idempotency-key"],
+    allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+    exposeHeaders: ["x-request-id", "retry-after"],
+    maxAge: 600,
+  }),
+);
+app.use(
+  bodyLimit({
+    maxSize: 1024 * 1024,
+    onError: () => {
+      throw new Problem(413, "payload-too-large", "Request bodies are limited to 1 MiB");
+    },
+  }),
+);
+// JSON APIs take JSON: refuse any other declared body type before validation sees it.
+app.use("/api/*", async (c, next) => {
+  const hasBody = c.req.header("content-length") ? c.req.header("content-length") !== "0" : c.req.header("transfer-encoding") !== undefined;
+  if (hasBody && ["POST", "PUT", "PATCH"].includes(c.req.method)) {
+    const type = c.req.header("content-type") ?? "";
+    if (!/^application\/(?:[\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
+      throw new Problem(415, "unsupported-media-type", "Send the body as `application/json`", {}, {
+        "accept-post": "application/json",
+      });
+    }
+  }
+  await next();
+});
+
+app.route("/", platform);
+
+app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+  type: "http",
+  scheme: "bearer",
+  description: "An API key created with `npm run key -- create` or POST /api/v1/keys",
+});
+app.openAPIRegistry.registerComponent("securitySchemes", "identityToken", {
+  type: "http",
+  scheme: "bearer",
+  bearerFormat: "JWT",
+  description: "A visitor identity token the host app signs with IDENTITY_SECRET (HS256, exp required)",
+});
+
+const openApiConfig = {
+  openapi: "3.1.0",
+  info: { title: "Rapport", version: pkg.version, description: pkg.description },
+};
+app.doc31("/api/v1/openapi.json", openApiConfig);
+
+// GET /api/v1/docs — the human-readable reference, rendered from the same document
+app.get("/api/v1/docs", (c) => {
+  const doc = app.getOpenAPI31Document(openApiConfig) as unknown as OpenApiDoc;
+  return c.html(ReferencePage({ doc }));
+});
+
+// GET /console/* — the marketers' console (static Astro build)
+app.get("/console", (c) => c.redirect("/console/", 302));
+app.get("/console/*", async (c) => {
+  const res = await c.env.ASSETS.fetch(c.req.raw);
+  return new Response(res.body, res); // assets responses are immutable; headers are added after
+});
+app.get("/", (c) => c.redirect("/console/", 302));
+
+/** Route patterns as regexes, to tell a wrong method (405) from a wrong path (404). */
+let routeIndex: Array<{ re: RegExp; method: string }> | undefined;
+function allowedMethods(path: string): string[] {
+  routeIndex ??= app.routes
+    .filter((r) => r.method !== "ALL")
+    .map((r) => ({
+      method: r.method,
+      re: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\/\*$/, "/.*").replace(/:[^/]+/g, "[^/]+")}/?$`),
+    }));
+  return [...new Set(routeIndex.filter((r) => r.re.test(path)).map((r) => r.method))];
+}
+
+app.notFound((c) => {
+  const allow = allowedMethods(new URL(c.req.url).pathname);
+  if (allow.length) {
+    return problemResponse(
+      c,
+      new Problem(405, "method-not-allowed", `Use ${allow.join(", ")}`, {}, { allow: allow.join(", ") }),
+    );
+  }
+  return problemResponse(c, new Problem(404, "not-found", "No such route"));
+});
+
+/** Every failure leaves as problem+json; a 500 never shows internals. */
+export function handleError(err: Error, c: Context<AppEnv>): Response {
+  if (err instanceof Problem) return problemResponse(c, err);
+  if (err instanceof HTTPException) {
+    const slug = err.status === 400 ? "malformed-body" : err.status === 401 ? "unauthorized" : "internal";
+    if (err.status < 500) return problemResponse(c, new Problem(err.status, slug, err.message));
+  }
+  console.error("unhandled error", c.get("requestId"), err);
+  return problemResponse(c, new Problem(500, "internal", "The error was logged with this request id"));
+}
+app.onError(handleError);

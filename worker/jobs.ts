@@ -1,0 +1,67 @@
+import { deadLetters } from "../db/schema/index.ts";
+import { getDb } from "./lib/db.ts";
+import type { CronTask, JobHandler, JobMessage } from "./lib/jobs-types.ts";
+import { platformCron, platformJobs } from "./platform/jobs.ts";
+
+/** Every queue message kind and the handler that owns it. Capabilities add theirs here. */
+const handlers: Record<string, JobHandler> = { ...platformJobs };
+
+/** Every cron task. Each only decides what is due; the queue does the work. */
+const cronTasks: CronTask[] = [...platformCron];
+
+export async function runScheduled(controller: ScheduledController, env: Env): Promise<number> {
+  const now = controller.scheduledTime;
+  const messages = (await Promise.all(cronTasks.map((task) => task(env, now)))).flat();
+  for (let i = 0; i < messages.length; i += 100) {
+    await env.JOBS.sendBatch(messages.slice(i, i + 100).map((body) => ({ body })));
+  }
+  return messages.length;
+}
+
+export async function runQueue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
+  if (batch.queue.endsWith("-dlq")) return storeDeadLetters(batch, env);
+
+  const byKind = new Map<string, Array<{ body: unknown; message: Message<unknown> }>>();
+  for (const message of batch.messages) {
+    const kind = (message.body as JobMessage | null)?.kind;
+    const handler = typeof kind === "string" ? handlers[kind] : undefined;
+    const parsed = handler?.schema.safeParse(message.body);
+    if (!handler || !parsed?.success) {
+      // Unknown or malformed: park it for people to see, never fail the batch for it.
+      await env.DLQ.send({ reason: handler ? "malformed" : "unknown-kind", queue: batch.queue, body: message.body });
+      message.ack();
+      continue;
+    }
+    const group = byKind.get(kind as string) ?? [];
+    group.push({ body: parsed.data, message });
+    byKind.set(kind as string, group);
+  }
+  await Promise.all(
+    [...byKind].map(async ([kind, group]) => {
+      try {
+        await handlers[kind].run(group, env, ctx);
+      } catch (e) {
+        console.error(`queue handler ${kind} failed`, e);
+        for (const { message } of group) message.retry({ delaySeconds: 30 });
+      }
+    }),
+  );
+}
+
+async function storeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const db = getDb(env.DB);
+  const rows = batch.messages.map((m) => {
+    const b = m.body as { reason?: unknown } | null;
+    return {
+      id: m.id,
+      queue: batch.queue,
+      reason: typeof b?.reason === "string" ? b.reason : "retries-exhausted",
+      body: JSON.stringify(m.body),
+      receivedAt: m.timestamp.getTime(),
+    };
+  });
+  for (let i = 0; i < rows.length; i += 20) {
+    await db.insert(deadLetters).values(rows.slice(i, i + 20)).onConflictDoNothing();
+  }
+  batch.ackAll();
+}

@@ -1,0 +1,110 @@
+import { eq } from "drizzle-orm";
+import type { MiddlewareHandler } from "hono";
+import { createLocalJWKSet, createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from "jose";
+import { type ApiScope, apiKeys } from "../../db/schema/index.ts";
+import type { AppEnv } from "../env.ts";
+import { sha256Hex } from "./crypto.ts";
+import { type Db, getDb } from "./db.ts";
+import { newId, randomString } from "./ids.ts";
+import { Problem } from "./problem.ts";
+
+export type Principal =
+  | { kind: "key"; keyId: string; name: string; scopes: ApiScope[] }
+  | { kind: "access"; email: string; scopes: ApiScope[] };
+
+const LOWER = "abcdefghijklmnopqrstuvwxyz0123456789";
+const BASE62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** Makes a key. The full key is returned once; only its SHA-256 is stored. */
+export async function createApiKey(db: Db, input: { name: string; scopes: ApiScope[] }, now = Date.now()) {
+  const prefix = `rk_${randomString(8, LOWER)}`;
+  const key = `${prefix}_${randomString(32, BASE62)}`;
+  const row = {
+    id: newId("key", now),
+    name: input.name,
+    prefix,
+    hash: await sha256Hex(key),
+    scopes: [...new Set(input.scopes)],
+    createdAt: now,
+  };
+  await db.insert(apiKeys).values(row);
+  return { key, id: row.id, name: row.name, prefix, scopes: row.scopes, createdAt: now };
+}
+
+/**
+ * Whether `scopes` may do what needs `needed`: `admin` may do anything, `read` may read
+ * anything, a capability scope may read and write its own capability.
+ */
+export function allows(scopes: readonly ApiScope[], needed: ApiScope, method: string): boolean {
+  if (scopes.includes("admin")) return true;
+  if (needed === "admin") return false;
+  if ((method === "GET" || method === "HEAD") && scopes.includes("read")) return true;
+  return needed !== "read" && scopes.includes(needed);
+}
+
+const jwksCache = new Map<string, JWTVerifyGetKey>();
+
+function accessKeys(env: Env): JWTVerifyGetKey {
+  const cacheKey = env.ACCESS_JWKS || env.ACCESS_TEAM_DOMAIN;
+  let keys = jwksCache.get(cacheKey);
+  if (!keys) {
+    keys = env.ACCESS_JWKS
+      ? createLocalJWKSet(JSON.parse(env.ACCESS_JWKS))
+      : createRemoteJWKSet(new URL(`https://${env.ACCESS_TEAM_DOMAIN}/cdn-cgi/access/certs`));
+    jwksCache.set(cacheKey, keys);
+  }
+  return keys;
+}
+
+async function principalFromAccess(env: Env, token: string): Promise<Principal> {
+  try {
+    const { payload } = await jwtVerify(token, accessKeys(env), {
+      audience: env.ACCESS_AUD,
+      issuer: env.ACCESS_TEAM_DOMAIN ? `https://${env.ACCESS_TEAM_DOMAIN}` : undefined,
+      algorithms: ["RS256"],
+    });
+    return { kind: "access", email: String(payload.email ?? payload.sub ?? "unknown"), scopes: ["admin"] };
+  } catch {
+    throw new Problem(401, "unauthorized", "The Cloudflare Access token is not valid");
+  }
+}
+
+async function principalFromKey(c: Parameters<MiddlewareHandler<AppEnv>>[0]): Promise<Principal> {
+  const header = c.req.header("authorization") ?? "";
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) {
+    throw new Problem(401, "unauthorized", "Send an API key as `Authorization: Bearer <key>`", {}, {
+      "www-authenticate": 'Bearer realm="rapport"',
+    });
+  }
+  const db = getDb(c.env.DB);
+  const row = await db.query.apiKeys.findFirst({ where: eq(apiKeys.hash, await sha256Hex(match[1])) });
+  if (!row || row.revokedAt) {
+    throw new Problem(401, "unauthorized", row ? "This API key was revoked" : "Unknown API key", {}, {
+      "www-authenticate": 'Bearer realm="rapport", error="invalid_token"',
+    });
+  }
+  const now = Date.now();
+  // Record use at most once a minute per key, off the response path.
+  if (!row.lastUsedAt || now - row.lastUsedAt > 60_000) {
+    c.executionCtx.waitUntil(db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id)).then(() => {}));
+  }
+  return { kind: "key", keyId: row.id, name: row.name, scopes: row.scopes };
+}
+
+/** Admin-route guard: an API key (or, when configured, a Cloudflare Access JWT) that allows `scope`. */
+export function requireScope(scope: ApiScope): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const accessToken = c.req.header("cf-access-jwt-assertion");
+    const principal =
+      accessToken && c.env.ACCESS_AUD ? await principalFromAccess(c.env, accessToken) : await principalFromKey(c);
+    if (!allows(principal.scopes, scope, c.req.method)) {
+      throw new Problem(403, "forbidden", `This needs the \`${scope}\` scope (or \`admin\`)`, {
+        requiredScope: scope,
+        grantedScopes: principal.scopes,
+      });
+    }
+    c.set("principal", principal);
+    await next();
+  };
+}

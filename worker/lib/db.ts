@@ -1,0 +1,19 @@
+import { drizzle } from "drizzle-orm/d1";
+import * as schema from "../../db/schema/index.ts";
+
+export type Db = ReturnType<typeof getDb>;
+
+export function getDb(d1: D1Database) {
+  return drizzle(d1, { schema });
+}
+
+/** D1 allows 100 bound parameters per statement: rows per multi-row insert for `columns` columns. */
+export function rowsPerInsert(columns: number): number {
+  return Math.max(1, Math.floor(100 / columns));
+}
+
+export function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,73 @@
+import { z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
+import { jwtVerify } from "jose";
+import type { AppEnv } from "../env.ts";
+import { upsertContact } from "./contacts.ts";
+import { getDb } from "./db.ts";
+import { Problem } from "./problem.ts";
+
+export type Visitor = { contactId: string; externalId: string; email: string | null; name: string | null };
+
+export const IDENTITY_COOKIE = "rapport_identity";
+
+const claimsSchema = z.object({
+  id: z.string().min(1).max(200).optional(),
+  sub: z.string().min(1).max(200).optional(),
+  email: z.email().max(320).optional(),
+  name: z.string().max(200).optional(),
+});
+
+/**
+ * Verifies an identity token signed by the host app (HS256 with the shared
+ * IDENTITY_SECRET, `exp` required) and returns who it names. Anything else is a 401.
+ */
+export async function verifyIdentityToken(token: string, secret: string) {
+  if (!secret) throw new Problem(401, "unauthorized", "Visitor identity is not configured (IDENTITY_SECRET)");
+  let payload: unknown;
+  try {
+    ({ payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
+      algorithms: ["HS256"],
+      requiredClaims: ["exp"],
+    }));
+  } catch {
+    throw new Problem(401, "unauthorized", "The identity token is not valid, not signed by the host app, or expired");
+  }
+  const claims = claimsSchema.safeParse(payload);
+  const externalId = claims.success ? (claims.data.id ?? claims.data.sub) : undefined;
+  if (!claims.success || !externalId) {
+    throw new Problem(401, "unauthorized", "The identity token must name the user (`id` or `sub`)");
+  }
+  return { externalId, email: claims.data.email ?? null, name: claims.data.name ?? null };
+}
+
+/** The token from `Authorization: Bearer …` or the identity cookie. */
+export function identityTokenOf(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string | undefined {
+  const m = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
+  return m?.[1] ?? getCookie(c, IDENTITY_COOKIE);
+}
+
+async function resolveVisitor(c: Parameters<MiddlewareHandler<AppEnv>>[0], token: string): Promise<Visitor> {
+  const person = await verifyIdentityToken(token, c.env.IDENTITY_SECRET);
+  const contact = await upsertContact(getDb(c.env.DB), person);
+  return { contactId: contact.id, externalId: contact.externalId, email: contact.email, name: contact.name };
+}
+
+/** Requires an identified visitor; sets `visitor`. */
+export function requireVisitor(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = identityTokenOf(c);
+    if (!token) throw new Problem(401, "unauthorized", "Sign in through the host app: an identity token is required");
+    c.set("visitor", await resolveVisitor(c, token));
+    await next();
+  };
+}
+
+/** Sets `visitor` when a valid token is present; anonymous otherwise. A bad token is still a 401. */
+export function optionalVisitor(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = identityTokenOf(c);
+    if (token) c.set("visitor", await resolveVisitor(c, token));
+    await next();
+  };
+}

@@ -1,0 +1,73 @@
+import { OpenAPIHono, type RouteConfig, createRoute, z } from "@hono/zod-openapi";
+import type { ApiScope } from "../../db/schema/index.ts";
+import type { AppEnv } from "../env.ts";
+import { requireScope } from "./auth.ts";
+import { Problem, fieldErrors } from "./problem.ts";
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: "urn:rapport:problem:validation-failed" }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    requestId: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string(), code: z.string().optional() })).optional(),
+  })
+  .openapi("Problem");
+
+export const problemContent = (description: string) => ({
+  description,
+  content: { "application/problem+json": { schema: ProblemSchema } },
+});
+
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+/** One router per capability; every validation failure becomes the same 400 problem. */
+export function newRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result, _c) => {
+      if (!result.success) {
+        const target = (result as { target?: string }).target;
+        throw new Problem(400, "validation-failed", "Some fields are not valid", {
+          errors: fieldErrors(result.error.issues, target === "json" ? "body" : target),
+        });
+      }
+    },
+  });
+}
+
+const authResponses = {
+  401: problemContent("Missing, unknown or revoked API key"),
+  403: problemContent("The key lacks the scope this needs"),
+} as const;
+
+/** An admin route: documented with its security and refusals, guarded by `requireScope(scope)`. */
+export function adminRoute<R extends RouteConfig>(scope: ApiScope, route: R) {
+  return createRoute({
+    ...route,
+    security: [{ apiKey: [] }],
+    description: `${route.description ?? ""}\n\nRequires the \`${scope}\` scope${scope === "admin" ? "" : " (or `admin`; `read` for GET)"}.`.trim(),
+    middleware: [requireScope(scope), ...((route.middleware as []) ?? [])],
+    responses: { ...authResponses, ...route.responses },
+  });
+}
+
+/** Keyset paging: `cursor` is the last id of the previous page (ids sort by creation). */
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(100).optional().openapi({ description: "The `nextCursor` of the previous page" }),
+});
+
+export const page = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+
+/** The page of `rows` (fetched with limit + 1) and the cursor for the next one. */
+export function toPage<T extends { id: string }>(rows: T[], limit: number) {
+  const data = rows.slice(0, limit);
+  return { data, nextCursor: rows.length > limit ? data[data.length - 1].id : null };
+}
+
+export { createRoute, z };

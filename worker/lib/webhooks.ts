@@ -1,0 +1,138 @@
+import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
+import { webhookDeliveries, webhookEndpoints, webhookEvents } from "../../db/schema/index.ts";
+import { fromBase64, hmacSha256, toBase64 } from "./crypto.ts";
+import { type Db, chunk, rowsPerInsert } from "./db.ts";
+import { newId } from "./ids.ts";
+import type { JobMessage } from "./jobs-types.ts";
+
+export const MAX_DELIVERY_ATTEMPTS = 8;
+
+/**
+ * Records an outbound event as a batchable insert: put it in the same `db.batch()` as the
+ * change it announces, so the event exists exactly when the change does. Delivery follows
+ * from the queue (`kickWebhooks` right away, and the cron sweep as a backstop).
+ */
+export function emit(db: Db, type: string, payload: unknown, now = Date.now()) {
+  return db.insert(webhookEvents).values({ id: newId("msg", now), type, payload, createdAt: now });
+}
+
+/** Asks the queue to fan out whatever events are waiting. Safe to call any number of times. */
+export async function kickWebhooks(env: Env): Promise<void> {
+  await env.JOBS.send({ kind: "webhook.sweep" } satisfies JobMessage);
+}
+
+export function newWebhookSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  return `whsec_${toBase64(bytes)}`;
+}
+
+/** Standard Webhooks signature: `v1,` + base64(HMAC-SHA256(secret, `${id}.${ts}.${body}`)). */
+export async function signWebhook(secret: string, id: string, timestamp: number, body: string): Promise<string> {
+  const key = fromBase64(secret.replace(/^whsec_/, ""));
+  return `v1,${toBase64(await hmacSha256(key, `${id}.${timestamp}.${body}`))}`;
+}
+
+const matches = (types: string[], type: string) =>
+  types.some((t) => t === "*" || t === type || (t.endsWith(".*") && type.startsWith(t.slice(0, -1))));
+
+/** Creates a delivery per (waiting event, subscribed endpoint) and returns their ids. Idempotent. */
+export async function fanOutEvents(db: Db, now = Date.now()): Promise<string[]> {
+  const events = await db
+    .select({ id: webhookEvents.id, type: webhookEvents.type })
+    .from(webhookEvents)
+    .where(isNull(webhookEvents.fannedOutAt))
+    .orderBy(webhookEvents.createdAt)
+    .limit(200);
+  if (!events.length) return [];
+  const endpoints = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.enabled, true));
+  const rows = events.flatMap((ev) =>
+    endpoints
+      .filter((ep) => matches(ep.eventTypes, ev.type))
+      .map((ep) => ({ id: newId("whd", now), eventId: ev.id, endpointId: ep.id, createdAt: now, updatedAt: now })),
+  );
+  const writes = [
+    ...chunk(rows, rowsPerInsert(5)).map((part) => db.insert(webhookDeliveries).values(part).onConflictDoNothing()),
+    db
+      .update(webhookEvents)
+      .set({ fannedOutAt: now })
+      .where(inArray(webhookEvents.id, events.map((e) => e.id))),
+  ];
+  await db.batch(writes as [(typeof writes)[number], ...typeof writes]);
+  // Another sweep may have won the race for some pairs: deliver what exists, whoever made it.
+  const pending = await db
+    .select({ id: webhookDeliveries.id })
+    .from(webhookDeliveries)
+    .where(and(inArray(webhookDeliveries.eventId, events.map((e) => e.id)), eq(webhookDeliveries.state, "pending")));
+  return pending.map((p) => p.id);
+}
+
+export type DeliveryOutcome = { outcome: "succeeded" | "retry" | "failed" | "skipped"; attempt: number };
+
+/** Sends one delivery. Returns what the queue should do next. */
+export async function deliverWebhook(db: Db, deliveryId: string, now = Date.now()): Promise<DeliveryOutcome> {
+  const [row] = await db
+    .select({ d: webhookDeliveries, ep: webhookEndpoints, ev: webhookEvents })
+    .from(webhookDeliveries)
+    .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
+    .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
+    .where(eq(webhookDeliveries.id, deliveryId));
+  if (!row || row.d.state !== "pending" || !row.ep.enabled) return { outcome: "skipped", attempt: 0 };
+  const attempt = row.d.attempts + 1;
+  const timestamp = Math.floor(now / 1000);
+  const body = JSON.stringify({ type: row.ev.type, timestamp: new Date(row.ev.createdAt).toISOString(), data: row.ev.payload });
+  let status: number | null = null;
+  let error: string | null = null;
+  try {
+    const res = await fetch(row.ep.url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "Rapport-Webhooks/1",
+        "webhook-id": row.ev.id,
+        "webhook-timestamp": String(timestamp),
+        "webhook-signature": await signWebhook(row.ep.secret, row.ev.id, timestamp, body),
+      },
+      body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(10_000),
+    });
+    status = res.status;
+    await res.body?.cancel();
+  } catch (e) {
+    error = e instanceof Error ? e.message.slice(0, 500) : "request failed";
+  }
+  const ok = status !== null && status >= 200 && status < 300;
+  const state = ok ? "succeeded" : attempt >= MAX_DELIVERY_ATTEMPTS ? "failed" : "pending";
+  await db
+    .update(webhookDeliveries)
+    .set({
+      state,
+      attempts: sql`${webhookDeliveries.attempts} + 1`,
+      lastStatus: status,
+      lastError: ok ? null : (error ?? `HTTP ${status}`),
+      updatedAt: now,
+    })
+    .where(eq(webhookDeliveries.id, deliveryId));
+  return { outcome: ok ? "succeeded" : state === "failed" ? "failed" : "retry", attempt };
+}
+
+/** Exponential backoff for delivery retries: 10 s, 20 s, 40 s … capped at an hour. */
+export const retryDelaySeconds = (attempt: number) => Math.min(3600, 10 * 2 ** Math.max(0, attempt - 1));
+
+/** Cron: anything left waiting (a lost queue send, a crashed consumer) is picked up again. */
+export async function staleWebhookWork(db: Db, now = Date.now()): Promise<JobMessage[]> {
+  const [waiting] = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(webhookEvents)
+    .where(isNull(webhookEvents.fannedOutAt));
+  const stale = await db
+    .select({ id: webhookDeliveries.id, attempts: webhookDeliveries.attempts })
+    .from(webhookDeliveries)
+    .where(and(eq(webhookDeliveries.state, "pending"), lt(webhookDeliveries.updatedAt, now - 15 * 60_000)))
+    .limit(100);
+  return [
+    ...(waiting.n > 0 ? [{ kind: "webhook.sweep" } as const] : []),
+    ...stale.map((d) => ({ kind: "webhook.deliver" as const, deliveryId: d.id })),
+  ];
+}
+

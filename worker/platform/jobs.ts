@@ -1,0 +1,33 @@
+import { z } from "@hono/zod-openapi";
+import { chunk, getDb } from "../lib/db.ts";
+import { type CronTask, defineJob } from "../lib/jobs-types.ts";
+import { deliverWebhook, fanOutEvents, retryDelaySeconds, staleWebhookWork } from "../lib/webhooks.ts";
+
+export const platformJobs = {
+  "webhook.sweep": defineJob({
+    schema: z.object({ kind: z.literal("webhook.sweep") }),
+    async run(messages, env) {
+      const ids = await fanOutEvents(getDb(env.DB));
+      for (const part of chunk(ids, 100)) {
+        await env.JOBS.sendBatch(part.map((deliveryId) => ({ body: { kind: "webhook.deliver", deliveryId } })));
+      }
+      for (const m of messages) m.message.ack();
+    },
+  }),
+  "webhook.deliver": defineJob({
+    schema: z.object({ kind: z.literal("webhook.deliver"), deliveryId: z.string().min(1).max(64) }),
+    async run(messages, env) {
+      const db = getDb(env.DB);
+      await Promise.all(
+        messages.map(async ({ body, message }) => {
+          const { outcome, attempt } = await deliverWebhook(db, body.deliveryId);
+          if (outcome === "retry") message.retry({ delaySeconds: retryDelaySeconds(attempt) });
+          else message.ack();
+        }),
+      );
+    },
+  }),
+};
+
+export const platformCron: CronTask[] = [(env, now) => staleWebhookWork(getDb(env.DB), now)];
+

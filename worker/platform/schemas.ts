@@ -1,0 +1,96 @@
+import { API_SCOPES } from "../../db/schema/index.ts";
+import { z } from "../lib/openapi.ts";
+
+export const HealthSchema = z
+  .object({
+    status: z.enum(["ok", "degraded"]),
+    version: z.string(),
+    database: z.object({
+      reachable: z.boolean(),
+      migrations: z.object({ applied: z.array(z.string()), pending: z.array(z.string()) }),
+    }),
+    time: z.string(),
+  })
+  .openapi("Health");
+
+export const ScopeSchema = z.enum(API_SCOPES);
+
+export const CreateKeyBody = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    scopes: z.array(ScopeSchema).min(1).max(API_SCOPES.length),
+  })
+  .openapi("CreateApiKey");
+
+export const ApiKeySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string(),
+    scopes: z.array(ScopeSchema),
+    createdAt: z.number().int(),
+    lastUsedAt: z.number().int().nullable(),
+    revokedAt: z.number().int().nullable(),
+  })
+  .openapi("ApiKey");
+
+export const CreatedKeySchema = ApiKeySchema.extend({
+  key: z.string().openapi({ description: "The full key. Shown once: only its SHA-256 is stored." }),
+}).openapi("CreatedApiKey");
+
+export const IdParams = z.object({ id: z.string().min(1).max(64) });
+
+export const WebhookEventType = z
+  .string()
+  .regex(/^(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)$/, "an event type such as `reward.approved`, `reward.*` or `*`");
+
+export const CreateWebhookBody = z
+  .object({
+    url: z.url().max(2000),
+    description: z.string().max(200).optional(),
+    eventTypes: z.array(WebhookEventType).min(1).max(50),
+  })
+  .openapi("CreateWebhookEndpoint");
+
+export const UpdateWebhookBody = CreateWebhookBody.partial()
+  .extend({ enabled: z.boolean().optional() })
+  .openapi("UpdateWebhookEndpoint");
+
+export const WebhookEndpointSchema = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    description: z.string().nullable(),
+    eventTypes: z.array(z.string()),
+    enabled: z.boolean(),
+    createdAt: z.number().int(),
+  })
+  .openapi("WebhookEndpoint");
+
+export const CreatedWebhookSchema = WebhookEndpointSchema.extend({
+  secret: z.string().openapi({ description: "Signing secret (Standard Webhooks `whsec_…`). Shown once." }),
+}).openapi("CreatedWebhookEndpoint");
+
+export const DeliverySchema = z
+  .object({
+    id: z.string(),
+    eventId: z.string(),
+    eventType: z.string(),
+    endpointId: z.string(),
+    state: z.enum(["pending", "succeeded", "failed"]),
+    attempts: z.number().int(),
+    lastStatus: z.number().int().nullable(),
+    lastError: z.string().nullable(),
+    createdAt: z.number().int(),
+    updatedAt: z.number().int(),
+  })
+  .openapi("WebhookDelivery");
+
+export const DeadLetterSchema = z
+  .object({ id: z.string(), queue: z.string(), reason: z.string(), body: z.unknown(), receivedAt: z.number().int() })
+  .openapi("DeadLetter");
+
+export const VisitorSchema = z
+  .object({ contactId: z.string(), externalId: z.string(), email: z.string().nullable(), name: z.string().nullable() })
+  .openapi("Visitor");
+
