@@ -5,11 +5,16 @@ import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import pkg from "../package.json";
+import { emailsRoutes } from "./emails/index.ts";
 import type { AppEnv } from "./env.ts";
+import { feedbackRoutes } from "./feedback/index.ts";
+import { kpisRoutes } from "./kpis/index.ts";
 import { newRouter } from "./lib/openapi.ts";
 import { Problem, problemResponse } from "./lib/problem.ts";
-import { platform } from "./platform/routes.ts";
 import { type OpenApiDoc, ReferencePage } from "./platform/reference.tsx";
+import { platform } from "./platform/routes.ts";
+import { referralsRoutes } from "./referrals/index.ts";
+import { statusRoutes } from "./status/index.ts";
 
 export const app = newRouter();
 
@@ -51,19 +56,32 @@ app.use(
 );
 // JSON APIs take JSON: refuse any other declared body type before validation sees it.
 app.use("/api/*", async (c, next) => {
-  const hasBody = c.req.header("content-length") ? c.req.header("content-length") !== "0" : c.req.header("transfer-encoding") !== undefined;
+  const hasBody = c.req.header("content-length")
+    ? c.req.header("content-length") !== "0"
+    : c.req.header("transfer-encoding") !== undefined;
   if (hasBody && ["POST", "PUT", "PATCH"].includes(c.req.method)) {
     const type = c.req.header("content-type") ?? "";
     if (!/^application\/(?:[\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
-      throw new Problem(415, "unsupported-media-type", "Send the body as `application/json`", {}, {
-        "accept-post": "application/json",
-      });
+      throw new Problem(
+        415,
+        "unsupported-media-type",
+        "Send the body as `application/json`",
+        {},
+        {
+          "accept-post": "application/json",
+        },
+      );
     }
   }
   await next();
 });
 
 app.route("/", platform);
+app.route("/", referralsRoutes);
+app.route("/", feedbackRoutes);
+app.route("/", statusRoutes);
+app.route("/", emailsRoutes);
+app.route("/", kpisRoutes);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
   type: "http",
@@ -104,7 +122,12 @@ function allowedMethods(path: string): string[] {
     .filter((r) => r.method !== "ALL")
     .map((r) => ({
       method: r.method,
-      re: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\/\*$/, "/.*").replace(/:[^/]+/g, "[^/]+")}/?$`),
+      re: new RegExp(
+        `^${r.path
+          .replace(/[.+?^${}()|[\]\\]/g, "\\$&")
+          .replace(/\/\*$/, "/.*")
+          .replace(/:[^/]+/g, "[^/]+")}/?$`,
+      ),
     }));
   return [...new Set(routeIndex.filter((r) => r.re.test(path)).map((r) => r.method))];
 }

@@ -1,13 +1,32 @@
 import { deadLetters } from "../db/schema/index.ts";
+import { emailsCron, emailsJobs } from "./emails/index.ts";
+import { feedbackCron, feedbackJobs } from "./feedback/index.ts";
+import { kpisCron, kpisJobs } from "./kpis/index.ts";
 import { getDb } from "./lib/db.ts";
 import type { CronTask, JobHandler, JobMessage } from "./lib/jobs-types.ts";
 import { platformCron, platformJobs } from "./platform/jobs.ts";
+import { referralsCron, referralsJobs } from "./referrals/index.ts";
+import { statusCron, statusJobs } from "./status/index.ts";
 
 /** Every queue message kind and the handler that owns it. Capabilities add theirs here. */
-const handlers: Record<string, JobHandler> = { ...platformJobs };
+const handlers: Record<string, JobHandler> = {
+  ...platformJobs,
+  ...referralsJobs,
+  ...feedbackJobs,
+  ...statusJobs,
+  ...emailsJobs,
+  ...kpisJobs,
+};
 
 /** Every cron task. Each only decides what is due; the queue does the work. */
-const cronTasks: CronTask[] = [...platformCron];
+const cronTasks: CronTask[] = [
+  ...platformCron,
+  ...referralsCron,
+  ...feedbackCron,
+  ...statusCron,
+  ...emailsCron,
+  ...kpisCron,
+];
 
 export async function runScheduled(controller: ScheduledController, env: Env): Promise<number> {
   const now = controller.scheduledTime;
@@ -61,7 +80,10 @@ async function storeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise
     };
   });
   for (let i = 0; i < rows.length; i += 20) {
-    await db.insert(deadLetters).values(rows.slice(i, i + 20)).onConflictDoNothing();
+    await db
+      .insert(deadLetters)
+      .values(rows.slice(i, i + 20))
+      .onConflictDoNothing();
   }
   batch.ackAll();
 }

@@ -1,4 +1,4 @@
-import { type IncomingMessage, createServer } from "node:http";
+import { createServer, type IncomingMessage } from "node:http";
 import type { TestProject } from "vitest/node";
 
 type Received = { path: string; headers: IncomingMessage["headers"]; body: string; at: number };

@@ -20,7 +20,9 @@ export async function call(path: string, init: RequestInit & { key?: string; jso
     headers.set("content-type", "application/json");
     body = JSON.stringify(init.json);
   }
-  return exports.default.fetch(new Request(`http://rapport.test${path}`, { ...init, headers, body, redirect: "manual" }));
+  return exports.default.fetch(
+    new Request(`http://rapport.test${path}`, { ...init, headers, body, redirect: "manual" }),
+  );
 }
 
 /** An identity token as the host app would sign it. */
@@ -36,7 +38,10 @@ export async function identityToken(
 }
 
 /** Polls until `check` returns a truthy value (queues and waitUntil work finish off the request path). */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const start = Date.now();
   for (;;) {
     const v = await check();

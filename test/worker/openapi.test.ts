@@ -5,7 +5,13 @@ import { call, newKey } from "./helpers.ts";
 type Doc = { paths: Record<string, Record<string, { security?: unknown[]; description?: string }>> };
 
 /** Routes that are not API operations: the document itself, its page, the console's static files. */
-const UNDOCUMENTED = new Set(["GET /api/v1/openapi.json", "GET /api/v1/docs", "GET /console", "GET /console/*", "GET /"]);
+const UNDOCUMENTED = new Set([
+  "GET /api/v1/openapi.json",
+  "GET /api/v1/docs",
+  "GET /console",
+  "GET /console/*",
+  "GET /",
+]);
 
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, "{$1}");
 

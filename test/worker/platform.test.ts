@@ -7,15 +7,15 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
-import { SignJWT, exportJWK, generateKeyPair } from "jose";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { contacts, deadLetters, webhookDeliveries, webhookEvents } from "../../db/schema/index.ts";
 import { app, handleError } from "../../worker/app.ts";
 import worker from "../../worker/index.ts";
 import { newRouter } from "../../worker/lib/openapi.ts";
-import { retryDelaySeconds } from "../../worker/lib/webhooks.ts";
 import { rateLimit } from "../../worker/lib/rate-limit.ts";
+import { retryDelaySeconds } from "../../worker/lib/webhooks.ts";
 import { call, db, eventually, identityToken, newKey } from "./helpers.ts";
 
 const PROBLEM = "application/problem+json";
@@ -225,7 +225,9 @@ describe("visitor identity", () => {
     [
       "without exp",
       async () =>
-        new SignJWT({ id: "u" }).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(env.IDENTITY_SECRET)),
+        new SignJWT({ id: "u" })
+          .setProtectedHeader({ alg: "HS256" })
+          .sign(new TextEncoder().encode(env.IDENTITY_SECRET)),
     ],
     ["without a user id", async () => identityToken({ email: "x@example.com" })],
   ] as Array<[string, () => Promise<string>]>)("refuses a token that is %s", async (_name, make) => {
@@ -294,7 +296,9 @@ describe("outbound webhooks", () => {
     });
     const endpoint = (await created.json()) as { id: string };
     const d = db();
-    await d.insert(webhookEvents).values({ id: "msg_retry_1", type: "manual.check", payload: { n: 1 }, fannedOutAt: 1 });
+    await d
+      .insert(webhookEvents)
+      .values({ id: "msg_retry_1", type: "manual.check", payload: { n: 1 }, fannedOutAt: 1 });
     await d.insert(webhookDeliveries).values({ id: "whd_retry_1", eventId: "msg_retry_1", endpointId: endpoint.id });
 
     const batch = createMessageBatch("rapport-jobs", [
@@ -374,7 +378,10 @@ describe("health, CORS, headers", () => {
   it("reports version, applied migrations and a reachable database", async () => {
     const res = await call("/api/v1/health");
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { status: string; database: { migrations: { applied: string[]; pending: string[] } } };
+    const body = (await res.json()) as {
+      status: string;
+      database: { migrations: { applied: string[]; pending: string[] } };
+    };
     expect(body.status).toBe("ok");
     expect(body.database.migrations.applied).toContain("0000_core");
     expect(body.database.migrations.pending).toEqual([]);

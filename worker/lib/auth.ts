@@ -73,21 +73,39 @@ async function principalFromKey(c: Parameters<MiddlewareHandler<AppEnv>>[0]): Pr
   const header = c.req.header("authorization") ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   if (!match) {
-    throw new Problem(401, "unauthorized", "Send an API key as `Authorization: Bearer <key>`", {}, {
-      "www-authenticate": 'Bearer realm="rapport"',
-    });
+    throw new Problem(
+      401,
+      "unauthorized",
+      "Send an API key as `Authorization: Bearer <key>`",
+      {},
+      {
+        "www-authenticate": 'Bearer realm="rapport"',
+      },
+    );
   }
   const db = getDb(c.env.DB);
   const row = await db.query.apiKeys.findFirst({ where: eq(apiKeys.hash, await sha256Hex(match[1])) });
   if (!row || row.revokedAt) {
-    throw new Problem(401, "unauthorized", row ? "This API key was revoked" : "Unknown API key", {}, {
-      "www-authenticate": 'Bearer realm="rapport", error="invalid_token"',
-    });
+    throw new Problem(
+      401,
+      "unauthorized",
+      row ? "This API key was revoked" : "Unknown API key",
+      {},
+      {
+        "www-authenticate": 'Bearer realm="rapport", error="invalid_token"',
+      },
+    );
   }
   const now = Date.now();
   // Record use at most once a minute per key, off the response path.
   if (!row.lastUsedAt || now - row.lastUsedAt > 60_000) {
-    c.executionCtx.waitUntil(db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id)).then(() => {}));
+    c.executionCtx.waitUntil(
+      db
+        .update(apiKeys)
+        .set({ lastUsedAt: now })
+        .where(eq(apiKeys.id, row.id))
+        .then(() => {}),
+    );
   }
   return { kind: "key", keyId: row.id, name: row.name, scopes: row.scopes };
 }

@@ -1,8 +1,8 @@
-import { OpenAPIHono, type RouteConfig, createRoute, z } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import type { ApiScope } from "../../db/schema/index.ts";
 import type { AppEnv } from "../env.ts";
 import { requireScope } from "./auth.ts";
-import { Problem, fieldErrors } from "./problem.ts";
+import { fieldErrors, Problem } from "./problem.ts";
 
 export const ProblemSchema = z
   .object({
@@ -50,7 +50,8 @@ export function adminRoute<R extends RouteConfig>(scope: ApiScope, route: R) {
   return createRoute({
     ...route,
     security: [{ apiKey: [] }],
-    description: `${route.description ?? ""}\n\nRequires the \`${scope}\` scope${scope === "admin" ? "" : " (or `admin`; `read` for GET)"}.`.trim(),
+    description:
+      `${route.description ?? ""}\n\nRequires the \`${scope}\` scope${scope === "admin" ? "" : " (or `admin`; `read` for GET)"}.`.trim(),
     middleware: [requireScope(scope), ...((route.middleware as []) ?? [])],
     responses: { ...authResponses, ...route.responses },
   });
@@ -62,7 +63,8 @@ export const PageQuery = z.object({
   cursor: z.string().max(100).optional().openapi({ description: "The `nextCursor` of the previous page" }),
 });
 
-export const page = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), nextCursor: z.string().nullable() });
 
 /** The page of `rows` (fetched with limit + 1) and the cursor for the next one. */
 export function toPage<T extends { id: string }>(rows: T[], limit: number) {

@@ -20,21 +20,33 @@ export type ProblemSlug = keyof typeof PROBLEM_TITLES;
 export type FieldError = { path: string; message: string; code?: string };
 
 export class Problem extends Error {
+  readonly status: ContentfulStatusCode;
+  readonly slug: ProblemSlug;
+  readonly detail?: string;
+  readonly extra: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+
   constructor(
-    readonly status: ContentfulStatusCode,
-    readonly slug: ProblemSlug,
-    readonly detail?: string,
-    readonly extra: Record<string, unknown> = {},
-    readonly headers: Record<string, string> = {},
+    status: ContentfulStatusCode,
+    slug: ProblemSlug,
+    detail?: string,
+    extra: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
   ) {
     super(detail ?? PROBLEM_TITLES[slug]);
+    this.status = status;
+    this.slug = slug;
+    this.detail = detail;
+    this.extra = extra;
+    this.headers = headers;
   }
 }
 
 export const problemType = (slug: ProblemSlug) => `urn:rapport:problem:${slug}`;
 
 export const notFound = (detail = "No such resource") => new Problem(404, "not-found", detail);
-export const conflict = (detail: string, extra?: Record<string, unknown>) => new Problem(409, "conflict", detail, extra);
+export const conflict = (detail: string, extra?: Record<string, unknown>) =>
+  new Problem(409, "conflict", detail, extra);
 export const badRequest = (detail: string, errors: FieldError[] = []) =>
   new Problem(400, "validation-failed", detail, errors.length ? { errors } : {});
 

@@ -19,9 +19,15 @@ export function rateLimit(bucket: string): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const { success } = await c.env.PUBLIC_WRITES.limit({ key: `${bucket}:${await visitorKey(c)}` });
     if (!success) {
-      throw new Problem(429, "rate-limited", "Slow down: try again in a minute", {}, {
-        "retry-after": String(PERIOD_SECONDS),
-      });
+      throw new Problem(
+        429,
+        "rate-limited",
+        "Slow down: try again in a minute",
+        {},
+        {
+          "retry-after": String(PERIOD_SECONDS),
+        },
+      );
     }
     await next();
   };

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from "../../db/schema/index.ts";
 import { fromBase64, hmacSha256, toBase64 } from "./crypto.ts";
-import { type Db, chunk, rowsPerInsert } from "./db.ts";
+import { chunk, type Db, rowsPerInsert } from "./db.ts";
 import { newId } from "./ids.ts";
 import type { JobMessage } from "./jobs-types.ts";
 
@@ -55,14 +55,27 @@ export async function fanOutEvents(db: Db, now = Date.now()): Promise<string[]> 
     db
       .update(webhookEvents)
       .set({ fannedOutAt: now })
-      .where(inArray(webhookEvents.id, events.map((e) => e.id))),
+      .where(
+        inArray(
+          webhookEvents.id,
+          events.map((e) => e.id),
+        ),
+      ),
   ];
   await db.batch(writes as [(typeof writes)[number], ...typeof writes]);
   // Another sweep may have won the race for some pairs: deliver what exists, whoever made it.
   const pending = await db
     .select({ id: webhookDeliveries.id })
     .from(webhookDeliveries)
-    .where(and(inArray(webhookDeliveries.eventId, events.map((e) => e.id)), eq(webhookDeliveries.state, "pending")));
+    .where(
+      and(
+        inArray(
+          webhookDeliveries.eventId,
+          events.map((e) => e.id),
+        ),
+        eq(webhookDeliveries.state, "pending"),
+      ),
+    );
   return pending.map((p) => p.id);
 }
 
@@ -76,10 +89,14 @@ export async function deliverWebhook(db: Db, deliveryId: string, now = Date.now(
     .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
     .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
     .where(eq(webhookDeliveries.id, deliveryId));
-  if (!row || row.d.state !== "pending" || !row.ep.enabled) return { outcome: "skipped", attempt: 0 };
+  if (row?.d.state !== "pending" || !row.ep.enabled) return { outcome: "skipped", attempt: 0 };
   const attempt = row.d.attempts + 1;
   const timestamp = Math.floor(now / 1000);
-  const body = JSON.stringify({ type: row.ev.type, timestamp: new Date(row.ev.createdAt).toISOString(), data: row.ev.payload });
+  const body = JSON.stringify({
+    type: row.ev.type,
+    timestamp: new Date(row.ev.createdAt).toISOString(),
+    data: row.ev.payload,
+  });
   let status: number | null = null;
   let error: string | null = null;
   try {
@@ -135,4 +152,3 @@ export async function staleWebhookWork(db: Db, now = Date.now()): Promise<JobMes
     ...stale.map((d) => ({ kind: "webhook.deliver" as const, deliveryId: d.id })),
   ];
 }
-

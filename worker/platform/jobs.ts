@@ -30,4 +30,3 @@ export const platformJobs = {
 };
 
 export const platformCron: CronTask[] = [(env, now) => staleWebhookWork(getDb(env.DB), now)];
-

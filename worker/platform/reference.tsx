@@ -10,7 +10,10 @@ type Operation = {
   requestBody?: { content?: Record<string, { schema?: unknown }> };
   responses?: Record<string, { description?: string }>;
 };
-type Doc = { info: { title: string; version: string; description?: string }; paths: Record<string, Record<string, Operation>> };
+type Doc = {
+  info: { title: string; version: string; description?: string };
+  paths: Record<string, Record<string, Operation>>;
+};
 
 const schemaName = (s: unknown): string => {
   const ref = (s as { $ref?: string } | undefined)?.$ref;

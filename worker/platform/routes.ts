@@ -7,25 +7,25 @@ import { getDb } from "../lib/db.ts";
 import { requireVisitor } from "../lib/identity.ts";
 import { newId } from "../lib/ids.ts";
 import {
-  PageQuery,
   adminRoute,
   createRoute,
   jsonContent,
   newRouter,
+  PageQuery,
   page,
   problemContent,
   toPage,
   z,
 } from "../lib/openapi.ts";
-import { Problem, badRequest, notFound } from "../lib/problem.ts";
+import { badRequest, notFound, Problem } from "../lib/problem.ts";
 import { outboundUrlProblem } from "../lib/urls.ts";
 import { emit, kickWebhooks, newWebhookSecret } from "../lib/webhooks.ts";
 import {
   ApiKeySchema,
-  CreateKeyBody,
-  CreateWebhookBody,
   CreatedKeySchema,
   CreatedWebhookSchema,
+  CreateKeyBody,
+  CreateWebhookBody,
   DeadLetterSchema,
   DeliverySchema,
   HealthSchema,
@@ -232,7 +232,10 @@ platform.openapi(
     tags: ["Webhooks"],
     summary: "Create a webhook endpoint",
     request: { body: { content: { "application/json": { schema: CreateWebhookBody } }, required: true } },
-    responses: { 201: jsonContent(CreatedWebhookSchema, "The endpoint and its secret"), 400: problemContent("Invalid") },
+    responses: {
+      201: jsonContent(CreatedWebhookSchema, "The endpoint and its secret"),
+      400: problemContent("Invalid"),
+    },
   }),
   async (c) => {
     const body = c.req.valid("json");
@@ -308,7 +311,10 @@ platform.openapi(
     tags: ["Webhooks"],
     summary: "Send a test event",
     request: { params: IdParams },
-    responses: { 202: jsonContent(z.object({ eventId: z.string() }), "Queued"), 404: problemContent("No such endpoint") },
+    responses: {
+      202: jsonContent(z.object({ eventId: z.string() }), "Queued"),
+      404: problemContent("No such endpoint"),
+    },
   }),
   async (c) => {
     const { id } = c.req.valid("param");
@@ -352,7 +358,10 @@ platform.openapi(
       )
       .orderBy(desc(webhookDeliveries.id))
       .limit(limit + 1);
-    const p = toPage(rows.map((r) => ({ ...r.d, eventType: r.eventType })), limit);
+    const p = toPage(
+      rows.map((r) => ({ ...r.d, eventType: r.eventType })),
+      limit,
+    );
     return c.json(p, 200);
   },
 );
@@ -375,7 +384,10 @@ platform.openapi(
       .where(cursor ? lt(deadLetters.id, cursor) : undefined)
       .orderBy(desc(deadLetters.id))
       .limit(limit + 1);
-    const p = toPage(rows.map((r) => ({ ...r, body: JSON.parse(r.body) as unknown })), limit);
+    const p = toPage(
+      rows.map((r) => ({ ...r, body: JSON.parse(r.body) as unknown })),
+      limit,
+    );
     return c.json(p, 200);
   },
 );

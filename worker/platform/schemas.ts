@@ -93,4 +93,3 @@ export const DeadLetterSchema = z
 export const VisitorSchema = z
   .object({ contactId: z.string(), externalId: z.string(), email: z.string().nullable(), name: z.string().nullable() })
   .openapi("Visitor");
-

@@ -1,0 +1,130 @@
+// npm run bench — the bundled Worker in one workerd (Miniflare's API, no wrangler dev proxy),
+// loaded with autocannon on 127.0.0.1. One JSON line per endpoint, each with its ratio to
+// the no-op endpoint measured in the same run.
+//   BENCH_SECONDS=10 BENCH_CONNECTIONS=50 npm run bench [-- name-filter]
+import { mkdirSync, rmSync } from "node:fs";
+import { resolve } from "node:path";
+import autocannon from "autocannon";
+import { Miniflare } from "miniflare";
+import { seedLocal } from "../db/seed.ts";
+import { suite as emails } from "../test/bench/emails.ts";
+import { suite as feedback } from "../test/bench/feedback.ts";
+import { suite as kpis } from "../test/bench/kpis.ts";
+import { suite as platform } from "../test/bench/platform.ts";
+import { suite as referrals } from "../test/bench/referrals.ts";
+import { suite as status } from "../test/bench/status.ts";
+import type { BenchContext, Scenario } from "../test/bench/types.ts";
+import { freePort } from "../test/support/local-rapport.ts";
+import { compatibilityDate, databaseId, migrateLocal, ROOT, run } from "./lib.ts";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const filter = process.argv[2];
+const suites = [platform, referrals, feedback, status, emails, kpis];
+
+const work = resolve(ROOT, ".bench");
+rmSync(work, { recursive: true, force: true });
+mkdirSync(work, { recursive: true });
+run("wrangler", ["deploy", "--dry-run", "--outdir", resolve(work, "dist")]);
+const state = resolve(work, "state");
+migrateLocal(state);
+const { key } = await seedLocal({ persistTo: state });
+
+const port = await freePort();
+const mf = new Miniflare({
+  host: "127.0.0.1",
+  port,
+  modules: true,
+  scriptPath: resolve(work, "dist/index.js"),
+  compatibilityDate: compatibilityDate(),
+  compatibilityFlags: ["nodejs_compat"],
+  d1Databases: { DB: databaseId() },
+  d1Persist: resolve(state, "v3/d1"),
+  queueProducers: { JOBS: "rapport-jobs", DLQ: "rapport-dlq" },
+  queueConsumers: {
+    "rapport-jobs": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 8, deadLetterQueue: "rapport-dlq" },
+    "rapport-dlq": { maxBatchSize: 50, maxBatchTimeout: 1 },
+  },
+  ratelimits: { PUBLIC_WRITES: { namespace_id: "1001", simple: { limit: 1_000_000, period: 60 } } },
+  bindings: {
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    IDENTITY_SECRET: "bench-identity-secret",
+    SIGNING_SECRET: "bench-signing-secret",
+    CONSOLE_ORIGIN: "",
+    ACCESS_TEAM_DOMAIN: "",
+    ACCESS_AUD: "",
+    ACCESS_JWKS: "",
+    ALLOW_PRIVATE_URLS: "false",
+  },
+  cf: false,
+});
+const url = (await mf.ready).toString().replace(/\/$/, "");
+const ctx: BenchContext = { url, key, mf, d1: (await mf.getD1Database("DB")) as unknown as D1Database };
+
+type Result = { rps: number; p50: number; p99: number; errors: number; requests: number; non2xx: number };
+
+async function load(s: Scenario): Promise<Result> {
+  const ok = s.okStatuses;
+  const r = await autocannon({
+    url: `${url}${s.path}`,
+    method: s.method ?? "GET",
+    headers: s.headers,
+    body: typeof s.body === "function" ? undefined : s.body,
+    requests:
+      typeof s.body === "function"
+        ? [{ setupRequest: (req) => ({ ...req, body: (s.body as () => string)() }) }]
+        : undefined,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+  });
+  const bad = ok
+    ? Object.entries(r.statusCodeStats ?? {}).reduce(
+        (n, [code, v]) => n + (ok.includes(Number(code)) ? 0 : (v?.count ?? 0)),
+        0,
+      )
+    : r.non2xx;
+  return {
+    rps: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.timeouts + bad,
+    requests: r.requests.total,
+    non2xx: r.non2xx,
+  };
+}
+
+try {
+  for (const s of suites) await s.prepare?.(ctx);
+  const noop = await load({ name: "GET /api/v1/ping (no-op)", path: "/api/v1/ping" });
+  console.log(JSON.stringify({ endpoint: "GET /api/v1/ping (no-op)", ...pick(noop), ratio: 1 }));
+  let failed = false;
+  for (const s of suites.flatMap((x) => x.scenarios)) {
+    if (filter && !s.name.includes(filter)) continue;
+    await s.before?.(ctx);
+    const r = await load(s);
+    const ratio = Number((r.rps / noop.rps).toFixed(2));
+    const p99Ratio = Number((r.p99 / Math.max(1, noop.p99)).toFixed(2));
+    const extra = (await s.after?.(ctx, { requests: r.requests, non2xx: r.non2xx })) ?? {};
+    const checks = [
+      s.minRatio === undefined || ratio >= s.minRatio,
+      s.maxP99Ratio === undefined || p99Ratio <= s.maxP99Ratio,
+      ...Object.entries(extra)
+        .filter(([k]) => k.startsWith("pass"))
+        .map(([, v]) => v !== false),
+    ];
+    const pass = checks.every(Boolean);
+    if (!pass) failed = true;
+    const target =
+      s.minRatio !== undefined
+        ? { target: `>= ${s.minRatio}x no-op${s.maxP99Ratio ? `, p99 <= ${s.maxP99Ratio}x` : ""}`, pass }
+        : {};
+    console.log(JSON.stringify({ endpoint: s.name, ...pick(r), ratio, p99Ratio, ...target, ...extra }));
+  }
+  if (failed) process.exitCode = 1;
+} finally {
+  await mf.dispose();
+}
+
+function pick(r: Result) {
+  return { rps: r.rps, p50: r.p50, p99: r.p99, errors: r.errors };
+}

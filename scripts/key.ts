@@ -1,0 +1,63 @@
+// Manage API keys in the local database.
+//   npm run key -- create --name "CI" --scopes admin,read
+//   npm run key -- list
+//   npm run key -- revoke <id>
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { desc, eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/d1";
+import { Miniflare } from "miniflare";
+import * as schema from "../db/schema/index.ts";
+import { API_SCOPES, type ApiScope, apiKeys } from "../db/schema/index.ts";
+import { createApiKey } from "../worker/lib/auth.ts";
+import { compatibilityDate, databaseId, LOCAL_STATE, migrateLocal } from "./lib.ts";
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { name: { type: "string" }, scopes: { type: "string", default: "read" }, "persist-to": { type: "string" } },
+});
+const [command, id] = positionals;
+
+function usage(message?: string): never {
+  if (message) console.error(message);
+  console.error('Usage: npm run key -- create --name "NAME" --scopes admin,read | list | revoke <id>');
+  console.error(`Scopes: ${API_SCOPES.join(", ")}`);
+  process.exit(2);
+}
+
+if (!["create", "list", "revoke"].includes(command)) usage();
+migrateLocal(values["persist-to"]);
+const mf = new Miniflare({
+  modules: true,
+  script: "export default { fetch() { return new Response(null, { status: 204 }) } }",
+  compatibilityDate: compatibilityDate(),
+  d1Databases: { DB: databaseId() },
+  d1Persist: resolve(values["persist-to"] ?? LOCAL_STATE, "v3/d1"),
+});
+try {
+  const db = drizzle((await mf.getD1Database("DB")) as unknown as D1Database, { schema });
+  if (command === "create") {
+    if (!values.name?.trim()) usage("--name is required");
+    const scopes = values.scopes.split(",").map((s) => s.trim());
+    const bad = scopes.filter((s) => !(API_SCOPES as readonly string[]).includes(s));
+    if (bad.length) usage(`Unknown scope(s): ${bad.join(", ")}`);
+    const created = await createApiKey(db, { name: values.name.trim(), scopes: scopes as ApiScope[] });
+    console.log(
+      `Created ${created.id} (${created.scopes.join(", ")}). The key is shown only this once:\n\n  ${created.key}\n`,
+    );
+  } else if (command === "list") {
+    const rows = await db.select().from(apiKeys).orderBy(desc(apiKeys.id));
+    for (const k of rows) {
+      console.log(
+        `${k.id}  ${k.prefix}…  ${k.scopes.join(",").padEnd(20)} ${k.revokedAt ? "revoked" : "active "}  ${k.name}`,
+      );
+    }
+  } else {
+    if (!id) usage("revoke needs a key id (see `list`)");
+    const [row] = await db.update(apiKeys).set({ revokedAt: Date.now() }).where(eq(apiKeys.id, id)).returning();
+    if (!row) usage(`No key ${id}`);
+    console.log(`Revoked ${row.id} (${row.name}).`);
+  }
+} finally {
+  await mf.dispose();
+}

@@ -1,0 +1,40 @@
+// npm start — Rapport on its embedded default: local D1 migrated and seeded, the console
+// built, and the Worker on http://127.0.0.1:8787 (console at /console).
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { seedLocal } from "../db/seed.ts";
+import { migrateLocal, ROOT, run } from "./lib.ts";
+
+const port = process.env.PORT ?? "8787";
+
+// Local secrets: made once from the example, never committed.
+const devVars = resolve(ROOT, ".dev.vars");
+if (!existsSync(devVars)) {
+  const example = readFileSync(resolve(ROOT, ".dev.vars.example"), "utf8");
+  writeFileSync(
+    devVars,
+    example.replace(/=change-me$/gm, () => `=${randomBytes(24).toString("base64url")}`),
+  );
+  console.log("Wrote .dev.vars with fresh local secrets.");
+}
+
+migrateLocal();
+const { key } = await seedLocal();
+run("astro", ["build", "--root", "console", "--silent"]);
+
+console.log(`
+  Rapport is starting on http://127.0.0.1:${port}
+  Console:        http://127.0.0.1:${port}/console/
+  API reference:  http://127.0.0.1:${port}/api/v1/docs
+  Admin API key:  ${key}
+`);
+run("wrangler", [
+  "dev",
+  "--ip",
+  "127.0.0.1",
+  "--port",
+  port,
+  "--test-scheduled",
+  "--show-interactive-dev-session=false",
+]);

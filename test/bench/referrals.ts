@@ -1,0 +1,3 @@
+import type { BenchSuite } from "./types.ts";
+
+export const suite: BenchSuite = { scenarios: [] };

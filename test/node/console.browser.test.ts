@@ -1,0 +1,37 @@
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser, signIn, watchErrors } from "../support/browser.ts";
+import { type LocalRapport, startLocalRapport } from "../support/local-rapport.ts";
+
+let rapport: LocalRapport;
+let browser: Browser;
+
+beforeAll(async () => {
+  [rapport, browser] = await Promise.all([startLocalRapport(), launchBrowser()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await rapport?.stop();
+});
+
+describe("console", () => {
+  it("sends a visitor without a key to sign in, refuses a wrong key, accepts the seeded one", async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${rapport.url}/console/health/`);
+    await page.waitForURL(/\/console\/sign-in\/$/);
+
+    await signIn(page, rapport.url, "rk_wrong_key");
+    await expect.poll(() => page.locator("#error").textContent()).toContain("Refused");
+    expect(page.url()).toMatch(/sign-in/);
+
+    await signIn(page, rapport.url, rapport.key);
+    await page.waitForURL(`${rapport.url}/console/`);
+    await page.getByRole("link", { name: "Health" }).click();
+    await expect.poll(() => page.getByTestId("health-status").textContent()).toBe("ok");
+    expect(await page.locator("#health").textContent()).toContain("0000_core");
+    // The console runs under the Worker's CSP without a single violation.
+    expect(errors.filter((e) => !e.includes("401"))).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,73 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { seedLocal } from "../../db/seed.ts";
+import { BIN, migrateLocal, ROOT } from "../../scripts/lib.ts";
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => res(port));
+    });
+    srv.on("error", rej);
+  });
+}
+
+export type LocalRapport = { url: string; key: string; stop(): Promise<void> };
+
+/**
+ * Starts Rapport the way `npm start` does (wrangler dev on a migrated, seeded local D1),
+ * in a scratch state directory so tests never touch the developer's data.
+ */
+export async function startLocalRapport(vars: Record<string, string> = {}): Promise<LocalRapport> {
+  const state = mkdtempSync(join(tmpdir(), "rapport-"));
+  migrateLocal(state);
+  const { key } = await seedLocal({ persistTo: state });
+  const port = await freePort();
+  const args = [
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--persist-to",
+    state,
+    "--show-interactive-dev-session=false",
+  ];
+  for (const [k, v] of Object.entries({ IDENTITY_SECRET: "browser-test-secret", ...vars }))
+    args.push("--var", `${k}:${v}`);
+  const child: ChildProcess = spawn(resolve(BIN, "wrangler"), args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout?.on("data", (d) => {
+    output += d;
+  });
+  child.stderr?.on("data", (d) => {
+    output += d;
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/api/v1/health`)).ok) break;
+    } catch {}
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill();
+      throw new Error(`wrangler dev did not start:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    url,
+    key,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => setTimeout(r, 300));
+      rmSync(state, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,3 @@
+import { newRouter } from "../lib/openapi.ts";
+
+export const kpisRoutes = newRouter();
