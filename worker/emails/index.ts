@@ -8,3 +8,58 @@ export const emailsJobs: Record<string, JobHandler> = {};
 
 /** Cron tasks: each decides what is due and returns messages to enqueue. */
 export const emailsCron: CronTask[] = [];
+
+import type { Db } from "../lib/db.ts";
+import type { Range } from "../lib/range.ts";
+
+/** A message another capability wants sent (status notices, feedback loop, KPI alerts). */
+export type OutgoingEmail = {
+  to: string;
+  /** The contact it is for, when known: consent and caps are checked against it. */
+  contactId?: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** Consent topic. `transactional` ignores marketing consent, caps and incident pauses. */
+  topic: "marketing" | "product_updates" | "status_notifications" | "transactional";
+  /** Unique per message: a second call with the same key sends nothing more. */
+  idempotencyKey: string;
+};
+
+/**
+ * Batchable writes that queue `emails` for delivery: include them in the caller's db.batch(),
+ * then call `kickEmails(env)`. (Contract for other capabilities; implemented by emails.)
+ */
+export function emailStatements(_db: Db, _emails: OutgoingEmail[]): never[] {
+  return [];
+}
+
+export async function kickEmails(_env: Env): Promise<void> {}
+
+/** Per-contact counts and summed `properties.amount` of `event` in `range` (for CLV, repeat purchase). */
+export async function eventFacts(
+  _db: Db,
+  _q: Range & { event: string },
+): Promise<Array<{ contactId: string; count: number; amount: number }>> {
+  return [];
+}
+
+/** Contacts with at least one event (of `events`, or any) in `range`. */
+export async function activeContactIds(_db: Db, _q: Range & { events?: string[] }): Promise<string[]> {
+  return [];
+}
+
+/** Email engagement in `range`: sent, opened, clicked, unsubscribed, and the rates. */
+export async function emailEngagement(
+  _db: Db,
+  _range: Range,
+): Promise<{
+  sent: number;
+  opened: number;
+  clicked: number;
+  unsubscribed: number;
+  openRate: number | null;
+  clickRate: number | null;
+}> {
+  return { sent: 0, opened: 0, clicked: 0, unsubscribed: 0, openRate: null, clickRate: null };
+}

@@ -8,3 +8,25 @@ export const feedbackJobs: Record<string, JobHandler> = {};
 
 /** Cron tasks: each decides what is due and returns messages to enqueue. */
 export const feedbackCron: CronTask[] = [];
+
+import type { Db } from "../lib/db.ts";
+import type { Range } from "../lib/range.ts";
+
+/**
+ * Feedback-Implementation Ratio over `range` (contract for the kpis capability):
+ * count form = posts moved to done / new posts received (duplicates and declined spam excluded);
+ * vote-weighted = votes on delivered posts / votes on delivered + open posts.
+ */
+export async function feedbackImplementation(
+  _db: Db,
+  _range: Range,
+): Promise<{
+  done: number;
+  received: number;
+  ratio: number | null;
+  deliveredVotes: number;
+  openVotes: number;
+  voteWeighted: number | null;
+}> {
+  return { done: 0, received: 0, ratio: null, deliveredVotes: 0, openVotes: 0, voteWeighted: null };
+}

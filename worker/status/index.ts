@@ -8,3 +8,10 @@ export const statusJobs: Record<string, JobHandler> = {};
 
 /** Cron tasks: each decides what is due and returns messages to enqueue. */
 export const statusCron: CronTask[] = [];
+
+import type { Db } from "../lib/db.ts";
+
+/** Whether any status page has an unresolved incident of impact major or critical (emails pause marketing then). */
+export async function hasMajorIncident(_db: Db): Promise<boolean> {
+  return false;
+}
