@@ -45,6 +45,7 @@ export default defineConfig(async () => {
           test: {
             name: "node",
             include: ["test/node/**/*.test.ts"],
+            globalSetup: ["./test/support/rapport-global.ts"],
             environment: "node",
             testTimeout: 180_000,
             hookTimeout: 180_000,

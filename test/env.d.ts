@@ -12,5 +12,7 @@ declare global {
 declare module "vitest" {
   interface ProvidedContext {
     receiverPort: number;
+    rapportUrl: string;
+    rapportKey: string;
   }
 }

@@ -1,17 +1,16 @@
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { launchBrowser, signIn, watchErrors } from "../support/browser.ts";
-import { type LocalRapport, startLocalRapport } from "../support/local-rapport.ts";
 
-let rapport: LocalRapport;
+// Started once for all browser tests by test/support/rapport-global.ts.
+const rapport = { url: inject("rapportUrl"), key: inject("rapportKey") };
 let browser: Browser;
 
 beforeAll(async () => {
-  [rapport, browser] = await Promise.all([startLocalRapport(), launchBrowser()]);
+  browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
-  await rapport?.stop();
 });
 
 describe("console", () => {
