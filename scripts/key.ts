@@ -2,6 +2,7 @@
 //   npm run key -- create --name "CI" --scopes admin,read
 //   npm run key -- list
 //   npm run key -- revoke <id>
+//   npm run key -- create --name "First admin" --scopes admin --remote   (the deployed database)
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { desc, eq } from "drizzle-orm";
@@ -9,12 +10,17 @@ import { drizzle } from "drizzle-orm/d1";
 import { Miniflare } from "miniflare";
 import * as schema from "../db/schema/index.ts";
 import { API_SCOPES, type ApiScope, apiKeys } from "../db/schema/index.ts";
-import { createApiKey } from "../worker/lib/auth.ts";
-import { compatibilityDate, databaseId, LOCAL_STATE, migrateLocal } from "./lib.ts";
+import { createApiKey, generateApiKey } from "../worker/lib/auth.ts";
+import { compatibilityDate, databaseId, LOCAL_STATE, migrateLocal, run } from "./lib.ts";
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { name: { type: "string" }, scopes: { type: "string", default: "read" }, "persist-to": { type: "string" } },
+  options: {
+    name: { type: "string" },
+    scopes: { type: "string", default: "read" },
+    "persist-to": { type: "string" },
+    remote: { type: "boolean", default: false },
+  },
 });
 const [command, id] = positionals;
 
@@ -26,6 +32,26 @@ function usage(message?: string): never {
 }
 
 if (!["create", "list", "revoke"].includes(command)) usage();
+
+function parseScopes(): ApiScope[] {
+  const scopes = values.scopes.split(",").map((s) => s.trim());
+  const bad = scopes.filter((s) => !(API_SCOPES as readonly string[]).includes(s));
+  if (bad.length) usage(`Unknown scope(s): ${bad.join(", ")}`);
+  return scopes as ApiScope[];
+}
+
+if (values.remote) {
+  // The deployed database: only `create`, through wrangler (which uses your Cloudflare login).
+  if (command !== "create" || !values.name?.trim()) usage("--remote supports only: create --name NAME --scopes …");
+  const { key, row } = await generateApiKey({ name: values.name.trim(), scopes: parseScopes() });
+  const q = (v: string) => `'${v.replaceAll("'", "''")}'`;
+  const sql = `INSERT INTO api_keys (id, name, prefix, hash, scopes, created_at) VALUES (${q(row.id)}, ${q(row.name)}, ${q(row.prefix)}, ${q(row.hash)}, ${q(JSON.stringify(row.scopes))}, ${row.createdAt})`;
+  run("wrangler", ["d1", "execute", "DB", "--remote", "--command", sql]);
+  console.log(
+    `Created ${row.id} (${row.scopes.join(", ")}) in the remote database. The key is shown only this once:\n\n  ${key}\n`,
+  );
+  process.exit(0);
+}
 migrateLocal(values["persist-to"]);
 const mf = new Miniflare({
   modules: true,
@@ -38,10 +64,7 @@ try {
   const db = drizzle((await mf.getD1Database("DB")) as unknown as D1Database, { schema });
   if (command === "create") {
     if (!values.name?.trim()) usage("--name is required");
-    const scopes = values.scopes.split(",").map((s) => s.trim());
-    const bad = scopes.filter((s) => !(API_SCOPES as readonly string[]).includes(s));
-    if (bad.length) usage(`Unknown scope(s): ${bad.join(", ")}`);
-    const created = await createApiKey(db, { name: values.name.trim(), scopes: scopes as ApiScope[] });
+    const created = await createApiKey(db, { name: values.name.trim(), scopes: parseScopes() });
     console.log(
       `Created ${created.id} (${created.scopes.join(", ")}). The key is shown only this once:\n\n  ${created.key}\n`,
     );

@@ -15,8 +15,8 @@ export type Principal =
 const LOWER = "abcdefghijklmnopqrstuvwxyz0123456789";
 const BASE62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-/** Makes a key. The full key is returned once; only its SHA-256 is stored. */
-export async function createApiKey(db: Db, input: { name: string; scopes: ApiScope[] }, now = Date.now()) {
+/** Makes a key and the row that stores it. The full key exists only in the return value. */
+export async function generateApiKey(input: { name: string; scopes: ApiScope[] }, now = Date.now()) {
   const prefix = `rk_${randomString(8, LOWER)}`;
   const key = `${prefix}_${randomString(32, BASE62)}`;
   const row = {
@@ -27,8 +27,14 @@ export async function createApiKey(db: Db, input: { name: string; scopes: ApiSco
     scopes: [...new Set(input.scopes)],
     createdAt: now,
   };
+  return { key, row };
+}
+
+/** Makes and stores a key. The full key is returned once; only its SHA-256 is stored. */
+export async function createApiKey(db: Db, input: { name: string; scopes: ApiScope[] }, now = Date.now()) {
+  const { key, row } = await generateApiKey(input, now);
   await db.insert(apiKeys).values(row);
-  return { key, id: row.id, name: row.name, prefix, scopes: row.scopes, createdAt: now };
+  return { key, id: row.id, name: row.name, prefix: row.prefix, scopes: row.scopes, createdAt: now };
 }
 
 /**
