@@ -35,6 +35,8 @@ run("wrangler", [
   "127.0.0.1",
   "--port",
   port,
+  "--var",
+  `PUBLIC_URL:http://127.0.0.1:${port}`,
   "--test-scheduled",
   "--show-interactive-dev-session=false",
 ]);
