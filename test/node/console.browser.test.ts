@@ -33,4 +33,22 @@ describe("console", () => {
     expect(errors.filter((e) => !e.includes("401"))).toEqual([]);
     await page.close();
   });
+
+  it("creates an API key from Settings, shows it once, and the key works", async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await signIn(page, rapport.url, rapport.key);
+    await page.waitForURL(`${rapport.url}/console/`);
+    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByLabel("Name").fill("Browser-made key");
+    await page.getByLabel("read").check();
+    await page.getByRole("button", { name: "Create key" }).click();
+    const key = (await page.getByTestId("new-key").textContent()) ?? "";
+    expect(key).toMatch(/^rk_[a-z0-9]{8}_/);
+    await expect.poll(() => page.locator("#keys").textContent()).toContain("Browser-made key");
+    const me = await fetch(`${rapport.url}/api/v1/me`, { headers: { authorization: `Bearer ${key}` } });
+    expect(await me.json()).toMatchObject({ name: "Browser-made key", scopes: ["read"] });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
