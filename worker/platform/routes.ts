@@ -184,11 +184,7 @@ platform.openapi(
       throw new Problem(409, "conflict", "A key cannot revoke itself; use another admin key");
     }
     const db = getDb(c.env.DB);
-    const [row] = await db
-      .update(apiKeys)
-      .set({ revokedAt: Date.now() })
-      .where(and(eq(apiKeys.id, id)))
-      .returning();
+    const [row] = await db.update(apiKeys).set({ revokedAt: Date.now() }).where(eq(apiKeys.id, id)).returning();
     if (!row) throw notFound("No such API key");
     return c.json(keyView(row), 200);
   },
