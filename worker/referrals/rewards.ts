@@ -194,5 +194,5 @@ export async function rewardHistory(db: Db, rewardId: string) {
     .select()
     .from(referralRewardEvents)
     .where(eq(referralRewardEvents.rewardId, rewardId))
-    .orderBy(referralRewardEvents.at, referralRewardEvents.id);
+    .orderBy(referralRewardEvents.at, sql`rowid`);
 }
