@@ -2,7 +2,13 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { and, eq, inArray, like } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { referralConversions, referralRewardEvents, referralRewards, webhookEvents } from "../../db/schema/index.ts";
+import {
+  referralClicks,
+  referralConversions,
+  referralRewardEvents,
+  referralRewards,
+  webhookEvents,
+} from "../../db/schema/index.ts";
 import worker from "../../worker/index.ts";
 import { referralConversion } from "../../worker/referrals/index.ts";
 import { newClickId } from "../../worker/referrals/redirect.ts";
@@ -338,5 +344,42 @@ describe("the referrer's page and stats", () => {
     const kpi = await referralConversion(db(), { from: Date.now() - DAY, to: Date.now() + DAY });
     expect(kpi.referredSignups).toBeGreaterThanOrEqual(2);
     expect(kpi.rate).toBe(kpi.qualified / kpi.referredSignups);
+  });
+});
+
+describe("self-referral by visitor", () => {
+  it("flags a sign-up from the same visitor that clicked the link while signed in as the referrer", async () => {
+    const key = await newKey(["referrals"]);
+    const p = await newProgram(key);
+    const ext = uniq("ref");
+    const r = await enroll(key, p.id, { id: ext, email: "self@example.com" });
+    const headers = { "user-agent": "Mozilla/5.0 Firefox/131.0", "cf-connecting-ip": "192.0.2.77" };
+    const token = await identityToken({ id: ext });
+    await call(`/r/${r.code}`, { headers: { ...headers, cookie: `rapport_identity=${token}` } });
+    const second = await call(`/r/${r.code}`, { headers });
+    const clickId = new URL(second.headers.get("location") ?? "").searchParams.get("rapport_click") ?? "";
+    await eventually(
+      async () => (await db().query.referralClicks.findFirst({ where: eq(referralClicks.id, clickId) })) ?? null,
+    );
+    const own = await db().select().from(referralClicks).where(eq(referralClicks.referrerId, r.id));
+    expect(own.map((c) => c.byReferrer).sort()).toEqual([false, true]);
+    const signup = await ok(
+      await convert(key, { event: "signup", customer: { id: uniq("alt"), email: "other@example.org" }, clickId }),
+    );
+    const [, referrer] = await rewardsOf(signup.attributionId);
+    expect(referrer.flags).toEqual(["self_referral_visitor"]);
+  });
+});
+
+describe("attribution cookie", () => {
+  it("first-click keeps the first click's cookie; last-click replaces it", async () => {
+    const key = await newKey(["referrals"]);
+    for (const model of ["first_click", "last_click"] as const) {
+      const p = await newProgram(key, { attributionModel: model });
+      const r = await enroll(key, p.id, { id: uniq("ref") });
+      const res = await call(`/r/${r.code}`, { headers: { cookie: `rapport_ref_${p.id}=clk_OLD` } });
+      expect(res.status).toBe(302);
+      expect(res.headers.get("set-cookie") !== null, model).toBe(model === "last_click");
+    }
   });
 });
