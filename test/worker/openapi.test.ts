@@ -11,6 +11,9 @@ const UNDOCUMENTED = new Set([
   "GET /console",
   "GET /console/*",
   "GET /",
+  "GET /r/:code",
+  "HEAD /r/:code",
+  "GET /r/:code/rewards",
 ]);
 
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, "{$1}");

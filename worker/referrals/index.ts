@@ -1,13 +1,48 @@
 // What other capabilities and the platform may use of referrals. Nothing else is imported from outside.
-import type { CronTask, JobHandler } from "../lib/jobs-types.ts";
+import { z } from "@hono/zod-openapi";
+import { chunk, getDb } from "../lib/db.ts";
+import { type CronTask, defineJob, type JobHandler } from "../lib/jobs-types.ts";
+import { kickWebhooks } from "../lib/webhooks.ts";
+import { ClickMessage, recordClicks } from "./clicks.ts";
+import { clearHolds, dueHoldClearances } from "./rewards.ts";
+import { conversionInRange } from "./stats.ts";
 
 export { referralsRoutes } from "./routes.ts";
 
 /** Queue message kinds this capability handles (prefix `referrals.`). */
-export const referralsJobs: Record<string, JobHandler> = {};
+export const referralsJobs: Record<string, JobHandler> = {
+  // Clicks from the redirect, written in multi-row inserts (idempotent by click id).
+  "referrals.click": defineJob({
+    schema: ClickMessage,
+    async run(messages, env) {
+      await recordClicks(
+        getDb(env.DB),
+        messages.map((m) => m.body),
+      );
+      for (const m of messages) m.message.ack();
+    },
+  }),
+  // Held rewards whose hold passed: approve them (a second delivery finds them approved and does nothing).
+  "referrals.clear-holds": defineJob({
+    schema: z.object({ kind: z.literal("referrals.clear-holds"), rewardIds: z.array(z.string().max(64)).max(100) }),
+    async run(messages, env) {
+      const db = getDb(env.DB);
+      let cleared = 0;
+      for (const m of messages) cleared += await clearHolds(db, m.body.rewardIds);
+      if (cleared) await kickWebhooks(env);
+      for (const m of messages) m.message.ack();
+    },
+  }),
+};
 
 /** Cron tasks: each decides what is due and returns messages to enqueue. */
-export const referralsCron: CronTask[] = [];
+export const referralsCron: CronTask[] = [
+  async (env, now) =>
+    chunk(await dueHoldClearances(getDb(env.DB), now), 50).map((rewardIds) => ({
+      kind: "referrals.clear-holds",
+      rewardIds,
+    })),
+];
 
 import type { Db } from "../lib/db.ts";
 import type { Range } from "../lib/range.ts";
@@ -18,8 +53,8 @@ import type { Range } from "../lib/range.ts";
  * (Contract for the kpis capability; implemented by referrals.)
  */
 export async function referralConversion(
-  _db: Db,
-  _range: Range,
+  db: Db,
+  range: Range,
 ): Promise<{ referredSignups: number; qualified: number; rate: number | null }> {
-  return { referredSignups: 0, qualified: 0, rate: null };
+  return conversionInRange(db, range);
 }

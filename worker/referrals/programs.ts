@@ -1,0 +1,66 @@
+import { and, desc, eq, lt } from "drizzle-orm";
+import { referralPrograms } from "../../db/schema/index.ts";
+import type { Db } from "../lib/db.ts";
+import { newId } from "../lib/ids.ts";
+import type { z } from "../lib/openapi.ts";
+import { notFound, Problem } from "../lib/problem.ts";
+import { allowedDestination } from "./destinations.ts";
+import type { ProgramBody, ProgramPatch } from "./schemas.ts";
+
+export type Program = typeof referralPrograms.$inferSelect;
+
+function checkDefaultDestination(destination: string, hosts: string[]): string {
+  const ok = allowedDestination(destination, hosts);
+  if (!ok) {
+    throw new Problem(400, "validation-failed", "The default destination must be an https URL on an allowed host", {
+      errors: [{ path: "body.defaultDestination", message: "not an https URL on one of allowedHosts" }],
+    });
+  }
+  return ok;
+}
+
+export async function createProgram(db: Db, input: z.infer<typeof ProgramBody>, now = Date.now()): Promise<Program> {
+  const defaultDestination = checkDefaultDestination(input.defaultDestination, input.allowedHosts);
+  const [row] = await db
+    .insert(referralPrograms)
+    .values({ id: newId("prg", now), ...input, defaultDestination, createdAt: now, updatedAt: now })
+    .returning();
+  return row;
+}
+
+export async function getProgramOrThrow(db: Db, id: string): Promise<Program> {
+  const row = await db.query.referralPrograms.findFirst({ where: eq(referralPrograms.id, id) });
+  if (!row) throw notFound("No such program");
+  return row;
+}
+
+export async function listPrograms(db: Db, q: { limit: number; cursor?: string; state?: "active" | "archived" }) {
+  return db
+    .select()
+    .from(referralPrograms)
+    .where(
+      and(
+        q.cursor ? lt(referralPrograms.id, q.cursor) : undefined,
+        q.state ? eq(referralPrograms.state, q.state) : undefined,
+      ),
+    )
+    .orderBy(desc(referralPrograms.id))
+    .limit(q.limit + 1);
+}
+
+export async function updateProgram(
+  db: Db,
+  id: string,
+  patch: z.infer<typeof ProgramPatch>,
+  now = Date.now(),
+): Promise<Program> {
+  const current = await getProgramOrThrow(db, id);
+  const hosts = patch.allowedHosts ?? current.allowedHosts;
+  const defaultDestination = checkDefaultDestination(patch.defaultDestination ?? current.defaultDestination, hosts);
+  const [row] = await db
+    .update(referralPrograms)
+    .set({ ...patch, defaultDestination, updatedAt: now })
+    .where(eq(referralPrograms.id, id))
+    .returning();
+  return row;
+}

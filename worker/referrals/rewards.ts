@@ -1,0 +1,198 @@
+import { and, desc, eq, lt, lte, ne, sql } from "drizzle-orm";
+import {
+  type RewardPolicy,
+  type RewardSpec,
+  type RewardState,
+  referralRewardEvents,
+  referralRewards,
+  webhookEvents,
+} from "../../db/schema/index.ts";
+import type { Db } from "../lib/db.ts";
+import { newId } from "../lib/ids.ts";
+import { conflict, notFound } from "../lib/problem.ts";
+
+export type Reward = typeof referralRewards.$inferSelect;
+
+const DAY = 86_400_000;
+
+/** Which transitions the ledger allows. Paid and reversed are final. */
+export const TRANSITIONS: Record<"approve" | "reverse" | "pay", { from: RewardState[]; to: RewardState }> = {
+  approve: { from: ["held"], to: "approved" },
+  reverse: { from: ["pending", "held", "approved"], to: "reversed" },
+  pay: { from: ["approved"], to: "paid" },
+};
+
+/** The referrer tier reached with `qualified` referrals (1-based), or null below the first tier. */
+export function tierFor(policy: RewardPolicy, qualified: number): { tier: number; reward: RewardSpec } | null {
+  let found: { tier: number; reward: RewardSpec } | null = null;
+  policy.referrer.tiers.forEach((t, i) => {
+    if (qualified >= t.minQualified) found = { tier: i + 1, reward: t.reward };
+  });
+  return found;
+}
+
+/** The next tier after `qualified` referrals and how many more it needs, or null at the top. */
+export function nextTier(policy: RewardPolicy, qualified: number) {
+  const i = policy.referrer.tiers.findIndex((t) => t.minQualified > qualified);
+  if (i < 0) return null;
+  const t = policy.referrer.tiers[i];
+  return { tier: i + 1, label: t.label ?? null, reward: t.reward, remaining: t.minQualified - qualified };
+}
+
+export type TransitionChange = {
+  to: RewardState;
+  reason: string | null;
+  actor: string;
+  set?: Partial<Pick<Reward, "reward" | "tier" | "flags" | "holdReason" | "clearsAt" | "reversedReason">>;
+  /** Extra SQL condition (e.g. "the hold has cleared") the reward must meet. */
+  when?: ReturnType<typeof sql>;
+};
+
+/**
+ * One ledger transition as batchable statements: the history row, the webhook event and the
+ * update, each conditioned on the reward still being in one of `from`, so a replay or a
+ * concurrent second attempt changes nothing. Put them in one `db.batch()`.
+ */
+export function transitionStatements(
+  db: Db,
+  reward: Pick<Reward, "id" | "programId" | "referrerId" | "contactId" | "side" | "attributionId" | "reward">,
+  from: RewardState[],
+  change: TransitionChange,
+  now: number,
+) {
+  const fromList = sql.join(
+    from.map((s) => sql`${s}`),
+    sql`, `,
+  );
+  const guard = sql`id = ${reward.id} AND state IN (${fromList})${change.when ? sql` AND ${change.when}` : sql``}`;
+  const payload = JSON.stringify({
+    id: reward.id,
+    programId: reward.programId,
+    referrerId: reward.referrerId,
+    contactId: reward.contactId,
+    attributionId: reward.attributionId,
+    side: reward.side,
+    reward: change.set?.reward ?? reward.reward,
+    state: change.to,
+    reason: change.reason,
+    clearsAt: change.set?.clearsAt ?? null,
+  });
+  return [
+    // INSERT … SELECT with every column in table order (drizzle's D1 batch cannot carry raw SQL).
+    db.insert(referralRewardEvents).select(
+      sql`SELECT ${newId("rwe", now)}, id, state, ${change.to}, ${change.reason}, ${change.actor}, ${now}
+          FROM referral_rewards WHERE ${guard}`,
+    ),
+    db.insert(webhookEvents).select(
+      sql`SELECT ${newId("msg", now)}, ${`reward.${change.to}`}, ${payload}, ${now}, NULL
+          FROM referral_rewards WHERE ${guard}`,
+    ),
+    db
+      .update(referralRewards)
+      .set({ ...change.set, state: change.to, updatedAt: now })
+      .where(sql`${guard}`),
+  ] as const;
+}
+
+/** The state a qualified reward moves to: held for review, held for the hold period, or approved. */
+export function afterQualifying(policy: RewardPolicy, flags: string[], now: number) {
+  if (flags.length) {
+    return { to: "held" as const, holdReason: `review: ${flags.join(", ")}`, clearsAt: null };
+  }
+  if (policy.holdDays > 0) {
+    return { to: "held" as const, holdReason: "hold_period", clearsAt: now + policy.holdDays * DAY };
+  }
+  return { to: "approved" as const, holdReason: null, clearsAt: null };
+}
+
+export async function getRewardOrThrow(db: Db, id: string): Promise<Reward> {
+  const row = await db.query.referralRewards.findFirst({ where: eq(referralRewards.id, id) });
+  if (!row) throw notFound("No such reward");
+  return row;
+}
+
+/** An admin decision (approve, reverse, mark paid): one batch, refused when the state does not allow it. */
+export async function reviewReward(
+  db: Db,
+  id: string,
+  action: keyof typeof TRANSITIONS,
+  reason: string | null,
+  actor: string,
+  now = Date.now(),
+): Promise<Reward> {
+  const reward = await getRewardOrThrow(db, id);
+  const { from, to } = TRANSITIONS[action];
+  if (!from.includes(reward.state)) {
+    throw conflict(`A ${reward.state} reward cannot be ${to}`, { state: reward.state });
+  }
+  const set = action === "reverse" ? { reversedReason: reason } : action === "approve" ? { clearsAt: null } : {};
+  const [, , update] = await db.batch(transitionStatements(db, reward, from, { to, reason, actor, set }, now));
+  if (!update.meta.changes) throw conflict("The reward changed meanwhile; reload it");
+  return getRewardOrThrow(db, id);
+}
+
+/** Cron: held rewards whose hold has passed and that no fraud rule flagged. */
+export async function dueHoldClearances(db: Db, now: number, limit = 500): Promise<string[]> {
+  const rows = await db
+    .select({ id: referralRewards.id })
+    .from(referralRewards)
+    .where(and(eq(referralRewards.state, "held"), lte(referralRewards.clearsAt, now), eq(referralRewards.flags, [])))
+    .limit(limit);
+  return rows.map((r) => r.id);
+}
+
+/** Queue consumer: approves each reward whose hold has cleared. Idempotent by the state guard. */
+export async function clearHolds(db: Db, ids: string[], now = Date.now()): Promise<number> {
+  let cleared = 0;
+  for (const id of ids) {
+    const reward = await db.query.referralRewards.findFirst({ where: eq(referralRewards.id, id) });
+    if (!reward) continue;
+    const when = sql`clears_at <= ${now} AND flags = '[]'`;
+    const [, , update] = await db.batch(
+      transitionStatements(
+        db,
+        reward,
+        ["held"],
+        { to: "approved", reason: "hold_cleared", actor: "system", set: { clearsAt: null }, when },
+        now,
+      ),
+    );
+    cleared += update.meta.changes;
+  }
+  return cleared;
+}
+
+export async function listRewards(
+  db: Db,
+  q: {
+    limit: number;
+    cursor?: string;
+    programId?: string;
+    state?: RewardState;
+    referrerId?: string;
+    flagged?: boolean;
+  },
+) {
+  return db
+    .select()
+    .from(referralRewards)
+    .where(
+      and(
+        q.cursor ? lt(referralRewards.id, q.cursor) : undefined,
+        q.programId ? eq(referralRewards.programId, q.programId) : undefined,
+        q.state ? eq(referralRewards.state, q.state) : undefined,
+        q.referrerId ? eq(referralRewards.referrerId, q.referrerId) : undefined,
+        q.flagged === undefined ? undefined : q.flagged ? ne(referralRewards.flags, []) : eq(referralRewards.flags, []),
+      ),
+    )
+    .orderBy(desc(referralRewards.id))
+    .limit(q.limit + 1);
+}
+
+export async function rewardHistory(db: Db, rewardId: string) {
+  return db
+    .select()
+    .from(referralRewardEvents)
+    .where(eq(referralRewardEvents.rewardId, rewardId))
+    .orderBy(referralRewardEvents.at, sql`rowid`);
+}
