@@ -11,6 +11,7 @@ export const feedbackCron: CronTask[] = [];
 
 import type { Db } from "../lib/db.ts";
 import type { Range } from "../lib/range.ts";
+import { feedbackImplementation as implementation } from "./implementation.ts";
 
 /**
  * Feedback-Implementation Ratio over `range` (contract for the kpis capability):
@@ -18,8 +19,8 @@ import type { Range } from "../lib/range.ts";
  * vote-weighted = votes on delivered posts / votes on delivered + open posts.
  */
 export async function feedbackImplementation(
-  _db: Db,
-  _range: Range,
+  db: Db,
+  range: Range,
 ): Promise<{
   done: number;
   received: number;
@@ -28,5 +29,5 @@ export async function feedbackImplementation(
   openVotes: number;
   voteWeighted: number | null;
 }> {
-  return { done: 0, received: 0, ratio: null, deliveredVotes: 0, openVotes: 0, voteWeighted: null };
+  return implementation(db, range);
 }
