@@ -1,7 +1,7 @@
-import { and, desc, eq, isNotNull, sql } from "drizzle-orm";
+import { and, desc, eq, isNotNull } from "drizzle-orm";
 import { contacts, feedbackBoards, feedbackComments, feedbackPosts } from "../../db/schema/index.ts";
 import type { Db } from "../lib/db.ts";
-import { commentView, postSelect } from "./posts.ts";
+import { adminPostSelect, commentView } from "./posts.ts";
 
 /** Comments waiting for approval, oldest first, with the post they are on. */
 export async function pendingComments(db: Db, limit: number) {
@@ -19,10 +19,7 @@ export async function pendingComments(db: Db, limit: number) {
 /** Posts with votes held after a burst from new identities. */
 export function flaggedPosts(db: Db) {
   return db
-    .select({
-      ...postSelect,
-      heldVotes: sql<number>`(select count(*) from feedback_votes v where v.post_id = ${feedbackPosts.id} and v.state = 'held')`,
-    })
+    .select(adminPostSelect)
     .from(feedbackPosts)
     .innerJoin(feedbackBoards, eq(feedbackBoards.id, feedbackPosts.boardId))
     .leftJoin(contacts, eq(contacts.id, feedbackPosts.authorId))

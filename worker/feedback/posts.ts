@@ -147,12 +147,15 @@ export function adminPostView(r: PostWithAuthor & { heldVotes?: number }, baseUr
   };
 }
 
+/** `postSelect` plus what only the team sees. */
+export const adminPostSelect = {
+  ...postSelect,
+  heldVotes: sql<number>`(select count(*) from feedback_votes v where v.post_id = ${feedbackPosts.id} and v.state = 'held')`,
+};
+
 export async function getPost(db: Db, id: string) {
   const [row] = await db
-    .select({
-      ...postSelect,
-      heldVotes: sql<number>`(select count(*) from feedback_votes v where v.post_id = ${feedbackPosts.id} and v.state = 'held')`,
-    })
+    .select(adminPostSelect)
     .from(feedbackPosts)
     .innerJoin(feedbackBoards, eq(feedbackBoards.id, feedbackPosts.boardId))
     .leftJoin(contacts, eq(contacts.id, feedbackPosts.authorId))

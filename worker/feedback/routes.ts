@@ -10,7 +10,15 @@ import { kickWebhooks } from "../lib/webhooks.ts";
 import { boardView, createBoard, deleteBoard, getBoardOrThrow, listBoards, updateBoard } from "./boards.ts";
 import { feedbackImplementation } from "./implementation.ts";
 import { flaggedPosts, pendingComments } from "./moderation.ts";
-import { adminPostView, commentView, getPostOrThrow, listPosts, postComments, postTimeline } from "./posts.ts";
+import {
+  adminPostView,
+  commentView,
+  getPostOrThrow,
+  listPosts,
+  type PostRow,
+  postComments,
+  postTimeline,
+} from "./posts.ts";
 import { publicRoutes } from "./public.ts";
 import {
   AdminCreatePostBody,
@@ -272,49 +280,38 @@ feedbackRoutes.openapi(
   },
 );
 
-// POST /api/v1/feedback/posts/:id/moderation — approve or reject a pending post
-feedbackRoutes.openapi(
-  adminRoute("feedback", {
-    method: "post",
-    path: "/api/v1/feedback/posts/{id}/moderation",
-    tags,
-    summary: "Approve or reject a post",
-    request: { params: IdParams, ...body(ModerateBody) },
-    responses: {
-      200: jsonContent(AdminPostSchema, "The post"),
-      400: problemContent("Invalid"),
-      404: problemContent("No such post"),
+/** A review action on one post (approve/reject): same shape for pending posts and held votes. */
+function reviewRoute(
+  path: string,
+  summary: string,
+  act: (db: ReturnType<typeof getDb>, post: PostRow, action: "approve" | "reject") => Promise<unknown>,
+) {
+  feedbackRoutes.openapi(
+    adminRoute("feedback", {
+      method: "post",
+      path,
+      tags,
+      summary,
+      request: { params: IdParams, ...body(ModerateBody) },
+      responses: {
+        200: jsonContent(AdminPostSchema, "The post"),
+        400: problemContent("Invalid"),
+        404: problemContent("No such post"),
+      },
+    }),
+    async (c) => {
+      const db = getDb(c.env.DB);
+      const row = await getPostOrThrow(db, c.req.valid("param").id);
+      await act(db, row.post, c.req.valid("json").action);
+      return c.json(adminPostView(await getPostOrThrow(db, row.post.id), c.env.PUBLIC_URL), 200);
     },
-  }),
-  async (c) => {
-    const db = getDb(c.env.DB);
-    const row = await getPostOrThrow(db, c.req.valid("param").id);
-    await moderatePost(db, row.post, c.req.valid("json").action);
-    return c.json(adminPostView(await getPostOrThrow(db, row.post.id), c.env.PUBLIC_URL), 200);
-  },
-);
+  );
+}
 
+// POST /api/v1/feedback/posts/:id/moderation — approve or reject a pending post
+reviewRoute("/api/v1/feedback/posts/{id}/moderation", "Approve or reject a post", moderatePost);
 // POST /api/v1/feedback/posts/:id/held-votes — count or discard votes held as a suspicious burst
-feedbackRoutes.openapi(
-  adminRoute("feedback", {
-    method: "post",
-    path: "/api/v1/feedback/posts/{id}/held-votes",
-    tags,
-    summary: "Review held votes",
-    request: { params: IdParams, ...body(ModerateBody) },
-    responses: {
-      200: jsonContent(AdminPostSchema, "The post"),
-      400: problemContent("Invalid"),
-      404: problemContent("No such post"),
-    },
-  }),
-  async (c) => {
-    const db = getDb(c.env.DB);
-    const row = await getPostOrThrow(db, c.req.valid("param").id);
-    await reviewHeldVotes(db, row.post, c.req.valid("json").action);
-    return c.json(adminPostView(await getPostOrThrow(db, row.post.id), c.env.PUBLIC_URL), 200);
-  },
-);
+reviewRoute("/api/v1/feedback/posts/{id}/held-votes", "Review held votes", reviewHeldVotes);
 
 // DELETE /api/v1/feedback/posts/:id — delete a post with its votes and comments
 feedbackRoutes.openapi(
