@@ -3,6 +3,7 @@ import { feedbackBoards } from "../../db/schema/index.ts";
 import type { Db } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
 import { conflict, notFound } from "../lib/problem.ts";
+import { forgetBoard } from "./page-cache.ts";
 
 export type Board = typeof feedbackBoards.$inferSelect;
 
@@ -42,6 +43,7 @@ export async function createBoard(
 }
 
 export async function updateBoard(db: Db, slug: string, input: Partial<Board>, now = Date.now()) {
+  forgetBoard("*");
   if (input.slug && input.slug !== slug) {
     const taken = await db.query.feedbackBoards.findFirst({ where: eq(feedbackBoards.slug, input.slug) });
     if (taken) throw conflict(`A board with the slug \`${input.slug}\` exists`);
@@ -56,6 +58,7 @@ export async function updateBoard(db: Db, slug: string, input: Partial<Board>, n
 }
 
 export async function deleteBoard(db: Db, slug: string) {
+  forgetBoard("*");
   const [row] = await db.delete(feedbackBoards).where(eq(feedbackBoards.slug, slug)).returning();
   if (!row) throw notFound("No such board");
   return row;
@@ -63,6 +66,7 @@ export async function deleteBoard(db: Db, slug: string) {
 
 /** Batchable: marks the board's pages stale (the version is part of every cache key). */
 export function bumpBoard(db: Db, boardId: string) {
+  forgetBoard(boardId);
   return db
     .update(feedbackBoards)
     .set({ version: sql`${feedbackBoards.version} + 1` })

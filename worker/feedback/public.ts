@@ -10,6 +10,7 @@ import { notFound, Problem } from "../lib/problem.ts";
 import { rateLimit } from "../lib/rate-limit.ts";
 import { kickWebhooks } from "../lib/webhooks.ts";
 import { type Board, boardView, getBoardOrThrow } from "./boards.ts";
+import { cachedResponse } from "./page-cache.ts";
 import {
   commentView,
   getPost,
@@ -88,25 +89,33 @@ publicRoutes.openapi(
   async (c) => {
     const db = getDb(c.env.DB);
     const board = await visibleBoard(c, c.req.valid("param").board);
-    const page = await listPosts(db, { ...c.req.valid("query"), boardId: board.id, moderation: "approved" });
     const visitor = c.get("visitor");
-    const voted = visitor
-      ? await votedPostIds(
-          db,
-          visitor.contactId,
-          page.data.map((r) => r.post.id),
-        )
-      : new Set();
-    if (!visitor && board.visibility === "public") c.header("cache-control", "public, max-age=10");
-    else c.header("cache-control", "private, no-store");
-    return c.json(
-      {
+    const render = async () => {
+      const page = await listPosts(db, { ...c.req.valid("query"), boardId: board.id, moderation: "approved" });
+      const voted = visitor
+        ? await votedPostIds(
+            db,
+            visitor.contactId,
+            page.data.map((r) => r.post.id),
+          )
+        : new Set();
+      return {
         board: boardView(board),
         data: page.data.map((r) => ({ ...postView(r, c.env.PUBLIC_URL), voted: voted.has(r.post.id) })),
         nextCursor: page.nextCursor,
-      },
-      200,
-    );
+      };
+    };
+    if (!visitor && board.visibility === "public") {
+      const url = new URL(c.req.url);
+      // What every anonymous visitor sees alike: served from the isolate while the board's version holds.
+      const res = await cachedResponse(c.req.raw, `json:${url.pathname}${url.search}`, {
+        version: async () => ({ version: `${board.id}:${board.version}`, boards: [board.id] }),
+        render: async () => ({ body: JSON.stringify(await render()), type: "application/json" }),
+      });
+      return res as never; // the same JSON as below, already serialised
+    }
+    c.header("cache-control", "private, no-store");
+    return c.json(await render(), 200);
   },
 );
 

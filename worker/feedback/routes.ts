@@ -10,6 +10,7 @@ import { kickWebhooks } from "../lib/webhooks.ts";
 import { boardView, createBoard, deleteBoard, getBoardOrThrow, listBoards, updateBoard } from "./boards.ts";
 import { feedbackImplementation } from "./implementation.ts";
 import { flaggedPosts, pendingComments } from "./moderation.ts";
+import { pageRoutes } from "./pages.tsx";
 import {
   adminPostView,
   commentView,
@@ -448,3 +449,4 @@ feedbackRoutes.openapi(
 );
 
 feedbackRoutes.route("/", publicRoutes);
+feedbackRoutes.route("/", pageRoutes);

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
-import { feedbackJobRuns, feedbackPosts } from "../../db/schema/index.ts";
+import { feedbackBoards, feedbackJobRuns, feedbackPosts } from "../../db/schema/index.ts";
 import type { Db } from "../lib/db.ts";
+import { forgetBoard } from "./page-cache.ts";
 
 /** Trending looks at the last 30 days; an event's weight halves after `HALF_WEIGHT_MS` (1 / (1 + age/h)). */
 export const TRENDING = { windowMs: 30 * 86_400_000, halfWeightMs: 3 * 86_400_000, commentWeight: 1.5 };
@@ -20,8 +21,11 @@ export async function recomputeTrending(db: Db, slot: number, now = Date.now()):
   if (done) return false;
   const since = now - TRENDING.windowMs;
   const h = TRENDING.halfWeightMs;
+  forgetBoard("*");
   await db.batch([
     db.insert(feedbackJobRuns).values({ key, createdAt: now }).onConflictDoNothing(),
+    // Trending order changed on every board: cached pages must not outlive it.
+    db.update(feedbackBoards).set({ version: sql`${feedbackBoards.version} + 1` }),
     db
       .update(feedbackPosts)
       .set({
