@@ -457,3 +457,56 @@ describe("Feedback-Implementation Ratio", () => {
     );
   });
 });
+
+describe("closing the loop: contributors, events, export", () => {
+  it("an author whose idea reaches done gets the contributor badge, listed for rewards", async () => {
+    const { key, slug } = await newBoard();
+    const authorId = uniq("builder");
+    const post = await postIdea(slug, await visitor(authorId));
+    const before = (await (await call(`/api/v1/boards/${slug}/posts/${post.id}`)).json()) as {
+      post: { author: { contributor: boolean } };
+    };
+    expect(before.post.author.contributor).toBe(false);
+    await call(`/api/v1/feedback/posts/${post.id}/status`, { method: "POST", key, json: { status: "done" } });
+    const after = (await (await call(`/api/v1/boards/${slug}/posts/${post.id}`)).json()) as typeof before;
+    expect(after.post.author.contributor).toBe(true);
+    const list = (await (await call(`/api/v1/feedback/contributors?externalId=${authorId}`, { key })).json()) as {
+      data: Array<{ externalId: string; delivered: number }>;
+    };
+    expect(list.data).toMatchObject([{ externalId: authorId, delivered: 1 }]);
+
+    const events = (await (
+      await call("/api/v1/feedback/events?type=feedback.status_changed&limit=200", { key })
+    ).json()) as {
+      data: Array<{ postId: string; payload: { to: string } }>;
+    };
+    expect(events.data.find((e) => e.postId === post.id)?.payload.to).toBe("done");
+  });
+
+  it("exports a board as JSON and as CSV that a spreadsheet will not execute", async () => {
+    const { key, slug } = await newBoard();
+    const token = await visitor();
+    const a = await postIdea(slug, token, { title: '=HYPERLINK("http://evil")', body: 'line one\nline "two"' });
+    await postIdea(slug, token, { title: "Plain idea" });
+    await call(`/api/v1/feedback/posts/${a.id}/status`, {
+      method: "POST",
+      key,
+      json: { status: "planned", comment: "ok" },
+    });
+    const json = await call(`/api/v1/feedback/boards/${slug}/export`, { key });
+    expect(json.headers.get("content-disposition")).toMatch(/^attachment; filename=".+\.json"$/);
+    const data = (await json.json()) as { posts: unknown[]; statusChanges: unknown[]; board: { slug: string } };
+    expect(data).toMatchObject({ board: { slug } });
+    expect(data.posts).toHaveLength(2);
+    expect(data.statusChanges).toHaveLength(1);
+
+    const csv = await call(`/api/v1/feedback/boards/${slug}/export?format=csv`, { key });
+    expect(csv.headers.get("content-type")).toContain("text/csv");
+    const text = await csv.text();
+    const lines = text.split("\r\n");
+    expect(lines[0]).toMatch(/^id,title,status,voteCount/);
+    expect(text).toContain(`"'=HYPERLINK(""http://evil"")"`);
+    expect(text).toContain('"line one\nline ""two"""');
+    await expectProblem(await call("/api/v1/feedback/boards/nope/export", { key }), 404, "not-found");
+  });
+});

@@ -12,6 +12,7 @@ export const feedbackCron: CronTask[] = cron;
 
 import type { Db } from "../lib/db.ts";
 import type { Range } from "../lib/range.ts";
+import { listContributors } from "./contributors.ts";
 import { feedbackImplementation as implementation } from "./implementation.ts";
 
 /**
@@ -31,4 +32,13 @@ export async function feedbackImplementation(
   voteWeighted: number | null;
 }> {
   return implementation(db, range);
+}
+
+/**
+ * Contributors among `contactIds`: people whose idea reached `done` (the badge on their posts),
+ * for the referral capability or the host app to reward.
+ */
+export async function feedbackContributors(db: Db, contactIds: string[]) {
+  if (!contactIds.length) return [];
+  return (await listContributors(db, { limit: 100, contactIds })).data;
 }

@@ -1,13 +1,16 @@
 // Admin API of feedback (scope `feedback`): boards, posts, moderation, merge, ratio.
 import type { Context } from "hono";
+import { FEEDBACK_EVENT_TYPES } from "../../db/schema/index.ts";
 import { kickEmails } from "../emails/index.ts";
 import type { AppEnv } from "../env.ts";
 import { contactUpsert } from "../lib/contacts.ts";
 import { getDb } from "../lib/db.ts";
-import { adminRoute, jsonContent, newRouter, problemContent, z } from "../lib/openapi.ts";
+import { adminRoute, jsonContent, newRouter, PageQuery, page, problemContent, z } from "../lib/openapi.ts";
 import { notFound } from "../lib/problem.ts";
 import { kickWebhooks } from "../lib/webhooks.ts";
 import { boardView, createBoard, deleteBoard, getBoardOrThrow, listBoards, updateBoard } from "./boards.ts";
+import { listContributors, listFeedbackEvents } from "./contributors.ts";
+import { exportBoard, postsCsv } from "./export.ts";
 import { feedbackImplementation } from "./implementation.ts";
 import { flaggedPosts, pendingComments } from "./moderation.ts";
 import { pageRoutes } from "./pages.tsx";
@@ -27,7 +30,9 @@ import {
   BoardParams,
   BoardSchema,
   CommentSchema,
+  ContributorSchema,
   CreateBoardBody,
+  FeedbackEventSchema,
   IdParams,
   ImplementationSchema,
   MergeBody,
@@ -125,6 +130,41 @@ feedbackRoutes.openapi(
   async (c) => {
     await deleteBoard(getDb(c.env.DB), c.req.valid("param").board);
     return c.body(null, 204);
+  },
+);
+
+// GET /api/v1/feedback/boards/:board/export — the whole board as JSON (posts, timeline, comments) or CSV (posts)
+feedbackRoutes.openapi(
+  adminRoute("feedback", {
+    method: "get",
+    path: "/api/v1/feedback/boards/{board}/export",
+    tags,
+    summary: "Export a board",
+    request: { params: BoardParams, query: z.object({ format: z.enum(["json", "csv"]).default("json") }) },
+    responses: {
+      200: {
+        description: "The export, as an attachment",
+        content: {
+          "application/json": { schema: z.object({}).passthrough() },
+          "text/csv": { schema: z.string() },
+        },
+      },
+      404: problemContent("No such board"),
+    },
+  }),
+  async (c) => {
+    const db = getDb(c.env.DB);
+    const board = await getBoardOrThrow(db, c.req.valid("param").board);
+    const data = await exportBoard(db, board);
+    const csv = c.req.valid("query").format === "csv";
+    const name = `${board.slug}-${data.exportedAt.slice(0, 10)}.${csv ? "csv" : "json"}`;
+    return new Response(csv ? postsCsv(data.posts) : JSON.stringify(data), {
+      headers: {
+        "content-type": csv ? "text/csv; charset=utf-8" : "application/json",
+        "content-disposition": `attachment; filename="${name}"`,
+        "cache-control": "no-store",
+      },
+    }) as never; // an attachment, not the typed JSON body
   },
 );
 
@@ -446,6 +486,32 @@ feedbackRoutes.openapi(
     responses: { 200: jsonContent(ImplementationSchema, "The ratio"), 400: problemContent("Invalid range") },
   }),
   async (c) => c.json(await feedbackImplementation(getDb(c.env.DB), c.req.valid("query")), 200),
+);
+
+// GET /api/v1/feedback/contributors — people whose idea reached done (the contributor badge), to reward
+feedbackRoutes.openapi(
+  adminRoute("feedback", {
+    method: "get",
+    path: "/api/v1/feedback/contributors",
+    tags,
+    summary: "Contributors (ideas delivered)",
+    request: { query: PageQuery.extend({ externalId: z.string().min(1).max(200).optional() }) },
+    responses: { 200: jsonContent(page(ContributorSchema), "Contributors") },
+  }),
+  async (c) => c.json(await listContributors(getDb(c.env.DB), c.req.valid("query")), 200),
+);
+
+// GET /api/v1/feedback/events — the loop events kept for the email capability (status changes, merges, digests)
+feedbackRoutes.openapi(
+  adminRoute("feedback", {
+    method: "get",
+    path: "/api/v1/feedback/events",
+    tags,
+    summary: "Loop events",
+    request: { query: PageQuery.extend({ type: z.enum(FEEDBACK_EVENT_TYPES).optional() }) },
+    responses: { 200: jsonContent(page(FeedbackEventSchema), "Events, newest first") },
+  }),
+  async (c) => c.json(await listFeedbackEvents(getDb(c.env.DB), c.req.valid("query")), 200),
 );
 
 feedbackRoutes.route("/", publicRoutes);

@@ -1,5 +1,6 @@
 import {
   BOARD_VISIBILITIES,
+  FEEDBACK_EVENT_TYPES,
   MODERATION_STATES,
   POST_STATUSES,
   SETTABLE_STATUSES,
@@ -236,3 +237,25 @@ export const ImplementationSchema = z
     voteWeighted: z.number().nullable(),
   })
   .openapi("FeedbackImplementationRatio");
+
+export const ContributorSchema = z
+  .object({
+    contactId: z.string(),
+    externalId: z.string(),
+    name: z.string().nullable(),
+    delivered: z.number().int().openapi({ description: "Their ideas now done" }),
+    firstDeliveredAt: z.number().int(),
+  })
+  .openapi("FeedbackContributor");
+
+export const FeedbackEventSchema = z
+  .object({
+    id: z.string(),
+    key: z.string(),
+    type: z.enum(FEEDBACK_EVENT_TYPES),
+    postId: z.string().nullable(),
+    payload: z.record(z.string(), z.unknown()),
+    recipients: z.array(z.string()),
+    createdAt: z.number().int(),
+  })
+  .openapi("FeedbackLoopEvent");
