@@ -14,6 +14,16 @@ const UNDOCUMENTED = new Set([
   "GET /r/:code",
   "HEAD /r/:code",
   "GET /r/:code/rewards",
+  // feedback: public HTML pages, Atom feeds, and the no-JavaScript forms that redirect back to them
+  "GET /roadmap",
+  "GET /roadmap/feed.atom",
+  "GET /roadmap/digest/:month",
+  "GET /feedback/:board/feed.atom",
+  "GET /feedback/:board",
+  "GET /feedback/:board/:post",
+  "POST /feedback/:board/posts",
+  "POST /feedback/:board/:post/vote",
+  "POST /feedback/:board/:post/comments",
 ]);
 
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, "{$1}");

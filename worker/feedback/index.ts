@@ -1,16 +1,19 @@
 // What other capabilities and the platform may use of feedback. Nothing else is imported from outside.
 import type { CronTask, JobHandler } from "../lib/jobs-types.ts";
+import { feedbackCron as cron, feedbackJobs as jobs } from "./jobs.ts";
 
 export { feedbackRoutes } from "./routes.ts";
 
 /** Queue message kinds this capability handles (prefix `feedback.`). */
-export const feedbackJobs: Record<string, JobHandler> = {};
+export const feedbackJobs: Record<string, JobHandler> = jobs;
 
 /** Cron tasks: each decides what is due and returns messages to enqueue. */
-export const feedbackCron: CronTask[] = [];
+export const feedbackCron: CronTask[] = cron;
 
 import type { Db } from "../lib/db.ts";
 import type { Range } from "../lib/range.ts";
+import { listContributors } from "./contributors.ts";
+import { feedbackImplementation as implementation } from "./implementation.ts";
 
 /**
  * Feedback-Implementation Ratio over `range` (contract for the kpis capability):
@@ -18,8 +21,8 @@ import type { Range } from "../lib/range.ts";
  * vote-weighted = votes on delivered posts / votes on delivered + open posts.
  */
 export async function feedbackImplementation(
-  _db: Db,
-  _range: Range,
+  db: Db,
+  range: Range,
 ): Promise<{
   done: number;
   received: number;
@@ -28,5 +31,14 @@ export async function feedbackImplementation(
   openVotes: number;
   voteWeighted: number | null;
 }> {
-  return { done: 0, received: 0, ratio: null, deliveredVotes: 0, openVotes: 0, voteWeighted: null };
+  return implementation(db, range);
+}
+
+/**
+ * Contributors among `contactIds`: people whose idea reached `done` (the badge on their posts),
+ * for the referral capability or the host app to reward.
+ */
+export async function feedbackContributors(db: Db, contactIds: string[]) {
+  if (!contactIds.length) return [];
+  return (await listContributors(db, { limit: 100, contactIds })).data;
 }

@@ -1,0 +1,129 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { contacts, feedbackEvents, feedbackJobRuns, feedbackPosts, feedbackVotes } from "../../db/schema/index.ts";
+import { monthOf } from "../../worker/feedback/digest.ts";
+import { decay, TRENDING_SLOT_MS } from "../../worker/feedback/trending.ts";
+import worker from "../../worker/index.ts";
+import { call, db, eventually, identityToken, newKey } from "./helpers.ts";
+
+const DAY = 86_400_000;
+let seq = 0;
+const uniq = (p: string) => `${p}-${Date.now().toString(36)}-${seq++}`;
+
+async function boardWithPosts(titles: string[]) {
+  const key = await newKey(["feedback"]);
+  const slug = uniq("jobs");
+  await call("/api/v1/feedback/boards", { method: "POST", key, json: { slug, name: slug } });
+  const ids: string[] = [];
+  for (const title of titles) {
+    const res = await call("/api/v1/feedback/posts", { method: "POST", key, json: { board: slug, title } });
+    ids.push(((await res.json()) as { id: string }).id);
+  }
+  return { key, slug, ids };
+}
+
+/** Votes cast `ageMs` ago by fresh contacts, written straight to D1 (the API only votes "now"). */
+async function oldVotes(postId: string, n: number, ageMs: number) {
+  const now = Date.now();
+  for (let i = 0; i < n; i++) {
+    const id = uniq("ct");
+    await db()
+      .insert(contacts)
+      .values({ id, externalId: id, firstSeenAt: now - ageMs, lastSeenAt: now - ageMs });
+    await db()
+      .insert(feedbackVotes)
+      .values({ id: uniq("fbv"), postId, contactId: id, createdAt: now - ageMs });
+  }
+  await db().update(feedbackPosts).set({ voteCount: n }).where(eq(feedbackPosts.id, postId));
+}
+
+async function runCron(scheduledTime = Date.now()) {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ cron: "* * * * *", scheduledTime }), env, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+describe("trending", () => {
+  it("decays with age: fresh activity outweighs more, older activity", () => {
+    expect(decay(0)).toBe(1);
+    expect(decay(3 * DAY)).toBeCloseTo(0.5);
+    expect(3 * decay(DAY)).toBeGreaterThan(5 * decay(25 * DAY));
+  });
+
+  it("cron enqueues, the queue precomputes the column, and sorting by trending and top differ", async () => {
+    const { slug, ids } = await boardWithPosts(["Old favourite", "Hot new idea"]);
+    const [old, hot] = ids;
+    await oldVotes(old, 5, 25 * DAY);
+    const token = (id: string) => identityToken({ id, email: `${id}@example.com` });
+    for (let i = 0; i < 3; i++) {
+      await call(`/api/v1/boards/${slug}/posts/${hot}/vote`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${await token(uniq("fan"))}` },
+      });
+    }
+    const now = Date.now();
+    await runCron(now);
+    const slotKey = `trending:${Math.floor(now / TRENDING_SLOT_MS)}`;
+    await eventually(async () => db().query.feedbackJobRuns.findFirst({ where: eq(feedbackJobRuns.key, slotKey) }));
+    const rows = await eventually(async () => {
+      const r = await db()
+        .select()
+        .from(feedbackPosts)
+        .where(eq(feedbackPosts.boardId, (await boardId(slug)) ?? ""));
+      return r.every((p) => p.trendingScore > 0) ? r : null;
+    });
+    const score = Object.fromEntries(rows.map((r) => [r.id, r.trendingScore]));
+    expect(score[hot]).toBeGreaterThan(score[old]);
+
+    const order = async (sort: string) =>
+      ((await (await call(`/api/v1/boards/${slug}?sort=${sort}`)).json()) as { data: Array<{ id: string }> }).data.map(
+        (p) => p.id,
+      );
+    expect(await order("trending")).toEqual([hot, old]);
+    expect(await order("top")).toEqual([old, hot]);
+    expect(await order("new")).toEqual([hot, old]);
+  });
+});
+
+async function boardId(slug: string) {
+  return (await db().query.feedbackBoards.findFirst({ where: (b, { eq }) => eq(b.slug, slug) }))?.id;
+}
+
+describe("monthly digest", () => {
+  it("is written once per month as an event, and shown as a page", async () => {
+    const now = Date.now();
+    const d = new Date(now);
+    const lastMonth = monthOf(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1));
+    await runCron(now);
+    await runCron(now);
+    const events = await eventually(async () => {
+      const e = await db()
+        .select()
+        .from(feedbackEvents)
+        .where(eq(feedbackEvents.key, `digest:${lastMonth}`));
+      return e.length ? e : null;
+    });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: "feedback.monthly_digest", payload: { month: lastMonth } });
+  });
+});
+
+describe("pagination", () => {
+  it("pages through a sorted board with a keyset cursor, no repeats, no gaps", async () => {
+    const { key, slug, ids } = await boardWithPosts(["P one", "P two", "P three", "P four", "P five"]);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const q: string = `/api/v1/feedback/posts?board=${slug}&sort=new&limit=2${cursor ? `&cursor=${cursor}` : ""}`;
+      const page = (await (await call(q, { key })).json()) as {
+        data: Array<{ id: string }>;
+        nextCursor: string | null;
+      };
+      seen.push(...page.data.map((p) => p.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+  });
+});

@@ -1,0 +1,74 @@
+import { asc, eq, sql } from "drizzle-orm";
+import { feedbackBoards } from "../../db/schema/index.ts";
+import type { Db } from "../lib/db.ts";
+import { newId } from "../lib/ids.ts";
+import { conflict, notFound } from "../lib/problem.ts";
+import { forgetBoard } from "./page-cache.ts";
+
+export type Board = typeof feedbackBoards.$inferSelect;
+
+export const boardView = (b: Board) => ({
+  id: b.id,
+  slug: b.slug,
+  name: b.name,
+  description: b.description,
+  visibility: b.visibility,
+  moderated: b.moderated,
+  createdAt: b.createdAt,
+  updatedAt: b.updatedAt,
+});
+
+export function listBoards(db: Db) {
+  return db.select().from(feedbackBoards).orderBy(asc(feedbackBoards.name));
+}
+
+export async function getBoardOrThrow(db: Db, slug: string): Promise<Board> {
+  const board = await db.query.feedbackBoards.findFirst({ where: eq(feedbackBoards.slug, slug) });
+  if (!board) throw notFound("No such board");
+  return board;
+}
+
+export async function createBoard(
+  db: Db,
+  input: Pick<Board, "slug" | "name" | "visibility" | "moderated"> & { description?: string },
+  now = Date.now(),
+) {
+  const [row] = await db
+    .insert(feedbackBoards)
+    .values({ id: newId("fbb", now), ...input, description: input.description ?? null, createdAt: now, updatedAt: now })
+    .onConflictDoNothing()
+    .returning();
+  if (!row) throw conflict(`A board with the slug \`${input.slug}\` exists`);
+  return row;
+}
+
+export async function updateBoard(db: Db, slug: string, input: Partial<Board>, now = Date.now()) {
+  forgetBoard("*");
+  if (input.slug && input.slug !== slug) {
+    const taken = await db.query.feedbackBoards.findFirst({ where: eq(feedbackBoards.slug, input.slug) });
+    if (taken) throw conflict(`A board with the slug \`${input.slug}\` exists`);
+  }
+  const [row] = await db
+    .update(feedbackBoards)
+    .set({ ...input, updatedAt: now, version: sql`${feedbackBoards.version} + 1` })
+    .where(eq(feedbackBoards.slug, slug))
+    .returning();
+  if (!row) throw notFound("No such board");
+  return row;
+}
+
+export async function deleteBoard(db: Db, slug: string) {
+  forgetBoard("*");
+  const [row] = await db.delete(feedbackBoards).where(eq(feedbackBoards.slug, slug)).returning();
+  if (!row) throw notFound("No such board");
+  return row;
+}
+
+/** Batchable: marks the board's pages stale (the version is part of every cache key). */
+export function bumpBoard(db: Db, boardId: string) {
+  forgetBoard(boardId);
+  return db
+    .update(feedbackBoards)
+    .set({ version: sql`${feedbackBoards.version} + 1` })
+    .where(eq(feedbackBoards.id, boardId));
+}

@@ -1,0 +1,121 @@
+import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
+import {
+  feedbackBoards,
+  feedbackEvents,
+  feedbackJobRuns,
+  feedbackPosts,
+  feedbackStatusChanges,
+  feedbackVotes,
+} from "../../db/schema/index.ts";
+import type { Db } from "../lib/db.ts";
+import { newId } from "../lib/ids.ts";
+
+export const monthOf = (ms: number) => new Date(ms).toISOString().slice(0, 7);
+
+export function monthRange(month: string) {
+  const [y, m] = month.split("-").map(Number);
+  return { from: Date.UTC(y, m - 1, 1), to: Date.UTC(y, m, 1) };
+}
+
+const item = (
+  r: { id: string; title: string; status: string; voteCount: number; boardSlug: string },
+  baseUrl: string,
+) => ({
+  id: r.id,
+  title: r.title,
+  status: r.status,
+  voteCount: r.voteCount,
+  board: r.boardSlug,
+  url: `${baseUrl.replace(/\/$/, "")}/feedback/${r.boardSlug}/${r.id}`,
+});
+
+/** The month in review: the ideas that gained most votes in it, and what shipped (moved to done). */
+export async function digestOf(db: Db, month: string, baseUrl: string) {
+  const { from, to } = monthRange(month);
+  const cols = {
+    id: feedbackPosts.id,
+    title: feedbackPosts.title,
+    status: feedbackPosts.status,
+    voteCount: feedbackPosts.voteCount,
+    boardSlug: feedbackBoards.slug,
+  };
+  const visible = and(eq(feedbackPosts.moderation, "approved"), eq(feedbackBoards.visibility, "public"));
+  const [top, shipped] = await Promise.all([
+    db
+      .select({ ...cols, gained: sql<number>`count(*)` })
+      .from(feedbackVotes)
+      .innerJoin(feedbackPosts, eq(feedbackPosts.id, feedbackVotes.postId))
+      .innerJoin(feedbackBoards, eq(feedbackBoards.id, feedbackPosts.boardId))
+      .where(
+        and(
+          gte(feedbackVotes.createdAt, from),
+          lt(feedbackVotes.createdAt, to),
+          eq(feedbackVotes.state, "counted"),
+          visible,
+        ),
+      )
+      .groupBy(feedbackPosts.id)
+      .orderBy(desc(sql`count(*)`), desc(feedbackPosts.voteCount))
+      .limit(10),
+    db
+      .selectDistinct(cols)
+      .from(feedbackStatusChanges)
+      .innerJoin(feedbackPosts, eq(feedbackPosts.id, feedbackStatusChanges.postId))
+      .innerJoin(feedbackBoards, eq(feedbackBoards.id, feedbackPosts.boardId))
+      .where(
+        and(
+          eq(feedbackStatusChanges.toStatus, "done"),
+          gte(feedbackStatusChanges.createdAt, from),
+          lt(feedbackStatusChanges.createdAt, to),
+          eq(feedbackPosts.status, "done"),
+          visible,
+        ),
+      )
+      .orderBy(desc(feedbackPosts.voteCount))
+      .limit(50),
+  ]);
+  return {
+    month,
+    top: top.map((r) => ({ ...item(r, baseUrl), votesThisMonth: Number(r.gained) })),
+    shipped: shipped.map((r) => item(r, baseUrl)),
+  };
+}
+
+/** Whether the month's digest event was written already (what the cron checks before asking). */
+export async function digestWritten(db: Db, month: string) {
+  return Boolean(await db.query.feedbackJobRuns.findFirst({ where: eq(feedbackJobRuns.key, `digest:${month}`) }));
+}
+
+/**
+ * Stores the `feedback.monthly_digest` event for the email capability, once per month; its
+ * recipients are the people who voted in that month.
+ */
+export async function writeDigest(db: Db, month: string, baseUrl: string, now = Date.now()) {
+  if (await digestWritten(db, month)) return false;
+  const { from, to } = monthRange(month);
+  const digest = await digestOf(db, month, baseUrl);
+  const voters = await db
+    .selectDistinct({ id: feedbackVotes.contactId })
+    .from(feedbackVotes)
+    .where(and(gte(feedbackVotes.createdAt, from), lt(feedbackVotes.createdAt, to)))
+    .limit(10_000);
+  await db.batch([
+    db
+      .insert(feedbackJobRuns)
+      .values({ key: `digest:${month}`, createdAt: now })
+      .onConflictDoNothing(),
+    db
+      .insert(feedbackEvents)
+      .values({
+        id: newId("fbe", now),
+        key: `digest:${month}`,
+        type: "feedback.monthly_digest",
+        postId: null,
+        payload: { ...digest, url: `${baseUrl.replace(/\/$/, "")}/roadmap/digest/${month}` },
+        recipients: voters.map((v) => v.id),
+        createdAt: now,
+      })
+      .onConflictDoNothing(),
+  ]);
+  return true;
+}

@@ -1,0 +1,42 @@
+import { z } from "@hono/zod-openapi";
+import { getDb } from "../lib/db.ts";
+import { type CronTask, defineJob, type JobMessage } from "../lib/jobs-types.ts";
+import { digestWritten, monthOf, writeDigest } from "./digest.ts";
+import { recomputeTrending, TRENDING_SLOT_MS } from "./trending.ts";
+
+export const feedbackJobs = {
+  "feedback.trending": defineJob({
+    schema: z.object({ kind: z.literal("feedback.trending"), slot: z.number().int().min(0) }),
+    async run(messages, env) {
+      const db = getDb(env.DB);
+      for (const { body, message } of messages) {
+        await recomputeTrending(db, body.slot);
+        message.ack();
+      }
+    },
+  }),
+  "feedback.digest": defineJob({
+    schema: z.object({ kind: z.literal("feedback.digest"), month: z.string().regex(/^\d{4}-\d{2}$/) }),
+    async run(messages, env) {
+      const db = getDb(env.DB);
+      for (const { body, message } of messages) {
+        await writeDigest(db, body.month, env.PUBLIC_URL);
+        message.ack();
+      }
+    },
+  }),
+};
+
+/**
+ * Every minute: ask for the trending run of the current 10-minute slot (the consumer does it once).
+ * Until last month's digest exists: ask for it (written once per month).
+ */
+export const feedbackCron: CronTask[] = [
+  async (env, now) => {
+    const messages: JobMessage[] = [{ kind: "feedback.trending", slot: Math.floor(now / TRENDING_SLOT_MS) }];
+    const d = new Date(now);
+    const lastMonth = monthOf(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1));
+    if (!(await digestWritten(getDb(env.DB), lastMonth))) messages.push({ kind: "feedback.digest", month: lastMonth });
+    return messages;
+  },
+];

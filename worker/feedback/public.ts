@@ -1,0 +1,283 @@
+// Public JSON API for visitors: anonymous reads, identified writes (the host app's identity token).
+import { and, count, eq, gt } from "drizzle-orm";
+import type { Context } from "hono";
+import { feedbackPosts } from "../../db/schema/index.ts";
+import type { AppEnv } from "../env.ts";
+import { getDb } from "../lib/db.ts";
+import { optionalVisitor, requireVisitor } from "../lib/identity.ts";
+import { createRoute, jsonContent, newRouter, problemContent, z } from "../lib/openapi.ts";
+import { notFound, Problem } from "../lib/problem.ts";
+import { rateLimit } from "../lib/rate-limit.ts";
+import { kickWebhooks } from "../lib/webhooks.ts";
+import { type Board, boardView, getBoardOrThrow } from "./boards.ts";
+import { cachedResponse } from "./page-cache.ts";
+import {
+  commentView,
+  getPost,
+  listPosts,
+  postComments,
+  postTimeline,
+  postView,
+  similarPosts,
+  votedPostIds,
+} from "./posts.ts";
+import {
+  BoardParams,
+  BoardPostParams,
+  BoardSchema,
+  CommentBody,
+  CommentSchema,
+  CreatePostBody,
+  PostDetailSchema,
+  PostSchema,
+  PublicPostListQuery,
+  SimilarQuery,
+  SimilarSchema,
+  VoteResultSchema,
+} from "./schemas.ts";
+import { addComment, castVote, createPost, removeVote } from "./write.ts";
+
+export const publicRoutes = newRouter();
+const tags = ["Feedback (visitors)"];
+const identified = [{ identityToken: [] }];
+const refusals = {
+  401: problemContent("No valid identity token (or the board is for identified visitors)"),
+  404: problemContent("No such board or post"),
+  429: problemContent("Too many writes: try again later"),
+};
+
+/** Posts a visitor may create per hour, on top of the per-minute write throttle. */
+export const POSTS_PER_HOUR = 10;
+
+/** The board, refusing anonymous visitors of an identified-only board. */
+export async function visibleBoard(c: Context<AppEnv>, slug: string): Promise<Board> {
+  const board = await getBoardOrThrow(getDb(c.env.DB), slug);
+  if (board.visibility === "identified" && !c.get("visitor")) {
+    throw new Problem(401, "unauthorized", "This board is for signed-in users of the product");
+  }
+  return board;
+}
+
+/** The approved, visible post on that board. */
+export async function visiblePost(c: Context<AppEnv>, board: Board, postId: string) {
+  const row = await getPost(getDb(c.env.DB), postId);
+  if (!row || row.post.boardId !== board.id || row.post.moderation !== "approved") throw notFound("No such post");
+  return row;
+}
+
+// GET /api/v1/boards/:board — the board and a page of its posts (what /feedback/:board shows)
+publicRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/v1/boards/{board}",
+    tags,
+    summary: "A board and its posts",
+    middleware: [optionalVisitor()] as const,
+    request: { params: BoardParams, query: PublicPostListQuery },
+    responses: {
+      200: jsonContent(
+        z.object({
+          board: BoardSchema,
+          data: z.array(PostSchema.extend({ voted: z.boolean() })),
+          nextCursor: z.string().nullable(),
+        }),
+        "The board",
+      ),
+      ...refusals,
+    },
+  }),
+  async (c) => {
+    const db = getDb(c.env.DB);
+    const board = await visibleBoard(c, c.req.valid("param").board);
+    const visitor = c.get("visitor");
+    const render = async () => {
+      const page = await listPosts(db, { ...c.req.valid("query"), boardId: board.id, moderation: "approved" });
+      const voted = visitor
+        ? await votedPostIds(
+            db,
+            visitor.contactId,
+            page.data.map((r) => r.post.id),
+          )
+        : new Set();
+      return {
+        board: boardView(board),
+        data: page.data.map((r) => ({ ...postView(r, c.env.PUBLIC_URL), voted: voted.has(r.post.id) })),
+        nextCursor: page.nextCursor,
+      };
+    };
+    if (!visitor && board.visibility === "public") {
+      const url = new URL(c.req.url);
+      // What every anonymous visitor sees alike: served from the isolate while the board's version holds.
+      const res = await cachedResponse(c.req.raw, `json:${url.pathname}${url.search}`, {
+        version: async () => ({ version: `${board.id}:${board.version}`, boards: [board.id] }),
+        render: async () => ({ body: JSON.stringify(await render()), type: "application/json" }),
+      });
+      return res as never; // the same JSON as below, already serialised
+    }
+    c.header("cache-control", "private, no-store");
+    return c.json(await render(), 200);
+  },
+);
+
+// GET /api/v1/boards/:board/posts/:post — a post, its timeline and approved comments
+publicRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/v1/boards/{board}/posts/{post}",
+    tags,
+    summary: "A post",
+    middleware: [optionalVisitor()] as const,
+    request: { params: BoardPostParams },
+    responses: { 200: jsonContent(PostDetailSchema, "The post"), ...refusals },
+  }),
+  async (c) => {
+    const db = getDb(c.env.DB);
+    const { board: slug, post: postId } = c.req.valid("param");
+    const board = await visibleBoard(c, slug);
+    const row = await visiblePost(c, board, postId);
+    const visitor = c.get("visitor");
+    const [timeline, comments, voted] = await Promise.all([
+      postTimeline(db, postId),
+      postComments(db, postId, { approvedOnly: true }),
+      visitor ? votedPostIds(db, visitor.contactId, [postId]) : Promise.resolve(new Set<string>()),
+    ]);
+    return c.json({ post: postView(row, c.env.PUBLIC_URL), timeline, comments, voted: voted.has(postId) }, 200);
+  },
+);
+
+// GET /api/v1/boards/:board/similar — posts like the one being typed (suggested before posting)
+publicRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/v1/boards/{board}/similar",
+    tags,
+    summary: "Similar posts",
+    middleware: [optionalVisitor()] as const,
+    request: { params: BoardParams, query: SimilarQuery },
+    responses: { 200: jsonContent(SimilarSchema, "Best matches first"), 400: problemContent("Invalid"), ...refusals },
+  }),
+  async (c) => {
+    const board = await visibleBoard(c, c.req.valid("param").board);
+    const { q, limit } = c.req.valid("query");
+    const rows = await similarPosts(getDb(c.env.DB), board.id, q, limit);
+    return c.json(
+      {
+        data: rows.map((r) => {
+          const v = postView({ ...r, authorName: null, contributor: false }, c.env.PUBLIC_URL);
+          return { id: v.id, title: v.title, status: v.status, voteCount: v.voteCount, url: v.url };
+        }),
+      },
+      200,
+    );
+  },
+);
+
+// POST /api/v1/boards/:board/posts — an identified visitor posts an idea
+publicRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/api/v1/boards/{board}/posts",
+    tags,
+    summary: "Post an idea",
+    security: identified,
+    middleware: [requireVisitor(), rateLimit("feedback.post")] as const,
+    request: {
+      params: BoardParams,
+      body: { content: { "application/json": { schema: CreatePostBody } }, required: true },
+    },
+    responses: {
+      201: jsonContent(PostSchema.extend({ moderation: z.enum(["pending", "approved", "rejected"]) }), "The post"),
+      400: problemContent("Invalid"),
+      ...refusals,
+    },
+  }),
+  async (c) => {
+    const db = getDb(c.env.DB);
+    const board = await visibleBoard(c, c.req.valid("param").board);
+    const visitor = c.get("visitor");
+    const [recent] = await db
+      .select({ n: count() })
+      .from(feedbackPosts)
+      .where(and(eq(feedbackPosts.authorId, visitor.contactId), gt(feedbackPosts.createdAt, Date.now() - 3_600_000)));
+    if (recent.n >= POSTS_PER_HOUR) {
+      throw new Problem(
+        429,
+        "rate-limited",
+        "You have posted a lot in the last hour: try again later",
+        {},
+        { "retry-after": "3600" },
+      );
+    }
+    const post = await createPost(db, board, { ...c.req.valid("json"), authorId: visitor.contactId, trusted: false });
+    c.executionCtx.waitUntil(kickWebhooks(c.env));
+    const row = await getPost(db, post.id);
+    return c.json({ ...postView(row as NonNullable<typeof row>, c.env.PUBLIC_URL), moderation: post.moderation }, 201);
+  },
+);
+
+const voteRoute = (method: "put" | "delete") =>
+  createRoute({
+    method,
+    path: "/api/v1/boards/{board}/posts/{post}/vote",
+    tags,
+    summary: method === "put" ? "Vote (idempotent)" : "Remove my vote (idempotent)",
+    security: identified,
+    middleware: [requireVisitor(), rateLimit("feedback.vote")] as const,
+    request: { params: BoardPostParams },
+    responses: { 200: jsonContent(VoteResultSchema, "The vote"), ...refusals, 409: problemContent("Closed post") },
+  });
+
+async function votable(c: Context<AppEnv>, slug: string, postId: string) {
+  const board = await visibleBoard(c, slug);
+  const row = await visiblePost(c, board, postId);
+  if (row.post.status === "merged") {
+    throw new Problem(409, "conflict", "This post was merged: vote on the original", {
+      mergedIntoId: row.post.mergedIntoId,
+    });
+  }
+  return row;
+}
+
+// PUT /api/v1/boards/:board/posts/:post/vote — vote; voting twice is one vote
+publicRoutes.openapi(voteRoute("put"), async (c) => {
+  const { board, post } = c.req.valid("param");
+  const row = await votable(c, board, post);
+  return c.json(await castVote(getDb(c.env.DB), row.post, c.get("visitor").contactId), 200);
+});
+
+// DELETE /api/v1/boards/:board/posts/:post/vote — take the vote back
+publicRoutes.openapi(voteRoute("delete"), async (c) => {
+  const { board, post } = c.req.valid("param");
+  const row = await votable(c, board, post);
+  return c.json(await removeVote(getDb(c.env.DB), row.post, c.get("visitor").contactId), 200);
+});
+
+// POST /api/v1/boards/:board/posts/:post/comments — an identified visitor comments
+publicRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/api/v1/boards/{board}/posts/{post}/comments",
+    tags,
+    summary: "Comment on a post",
+    security: identified,
+    middleware: [requireVisitor(), rateLimit("feedback.comment")] as const,
+    request: {
+      params: BoardPostParams,
+      body: { content: { "application/json": { schema: CommentBody } }, required: true },
+    },
+    responses: { 201: jsonContent(CommentSchema, "The comment"), 400: problemContent("Invalid"), ...refusals },
+  }),
+  async (c) => {
+    const { board: slug, post: postId } = c.req.valid("param");
+    const board = await visibleBoard(c, slug);
+    const row = await visiblePost(c, board, postId);
+    const visitor = c.get("visitor");
+    const comment = await addComment(
+      getDb(c.env.DB),
+      { post: row.post, boardSlug: board.slug, moderated: board.moderated },
+      { authorId: visitor.contactId, team: false, body: c.req.valid("json").body },
+    );
+    c.executionCtx.waitUntil(kickWebhooks(c.env));
+    return c.json(commentView(comment, visitor.name, false), 201);
+  },
+);

@@ -1,0 +1,80 @@
+import { and, desc, eq, gt, sql } from "drizzle-orm";
+import { feedbackBoards, feedbackPosts, feedbackStatusChanges } from "../../db/schema/index.ts";
+import type { Db } from "../lib/db.ts";
+
+/** Done posts stay on the roadmap this long after they shipped. */
+export const DONE_RECENT_MS = 90 * 86_400_000;
+const PER_COLUMN = 50;
+
+const card = {
+  id: feedbackPosts.id,
+  title: feedbackPosts.title,
+  status: feedbackPosts.status,
+  voteCount: feedbackPosts.voteCount,
+  tags: feedbackPosts.tags,
+  statusChangedAt: feedbackPosts.statusChangedAt,
+  boardSlug: feedbackBoards.slug,
+  boardName: feedbackBoards.name,
+};
+const publicApproved = and(eq(feedbackBoards.visibility, "public"), eq(feedbackPosts.moderation, "approved"));
+
+/** Planned and In progress by votes, Done of the last 90 days newest first, across public boards. */
+export async function roadmapColumns(db: Db, now = Date.now()) {
+  const column = (status: "planned" | "in_progress") =>
+    db
+      .select(card)
+      .from(feedbackPosts)
+      .innerJoin(feedbackBoards, eq(feedbackBoards.id, feedbackPosts.boardId))
+      .where(and(eq(feedbackPosts.status, status), publicApproved))
+      .orderBy(desc(feedbackPosts.voteCount), desc(feedbackPosts.id))
+      .limit(PER_COLUMN);
+  const [planned, inProgress, done] = await Promise.all([
+    column("planned"),
+    column("in_progress"),
+    db
+      .select(card)
+      .from(feedbackPosts)
+      .innerJoin(feedbackBoards, eq(feedbackBoards.id, feedbackPosts.boardId))
+      .where(
+        and(eq(feedbackPosts.status, "done"), gt(feedbackPosts.statusChangedAt, now - DONE_RECENT_MS), publicApproved),
+      )
+      .orderBy(desc(feedbackPosts.statusChangedAt))
+      .limit(PER_COLUMN),
+  ]);
+  return { planned, inProgress, done };
+}
+
+/** The latest status changes (for the Atom feeds), on one board or every public board. */
+export function statusFeed(db: Db, boardId?: string, limit = 50) {
+  return db
+    .select({
+      id: feedbackStatusChanges.id,
+      toStatus: feedbackStatusChanges.toStatus,
+      fromStatus: feedbackStatusChanges.fromStatus,
+      comment: feedbackStatusChanges.comment,
+      createdAt: feedbackStatusChanges.createdAt,
+      postId: feedbackPosts.id,
+      title: feedbackPosts.title,
+      boardSlug: feedbackBoards.slug,
+      boardName: feedbackBoards.name,
+    })
+    .from(feedbackStatusChanges)
+    .innerJoin(feedbackPosts, eq(feedbackPosts.id, feedbackStatusChanges.postId))
+    .innerJoin(feedbackBoards, eq(feedbackBoards.id, feedbackPosts.boardId))
+    .where(
+      and(
+        boardId ? eq(feedbackBoards.id, boardId) : eq(feedbackBoards.visibility, "public"),
+        eq(feedbackPosts.moderation, "approved"),
+      ),
+    )
+    .orderBy(desc(feedbackStatusChanges.createdAt))
+    .limit(limit);
+}
+
+/** One value that changes whenever any board changes: the cache version of cross-board pages. */
+export async function allBoardsVersion(db: Db) {
+  const [row] = await db
+    .select({ v: sql<string>`count(*) || ':' || coalesce(sum(${feedbackBoards.version}), 0)` })
+    .from(feedbackBoards);
+  return row?.v ?? "0";
+}

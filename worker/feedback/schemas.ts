@@ -1,0 +1,261 @@
+import {
+  BOARD_VISIBILITIES,
+  FEEDBACK_EVENT_TYPES,
+  MODERATION_STATES,
+  POST_STATUSES,
+  SETTABLE_STATUSES,
+  VOTE_STATES,
+} from "../../db/schema/index.ts";
+import { PageQuery, z } from "../lib/openapi.ts";
+
+export const Slug = z
+  .string()
+  .min(1)
+  .max(60)
+  .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "lowercase letters, digits and single dashes");
+export const Id = z.string().min(1).max(64);
+export const Tag = z
+  .string()
+  .trim()
+  .min(1)
+  .max(40)
+  .transform((t) => t.toLowerCase());
+export const Tags = z
+  .array(Tag)
+  .max(10)
+  .transform((t) => [...new Set(t)]);
+const Score = z.number().int().min(1).max(10);
+
+export const BoardParams = z.object({ board: Slug });
+export const IdParams = z.object({ id: Id });
+export const BoardPostParams = z.object({ board: Slug, post: Id });
+
+export const CreateBoardBody = z
+  .object({
+    slug: Slug,
+    name: z.string().trim().min(1).max(100),
+    description: z.string().trim().max(500).optional(),
+    visibility: z.enum(BOARD_VISIBILITIES).default("public"),
+    moderated: z.boolean().default(false),
+  })
+  .openapi("CreateFeedbackBoard");
+export const UpdateBoardBody = CreateBoardBody.partial().openapi("UpdateFeedbackBoard");
+
+export const BoardSchema = z
+  .object({
+    id: z.string(),
+    slug: z.string(),
+    name: z.string(),
+    description: z.string().nullable(),
+    visibility: z.enum(BOARD_VISIBILITIES),
+    moderated: z.boolean(),
+    createdAt: z.number().int(),
+    updatedAt: z.number().int(),
+  })
+  .openapi("FeedbackBoard");
+
+export const SORTS = ["trending", "top", "new", "status"] as const;
+
+export const PostListQuery = PageQuery.extend({
+  sort: z.enum([...SORTS, "ice"]).default("trending"),
+  status: z.enum(POST_STATUSES).optional(),
+  tag: Tag.optional(),
+  q: z.string().trim().max(200).optional().openapi({ description: "Full-text search over title and body" }),
+  moderation: z.enum(MODERATION_STATES).optional(),
+  cursor: z.string().max(200).optional().openapi({ description: "The `nextCursor` of the previous page" }),
+});
+/** What visitors may ask of a board: no moderation filter, no ICE sort. */
+export const PublicPostListQuery = PostListQuery.omit({ moderation: true }).extend({
+  sort: z.enum(SORTS).default("trending"),
+});
+
+export const AuthorSchema = z
+  .object({
+    id: z.string(),
+    name: z.string().nullable(),
+    /** Has at least one idea delivered (`done`): the contributor badge. */
+    contributor: z.boolean(),
+  })
+  .openapi("FeedbackAuthor");
+
+export const PostSchema = z
+  .object({
+    id: z.string(),
+    boardId: z.string(),
+    boardSlug: z.string(),
+    title: z.string(),
+    body: z.string(),
+    bodyHtml: z.string(),
+    author: AuthorSchema.nullable(),
+    tags: z.array(z.string()),
+    status: z.enum(POST_STATUSES),
+    voteCount: z.number().int(),
+    commentCount: z.number().int(),
+    trendingScore: z.number(),
+    mergedIntoId: z.string().nullable(),
+    statusChangedAt: z.number().int().nullable(),
+    createdAt: z.number().int(),
+    url: z.string(),
+  })
+  .openapi("FeedbackPost");
+
+export const AdminPostSchema = PostSchema.extend({
+  impact: z.number().int().nullable(),
+  confidence: z.number().int().nullable(),
+  ease: z.number().int().nullable(),
+  iceScore: z.number().int().nullable(),
+  moderation: z.enum(MODERATION_STATES),
+  flaggedAt: z.number().int().nullable(),
+  heldVotes: z.number().int(),
+}).openapi("FeedbackAdminPost");
+
+export const StatusChangeSchema = z
+  .object({
+    id: z.string(),
+    fromStatus: z.enum(POST_STATUSES).nullable(),
+    toStatus: z.enum(POST_STATUSES),
+    actor: z.string(),
+    comment: z.string().nullable(),
+    createdAt: z.number().int(),
+  })
+  .openapi("FeedbackStatusChange");
+
+export const CommentSchema = z
+  .object({
+    id: z.string(),
+    postId: z.string(),
+    author: AuthorSchema.nullable(),
+    team: z.boolean(),
+    teamName: z.string().nullable(),
+    bodyHtml: z.string(),
+    moderation: z.enum(MODERATION_STATES),
+    createdAt: z.number().int(),
+  })
+  .openapi("FeedbackComment");
+
+export const PostDetailSchema = z
+  .object({
+    post: PostSchema,
+    timeline: z.array(StatusChangeSchema),
+    comments: z.array(CommentSchema),
+    voted: z.boolean().openapi({ description: "Whether the identified visitor has voted (false when anonymous)" }),
+  })
+  .openapi("FeedbackPostDetail");
+
+export const CreatePostBody = z
+  .object({
+    title: z.string().trim().min(3).max(200),
+    body: z.string().max(10_000).default(""),
+    tags: Tags.default([]),
+  })
+  .openapi("CreateFeedbackPost");
+
+export const AdminCreatePostBody = CreatePostBody.extend({
+  board: Slug,
+  author: z
+    .object({
+      externalId: z.string().min(1).max(200),
+      email: z.email().max(320).optional(),
+      name: z.string().max(200).optional(),
+    })
+    .optional()
+    .openapi({ description: "The person the idea came from (a contact); omit for a team post" }),
+}).openapi("AdminCreateFeedbackPost");
+
+export const UpdatePostBody = z
+  .object({
+    title: z.string().trim().min(3).max(200).optional(),
+    body: z.string().max(10_000).optional(),
+    tags: Tags.optional(),
+    impact: Score.nullable().optional(),
+    confidence: Score.nullable().optional(),
+    ease: Score.nullable().optional(),
+  })
+  .openapi("UpdateFeedbackPost");
+
+export const StatusBody = z
+  .object({
+    status: z.enum(SETTABLE_STATUSES),
+    comment: z.string().trim().max(2000).optional().openapi({ description: "Public note shown on the timeline" }),
+    notify: z.boolean().default(true).openapi({ description: "Email voters and the author" }),
+  })
+  .openapi("ChangeFeedbackStatus");
+
+export const MergeBody = z
+  .object({ into: Id.openapi({ description: "The original post the duplicate is merged into" }) })
+  .openapi("MergeFeedbackPost");
+
+export const ModerateBody = z.object({ action: z.enum(["approve", "reject"]) }).openapi("ModerateFeedback");
+
+export const CommentBody = z.object({ body: z.string().trim().min(1).max(5000) }).openapi("CreateFeedbackComment");
+export const TeamCommentBody = CommentBody.extend({
+  teamName: z.string().trim().min(1).max(100).optional().openapi({ description: "Shown as the team author" }),
+}).openapi("CreateFeedbackTeamComment");
+
+export const VoteResultSchema = z
+  .object({
+    postId: z.string(),
+    voted: z.boolean(),
+    state: z.enum(VOTE_STATES).nullable().openapi({ description: "`held` when the vote waits for review" }),
+    voteCount: z.number().int(),
+  })
+  .openapi("FeedbackVoteResult");
+
+export const SimilarQuery = z.object({
+  q: z.string().trim().min(2).max(200),
+  limit: z.coerce.number().int().min(1).max(10).default(5),
+});
+
+export const SimilarSchema = z
+  .object({
+    data: z.array(
+      z.object({
+        id: z.string(),
+        title: z.string(),
+        status: z.enum(POST_STATUSES),
+        voteCount: z.number().int(),
+        url: z.string(),
+      }),
+    ),
+  })
+  .openapi("FeedbackSimilarPosts");
+
+export const RangeQuery = z
+  .object({
+    from: z.coerce.number().int().min(0).openapi({ description: "Start, epoch ms (inclusive)" }),
+    to: z.coerce.number().int().min(0).openapi({ description: "End, epoch ms (exclusive)" }),
+  })
+  .refine((r) => r.from < r.to, { message: "`from` must be before `to`", path: ["to"] });
+
+export const ImplementationSchema = z
+  .object({
+    done: z.number().int(),
+    received: z.number().int(),
+    ratio: z.number().nullable(),
+    deliveredVotes: z.number().int(),
+    openVotes: z.number().int(),
+    voteWeighted: z.number().nullable(),
+  })
+  .openapi("FeedbackImplementationRatio");
+
+export const ContributorSchema = z
+  .object({
+    contactId: z.string(),
+    externalId: z.string(),
+    name: z.string().nullable(),
+    delivered: z.number().int().openapi({ description: "Their ideas now done" }),
+    firstDeliveredAt: z.number().int(),
+  })
+  .openapi("FeedbackContributor");
+
+export const FeedbackEventSchema = z
+  .object({
+    id: z.string(),
+    key: z.string(),
+    type: z.enum(FEEDBACK_EVENT_TYPES),
+    postId: z.string().nullable(),
+    payload: z.record(z.string(), z.unknown()),
+    recipients: z.array(z.string()),
+    createdAt: z.number().int(),
+  })
+  .openapi("FeedbackLoopEvent");

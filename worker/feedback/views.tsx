@@ -1,0 +1,344 @@
+// Public HTML of feedback (Hono JSX: every interpolated value is escaped; bodies were sanitised at write).
+import type { Child } from "hono/jsx";
+import { POST_STATUSES } from "../../db/schema/index.ts";
+import { Layout } from "../lib/html.tsx";
+import type { Board } from "./boards.ts";
+import { statusLabel } from "./notify.ts";
+
+export const FEEDBACK_CSS = `
+.fb-nav{display:flex;gap:1rem;align-items:baseline;flex-wrap:wrap}.fb-post{display:flex;gap:1rem;padding:.8rem 0;border-bottom:1px solid var(--line)}
+.fb-votes{min-width:4rem;text-align:center}.fb-votes strong{display:block;font-size:1.3em}.fb-votes form{margin:0}
+.fb-votes button,.fb-form button{cursor:pointer;border:1px solid var(--line);background:none;color:inherit;border-radius:6px;padding:.2rem .6rem}
+.fb-voted button{border-color:var(--accent);color:var(--accent)}.fb-filters{display:flex;gap:.5rem;flex-wrap:wrap;margin:1rem 0}
+.fb-filters input,.fb-filters select,.fb-form input,.fb-form textarea{font:inherit;padding:.3rem;border:1px solid var(--line);border-radius:6px;background:var(--bg);color:inherit}
+.fb-form textarea{width:100%;min-height:6rem}.fb-status{font-size:.8em}.fb-status-done{color:var(--ok)}.fb-status-declined{color:var(--bad)}
+.fb-columns{display:grid;grid-template-columns:repeat(auto-fit,minmax(240px,1fr));gap:1rem}.fb-card{border:1px solid var(--line);border-radius:8px;padding:.6rem;margin:.5rem 0}
+.fb-team{border-left:3px solid var(--accent);padding-left:.6rem}.fb-comment{margin:1rem 0}.fb-timeline li{margin:.4rem 0}
+`;
+
+export type Card = {
+  id: string;
+  title: string;
+  status: string;
+  voteCount: number;
+  commentCount?: number;
+  tags: string[];
+  boardSlug: string;
+  authorName?: string | null;
+  contributor?: boolean;
+};
+
+const fmtDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+export function Page(props: { title: string; description?: string; children: Child }) {
+  return (
+    <Layout title={props.title} description={props.description}>
+      <style>{FEEDBACK_CSS}</style>
+      <main>{props.children}</main>
+    </Layout>
+  );
+}
+
+export const StatusBadge = (props: { status: string }) => (
+  <span class={`badge fb-status fb-status-${props.status}`}>{statusLabel(props.status)}</span>
+);
+
+const ContributorBadge = (props: { on?: boolean }) =>
+  props.on ? (
+    <span class="badge" title="Has had an idea delivered">
+      ★ Contributor
+    </span>
+  ) : null;
+
+/** Vote or unvote as a plain form POST (identified visitors); a count only for everyone else. */
+function VoteBox(props: { card: Card; voted: boolean; canVote: boolean }) {
+  const { card } = props;
+  return (
+    <div class={`fb-votes${props.voted ? " fb-voted" : ""}`}>
+      <strong>{card.voteCount}</strong>
+      <span class="muted">{card.voteCount === 1 ? "vote" : "votes"}</span>
+      {props.canVote && card.status !== "merged" ? (
+        <form method="post" action={`/feedback/${card.boardSlug}/${card.id}/vote`}>
+          <input type="hidden" name="action" value={props.voted ? "unvote" : "vote"} />
+          <button type="submit" aria-pressed={props.voted ? "true" : "false"}>
+            {props.voted ? "Voted ✓" : "▲ Vote"}
+          </button>
+        </form>
+      ) : null}
+    </div>
+  );
+}
+
+export type BoardQuery = { sort: string; status?: string; tag?: string; q?: string };
+
+export function BoardPage(props: {
+  board: Board;
+  cards: Card[];
+  query: BoardQuery;
+  nextCursor: string | null;
+  voted: Set<string>;
+  identified: boolean;
+}) {
+  const { board, query } = props;
+  const next = new URLSearchParams(
+    Object.entries({ ...query, cursor: props.nextCursor ?? "" }).filter(([, v]) => v) as [string, string][],
+  );
+  return (
+    <Page title={board.name} description={board.description ?? undefined}>
+      <nav class="fb-nav">
+        <h1>{board.name}</h1>
+        <a href="/roadmap">Roadmap</a>
+        <a href={`/feedback/${board.slug}/feed.atom`}>Atom feed</a>
+      </nav>
+      {board.description ? <p class="muted">{board.description}</p> : null}
+      <form class="fb-filters" method="get" action={`/feedback/${board.slug}`}>
+        <label>
+          Sort{" "}
+          <select name="sort">
+            {["trending", "top", "new", "status"].map((s) => (
+              <option value={s} selected={query.sort === s}>
+                {s[0].toUpperCase() + s.slice(1)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Status{" "}
+          <select name="status">
+            <option value="">Any open or closed</option>
+            {POST_STATUSES.map((s) => (
+              <option value={s} selected={query.status === s}>
+                {statusLabel(s)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Tag <input name="tag" value={query.tag ?? ""} maxlength={40} size={10} />
+        </label>
+        <label>
+          Search <input type="search" name="q" value={query.q ?? ""} maxlength={200} />
+        </label>
+        <button type="submit">Apply</button>
+      </form>
+      {props.cards.length === 0 ? <p class="muted">No posts match.</p> : null}
+      {props.cards.map((card) => (
+        <article class="fb-post">
+          <VoteBox card={card} voted={props.voted.has(card.id)} canVote={props.identified} />
+          <div>
+            <h2 style="margin:0;font-size:1.1em">
+              <a href={`/feedback/${board.slug}/${card.id}`}>{card.title}</a>
+            </h2>
+            <StatusBadge status={card.status} /> <span class="muted">{card.commentCount ?? 0} comments</span>{" "}
+            {card.tags.map((t) => (
+              <a class="badge" href={`/feedback/${board.slug}?tag=${encodeURIComponent(t)}`}>
+                {t}
+              </a>
+            ))}{" "}
+            {card.authorName ? <span class="muted">by {card.authorName}</span> : null}{" "}
+            <ContributorBadge on={card.contributor} />
+          </div>
+        </article>
+      ))}
+      {props.nextCursor ? (
+        <p>
+          <a href={`/feedback/${board.slug}?${next}`}>Next page →</a>
+        </p>
+      ) : null}
+      {props.identified ? (
+        <section>
+          <h2>Post an idea</h2>
+          <form class="fb-form" method="post" action={`/feedback/${board.slug}/posts`}>
+            <p>
+              <label>
+                Title <input name="title" required minlength={3} maxlength={200} size={50} />
+              </label>
+            </p>
+            <p>
+              <label>
+                Details (Markdown)
+                <textarea name="body" maxlength={10000} />
+              </label>
+            </p>
+            <button type="submit">Post</button>
+          </form>
+        </section>
+      ) : (
+        <p class="muted">Sign in to the product to vote, post and comment.</p>
+      )}
+    </Page>
+  );
+}
+
+export function PostPage(props: {
+  board: Board;
+  card: Card & { bodyHtml: string; createdAt: number; mergedIntoId: string | null };
+  timeline: Array<{ id: string; toStatus: string; comment: string | null; createdAt: number }>;
+  comments: Array<{
+    id: string;
+    team: boolean;
+    teamName: string | null;
+    bodyHtml: string;
+    createdAt: number;
+    author: { name: string | null; contributor: boolean } | null;
+  }>;
+  voted: boolean;
+  identified: boolean;
+}) {
+  const { board, card } = props;
+  return (
+    <Page title={`${card.title} · ${board.name}`}>
+      <p>
+        <a href={`/feedback/${board.slug}`}>← {board.name}</a>
+      </p>
+      <article class="fb-post">
+        <VoteBox card={card} voted={props.voted} canVote={props.identified} />
+        <div>
+          <h1 style="margin-top:0">{card.title}</h1>
+          <StatusBadge status={card.status} />{" "}
+          {card.tags.map((t) => (
+            <span class="badge">{t}</span>
+          ))}{" "}
+          <span class="muted">
+            {card.authorName ? `by ${card.authorName}, ` : ""}
+            {fmtDate(card.createdAt)}
+          </span>{" "}
+          <ContributorBadge on={card.contributor} />
+          {card.mergedIntoId ? (
+            <p>
+              Merged into <a href={`/feedback/${board.slug}/${card.mergedIntoId}`}>another post</a>: votes moved there.
+            </p>
+          ) : null}
+          <div dangerouslySetInnerHTML={{ __html: card.bodyHtml }} />
+        </div>
+      </article>
+      <h2>Timeline</h2>
+      <ol class="fb-timeline">
+        <li>
+          Posted <span class="muted">{fmtDate(card.createdAt)}</span>
+        </li>
+        {props.timeline.map((t) => (
+          <li>
+            <StatusBadge status={t.toStatus} /> <span class="muted">{fmtDate(t.createdAt)}</span>
+            {t.comment ? <p>{t.comment}</p> : null}
+          </li>
+        ))}
+      </ol>
+      <h2>Comments ({props.comments.length})</h2>
+      {props.comments.map((c) => (
+        <div class={`fb-comment${c.team ? " fb-team" : ""}`}>
+          <strong>{c.team ? `${c.teamName ?? "Team"} (team)` : (c.author?.name ?? "Someone")}</strong>{" "}
+          <ContributorBadge on={c.author?.contributor} /> <span class="muted">{fmtDate(c.createdAt)}</span>
+          <div dangerouslySetInnerHTML={{ __html: c.bodyHtml }} />
+        </div>
+      ))}
+      {props.identified && card.status !== "merged" ? (
+        <form class="fb-form" method="post" action={`/feedback/${board.slug}/${card.id}/comments`}>
+          <label>
+            Add a comment
+            <textarea name="body" required maxlength={5000} />
+          </label>
+          <button type="submit">Comment</button>
+        </form>
+      ) : null}
+    </Page>
+  );
+}
+
+type RoadmapCard = { id: string; title: string; voteCount: number; boardSlug: string; boardName: string };
+
+export function RoadmapPage(props: { planned: RoadmapCard[]; inProgress: RoadmapCard[]; done: RoadmapCard[] }) {
+  const column = (title: string, cards: RoadmapCard[]) => (
+    <section>
+      <h2>
+        {title} <span class="muted">({cards.length})</span>
+      </h2>
+      {cards.map((c) => (
+        <div class="fb-card">
+          <a href={`/feedback/${c.boardSlug}/${c.id}`}>{c.title}</a>
+          <div class="muted">
+            {c.voteCount} votes · {c.boardName}
+          </div>
+        </div>
+      ))}
+    </section>
+  );
+  return (
+    <Page title="Roadmap">
+      <nav class="fb-nav">
+        <h1>Roadmap</h1>
+        <a href="/roadmap/feed.atom">Atom feed</a>
+      </nav>
+      <div class="fb-columns">
+        {column("Planned", props.planned)}
+        {column("In progress", props.inProgress)}
+        {column("Done", props.done)}
+      </div>
+    </Page>
+  );
+}
+
+type DigestItem = { id: string; title: string; status: string; voteCount: number; board: string };
+
+export function DigestPage(props: {
+  month: string;
+  top: Array<DigestItem & { votesThisMonth: number }>;
+  shipped: DigestItem[];
+}) {
+  return (
+    <Page title={`Feedback digest · ${props.month}`}>
+      <p>
+        <a href="/roadmap">← Roadmap</a>
+      </p>
+      <h1>What you asked for and what shipped · {props.month}</h1>
+      <h2>Shipped</h2>
+      {props.shipped.length ? null : <p class="muted">Nothing shipped this month.</p>}
+      <ul>
+        {props.shipped.map((p) => (
+          <li>
+            <a href={`/feedback/${p.board}/${p.id}`}>{p.title}</a> <span class="muted">{p.voteCount} votes</span>
+          </li>
+        ))}
+      </ul>
+      <h2>Top-voted ideas</h2>
+      <ol>
+        {props.top.map((p) => (
+          <li>
+            <a href={`/feedback/${p.board}/${p.id}`}>{p.title}</a> <StatusBadge status={p.status} />{" "}
+            <span class="muted">+{p.votesThisMonth} votes this month</span>
+          </li>
+        ))}
+      </ol>
+    </Page>
+  );
+}
+
+const xml = (s: string) =>
+  s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[ch] ?? ch);
+
+/** Atom feed of status changes; every text node is XML-escaped. */
+export function atomFeed(opts: {
+  title: string;
+  selfUrl: string;
+  siteUrl: string;
+  baseUrl: string;
+  entries: Array<{
+    id: string;
+    toStatus: string;
+    comment: string | null;
+    createdAt: number;
+    postId: string;
+    title: string;
+    boardSlug: string;
+  }>;
+}) {
+  const base = opts.baseUrl.replace(/\/$/, "");
+  const updated = new Date(opts.entries[0]?.createdAt ?? 0).toISOString();
+  const items = opts.entries
+    .map((e) => {
+      const link = `${base}/feedback/${e.boardSlug}/${e.postId}`;
+      return `<entry><id>urn:rapport:feedback:${xml(e.id)}</id><title>${xml(`${e.title}: ${statusLabel(e.toStatus)}`)}</title><link href="${xml(link)}"/><updated>${new Date(e.createdAt).toISOString()}</updated><content type="text">${xml(e.comment ?? `Now ${statusLabel(e.toStatus)}`)}</content></entry>`;
+    })
+    .join("");
+  return `<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>${xml(opts.title)}</title><id>${xml(opts.selfUrl)}</id><link rel="self" href="${xml(opts.selfUrl)}"/><link href="${xml(opts.siteUrl)}"/><updated>${updated}</updated><author><name>${xml(opts.title)}</name></author>${items}</feed>`;
+}
