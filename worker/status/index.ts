@@ -10,8 +10,9 @@ export const statusJobs: Record<string, JobHandler> = {};
 export const statusCron: CronTask[] = [];
 
 import type { Db } from "../lib/db.ts";
+import { anyMajorIncident } from "./incidents.ts";
 
 /** Whether any status page has an unresolved incident of impact major or critical (emails pause marketing then). */
-export async function hasMajorIncident(_db: Db): Promise<boolean> {
-  return false;
+export async function hasMajorIncident(db: Db): Promise<boolean> {
+  return anyMajorIncident(db);
 }
