@@ -1,5 +1,7 @@
 import { newRouter } from "../lib/openapi.ts";
 import { adminRoutes } from "./admin-routes.ts";
+import { publicRoutes } from "./public-routes.ts";
 
 export const statusRoutes = newRouter();
 statusRoutes.route("/", adminRoutes);
+statusRoutes.route("/", publicRoutes);

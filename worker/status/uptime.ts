@@ -35,7 +35,7 @@ export function uptimeDays(
 ): { days: UptimeDay[]; uptime: number | null; minutes: Minutes } {
   const n = opts.days ?? UPTIME_DAYS;
   const from = startOfUtcDay(opts.now) - (n - 1) * DAY_MS;
-  const days = Array.from({ length: n }, (_, i) => zero());
+  const days = Array.from({ length: n }, () => zero());
   for (let i = 0; i < changes.length; i++) {
     const start = Math.max(changes[i].at, from);
     const end = Math.min(changes[i + 1]?.at ?? opts.now, opts.now);
@@ -66,13 +66,13 @@ export function uptimeDays(
 /** Each component's history on the page from the window's start, plus the state it opened with. */
 export async function pageHistory(db: Db, pageId: string, from: number): Promise<Map<string, Change[]>> {
   const rows = await db.all<{ component_id: string; status: ComponentStatus; at: number }>(sql`
-    SELECT component_id, status, at FROM status_component_changes
+    SELECT id, component_id, status, at FROM status_component_changes
     WHERE component_id IN (SELECT id FROM status_components WHERE page_id = ${pageId}) AND at >= ${from}
     UNION ALL
-    SELECT c.component_id, c.status, c.at FROM status_component_changes c
+    SELECT c.id, c.component_id, c.status, c.at FROM status_component_changes c
     WHERE c.component_id IN (SELECT id FROM status_components WHERE page_id = ${pageId})
       AND c.at = (SELECT max(at) FROM status_component_changes p WHERE p.component_id = c.component_id AND p.at < ${from})
-    ORDER BY 1, 3, rowid`);
+    ORDER BY 2, 4, 1`);
   const byComponent = new Map<string, Change[]>();
   for (const r of rows) {
     const list = byComponent.get(r.component_id) ?? [];
