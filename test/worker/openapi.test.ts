@@ -11,6 +11,9 @@ const UNDOCUMENTED = new Set([
   "GET /console",
   "GET /console/*",
   "GET /",
+  "GET /status/:page",
+  "GET /status/:page/history",
+  "GET /status/:page/incidents/:id",
 ]);
 
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, "{$1}");

@@ -5,6 +5,9 @@ import { getDb } from "../lib/db.ts";
 import { createRoute, jsonContent, newRouter, problemContent, z } from "../lib/openapi.ts";
 import { notFound } from "../lib/problem.ts";
 import { cachedRender } from "./cache.ts";
+import { atomFeed, rssFeed } from "./feeds.ts";
+import { getIncidentView } from "./incidents.ts";
+import { HistoryHtml, IncidentHtml, StatusPageHtml } from "./pages.tsx";
 import {
   activeMaintenance,
   loadSnapshot,
@@ -172,3 +175,73 @@ for (const [path, summary, schema, render] of routes) {
   // GET /status/:page/api/v2/<path> — Statuspage-compatible JSON
   publicRoutes.openapi(v2Route(path, summary, schema), (c) => servePublic(c, path, JSON_TYPE, render) as never);
 }
+
+const HTML_TYPE = "text/html; charset=utf-8";
+const html = async (el: unknown) =>
+  `<!doctype html>${await (el as { toString(): string | Promise<string> }).toString()}`;
+
+// GET /status/:page — the public status page (works without JavaScript)
+publicRoutes.get("/status/:page", (c) =>
+  servePublic(c, "page.html", HTML_TYPE, async (snap, { db, now }) => {
+    const uptime = await pageUptime(db, snap, now);
+    return html(
+      StatusPageHtml({
+        snap,
+        status: pageStatus(snap.components, snap.open),
+        uptime: uptime.components,
+        partialWeight: snap.page.partialWeight,
+        active: [...unresolvedIncidents(snap), ...activeMaintenance(snap)],
+        maintenance: upcomingMaintenance(snap),
+      }),
+    );
+  }),
+);
+
+// GET /status/:page/history — past incidents and maintenance by month
+publicRoutes.get("/status/:page/history", (c) =>
+  servePublic(c, "history.html", HTML_TYPE, async (snap, { db }) =>
+    html(HistoryHtml({ snap, events: await recentEvents(db, snap.page.id, ["incident", "maintenance"], 100) })),
+  ),
+);
+
+// GET /status/:page/incidents/:id — one incident's timeline (the Statuspage shortlink)
+publicRoutes.get("/status/:page/incidents/:id", async (c) => {
+  const id = c.req.param("id");
+  return servePublic(c, `incident:${id.slice(0, 64)}`, HTML_TYPE, async (snap, { db }) => {
+    const incident = await getIncidentView(db, id);
+    if (incident.pageId !== snap.page.id) throw notFound("No such incident on this page");
+    return html(IncidentHtml({ snap, incident }));
+  });
+});
+
+function feedRoute(path: string, type: string, summary: string) {
+  return createRoute({
+    method: "get",
+    path: `/status/{page}/${path}`,
+    tags: ["Status pages (public)"],
+    summary,
+    request: { params: PageParam },
+    responses: {
+      200: { description: summary, content: { [type]: { schema: z.string() } } },
+      404: problemContent("No such page"),
+    },
+  });
+}
+
+// GET /status/:page/feed.atom and feed.rss — incidents and maintenance as feeds
+const ATOM = "application/atom+xml";
+const RSS = "application/rss+xml";
+publicRoutes.openapi(
+  feedRoute("feed.atom", ATOM, "Incidents and maintenance (Atom)"),
+  (c) =>
+    servePublic(c, "feed.atom", `${ATOM}; charset=utf-8`, async (snap, { db, url }) =>
+      atomFeed(snap.page, await recentEvents(db, snap.page.id, ["incident", "maintenance"]), url),
+    ) as never,
+);
+publicRoutes.openapi(
+  feedRoute("feed.rss", RSS, "Incidents and maintenance (RSS)"),
+  (c) =>
+    servePublic(c, "feed.rss", `${RSS}; charset=utf-8`, async (snap, { db, url }) =>
+      rssFeed(snap.page, await recentEvents(db, snap.page.id, ["incident", "maintenance"]), url),
+    ) as never,
+);
