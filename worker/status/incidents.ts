@@ -151,7 +151,7 @@ export async function planCreateIncident(
     displayAt?: number;
   },
   now: number,
-  opts: { source?: ChangeSource; monitorId?: string } = {},
+  opts: { source?: ChangeSource; monitorId?: string; updateId?: string } = {},
 ): Promise<Plan> {
   const comps = await componentsOnPage(
     db,
@@ -190,7 +190,7 @@ export async function planCreateIncident(
         ]
       : []),
     db.insert(statusIncidentUpdates).values({
-      id: newId("upd", now),
+      id: opts.updateId ?? newId("upd", now),
       incidentId: id,
       status: body.status,
       body: body.body,
@@ -273,8 +273,9 @@ export async function planUpdate(
     displayAt?: number;
   },
   now: number,
-  source: ChangeSource = incident.kind,
+  opts: { source?: ChangeSource; updateId?: string } = {},
 ): Promise<Stmt[]> {
+  const source = opts.source ?? incident.kind;
   const allowed: readonly string[] = incident.kind === "incident" ? INCIDENT_STATUSES : MAINTENANCE_STATUSES;
   if (!allowed.includes(body.status)) {
     throw badRequest(`A ${incident.kind} update takes one of: ${allowed.join(", ")}`, [
@@ -331,7 +332,7 @@ export async function planUpdate(
         }),
     ),
     db.insert(statusIncidentUpdates).values({
-      id: newId("upd", now),
+      id: opts.updateId ?? newId("upd", now),
       incidentId: incident.id,
       status: body.status,
       body: body.body,

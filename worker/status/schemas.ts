@@ -27,7 +27,8 @@ export const CreatePageBody = z
       .string()
       .min(1)
       .max(60)
-      .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, "lowercase letters, digits and inner dashes"),
+      .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, "lowercase letters, digits and inner dashes")
+      .refine((s) => s !== "heartbeat", "is reserved"),
     name: Name,
     description: z.string().max(1000).optional(),
     partialWeight: z.number().min(0).max(1).optional().openapi({

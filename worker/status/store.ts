@@ -163,3 +163,7 @@ export async function commit(env: Env, db: Db, pageId: string, statements: Stmt[
   purgePage(pageId);
   if (statements.length) await kickWebhooks(env);
 }
+
+/** Whether a failed batch hit a unique key: the work it carried was already done. */
+export const isUniqueViolation = (e: unknown) =>
+  /UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(`${e} ${(e as { cause?: unknown })?.cause}`);
