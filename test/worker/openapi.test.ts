@@ -24,6 +24,9 @@ const UNDOCUMENTED = new Set([
   "POST /feedback/:board/posts",
   "POST /feedback/:board/:post/vote",
   "POST /feedback/:board/:post/comments",
+  "GET /status/:page",
+  "GET /status/:page/history",
+  "GET /status/:page/incidents/:id",
 ]);
 
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, "{$1}");

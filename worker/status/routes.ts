@@ -1,3 +1,9 @@
 import { newRouter } from "../lib/openapi.ts";
+import { adminRoutes } from "./admin-routes.ts";
+import { monitorRoutes } from "./monitor-routes.ts";
+import { publicRoutes } from "./public-routes.ts";
 
 export const statusRoutes = newRouter();
+statusRoutes.route("/", adminRoutes);
+statusRoutes.route("/", monitorRoutes);
+statusRoutes.route("/", publicRoutes);

@@ -1,0 +1,49 @@
+/**
+ * In-isolate cache of rendered public responses, keyed by page and resource. Every write bumps
+ * `status_pages.version` in its batch: a hit is only served while the stored version matches
+ * (re-read at most once per REVALIDATE_MS), and writes made in this isolate drop its entries at once.
+ */
+type Entry = { pageId: string; version: number; body: string; etag: string; checkedAt: number; builtAt: number };
+
+const entries = new Map<string, Entry>();
+const REVALIDATE_MS = 1000;
+/** Uptime and maintenance windows move with the clock: rebuild at least this often. */
+const MAX_AGE_MS = 60_000;
+const MAX_ENTRIES = 500;
+
+export type Rendered = { pageId: string; version: number; body: string };
+
+/**
+ * Returns the cached body for `key`, or builds it. `version(slug)` reads the page's current
+ * version (null when the page does not exist).
+ */
+export async function cachedRender(
+  key: string,
+  now: number,
+  currentVersion: () => Promise<{ pageId: string; version: number } | null>,
+  build: () => Promise<Rendered | null>,
+): Promise<{ body: string; etag: string } | null> {
+  const hit = entries.get(key);
+  if (hit && now - hit.builtAt < MAX_AGE_MS) {
+    if (now - hit.checkedAt < REVALIDATE_MS) return hit;
+    const v = await currentVersion();
+    if (v && v.pageId === hit.pageId && v.version === hit.version) {
+      hit.checkedAt = now;
+      return hit;
+    }
+  }
+  const built = await build();
+  if (!built) {
+    entries.delete(key);
+    return null;
+  }
+  if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
+  const entry = { ...built, etag: `W/"${built.version}-${now.toString(36)}"`, checkedAt: now, builtAt: now };
+  entries.set(key, entry);
+  return entry;
+}
+
+/** Drops this isolate's entries for a page (others notice the version bump). */
+export function purgePage(pageId: string): void {
+  for (const [k, e] of entries) if (e.pageId === pageId) entries.delete(k);
+}

@@ -1,0 +1,283 @@
+// Public HTML of a status page. Hono JSX escapes every interpolated value; no script is needed.
+import type { ComponentStatus } from "../../db/schema/index.ts";
+import { BASE_CSS } from "../lib/html.tsx";
+import type { IncidentView } from "./incidents.ts";
+import type { ComponentUptime, Snapshot } from "./snapshot.ts";
+import { type PageStatus, worstStatus } from "./statuspage.ts";
+
+export const STATUS_LABEL: Record<ComponentStatus, string> = {
+  operational: "Operational",
+  degraded_performance: "Degraded performance",
+  partial_outage: "Partial outage",
+  major_outage: "Major outage",
+  under_maintenance: "Under maintenance",
+};
+
+const UPDATE_LABEL: Record<string, string> = {
+  investigating: "Investigating",
+  identified: "Identified",
+  monitoring: "Monitoring",
+  resolved: "Resolved",
+  scheduled: "Scheduled",
+  in_progress: "In progress",
+  verifying: "Verifying",
+  completed: "Completed",
+};
+
+const CSS = `${BASE_CSS}
+.banner{padding:1rem 1.25rem;border-radius:8px;color:#fff;font-weight:600;font-size:1.15rem;margin:1rem 0}
+.ind-none{background:var(--ok)}.ind-minor{background:#b08800}.ind-major{background:#d1570f}.ind-critical{background:var(--bad)}.ind-maintenance{background:#3451b2}
+.s-operational{color:var(--ok)}.s-degraded_performance{color:#b08800}.s-partial_outage{color:#d1570f}.s-major_outage{color:var(--bad)}.s-under_maintenance{color:#3451b2}
+.group{border:1px solid var(--line);border-radius:8px;margin:1rem 0;padding:.25rem 1rem}
+.comp{padding:.75rem 0;border-bottom:1px solid var(--line)}.comp:last-child{border-bottom:0}
+.row{display:flex;justify-content:space-between;gap:1rem;flex-wrap:wrap}
+.bars{display:block;width:100%;height:34px;margin-top:.35rem}
+.legend{display:flex;justify-content:space-between;font-size:.8em}
+.incident{border-left:4px solid var(--bad);padding:.25rem 1rem;margin:1rem 0}.incident.maint{border-color:#3451b2}
+.update{margin:.6rem 0}.update p{margin:.2rem 0;white-space:pre-wrap}
+nav.links a{margin-right:1rem}
+`;
+
+function Shell(props: { title: string; slug: string; children: unknown }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{props.title}</title>
+        <link
+          rel="alternate"
+          type="application/atom+xml"
+          title="Incidents (Atom)"
+          href={`/status/${props.slug}/feed.atom`}
+        />
+        <link
+          rel="alternate"
+          type="application/rss+xml"
+          title="Incidents (RSS)"
+          href={`/status/${props.slug}/feed.rss`}
+        />
+        <style>{CSS}</style>
+      </head>
+      <body>{props.children}</body>
+    </html>
+  );
+}
+
+const when = (t: number | null) => (t == null ? "" : `${new Date(t).toISOString().slice(0, 16).replace("T", " ")} UTC`);
+
+function barColor(u: number | null): string {
+  if (u === null) return "#c9ced6";
+  if (u >= 0.999) return "#2da44e";
+  if (u >= 0.99) return "#8cc63f";
+  if (u >= 0.95) return "#d4a72c";
+  return "#cf222e";
+}
+
+const pct = (u: number | null) => (u === null ? "no data" : `${(u * 100).toFixed(2)}%`);
+
+/** 90 days as an SVG of bars; each bar's <title> names the day, its uptime and the minutes down. */
+function UptimeBars(props: { uptime: ComponentUptime }) {
+  const w = 8;
+  const gap = 2;
+  const days = props.uptime.days;
+  return (
+    <svg
+      class="bars"
+      viewBox={`0 0 ${days.length * (w + gap)} 34`}
+      preserveAspectRatio="none"
+      role="img"
+      aria-label={`${props.uptime.name}: ${pct(props.uptime.uptime)} uptime over ${days.length} days`}
+    >
+      {days.map((d, i) => (
+        <rect x={i * (w + gap)} y={0} width={w} height={34} rx={2} fill={barColor(d.uptime)}>
+          <title>
+            {`${d.date}: ${pct(d.uptime)} (down ${d.minutes.major_outage} min, partial ${d.minutes.partial_outage} min, degraded ${d.minutes.degraded_performance} min, maintenance ${d.minutes.under_maintenance} min)`}
+          </title>
+        </rect>
+      ))}
+    </svg>
+  );
+}
+
+export function IncidentCard(props: { incident: IncidentView; slug: string; link?: boolean }) {
+  const i = props.incident;
+  const maintenance = i.kind === "maintenance";
+  return (
+    <article class={maintenance ? "incident maint" : "incident"} id={i.id}>
+      <h3>
+        {props.link ? <a href={`/status/${props.slug}/incidents/${i.id}`}>{i.name}</a> : i.name}{" "}
+        <span class="badge">{maintenance ? "maintenance" : `impact: ${i.impact}`}</span>
+      </h3>
+      {maintenance ? (
+        <p class="muted">
+          Scheduled {when(i.scheduledFor)} – {when(i.scheduledUntil)}
+        </p>
+      ) : null}
+      {i.updates.map((u) => (
+        <div class="update">
+          <strong>{UPDATE_LABEL[u.status] ?? u.status}</strong> <span class="muted">{when(u.displayAt)}</span>
+          <p>{u.body}</p>
+        </div>
+      ))}
+      {i.postmortemPublishedAt && i.postmortemBody ? (
+        <div class="update">
+          <strong>Postmortem</strong> <span class="muted">{when(i.postmortemPublishedAt)}</span>
+          <p>{i.postmortemBody}</p>
+        </div>
+      ) : null}
+    </article>
+  );
+}
+
+function ComponentRow(props: {
+  name: string;
+  description?: string | null;
+  status: ComponentStatus;
+  uptime?: ComponentUptime;
+}) {
+  return (
+    <div class="comp">
+      <div class="row">
+        <strong>{props.name}</strong>
+        <span class={`s-${props.status}`}>{STATUS_LABEL[props.status]}</span>
+      </div>
+      {props.description ? <div class="muted">{props.description}</div> : null}
+      {props.uptime ? (
+        <>
+          <UptimeBars uptime={props.uptime} />
+          <div class="legend muted">
+            <span>{props.uptime.days.length} days ago</span>
+            <span>{pct(props.uptime.uptime)} uptime</span>
+            <span>Today</span>
+          </div>
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+export function StatusPageHtml(props: {
+  snap: Snapshot;
+  status: PageStatus;
+  uptime: ComponentUptime[];
+  partialWeight: number;
+  active: IncidentView[];
+  maintenance: IncidentView[];
+}) {
+  const { snap } = props;
+  const slug = snap.page.slug;
+  const uptimeOf = new Map(props.uptime.map((u) => [u.id, u]));
+  const grouped = new Set(snap.groups.map((g) => g.id));
+  const loose = snap.components.filter((c) => !c.groupId || !grouped.has(c.groupId));
+  return (
+    <Shell title={`${snap.page.name} status`} slug={slug}>
+      <main>
+        <h1>{snap.page.name}</h1>
+        {snap.page.description ? <p class="muted">{snap.page.description}</p> : null}
+        <div class={`banner ind-${props.status.indicator}`} role="status">
+          {props.status.description}
+        </div>
+        {props.active.length ? (
+          <section aria-labelledby="active-h">
+            <h2 id="active-h">Active incidents</h2>
+            {props.active.map((i) => (
+              <IncidentCard incident={i} slug={slug} link />
+            ))}
+          </section>
+        ) : null}
+        <section aria-labelledby="components-h">
+          <h2 id="components-h">Components</h2>
+          {snap.groups.map((g) => {
+            const members = snap.components.filter((c) => c.groupId === g.id);
+            return (
+              <section class="group" aria-label={g.name}>
+                <div class="comp row">
+                  <h3 style="margin:0">{g.name}</h3>
+                  <span class={`s-${worstStatus(members.map((m) => m.status))}`}>
+                    {STATUS_LABEL[worstStatus(members.map((m) => m.status))]}
+                  </span>
+                </div>
+                {members.map((c) => (
+                  <ComponentRow
+                    name={c.name}
+                    description={c.description}
+                    status={c.status}
+                    uptime={uptimeOf.get(c.id)}
+                  />
+                ))}
+              </section>
+            );
+          })}
+          {loose.length ? (
+            <section class="group">
+              {loose.map((c) => (
+                <ComponentRow name={c.name} description={c.description} status={c.status} uptime={uptimeOf.get(c.id)} />
+              ))}
+            </section>
+          ) : null}
+          <p class="muted">
+            Uptime counts a major outage as down, a partial outage as {Math.round(props.partialWeight * 100)}% down and
+            degraded performance as up; maintenance is left out.
+          </p>
+        </section>
+        {props.maintenance.length ? (
+          <section aria-labelledby="maint-h">
+            <h2 id="maint-h">Scheduled maintenance</h2>
+            {props.maintenance.map((i) => (
+              <IncidentCard incident={i} slug={slug} link />
+            ))}
+          </section>
+        ) : null}
+        <nav class="links">
+          <a href={`/status/${slug}/history`}>Incident history</a>
+          <a href={`/status/${slug}/feed.atom`}>Atom</a>
+          <a href={`/status/${slug}/feed.rss`}>RSS</a>
+          <a href={`/status/${slug}/api/v2/summary.json`}>JSON API</a>
+        </nav>
+      </main>
+    </Shell>
+  );
+}
+
+export function HistoryHtml(props: { snap: Snapshot; events: IncidentView[] }) {
+  const slug = props.snap.page.slug;
+  const months = new Map<string, IncidentView[]>();
+  for (const e of props.events) {
+    const m = new Date(e.startedAt).toISOString().slice(0, 7);
+    months.set(m, [...(months.get(m) ?? []), e]);
+  }
+  return (
+    <Shell title={`${props.snap.page.name} incident history`} slug={slug}>
+      <main>
+        <p>
+          <a href={`/status/${slug}`}>← {props.snap.page.name} status</a>
+        </p>
+        <h1>Incident history</h1>
+        {props.events.length ? null : <p class="muted">No incidents reported.</p>}
+        {[...months].map(([month, list]) => (
+          <section>
+            <h2>{month}</h2>
+            {list.map((i) => (
+              <IncidentCard incident={i} slug={slug} link />
+            ))}
+          </section>
+        ))}
+      </main>
+    </Shell>
+  );
+}
+
+export function IncidentHtml(props: { snap: Snapshot; incident: IncidentView }) {
+  const slug = props.snap.page.slug;
+  return (
+    <Shell title={`${props.incident.name} · ${props.snap.page.name}`} slug={slug}>
+      <main>
+        <p>
+          <a href={`/status/${slug}`}>← {props.snap.page.name} status</a>
+        </p>
+        <IncidentCard incident={props.incident} slug={slug} />
+      </main>
+    </Shell>
+  );
+}

@@ -1,0 +1,247 @@
+// Public, cached surface of a status page: Statuspage-compatible JSON, HTML and feeds.
+import type { Context } from "hono";
+import type { AppEnv } from "../env.ts";
+import { getDb } from "../lib/db.ts";
+import { createRoute, jsonContent, newRouter, problemContent, z } from "../lib/openapi.ts";
+import { notFound } from "../lib/problem.ts";
+import { cachedRender } from "./cache.ts";
+import { atomFeed, rssFeed } from "./feeds.ts";
+import { getIncidentView } from "./incidents.ts";
+import { HistoryHtml, IncidentHtml, StatusPageHtml } from "./pages.tsx";
+import {
+  activeMaintenance,
+  loadSnapshot,
+  pageUptime,
+  recentEvents,
+  type Snapshot,
+  unresolvedIncidents,
+  upcomingMaintenance,
+} from "./snapshot.ts";
+import { componentsJson, incidentJson, pageJson, pageStatus } from "./statuspage.ts";
+import { pageVersion } from "./store.ts";
+
+export const publicRoutes = newRouter();
+
+type Render = (snap: Snapshot, ctx: { db: ReturnType<typeof getDb>; now: number; url: string }) => Promise<string>;
+
+/**
+ * Serves `resource` of the page named in the path from the in-isolate cache, rebuilding it when
+ * the page's version moved. The first read after any write shows that write.
+ */
+export async function servePublic(c: Context<AppEnv>, resource: string, contentType: string, render: Render) {
+  const slug = c.req.param("page") ?? "";
+  const db = getDb(c.env.DB);
+  const now = Date.now();
+  const out = await cachedRender(
+    `${slug}\u0000${resource}`,
+    now,
+    () => pageVersion(db, slug),
+    async () => {
+      const snap = await loadSnapshot(db, slug);
+      if (!snap) return null;
+      const body = await render(snap, { db, now, url: c.env.PUBLIC_URL });
+      return { pageId: snap.page.id, version: snap.page.version, body };
+    },
+  );
+  if (!out) throw notFound("No such status page");
+  const headers: Record<string, string> = {
+    "content-type": contentType,
+    "cache-control": "public, max-age=0, must-revalidate",
+    etag: out.etag,
+  };
+  if (contentType.startsWith("application/json")) headers["access-control-allow-origin"] = "*";
+  if (c.req.header("if-none-match") === out.etag) return new Response(null, { status: 304, headers });
+  return new Response(out.body, { status: 200, headers });
+}
+
+const JSON_TYPE = "application/json; charset=utf-8";
+const PageParam = z.object({
+  page: z
+    .string()
+    .max(60)
+    .openapi({ param: { name: "page", in: "path" }, description: "The page's slug" }),
+});
+const Loose = z.looseObject({});
+const PageJson = z.looseObject({ id: z.string(), name: z.string(), url: z.string(), updated_at: z.string() });
+const StatusJson = z.object({
+  indicator: z.enum(["none", "minor", "major", "critical", "maintenance"]),
+  description: z.string(),
+});
+
+function v2Route(path: string, summary: string, schema: z.ZodType) {
+  return createRoute({
+    method: "get",
+    path: `/status/{page}/api/v2/${path}`,
+    tags: ["Status pages (public)"],
+    summary,
+    description: "Statuspage public API v2 compatible. Cached; every change is visible on the next read.",
+    request: { params: PageParam },
+    responses: { 200: jsonContent(schema, summary), 404: problemContent("No such page") },
+  });
+}
+
+const json = (v: unknown) => JSON.stringify(v);
+const incidents = (snap: Snapshot, list: Snapshot["open"], url: string) =>
+  list.map((i) => incidentJson(snap.page, i, snap.components, url));
+
+const summaryOf = (snap: Snapshot, url: string) => ({
+  page: pageJson(snap.page, url),
+  components: componentsJson(snap.page, snap.groups, snap.components),
+  incidents: incidents(snap, unresolvedIncidents(snap), url),
+  scheduled_maintenances: incidents(snap, [...activeMaintenance(snap), ...upcomingMaintenance(snap)], url),
+  status: pageStatus(snap.components, snap.open),
+});
+
+const routes: Array<[string, string, z.ZodType, Render]> = [
+  [
+    "summary.json",
+    "Page summary: status, components, unresolved incidents, upcoming and active maintenance",
+    z.looseObject({
+      page: PageJson,
+      status: StatusJson,
+      components: z.array(Loose),
+      incidents: z.array(Loose),
+      scheduled_maintenances: z.array(Loose),
+    }),
+    async (snap, { url }) => json(summaryOf(snap, url)),
+  ],
+  [
+    "status.json",
+    "Page status indicator",
+    z.object({ page: PageJson, status: StatusJson }),
+    async (snap, { url }) => json({ page: pageJson(snap.page, url), status: pageStatus(snap.components, snap.open) }),
+  ],
+  [
+    "components.json",
+    "Components (with Rapport's 90-day uptime beside them)",
+    z.looseObject({ page: PageJson, components: z.array(Loose), uptime: Loose }),
+    async (snap, { url, db, now }) =>
+      json({
+        page: pageJson(snap.page, url),
+        components: componentsJson(snap.page, snap.groups, snap.components),
+        uptime: await pageUptime(db, snap, now),
+      }),
+  ],
+  [
+    "uptime.json",
+    "Rapport: uptime per component per day for 90 days, with the minutes in each status",
+    z.looseObject({ page: PageJson, uptime: Loose }),
+    async (snap, { url, db, now }) => json({ page: pageJson(snap.page, url), uptime: await pageUptime(db, snap, now) }),
+  ],
+  [
+    "incidents.json",
+    "The 50 most recent incidents",
+    z.object({ page: PageJson, incidents: z.array(Loose) }),
+    async (snap, { url, db }) =>
+      json({
+        page: pageJson(snap.page, url),
+        incidents: incidents(snap, await recentEvents(db, snap.page.id, ["incident"]), url),
+      }),
+  ],
+  [
+    "incidents/unresolved.json",
+    "Unresolved incidents",
+    z.object({ page: PageJson, incidents: z.array(Loose) }),
+    async (snap, { url }) =>
+      json({ page: pageJson(snap.page, url), incidents: incidents(snap, unresolvedIncidents(snap), url) }),
+  ],
+  [
+    "scheduled-maintenances.json",
+    "The 50 most recent scheduled maintenances",
+    z.object({ page: PageJson, scheduled_maintenances: z.array(Loose) }),
+    async (snap, { url, db }) =>
+      json({
+        page: pageJson(snap.page, url),
+        scheduled_maintenances: incidents(snap, await recentEvents(db, snap.page.id, ["maintenance"]), url),
+      }),
+  ],
+  [
+    "scheduled-maintenances/upcoming.json",
+    "Upcoming maintenance (status scheduled)",
+    z.object({ page: PageJson, scheduled_maintenances: z.array(Loose) }),
+    async (snap, { url }) =>
+      json({ page: pageJson(snap.page, url), scheduled_maintenances: incidents(snap, upcomingMaintenance(snap), url) }),
+  ],
+  [
+    "scheduled-maintenances/active.json",
+    "Active maintenance (in progress or verifying)",
+    z.object({ page: PageJson, scheduled_maintenances: z.array(Loose) }),
+    async (snap, { url }) =>
+      json({ page: pageJson(snap.page, url), scheduled_maintenances: incidents(snap, activeMaintenance(snap), url) }),
+  ],
+];
+
+for (const [path, summary, schema, render] of routes) {
+  // GET /status/:page/api/v2/<path> — Statuspage-compatible JSON
+  publicRoutes.openapi(v2Route(path, summary, schema), (c) => servePublic(c, path, JSON_TYPE, render) as never);
+}
+
+const HTML_TYPE = "text/html; charset=utf-8";
+const html = async (el: unknown) =>
+  `<!doctype html>${await (el as { toString(): string | Promise<string> }).toString()}`;
+
+// GET /status/:page — the public status page (works without JavaScript)
+publicRoutes.get("/status/:page", (c) =>
+  servePublic(c, "page.html", HTML_TYPE, async (snap, { db, now }) => {
+    const uptime = await pageUptime(db, snap, now);
+    return html(
+      StatusPageHtml({
+        snap,
+        status: pageStatus(snap.components, snap.open),
+        uptime: uptime.components,
+        partialWeight: snap.page.partialWeight,
+        active: [...unresolvedIncidents(snap), ...activeMaintenance(snap)],
+        maintenance: upcomingMaintenance(snap),
+      }),
+    );
+  }),
+);
+
+// GET /status/:page/history — past incidents and maintenance by month
+publicRoutes.get("/status/:page/history", (c) =>
+  servePublic(c, "history.html", HTML_TYPE, async (snap, { db }) =>
+    html(HistoryHtml({ snap, events: await recentEvents(db, snap.page.id, ["incident", "maintenance"], 100) })),
+  ),
+);
+
+// GET /status/:page/incidents/:id — one incident's timeline (the Statuspage shortlink)
+publicRoutes.get("/status/:page/incidents/:id", async (c) => {
+  const id = c.req.param("id");
+  return servePublic(c, `incident:${id.slice(0, 64)}`, HTML_TYPE, async (snap, { db }) => {
+    const incident = await getIncidentView(db, id);
+    if (incident.pageId !== snap.page.id) throw notFound("No such incident on this page");
+    return html(IncidentHtml({ snap, incident }));
+  });
+});
+
+function feedRoute(path: string, type: string, summary: string) {
+  return createRoute({
+    method: "get",
+    path: `/status/{page}/${path}`,
+    tags: ["Status pages (public)"],
+    summary,
+    request: { params: PageParam },
+    responses: {
+      200: { description: summary, content: { [type]: { schema: z.string() } } },
+      404: problemContent("No such page"),
+    },
+  });
+}
+
+// GET /status/:page/feed.atom and feed.rss — incidents and maintenance as feeds
+const ATOM = "application/atom+xml";
+const RSS = "application/rss+xml";
+publicRoutes.openapi(
+  feedRoute("feed.atom", ATOM, "Incidents and maintenance (Atom)"),
+  (c) =>
+    servePublic(c, "feed.atom", `${ATOM}; charset=utf-8`, async (snap, { db, url }) =>
+      atomFeed(snap.page, await recentEvents(db, snap.page.id, ["incident", "maintenance"]), url),
+    ) as never,
+);
+publicRoutes.openapi(
+  feedRoute("feed.rss", RSS, "Incidents and maintenance (RSS)"),
+  (c) =>
+    servePublic(c, "feed.rss", `${RSS}; charset=utf-8`, async (snap, { db, url }) =>
+      rssFeed(snap.page, await recentEvents(db, snap.page.id, ["incident", "maintenance"]), url),
+    ) as never,
+);

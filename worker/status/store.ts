@@ -1,0 +1,169 @@
+// Pages, groups and components: reads and the batchable writes every change is made of.
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import {
+  type ComponentStatus,
+  statusComponentChanges,
+  statusComponents,
+  statusGroups,
+  statusPages,
+} from "../../db/schema/index.ts";
+import type { Db } from "../lib/db.ts";
+import { newId } from "../lib/ids.ts";
+import { badRequest, notFound } from "../lib/problem.ts";
+import { emit, kickWebhooks } from "../lib/webhooks.ts";
+import { purgePage } from "./cache.ts";
+
+export type Page = typeof statusPages.$inferSelect;
+export type Group = typeof statusGroups.$inferSelect;
+export type Component = typeof statusComponents.$inferSelect;
+// biome-ignore lint/suspicious/noExplicitAny: drizzle's batch item type is not exported
+export type Stmt = any;
+
+export async function getPageOrThrow(db: Db, id: string): Promise<Page> {
+  const page = await db.query.statusPages.findFirst({ where: eq(statusPages.id, id) });
+  if (!page) throw notFound("No such status page");
+  return page;
+}
+
+export async function getPageBySlug(db: Db, slug: string): Promise<Page | undefined> {
+  return db.query.statusPages.findFirst({ where: eq(statusPages.slug, slug) });
+}
+
+export async function pageVersion(db: Db, slug: string) {
+  const [row] = await db
+    .select({ pageId: statusPages.id, version: statusPages.version })
+    .from(statusPages)
+    .where(eq(statusPages.slug, slug));
+  return row ?? null;
+}
+
+export async function listPages(db: Db): Promise<Page[]> {
+  return db.select().from(statusPages).orderBy(asc(statusPages.slug));
+}
+
+export async function listGroups(db: Db, pageId: string): Promise<Group[]> {
+  return db
+    .select()
+    .from(statusGroups)
+    .where(eq(statusGroups.pageId, pageId))
+    .orderBy(asc(statusGroups.position), asc(statusGroups.id));
+}
+
+export async function listComponents(db: Db, pageId: string): Promise<Component[]> {
+  return db
+    .select()
+    .from(statusComponents)
+    .where(eq(statusComponents.pageId, pageId))
+    .orderBy(asc(statusComponents.position), asc(statusComponents.id));
+}
+
+export async function getGroupOrThrow(db: Db, id: string): Promise<Group> {
+  const g = await db.query.statusGroups.findFirst({ where: eq(statusGroups.id, id) });
+  if (!g) throw notFound("No such component group");
+  return g;
+}
+
+export async function getComponentOrThrow(db: Db, id: string): Promise<Component> {
+  const c = await db.query.statusComponents.findFirst({ where: eq(statusComponents.id, id) });
+  if (!c) throw notFound("No such component");
+  return c;
+}
+
+/** The page's components named by `ids`; a 400 naming `path` when one is not on the page. */
+export async function componentsOnPage(db: Db, pageId: string, ids: string[], path: string): Promise<Component[]> {
+  if (!ids.length) return [];
+  const rows = await db
+    .select()
+    .from(statusComponents)
+    .where(and(eq(statusComponents.pageId, pageId), inArray(statusComponents.id, [...new Set(ids)])));
+  const found = new Set(rows.map((r) => r.id));
+  const missing = ids.map((id, i) => ({ id, i })).filter((x) => !found.has(x.id));
+  if (missing.length) {
+    throw badRequest(
+      "Some components are not on this page",
+      missing.map((m) => ({ path: `${path}.${m.i}`, message: `no component ${m.id} on this page` })),
+    );
+  }
+  return rows;
+}
+
+export async function groupOnPageOrThrow(db: Db, pageId: string, groupId: string | null | undefined) {
+  if (!groupId) return;
+  const g = await db.query.statusGroups.findFirst({ where: eq(statusGroups.id, groupId) });
+  if (g?.pageId !== pageId) {
+    throw badRequest("No such group on this page", [{ path: "body.groupId", message: "not a group of this page" }]);
+  }
+}
+
+export type StatusChange = { component: Component; to: ComponentStatus };
+export type ChangeSource = (typeof statusComponentChanges.$inferInsert)["source"];
+
+/**
+ * The writes that move components to new statuses: the component row, its history row and the
+ * `component.status_changed` event. Unchanged components produce nothing.
+ */
+export function statusChangeStatements(
+  db: Db,
+  changes: StatusChange[],
+  opts: { now: number; source: ChangeSource; incidentId?: string | null },
+): Stmt[] {
+  return changes
+    .filter((c) => c.component.status !== c.to)
+    .flatMap(({ component, to }) => [
+      db.update(statusComponents).set({ status: to, updatedAt: opts.now }).where(eq(statusComponents.id, component.id)),
+      historyStatement(db, component.id, to, opts),
+      emit(
+        db,
+        "component.status_changed",
+        {
+          pageId: component.pageId,
+          componentId: component.id,
+          name: component.name,
+          oldStatus: component.status,
+          newStatus: to,
+          incidentId: opts.incidentId ?? null,
+          source: opts.source,
+        },
+        opts.now,
+      ),
+    ]);
+}
+
+/** One row of a component's status history. */
+export function historyStatement(
+  db: Db,
+  componentId: string,
+  status: ComponentStatus,
+  opts: { now: number; source: ChangeSource; incidentId?: string | null },
+): Stmt {
+  return db.insert(statusComponentChanges).values({
+    id: newId("scc", opts.now),
+    componentId,
+    status,
+    at: opts.now,
+    source: opts.source,
+    incidentId: opts.incidentId ?? null,
+  });
+}
+
+/** The write that tells every cache the page changed. */
+export function bumpPage(db: Db, pageId: string, now: number): Stmt {
+  return db
+    .update(statusPages)
+    .set({ version: sql`${statusPages.version} + 1`, updatedAt: now })
+    .where(eq(statusPages.id, pageId));
+}
+
+/**
+ * Runs `statements` and the page's version bump as one batch, then drops cached renders and
+ * asks for webhook delivery.
+ */
+export async function commit(env: Env, db: Db, pageId: string, statements: Stmt[], now: number): Promise<void> {
+  await db.batch([bumpPage(db, pageId, now), ...statements] as [Stmt, ...Stmt[]]);
+  purgePage(pageId);
+  if (statements.length) await kickWebhooks(env);
+}
+
+/** Whether a failed batch hit a unique key: the work it carried was already done. */
+export const isUniqueViolation = (e: unknown) =>
+  /UNIQUE constraint failed|SQLITE_CONSTRAINT/i.test(`${e} ${(e as { cause?: unknown })?.cause}`);
