@@ -27,10 +27,13 @@ CREATE TABLE `email_events` (
 	`properties` text DEFAULT '{}' NOT NULL,
 	`occurred_at` integer NOT NULL,
 	`received_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,
+	`batch_id` text NOT NULL,
 	FOREIGN KEY (`contact_id`) REFERENCES `contacts`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `email_events_message_id_uq` ON `email_events` (`message_id`);--> statement-breakpoint
+CREATE INDEX `email_events_batch_idx` ON `email_events` (`batch_id`);--> statement-breakpoint
+CREATE INDEX `email_events_occurred_idx` ON `email_events` (`occurred_at`);--> statement-breakpoint
 CREATE INDEX `email_events_contact_idx` ON `email_events` (`contact_id`,`occurred_at`);--> statement-breakpoint
 CREATE INDEX `email_events_event_idx` ON `email_events` (`event`,`occurred_at`);--> statement-breakpoint
 CREATE TABLE `email_links` (

@@ -64,9 +64,13 @@ export const emailEvents = sqliteTable(
     /** When it happened (the sender's timestamp; may be in the past for backfills). */
     occurredAt: integer("occurred_at").notNull(),
     receivedAt: integer("received_at").notNull().default(now),
+    /** The ingestion request that wrote it: aggregates are updated from exactly the rows it added. */
+    batchId: text("batch_id").notNull(),
   },
   (t) => [
     uniqueIndex("email_events_message_id_uq").on(t.messageId),
+    index("email_events_batch_idx").on(t.batchId),
+    index("email_events_occurred_idx").on(t.occurredAt),
     index("email_events_contact_idx").on(t.contactId, t.occurredAt),
     index("email_events_event_idx").on(t.event, t.occurredAt),
   ],

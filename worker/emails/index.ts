@@ -1,5 +1,6 @@
 // What other capabilities and the platform may use of emails. Nothing else is imported from outside.
 import type { Db } from "../lib/db.ts";
+import { activeContactIdsQuery, eventFactsQuery } from "./facts.ts";
 import { outboxInserts } from "./outbox.ts";
 
 /** Queue message kinds this capability handles (prefix `emails.`), and its cron tasks. */
@@ -40,15 +41,15 @@ export async function kickEmails(env: Env): Promise<void> {
 
 /** Per-contact counts and summed `properties.amount` of `event` in `range` (for CLV, repeat purchase). */
 export async function eventFacts(
-  _db: Db,
-  _q: Range & { event: string },
+  db: Db,
+  q: Range & { event: string },
 ): Promise<Array<{ contactId: string; count: number; amount: number }>> {
-  return [];
+  return eventFactsQuery(db, q);
 }
 
 /** Contacts with at least one event (of `events`, or any) in `range`. */
-export async function activeContactIds(_db: Db, _q: Range & { events?: string[] }): Promise<string[]> {
-  return [];
+export async function activeContactIds(db: Db, q: Range & { events?: string[] }): Promise<string[]> {
+  return activeContactIdsQuery(db, q);
 }
 
 /** Email engagement in `range`: sent, opened, clicked, unsubscribed, and the rates. */

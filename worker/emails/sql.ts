@@ -1,4 +1,5 @@
-import type { SQLiteTable } from "drizzle-orm/sqlite-core";
+import { is, SQL } from "drizzle-orm";
+import { SQLiteSyncDialect, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import { chunk, type Db } from "../lib/db.ts";
 
 /**
@@ -23,4 +24,19 @@ export function insertChunks<T extends SQLiteTable>(
 export async function runBatch(db: Db, statements: Parameters<Db["batch"]>[0][number][]) {
   if (!statements.length) return [];
   return db.batch(statements as [(typeof statements)[number], ...typeof statements]);
+}
+
+const dialect = new SQLiteSyncDialect();
+
+/**
+ * Runs raw `sql` statements and drizzle queries as one D1 batch (one transaction), returning
+ * D1's results (with `meta.changes`). drizzle's own batch cannot bind parameters of raw SQL.
+ */
+export async function execBatch(db: Db, items: Array<SQL | { toSQL(): { sql: string; params: unknown[] } }>) {
+  if (!items.length) return [];
+  const statements = items.map((item) => {
+    const q = is(item, SQL) ? dialect.sqlToQuery(item) : item.toSQL();
+    return db.$client.prepare(q.sql).bind(...q.params);
+  });
+  return db.$client.batch(statements);
 }
