@@ -29,6 +29,8 @@ export default defineConfig(async () => {
                   TEST_MIGRATIONS: migrations,
                   ALLOW_PRIVATE_URLS: "true",
                   RECEIVER_URL: `http://127.0.0.1:${inject<number>("receiverPort")}`,
+                  SMTP_PORT: String(inject<number>("smtpPort")),
+                  SMTP_TEST_URL: `http://127.0.0.1:${inject<number>("smtpApiPort")}`,
                 },
               },
             })),
@@ -38,7 +40,7 @@ export default defineConfig(async () => {
             testTimeout: 20_000,
             include: ["test/worker/**/*.test.{ts,tsx}"],
             setupFiles: ["./test/worker/apply-migrations.ts"],
-            globalSetup: ["./test/support/receiver.ts"],
+            globalSetup: ["./test/support/receiver.ts", "./test/support/smtp.ts"],
           },
         },
         {

@@ -5,6 +5,7 @@ declare global {
     interface Env {
       TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
       RECEIVER_URL: string;
+      SMTP_TEST_URL: string;
     }
   }
 }
@@ -12,6 +13,8 @@ declare global {
 declare module "vitest" {
   interface ProvidedContext {
     receiverPort: number;
+    smtpPort: number;
+    smtpApiPort: number;
     rapportUrl: string;
     rapportKey: string;
   }

@@ -1,2 +1,217 @@
-// Tables of the emails capability.
-export {};
+// Tables of the emails capability. Every person is a row of `contacts`; these tables point at it.
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { contacts } from "./core.ts";
+
+const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
+
+/** Consent topics a contact can opt in or out of. `transactional` is not a topic one leaves. */
+export const CONSENT_TOPICS = ["marketing", "product_updates", "status_notifications"] as const;
+export type ConsentTopic = (typeof CONSENT_TOPICS)[number];
+export const EMAIL_TOPICS = [...CONSENT_TOPICS, "transactional"] as const;
+export type EmailTopic = (typeof EMAIL_TOPICS)[number];
+
+/**
+ * queued -> (deferred ->) sending -> sent | failed. `suppressed` and `skipped` are final
+ * decisions not to send; the row stays so the unique key keeps the decision made once.
+ */
+export const MESSAGE_STATES = ["queued", "deferred", "sending", "sent", "failed", "suppressed", "skipped"] as const;
+export type MessageState = (typeof MESSAGE_STATES)[number];
+
+export const SKIP_REASONS = ["below_confidence", "no_consent", "exited", "no_address", "filtered"] as const;
+export const DEFER_REASONS = ["capped", "quiet_hours", "incident", "delay"] as const;
+
+/**
+ * What emails knows of a contact beyond `contacts` (which holds traits and timezone):
+ * consent per topic (null = never said: marketing is opt-in, the others opt-out) and the
+ * activity aggregates kept current at ingestion, so triggers never scan raw events.
+ */
+export const emailProfiles = sqliteTable(
+  "email_profiles",
+  {
+    contactId: text("contact_id")
+      .primaryKey()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    consentMarketing: integer("consent_marketing", { mode: "boolean" }),
+    consentProductUpdates: integer("consent_product_updates", { mode: "boolean" }),
+    consentStatusNotifications: integer("consent_status_notifications", { mode: "boolean" }),
+    /** Set when the contact left every topic (one-click unsubscribe without a topic). */
+    unsubscribedAt: integer("unsubscribed_at"),
+    firstEventAt: integer("first_event_at"),
+    lastEventAt: integer("last_event_at"),
+    eventCount: integer("event_count").notNull().default(0),
+    /** Ingestion time of the last identify that changed traits (trait-threshold triggers scan this). */
+    traitsUpdatedAt: integer("traits_updated_at"),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [
+    index("email_profiles_last_event_idx").on(t.lastEventAt),
+    index("email_profiles_traits_updated_idx").on(t.traitsUpdatedAt),
+  ],
+);
+
+/** Raw events as received (Segment track calls). `messageId` makes ingestion idempotent. */
+export const emailEvents = sqliteTable(
+  "email_events",
+  {
+    id: text("id").primaryKey(),
+    messageId: text("message_id").notNull(),
+    contactId: text("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    event: text("event").notNull(),
+    properties: text("properties", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    /** When it happened (the sender's timestamp; may be in the past for backfills). */
+    occurredAt: integer("occurred_at").notNull(),
+    receivedAt: integer("received_at").notNull().default(now),
+    /** The ingestion request that wrote it: aggregates are updated from exactly the rows it added. */
+    batchId: text("batch_id").notNull(),
+  },
+  (t) => [
+    uniqueIndex("email_events_message_id_uq").on(t.messageId),
+    index("email_events_batch_idx").on(t.batchId),
+    index("email_events_occurred_idx").on(t.occurredAt),
+    index("email_events_contact_idx").on(t.contactId, t.occurredAt),
+    index("email_events_event_idx").on(t.event, t.occurredAt),
+  ],
+);
+
+/** Per contact and event name: how often, first and last time. Kept current at ingestion. */
+export const contactEventStats = sqliteTable(
+  "contact_event_stats",
+  {
+    contactId: text("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    event: text("event").notNull(),
+    count: integer("count").notNull().default(0),
+    firstAt: integer("first_at").notNull(),
+    lastAt: integer("last_at").notNull(),
+    /** Ingestion time of the last change: event-entry triggers read forward from a watermark on it. */
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.contactId, t.event] }),
+    index("contact_event_stats_updated_idx").on(t.event, t.updatedAt),
+    index("contact_event_stats_last_idx").on(t.event, t.lastAt),
+  ],
+);
+
+/** Events per contact per UTC day (day = floor(ms / 86400000)): recency, frequency and trend for churn risk. */
+export const contactActivityDays = sqliteTable(
+  "contact_activity_days",
+  {
+    contactId: text("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    day: integer("day").notNull(),
+    events: integer("events").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.contactId, t.day] })],
+);
+
+/** Liquid templates: subject, HTML and text. */
+export const emailTemplates = sqliteTable("email_templates", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  subject: text("subject").notNull(),
+  html: text("html").notNull(),
+  text: text("text").notNull(),
+  createdAt: integer("created_at").notNull().default(now),
+  updatedAt: integer("updated_at").notNull().default(now),
+});
+
+/** A behaviour trigger: its rule is zod-validated data (see worker/emails/schemas.ts). */
+export const emailTriggers = sqliteTable(
+  "email_triggers",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    /** entry, filters, delay, exit and conversion window, as validated by TriggerRule. */
+    rule: text("rule", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    templateId: text("template_id")
+      .notNull()
+      .references(() => emailTemplates.id),
+    topic: text("topic", { enum: EMAIL_TOPICS }).notNull().default("marketing"),
+    minConfidence: real("min_confidence").notNull().default(0.7),
+    /** Evaluation has seen everything up to this time (ms); the next tick reads forward from it. */
+    watermark: integer("watermark").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [index("email_triggers_enabled_idx").on(t.enabled)],
+);
+
+/**
+ * The outbox: one row per message, unique by idempotency key (for triggers:
+ * trigger + contact + occurrence), so nothing is sent twice or lost.
+ */
+export const emailMessages = sqliteTable(
+  "email_messages",
+  {
+    id: text("id").primaryKey(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    // No foreign key: other capabilities queue mail in their own batches and must never fail on it.
+    contactId: text("contact_id"),
+    triggerId: text("trigger_id"),
+    templateId: text("template_id"),
+    topic: text("topic", { enum: EMAIL_TOPICS }).notNull(),
+    toAddress: text("to_address"),
+    subject: text("subject"),
+    html: text("html"),
+    text: text("text"),
+    /** Headers sent with the message (List-Unsubscribe and friends), kept for the outbox viewer. */
+    headers: text("headers", { mode: "json" }).$type<Record<string, string>>(),
+    /** Variables for rendering a trigger's template (event, entry details). */
+    context: text("context", { mode: "json" }).$type<Record<string, unknown>>(),
+    state: text("state", { enum: MESSAGE_STATES }).notNull().default("queued"),
+    skipReason: text("skip_reason"),
+    deferReason: text("defer_reason"),
+    /** Whether any deferral was for the cap (the "capped" metric). */
+    wasCapped: integer("was_capped", { mode: "boolean" }).notNull().default(false),
+    confidence: real("confidence"),
+    attempts: integer("attempts").notNull().default(0),
+    sendAfter: integer("send_after").notNull(),
+    provider: text("provider"),
+    providerMessageId: text("provider_message_id"),
+    lastError: text("last_error"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+    claimedAt: integer("claimed_at"),
+    sentAt: integer("sent_at"),
+    openedAt: integer("opened_at"),
+    clickedAt: integer("clicked_at"),
+    opens: integer("opens").notNull().default(0),
+    clicks: integer("clicks").notNull().default(0),
+    unsubscribedAt: integer("unsubscribed_at"),
+    convertedAt: integer("converted_at"),
+  },
+  (t) => [
+    uniqueIndex("email_messages_idempotency_uq").on(t.idempotencyKey),
+    index("email_messages_due_idx").on(t.state, t.sendAfter),
+    index("email_messages_contact_idx").on(t.contactId, t.sentAt),
+    index("email_messages_trigger_idx").on(t.triggerId, t.createdAt),
+    index("email_messages_sent_idx").on(t.sentAt),
+  ],
+);
+
+/** Tracked links of a message: clicks redirect to the stored URL, never one from the query string. */
+export const emailLinks = sqliteTable(
+  "email_links",
+  {
+    id: text("id").primaryKey(),
+    messageId: text("message_id")
+      .notNull()
+      .references(() => emailMessages.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+  },
+  (t) => [index("email_links_message_idx").on(t.messageId)],
+);
+
+/** Addresses never to mail again, by SHA-256 of the lowercased address: survives a GDPR erase. */
+export const emailSuppressions = sqliteTable("email_suppressions", {
+  emailHash: text("email_hash").primaryKey(),
+  reason: text("reason", { enum: ["unsubscribed", "bounced", "complained", "erased", "manual"] }).notNull(),
+  createdAt: integer("created_at").notNull().default(now),
+});

@@ -1,15 +1,12 @@
 // What other capabilities and the platform may use of emails. Nothing else is imported from outside.
-import type { CronTask, JobHandler } from "../lib/jobs-types.ts";
+import type { Db } from "../lib/db.ts";
+import { activeContactIdsQuery, eventFactsQuery } from "./facts.ts";
+import { outboxInserts } from "./outbox.ts";
 
+/** Queue message kinds this capability handles (prefix `emails.`), and its cron tasks. */
+export { emailsCron, emailsJobs } from "./jobs.ts";
 export { emailsRoutes } from "./routes.ts";
 
-/** Queue message kinds this capability handles (prefix `emails.`). */
-export const emailsJobs: Record<string, JobHandler> = {};
-
-/** Cron tasks: each decides what is due and returns messages to enqueue. */
-export const emailsCron: CronTask[] = [];
-
-import type { Db } from "../lib/db.ts";
 import type { Range } from "../lib/range.ts";
 
 /** A message another capability wants sent (status notices, feedback loop, KPI alerts). */
@@ -30,23 +27,29 @@ export type OutgoingEmail = {
  * Batchable writes that queue `emails` for delivery: include them in the caller's db.batch(),
  * then call `kickEmails(env)`. (Contract for other capabilities; implemented by emails.)
  */
-export function emailStatements(_db: Db, _emails: OutgoingEmail[]): never[] {
-  return [];
+export function emailStatements(db: Db, emails: OutgoingEmail[]) {
+  return outboxInserts(
+    db,
+    emails.map((e) => ({ ...e, to: e.to, contactId: e.contactId ?? null })),
+  );
 }
 
-export async function kickEmails(_env: Env): Promise<void> {}
+/** Asks the queue to deliver whatever is queued and due. Safe to call any number of times. */
+export async function kickEmails(env: Env): Promise<void> {
+  await env.JOBS.send({ kind: "emails.dispatch" });
+}
 
 /** Per-contact counts and summed `properties.amount` of `event` in `range` (for CLV, repeat purchase). */
 export async function eventFacts(
-  _db: Db,
-  _q: Range & { event: string },
+  db: Db,
+  q: Range & { event: string },
 ): Promise<Array<{ contactId: string; count: number; amount: number }>> {
-  return [];
+  return eventFactsQuery(db, q);
 }
 
 /** Contacts with at least one event (of `events`, or any) in `range`. */
-export async function activeContactIds(_db: Db, _q: Range & { events?: string[] }): Promise<string[]> {
-  return [];
+export async function activeContactIds(db: Db, q: Range & { events?: string[] }): Promise<string[]> {
+  return activeContactIdsQuery(db, q);
 }
 
 /** Email engagement in `range`: sent, opened, clicked, unsubscribed, and the rates. */

@@ -1,0 +1,115 @@
+// The outbox: queueing messages (for other capabilities and for triggers) and finding due work.
+import { and, eq, inArray, lte, sql } from "drizzle-orm";
+import { type EmailTopic, emailMessages } from "../../db/schema/index.ts";
+import type { Db } from "../lib/db.ts";
+import { newId } from "../lib/ids.ts";
+import type { JobMessage } from "../lib/jobs-types.ts";
+import { insertChunks } from "./sql.ts";
+
+export type QueuedEmail = {
+  to?: string | null;
+  contactId?: string | null;
+  subject?: string | null;
+  html?: string | null;
+  text?: string | null;
+  topic: EmailTopic;
+  idempotencyKey: string;
+  triggerId?: string | null;
+  templateId?: string | null;
+  context?: Record<string, unknown> | null;
+  confidence?: number | null;
+  sendAfter?: number;
+  state?: "queued" | "skipped";
+  skipReason?: string | null;
+};
+
+/** Outbox rows for `emails` as batchable inserts; a repeated idempotency key changes nothing. */
+export function outboxInserts(db: Db, emails: QueuedEmail[], now = Date.now()) {
+  const rows = emails.map((e) => ({
+    id: newId("em", now),
+    idempotencyKey: e.idempotencyKey.slice(0, 300),
+    contactId: e.contactId ?? null,
+    triggerId: e.triggerId ?? null,
+    templateId: e.templateId ?? null,
+    topic: e.topic,
+    toAddress: e.to?.trim().toLowerCase().slice(0, 320) ?? null,
+    subject: e.subject?.slice(0, 998) ?? null,
+    html: e.html ?? null,
+    text: e.text ?? null,
+    context: e.context ?? null,
+    confidence: e.confidence ?? null,
+    state: e.state ?? "queued",
+    skipReason: e.skipReason ?? null,
+    sendAfter: e.sendAfter ?? now,
+    createdAt: now,
+    updatedAt: now,
+  }));
+  return insertChunks(db, emailMessages, rows);
+}
+
+/** Queue messages that deliver `ids`. */
+export const deliverMessages = (ids: string[]): JobMessage[] => ids.map((id) => ({ kind: "emails.deliver", id }));
+
+/** Queued messages that are due now (what a kick dispatches), oldest first. */
+export async function dueQueued(db: Db, now: number, limit = 1000): Promise<string[]> {
+  const rows = await db
+    .select({ id: emailMessages.id })
+    .from(emailMessages)
+    .where(and(eq(emailMessages.state, "queued"), lte(emailMessages.sendAfter, now)))
+    .orderBy(emailMessages.sendAfter)
+    .limit(limit);
+  return rows.map((r) => r.id);
+}
+
+export const STALE_SENDING_MS = 10 * 60_000;
+/** A queued message not picked up this long after it was due lost its queue send. */
+export const LOST_QUEUED_MS = 2 * 60_000;
+
+/**
+ * Cron backstop: deferred messages now due, queued messages whose queue send was lost, and
+ * claims a crashed consumer left behind (back to queued; the provider's idempotency key
+ * stops a second send where the provider supports it). Index range scans on (state, send_after).
+ */
+export async function sweepDue(db: Db, now: number, limit = 5000): Promise<JobMessage[]> {
+  const [deferred, lost, stuck] = await db.batch([
+    db
+      .select({ id: emailMessages.id })
+      .from(emailMessages)
+      .where(and(eq(emailMessages.state, "deferred"), lte(emailMessages.sendAfter, now)))
+      .limit(limit),
+    db
+      .select({ id: emailMessages.id })
+      .from(emailMessages)
+      .where(and(eq(emailMessages.state, "queued"), lte(emailMessages.sendAfter, now - LOST_QUEUED_MS)))
+      .limit(limit),
+    db
+      .select({ id: emailMessages.id })
+      .from(emailMessages)
+      .where(and(eq(emailMessages.state, "sending"), lte(emailMessages.sendAfter, now - STALE_SENDING_MS)))
+      .limit(100),
+  ]);
+  if (stuck.length) {
+    await db
+      .update(emailMessages)
+      .set({ state: "queued", updatedAt: now, lastError: "consumer stopped while sending" })
+      .where(
+        and(
+          inArray(
+            emailMessages.id,
+            stuck.map((r) => r.id),
+          ),
+          eq(emailMessages.state, "sending"),
+        ),
+      );
+  }
+  return deliverMessages([...deferred, ...lost, ...stuck].map((r) => r.id));
+}
+
+/** Counts by state, for the console and tests. */
+export async function outboxCounts(db: Db) {
+  const rows = await db
+    .select({ state: emailMessages.state, n: sql<number>`count(*)` })
+    .from(emailMessages)
+    .groupBy(emailMessages.state);
+  return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+}

@@ -1,0 +1,113 @@
+// Templates (Liquid, every HTML variable escaped) and per-message tracking.
+import { Liquid } from "liquidjs";
+import { signLink } from "./signing.ts";
+
+// HTML output escapes every variable; subject and text are plain text, so they are not escaped.
+const htmlEngine = new Liquid({ outputEscape: "escape", ownPropertyOnly: true, cache: 200 });
+const textEngine = new Liquid({ ownPropertyOnly: true, cache: 200 });
+
+export type TemplateParts = { subject: string; html: string; text: string };
+
+/** Parse errors per part, for a clear 400 before a broken template is stored. */
+export function templateErrors(t: TemplateParts): Array<{ path: string; message: string }> {
+  const errors: Array<{ path: string; message: string }> = [];
+  for (const part of ["subject", "html", "text"] as const) {
+    try {
+      (part === "html" ? htmlEngine : textEngine).parse(t[part]);
+    } catch (e) {
+      errors.push({ path: `body.${part}`, message: e instanceof Error ? e.message.split("\n")[0] : "invalid" });
+    }
+  }
+  return errors;
+}
+
+export async function renderTemplate(t: TemplateParts, vars: Record<string, unknown>): Promise<TemplateParts> {
+  const [subject, html, text] = await Promise.all([
+    textEngine.parseAndRender(t.subject, vars),
+    htmlEngine.parseAndRender(t.html, vars),
+    textEngine.parseAndRender(t.text, vars),
+  ]);
+  // A subject is one header line.
+  return {
+    subject: subject
+      .replace(/[\r\n]+/g, " ")
+      .trim()
+      .slice(0, 998),
+    html,
+    text,
+  };
+}
+
+export type ContactVars = {
+  id: string;
+  externalId: string;
+  email: string | null;
+  name: string | null;
+  timezone: string | null;
+  traits: Record<string, unknown>;
+};
+
+/** The variables a template sees. */
+export function templateVars(
+  contact: ContactVars | null,
+  extra: { event?: unknown; trigger?: unknown; unsubscribeUrl: string; preferencesUrl: string | null },
+) {
+  const traits = contact?.traits ?? {};
+  const firstName = typeof traits.first_name === "string" ? traits.first_name : contact?.name?.split(" ")[0];
+  return {
+    contact: contact
+      ? {
+          id: contact.id,
+          external_id: contact.externalId,
+          email: contact.email,
+          name: contact.name,
+          first_name: firstName ?? null,
+          timezone: contact.timezone,
+          traits,
+        }
+      : null,
+    traits,
+    event: extra.event ?? null,
+    trigger: extra.trigger ?? null,
+    unsubscribe_url: extra.unsubscribeUrl,
+    preferences_url: extra.preferencesUrl,
+  };
+}
+
+const unescapeAttr = (s: string) =>
+  s
+    .replace(/&amp;/g, "&")
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'");
+
+/**
+ * Rewrites every absolute http(s) link through Rapport's signed click redirect and adds an
+ * open pixel. Returns the links to store: the redirect goes to the stored URL only.
+ */
+export async function addTracking(
+  html: string,
+  o: { messageId: string; base: string; secret: string; newLinkId: () => string },
+): Promise<{ html: string; links: Array<{ id: string; url: string }> }> {
+  const links: Array<{ id: string; url: string }> = [];
+  const own = `${o.base}/e/`;
+  const parts: Array<string | Promise<string>> = [];
+  let last = 0;
+  for (const m of html.matchAll(/href\s*=\s*"(https?:\/\/[^"]+)"/gi)) {
+    const url = unescapeAttr(m[1]);
+    parts.push(html.slice(last, m.index));
+    last = (m.index ?? 0) + m[0].length;
+    if (url.startsWith(own) || url.length > 2000) {
+      parts.push(m[0]);
+      continue;
+    }
+    const id = o.newLinkId();
+    links.push({ id, url });
+    parts.push(signLink(o.secret, "c", id).then((sig) => `href="${o.base}/e/c/${id}/${sig}"`));
+  }
+  parts.push(html.slice(last));
+  const sig = await signLink(o.secret, "o", o.messageId);
+  const pixel = `<img src="${o.base}/e/o/${o.messageId}/${sig}.gif" width="1" height="1" alt="" style="display:none">`;
+  const body = (await Promise.all(parts)).join("");
+  const out = /<\/body>/i.test(body) ? body.replace(/<\/body>/i, `${pixel}</body>`) : body + pixel;
+  return { html: out, links };
+}

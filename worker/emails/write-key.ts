@@ -1,0 +1,44 @@
+import { eq } from "drizzle-orm";
+import type { MiddlewareHandler } from "hono";
+import { apiKeys } from "../../db/schema/index.ts";
+import type { AppEnv } from "../env.ts";
+import { allows } from "../lib/auth.ts";
+import { sha256Hex } from "../lib/crypto.ts";
+import { getDb } from "../lib/db.ts";
+import { Problem } from "../lib/problem.ts";
+
+const challenge = { "www-authenticate": 'Basic realm="rapport", charset="UTF-8"' };
+
+/** The key from `Authorization: Basic base64(key:)` (Segment's write key) or `Bearer key`. */
+function keyOf(header: string): string | null {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(header);
+  if (bearer) return bearer[1];
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header);
+  if (!basic) return null;
+  try {
+    return atob(basic[1]).split(":")[0] || null;
+  } catch {
+    return null;
+  }
+}
+
+/** Ingestion guard: an API key allowed the `emails` scope, sent the way Segment libraries send it. */
+export function requireWriteKey(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const key = keyOf(c.req.header("authorization") ?? "");
+    if (!key)
+      throw new Problem(401, "unauthorized", "Send the write key as HTTP Basic username or Bearer", {}, challenge);
+    const row = await getDb(c.env.DB).query.apiKeys.findFirst({ where: eq(apiKeys.hash, await sha256Hex(key)) });
+    if (!row || row.revokedAt) {
+      throw new Problem(401, "unauthorized", row ? "This API key was revoked" : "Unknown API key", {}, challenge);
+    }
+    if (!allows(row.scopes, "emails", "POST")) {
+      throw new Problem(403, "forbidden", "This needs the `emails` scope (or `admin`)", {
+        requiredScope: "emails",
+        grantedScopes: row.scopes,
+      });
+    }
+    c.set("principal", { kind: "key", keyId: row.id, name: row.name, scopes: row.scopes });
+    await next();
+  };
+}
