@@ -11,6 +11,8 @@ const UNDOCUMENTED = new Set([
   "GET /console",
   "GET /console/*",
   "GET /",
+  "GET /nps/:survey/:score",
+  "POST /nps/:survey",
 ]);
 
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, "{$1}");
