@@ -139,6 +139,7 @@ describe("formulas", () => {
         activeAtEnd: ["a", "b", "c"],
         members: 10,
         communityActive: 2,
+        activeContacts: 6,
         referral: { referredSignups: 8, qualified: 2, rate: 0.25 },
         feedback: { done: 3, received: 12, ratio: 0.25, deliveredVotes: 30, openVotes: 90, voteWeighted: 0.25 },
         email: { sent: 200, opened: 80, clicked: 10, unsubscribed: 1 },
@@ -153,6 +154,8 @@ describe("formulas", () => {
     expect(r.clv_cac.value).toBe(8);
     expect(r.repeat_purchase_rate.value).toBe(0.5);
     expect(r.community_activity.value).toBe(0.2);
+    // Members but no events at all: the event source is empty, which is no data rather than 0%.
+    expect(computeKpis({ ...emptyFacts, members: 10 }, settings).community_activity.value).toBeNull();
     expect(r.referral_conversion.value).toBe(0.25);
     expect(r.feedback_implementation.value).toBe(0.25);
     expect(r.feedback_implementation_votes.value).toBe(0.25);

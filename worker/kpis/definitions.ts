@@ -199,7 +199,8 @@ export function computeKpis(facts: KpiFacts, settings: KpiSettings): Record<KpiI
     retention: { value: kept.retention, inputs: cohort },
     churn: { value: kept.churn, inputs: cohort },
     community_activity: {
-      value: ratio(facts.communityActive, facts.members),
+      // No events at all in the range means the event source has nothing yet: no data, not 0%.
+      value: facts.activeContacts ? ratio(facts.communityActive, facts.members) : null,
       inputs: { members: facts.members, communityActive: facts.communityActive },
     },
     engagement_score: {
