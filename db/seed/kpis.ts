@@ -1,4 +1,282 @@
-import type { SeedContext } from "./context.ts";
+import { nps } from "../../worker/kpis/formulas.ts";
+import { pace } from "../../worker/kpis/pacing.ts";
+import { quarterOf, quarterRange, shiftQuarter } from "../../worker/kpis/quarters.ts";
+import {
+  contacts,
+  type Direction,
+  KPI_IDS,
+  type KpiId,
+  kpiAlerts,
+  kpiSnapshots,
+  kpiTargets,
+  marketingSpend,
+  npsResponses,
+  npsSurveys,
+  PILLARS,
+  pillarAudits,
+} from "../schema/index.ts";
+import { DAY, type SeedContext } from "./context.ts";
 
-/** Demo data for kpis. */
-export async function seedKpis(_ctx: SeedContext): Promise<void> {}
+// Demo history: values at the end of the four past quarters and where the current one is heading.
+// NPS is computed from the seeded responses; the rest is a plausible, improving business.
+const FINALS: Record<Exclude<KpiId, "nps" | "clv_cac" | "churn">, number[]> = {
+  referral_conversion: [0.12, 0.14, 0.15, 0.17, 0.19],
+  feedback_implementation: [0.18, 0.21, 0.2, 0.26, 0.28],
+  feedback_implementation_votes: [0.28, 0.31, 0.35, 0.38, 0.41],
+  email_engagement: [0.028, 0.031, 0.03, 0.036, 0.038],
+  clv: [820, 860, 910, 980, 1040],
+  cac: [310, 290, 300, 270, 255],
+  repeat_purchase_rate: [0.24, 0.27, 0.29, 0.31, 0.33],
+  retention: [0.81, 0.83, 0.8, 0.85, 0.86],
+  community_activity: [0.14, 0.16, 0.18, 0.2, 0.21],
+  engagement_score: [44, 48, 51, 55, 57],
+};
+const NPS_FINALS = [22, 28, 31, 38, 42];
+const DIRECTION: Partial<Record<KpiId, Direction>> = { cac: "lower", churn: "lower" };
+/** KPIs with quarterly targets, and by how much each quarter aimed to improve (share of the start). */
+const TARGETED: Partial<Record<KpiId, number>> = {
+  nps: 0.15,
+  referral_conversion: 0.1,
+  clv_cac: 0.08,
+  retention: 0.03,
+  cac: 0.06,
+  feedback_implementation: 0.12,
+  email_engagement: 0.06,
+  repeat_purchase_rate: 0.08,
+  community_activity: 0.1,
+};
+const OWNERS = ["maya@example.com", "jonas@example.com", "priya@example.com"];
+const CHANNELS = { paid_search: 9000, paid_social: 6000, events: 4000, content: 2500, partnerships: 1500 };
+const COMMENTS = {
+  promoter: [
+    "Support answered within minutes, every time.",
+    "The referral rewards made it easy to bring my team.",
+    "Roadmap updates show you listen.",
+    "Just works. Setup took an afternoon.",
+  ],
+  passive: [
+    "Good, but the reporting could go deeper.",
+    "Pricing is fair; onboarding felt long.",
+    "Solid. Missing a few integrations.",
+  ],
+  detractor: [
+    "Billing emails were confusing.",
+    "The feature I voted for is still not done.",
+    "Too many emails last month.",
+    "Outage in the middle of our launch.",
+  ],
+};
+
+const round = (n: number, digits = 4) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+function shuffle<T>(items: T[], rng: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+export async function seedKpis(ctx: SeedContext): Promise<void> {
+  const current = quarterOf(ctx.now);
+  const quarters = [-4, -3, -2, -1, 0].map((i) => shiftQuarter(current, i));
+  const start = quarterRange(quarters[0]).from;
+
+  // People to answer surveys: the contacts other seeds made, topped up with demo ones.
+  const known = await ctx.db.select({ id: contacts.id }).from(contacts).orderBy(contacts.id).limit(600);
+  const extra = Array.from({ length: Math.max(0, 400 - known.length) }, (_, i) => ({
+    id: `ct_kpisdemo${String(i).padStart(4, "0")}`,
+    externalId: `kpis-demo-${i}`,
+    email: `customer${i}@example.com`,
+    name: `Customer ${i}`,
+    firstSeenAt: start - 30 * DAY,
+    lastSeenAt: ctx.now,
+  }));
+  await ctx.insertMany(contacts, extra, "contacts (NPS demo)");
+  const people = [...known.map((k) => k.id), ...extra.map((e) => e.id)];
+
+  // One relationship NPS survey a quarter, plus an always-on in-app one.
+  const surveys = quarters.map((q, i) => ({
+    id: `nps_seed_${q.replace("-", "").toLowerCase()}`,
+    name: `${q} relationship NPS`,
+    question: "How likely are you to recommend us to a friend or colleague?",
+    closedAt: i < 4 ? quarterRange(q).to : null,
+    createdAt: quarterRange(q).from,
+  }));
+  await ctx.insertMany(npsSurveys, surveys, "NPS surveys");
+  const responses: Array<typeof npsResponses.$inferInsert> = [];
+  quarters.forEach((q, qi) => {
+    const r = quarterRange(q);
+    const until = Math.min(r.to, ctx.now);
+    const share = (until - r.from) / (r.to - r.from);
+    const target = NPS_FINALS[qi] / 100;
+    const [pPromoter, pDetractor] = [(0.75 + target) / 2, (0.75 - target) / 2];
+    // Exact segment counts so each quarter ends on its planned NPS; who says what is random.
+    const n = Math.round(ctx.int(150, 180) * share);
+    const promoters = Math.round(n * pPromoter);
+    const detractors = Math.round(n * pDetractor);
+    const pool = shuffle(people, ctx.rng).slice(0, n);
+    for (const [i, contactId] of pool.entries()) {
+      const score = i < promoters ? ctx.int(9, 10) : i < promoters + detractors ? ctx.int(0, 6) : ctx.int(7, 8);
+      const segment = score >= 9 ? "promoter" : score >= 7 ? "passive" : "detractor";
+      responses.push({
+        id: `npr_seed_${qi}_${String(i).padStart(4, "0")}`,
+        surveyId: surveys[qi].id,
+        contactId,
+        score,
+        comment: ctx.rng() < 0.35 ? ctx.pick(COMMENTS[segment]) : null,
+        channel: "email",
+        respondedAt: r.from + Math.floor(ctx.rng() * (until - r.from)),
+      });
+    }
+  });
+  await ctx.insertMany(npsResponses, responses, "NPS responses");
+
+  // Demo history for the other KPIs: each day's quarter-to-date value drifts from the last
+  // quarter's value to this quarter's, with a little noise that settles as the quarter fills.
+  const finals = (kpi: KpiId): number[] => {
+    if (kpi === "nps") return NPS_FINALS;
+    if (kpi === "churn") return FINALS.retention.map((v) => round(1 - v));
+    if (kpi === "clv_cac") return FINALS.clv.map((v, i) => round(v / FINALS.cac[i], 2));
+    return FINALS[kpi];
+  };
+  const sortedResponses = [...responses].sort((a, b) => (a.respondedAt as number) - (b.respondedAt as number));
+  const npsAt = (q: string, end: number) => {
+    const from = quarterRange(q).from;
+    return nps(
+      sortedResponses
+        .filter((r) => (r.respondedAt as number) >= from && (r.respondedAt as number) < end)
+        .map((r) => r.score),
+    ).value;
+  };
+
+  const series = new Map<KpiId, Map<number, number | null>>();
+  for (const kpi of KPI_IDS) {
+    const values = new Map<number, number | null>();
+    const f = finals(kpi);
+    let noise = 0;
+    quarters.forEach((q, qi) => {
+      const r = quarterRange(q);
+      const prev = qi ? f[qi - 1] : f[0] * 0.95;
+      for (let day = r.from; day < Math.min(r.to, ctx.now); day += DAY) {
+        const elapsed = (day + DAY - r.from) / (r.to - r.from);
+        noise = 0.8 * noise + 0.2 * (ctx.rng() * 2 - 1);
+        const drift = f[qi] + (prev - f[qi]) * (1 - elapsed) * 0.6;
+        values.set(day, kpi === "nps" ? npsAt(q, day + DAY) : round(drift * (1 + noise * 0.08 * (1 - elapsed) ** 0.5)));
+      }
+    });
+    series.set(kpi, values);
+  }
+
+  // Targets: the start is the last quarter's result, the target a step better. The past
+  // quarters then come out met or missed as the business did; this quarter's NPS is set at risk.
+  const targets: Array<typeof kpiTargets.$inferInsert> = [];
+  for (const [kpi, step] of Object.entries(TARGETED) as Array<[KpiId, number]>) {
+    const f = finals(kpi);
+    const direction = DIRECTION[kpi] ?? "higher";
+    const sign = direction === "higher" ? 1 : -1;
+    quarters.forEach((q, qi) => {
+      const startValue = qi ? f[qi - 1] : round(f[0] * (1 - 0.05 * sign));
+      // A third of the past targets overreach (missed); the rest are met with a little to spare.
+      const missed = (Object.keys(TARGETED).indexOf(kpi) + qi) % 3 === 0;
+      const moved = (f[qi] - startValue) * sign > 0;
+      let target = moved
+        ? round(startValue + (f[qi] - startValue) * (missed ? 1.4 : 0.8))
+        : round(startValue + sign * Math.abs(startValue) * step);
+      if (kpi === "nps" && q === current) {
+        // Aim so that today's NPS sits about 17% under the line: at risk.
+        const r = quarterRange(q);
+        const elapsed = Math.max(0.05, (ctx.now - r.from) / (r.to - r.from));
+        const expected = (npsAt(q, ctx.now) ?? startValue) / (1 - 0.17);
+        target = round(startValue + (expected - startValue) / elapsed, 1);
+      }
+      targets.push({
+        id: `tgt_seed_${kpi}_${qi}`,
+        kpi,
+        quarter: q,
+        startValue,
+        target,
+        direction,
+        ownerEmail: OWNERS[qi % OWNERS.length],
+        updatedAt: quarterRange(q).from,
+      });
+    });
+  }
+  await ctx.insertMany(kpiTargets, targets, "KPI targets");
+
+  const snapshots: Array<typeof kpiSnapshots.$inferInsert> = [];
+  for (const [kpi, values] of series) {
+    for (const [day, value] of values) {
+      const q = quarterOf(day);
+      const t = targets.find((x) => x.kpi === kpi && x.quarter === q);
+      const status = t
+        ? pace(
+            { startValue: t.startValue, target: t.target, direction: t.direction },
+            value,
+            quarterRange(q),
+            day + DAY,
+          ).status
+        : null;
+      snapshots.push({ kpi, day, value, inputs: { demo: "seeded history" }, status, computedAt: day + DAY });
+    }
+  }
+  await ctx.insertMany(kpiSnapshots, snapshots, "KPI daily snapshots");
+
+  // An alert where seeded NPS first slipped from on track to at risk this quarter.
+  const npsDays = snapshots.filter((s) => s.kpi === "nps" && quarterOf(s.day) === current);
+  const slip = npsDays.find((s, i) => i > 0 && s.status === "at_risk" && npsDays[i - 1].status === "on_track");
+  if (slip) {
+    await ctx.db
+      .insert(kpiAlerts)
+      .values({
+        id: "kal_seed_nps",
+        kpi: "nps",
+        quarter: current,
+        day: slip.day,
+        recipient: OWNERS[4 % 3],
+        createdAt: slip.day + DAY,
+      })
+      .onConflictDoNothing();
+  }
+
+  await ctx.insertMany(
+    marketingSpend,
+    quarters.flatMap((q, qi) =>
+      Object.entries(CHANNELS).map(([channel, base]) => ({
+        id: `spd_seed_${qi}_${channel}`,
+        quarter: q,
+        channel,
+        amount: Math.round(base * (0.9 + qi * 0.05) * (0.9 + ctx.rng() * 0.2)),
+        note: channel === "events" && qi === 2 ? "Annual conference booth" : null,
+        updatedAt: quarterRange(q).from,
+      })),
+    ),
+    "marketing spend",
+  );
+
+  const audit = [
+    [3, 2, 3, 2, 3],
+    [3, 2, 3, 3, 3],
+    [4, 3, 3, 2, 4],
+    [4, 3, 4, 3, 4],
+  ];
+  const notes: Partial<Record<(typeof PILLARS)[number], string>> = {
+    personalisation: "Emails still go out by segment, not by behaviour.",
+    feedback_loops: "Voters rarely hear back when their idea ships.",
+  };
+  await ctx.insertMany(
+    pillarAudits,
+    audit.flatMap((scores, qi) =>
+      PILLARS.map((pillar, pi) => ({
+        quarter: quarters[qi],
+        pillar,
+        score: scores[pi],
+        note: notes[pillar] ?? null,
+        updatedAt: quarterRange(quarters[qi]).to - DAY,
+      })),
+    ),
+    "pillar audits",
+  );
+  ctx.log(`KPI history from ${quarters[0]} to ${current}: ${snapshots.length} snapshots`);
+}

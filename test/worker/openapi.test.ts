@@ -27,6 +27,8 @@ const UNDOCUMENTED = new Set([
   "GET /status/:page",
   "GET /status/:page/history",
   "GET /status/:page/incidents/:id",
+  "GET /nps/:survey/:score",
+  "POST /nps/:survey",
 ]);
 
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, "{$1}");

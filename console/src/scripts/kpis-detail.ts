@@ -1,0 +1,81 @@
+// One KPI: its value, pacing and inputs this quarter, its weekly history and past quarters.
+import { api, esc, fmt } from "../lib/api";
+import {
+  $,
+  bulletChart,
+  errorText,
+  formatValue,
+  type Kpi,
+  lineChart,
+  type Pacing,
+  type Report,
+  statusBadge,
+  type Target,
+} from "./kpis-shared";
+
+type History = Omit<Kpi, "value" | "inputs" | "target" | "pacing" | "sparkline"> & {
+  weeks: Array<{ week: number; quarter: string; day: number; value: number | null }>;
+  quarters: Array<{
+    quarter: string;
+    phase: string;
+    value: number | null;
+    target: Target | null;
+    pacing: Pacing | null;
+  }>;
+};
+
+const params = new URLSearchParams(location.search);
+const id = params.get("kpi") ?? "nps";
+const quarter = params.get("quarter");
+
+async function load() {
+  try {
+    const [report, history] = await Promise.all([
+      api<Report>(`/kpis${quarter ? `?quarter=${encodeURIComponent(quarter)}` : ""}`),
+      api<History>(`/kpis/${encodeURIComponent(id)}/history?quarters=4`),
+    ]);
+    const k = report.kpis.find((x) => x.kpi === id);
+    if (!k) throw new Error("No such KPI");
+    const v = (n: number | null | undefined) => esc(formatValue(n, k.unit));
+    document.title = `${k.name} · Rapport`;
+    (document.querySelector("main h1") as HTMLElement).textContent = k.name;
+    $<HTMLAnchorElement>("set-target").href = `targets/?kpi=${encodeURIComponent(k.kpi)}&quarter=${report.quarter}`;
+    $("detail-status").textContent =
+      `${report.quarter}, ${report.phase === "live" ? `as of ${fmt.dateTime(report.asOf)}` : report.phase}.`;
+    $("now").innerHTML = `<p class="value" style="font-size:1.8rem;font-weight:700;margin:0">${v(k.value)}</p>
+      <p>${statusBadge(k.pacing?.status)}${
+        k.target
+          ? ` Target ${v(k.target.target)} from ${v(k.target.startValue)} (${esc(k.direction)} is better)${
+              k.pacing ? ` · expected today ${v(k.pacing.expected)} · forecast ${v(k.pacing.forecast)}` : ""
+            }`
+          : " No target this quarter."
+      }</p>${bulletChart(k)}`;
+    $("formula").textContent = k.formula;
+    const inputs = Object.entries(k.inputs);
+    $("inputs").innerHTML = inputs.length
+      ? inputs
+          .map(([name, value]) => `<tr><th scope="row">${esc(name)}</th><td>${esc(value ?? "—")}</td></tr>`)
+          .join("")
+      : `<tr><td colspan="2" class="muted">No inputs recorded.</td></tr>`;
+    const weekLabel = (ms: number) => new Date(ms).toISOString().slice(5, 10);
+    $("chart").innerHTML = lineChart(
+      history.weeks.map((w) => ({ x: w.week, value: w.value, label: weekLabel(w.week) })),
+      k.unit,
+    );
+    $("weeks").innerHTML = history.weeks
+      .map((w) => `<tr><td>${esc(fmt.date(w.week))}</td><td>${esc(w.quarter)}</td><td>${v(w.value)}</td></tr>`)
+      .join("");
+    $("quarters").innerHTML = [...history.quarters]
+      .reverse()
+      .map(
+        (q) =>
+          `<tr><th scope="row">${esc(q.quarter)}</th><td>${v(q.value)}</td><td>${q.target ? v(q.target.startValue) : "—"}</td><td>${
+            q.target ? v(q.target.target) : "—"
+          }</td><td>${statusBadge(q.pacing?.status)}</td></tr>`,
+      )
+      .join("");
+  } catch (e) {
+    $("detail-status").textContent = `Could not load this KPI: ${errorText(e)}`;
+  }
+}
+load();

@@ -1,0 +1,126 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { launchBrowser, signIn, watchErrors } from "../support/browser.ts";
+
+// Started once for all browser tests by test/support/rapport-global.ts, on the seeded demo data.
+const rapport = { url: inject("rapportUrl"), key: inject("rapportKey") };
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** Runs axe-core in the page (through the DevTools protocol, so the page's CSP still holds for the page). */
+async function axeViolations(page: Page) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<unknown> } }).axe;
+    const doc = (globalThis as unknown as { document: unknown }).document;
+    return (await axe.run(doc, { runOnly: ["wcag2a", "wcag2aa"] })) as {
+      violations: Array<{ id: string; nodes: Array<{ target: string[] }> }>;
+    };
+  });
+  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+async function home(page: Page) {
+  await signIn(page, rapport.url, rapport.key);
+  await page.waitForURL(`${rapport.url}/console/`);
+  await expect.poll(() => page.locator("#summary").textContent()).toContain("Targets:");
+}
+
+describe("KPI console", () => {
+  it("opens on this quarter's KPIs with the seeded targets, as bullet charts with pacing", async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await home(page);
+    const nps = page.getByTestId("kpi-nps");
+    await expect.poll(() => page.getByTestId("status-nps").textContent()).toBe("At risk");
+    expect(await nps.textContent()).toContain("Target");
+    expect(await nps.locator("svg.bullet desc").textContent()).toMatch(/Actual .*target/);
+    expect(await page.locator("li.kpi").count()).toBe(13);
+
+    // A past quarter shows final outcomes: the seed has met and missed targets.
+    await page.getByLabel("Quarter", { exact: true }).selectOption({ index: 3 });
+    await expect.poll(() => page.locator("#summary").textContent()).toContain("final values");
+    const statuses = await page.locator("li.kpi .status").allTextContents();
+    expect(statuses).toContain("Met");
+    expect(statuses).toContain("Missed");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("changes a target and the KPI's status follows", async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await home(page);
+    await page.getByRole("link", { name: "Set targets" }).click();
+    await page.getByLabel("KPI").selectOption("nps");
+    await expect.poll(() => page.getByLabel("Target", { exact: true }).inputValue()).not.toBe("");
+    // An easy target: anything above -50 is on track.
+    await page.getByLabel("Start value").fill("-100");
+    await page.getByLabel("Target", { exact: true }).fill("-50");
+    await page.getByRole("button", { name: "Save target" }).click();
+    await expect.poll(() => page.locator("#target-result").textContent()).toBe("Saved.");
+    await expect.poll(() => page.getByTestId("target-nps").textContent()).toContain("On track");
+
+    await page.getByRole("link", { name: "← All KPIs" }).click();
+    await expect.poll(() => page.getByTestId("status-nps").textContent()).toBe("On track");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("shows a KPI's formula, inputs, weekly history and past quarters", async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await home(page);
+    await page.getByRole("link", { name: "Net Promoter Score" }).click();
+    await expect.poll(() => page.locator("h1").textContent()).toBe("Net Promoter Score");
+    expect(await page.locator("#formula").textContent()).toContain("promoters");
+    await expect.poll(() => page.locator("#inputs").textContent()).toContain("responses");
+    expect(await page.locator("#quarters tr").count()).toBe(4);
+    expect(await page.locator("svg.line-chart circle").count()).toBeGreaterThan(8);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("passes an axe-core accessibility check on the KPI pages", async () => {
+    const page = await browser.newPage();
+    await home(page);
+    expect(await axeViolations(page)).toEqual([]);
+    for (const path of ["kpis/?kpi=nps", "kpis/targets/", "kpis/spend/", "kpis/audit/", "kpis/nps/"]) {
+      await page.goto(`${rapport.url}/console/${path}`);
+      await page.waitForLoadState("networkidle");
+      expect(await axeViolations(page), path).toEqual([]);
+    }
+    await page.close();
+  });
+
+  it("runs the pillar audit and names the lowest pillar as the priority", async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await home(page);
+    await page.goto(`${rapport.url}/console/kpis/audit/`);
+    await expect.poll(() => page.locator("#audits tr").count()).toBeGreaterThanOrEqual(4);
+    for (const [pillar, score] of [
+      ["Community", 4],
+      ["Personalisation", 4],
+      ["Value exchange", 1],
+      ["Feedback loops", 3],
+      ["Advocacy", 5],
+    ] as const) {
+      await page.getByRole("group", { name: pillar }).getByLabel(String(score)).check();
+    }
+    await page.getByRole("button", { name: "Save audit" }).click();
+    await expect.poll(() => page.locator("#audit-result").textContent()).toBe("Saved.");
+    await expect.poll(() => page.getByTestId("audit-priority").textContent()).toBe("Value exchange");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

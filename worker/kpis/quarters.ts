@@ -1,0 +1,35 @@
+import type { Range } from "../lib/range.ts";
+
+export const DAY = 86_400_000;
+export const QUARTER_PATTERN = /^(\d{4})-Q([1-4])$/;
+
+/** `2026-Q4` -> [Oct 1, Jan 1) in UTC. */
+export function quarterRange(quarter: string): Range {
+  const m = QUARTER_PATTERN.exec(quarter);
+  if (!m) throw new Error(`not a quarter: ${quarter}`);
+  const year = Number(m[1]);
+  const q = Number(m[2]) - 1;
+  return { from: Date.UTC(year, q * 3, 1), to: Date.UTC(year, q * 3 + 3, 1) };
+}
+
+export function quarterOf(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getUTCFullYear()}-Q${Math.floor(d.getUTCMonth() / 3) + 1}`;
+}
+
+/** The quarter `offset` quarters after `quarter` (negative for earlier ones). */
+export function shiftQuarter(quarter: string, offset: number): string {
+  const m = QUARTER_PATTERN.exec(quarter);
+  if (!m) throw new Error(`not a quarter: ${quarter}`);
+  const index = Number(m[1]) * 4 + Number(m[2]) - 1 + offset;
+  return `${Math.floor(index / 4)}-Q${(index % 4) + 1}`;
+}
+
+export const startOfDay = (ms: number) => Math.floor(ms / DAY) * DAY;
+
+/** Monday 00:00 UTC of the week holding `ms`. */
+export function startOfWeek(ms: number): number {
+  const day = startOfDay(ms);
+  const weekday = (new Date(day).getUTCDay() + 6) % 7;
+  return day - weekday * DAY;
+}

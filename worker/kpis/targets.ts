@@ -1,0 +1,56 @@
+// Quarterly KPI targets, one per KPI per quarter.
+import { and, asc, eq } from "drizzle-orm";
+import { contacts, type Direction, type KpiId, kpiTargets } from "../../db/schema/index.ts";
+import type { Db } from "../lib/db.ts";
+import { newId } from "../lib/ids.ts";
+import { badRequest } from "../lib/problem.ts";
+
+export type TargetInput = {
+  startValue: number;
+  target: number;
+  direction: Direction;
+  ownerContactId?: string | null;
+  ownerEmail?: string | null;
+};
+
+export async function listTargets(db: Db, quarter?: string) {
+  return db
+    .select()
+    .from(kpiTargets)
+    .where(quarter ? eq(kpiTargets.quarter, quarter) : undefined)
+    .orderBy(asc(kpiTargets.quarter), asc(kpiTargets.kpi));
+}
+
+/** Creates or replaces the target of `kpi` for `quarter`. The owner contact must exist. */
+export async function putTarget(db: Db, quarter: string, kpi: KpiId, input: TargetInput, now = Date.now()) {
+  if (input.ownerContactId) {
+    const owner = await db.query.contacts.findFirst({ where: eq(contacts.id, input.ownerContactId) });
+    if (!owner) {
+      throw badRequest("The owner contact does not exist", [
+        { path: "body.ownerContactId", message: "No contact with this id" },
+      ]);
+    }
+  }
+  const values = {
+    startValue: input.startValue,
+    target: input.target,
+    direction: input.direction,
+    ownerContactId: input.ownerContactId ?? null,
+    ownerEmail: input.ownerEmail?.toLowerCase() ?? null,
+    updatedAt: now,
+  };
+  const [row] = await db
+    .insert(kpiTargets)
+    .values({ id: newId("tgt", now), kpi, quarter, ...values })
+    .onConflictDoUpdate({ target: [kpiTargets.kpi, kpiTargets.quarter], set: values })
+    .returning();
+  return row;
+}
+
+export async function deleteTarget(db: Db, quarter: string, kpi: KpiId): Promise<boolean> {
+  const rows = await db
+    .delete(kpiTargets)
+    .where(and(eq(kpiTargets.quarter, quarter), eq(kpiTargets.kpi, kpi)))
+    .returning({ id: kpiTargets.id });
+  return rows.length > 0;
+}
