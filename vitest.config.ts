@@ -52,6 +52,8 @@ export default defineConfig(async () => {
             testTimeout: 180_000,
             hookTimeout: 180_000,
             fileParallelism: false,
+            // Pages fetch their data after load; on a busy 2-core CI machine that can take seconds.
+            expect: { poll: { timeout: 10_000 } },
           },
         },
       ],
