@@ -69,7 +69,7 @@ export async function recordClicks(db: Db, clicks: ClickMessage[]): Promise<void
   for (const part of chunk(rows, 500)) {
     await db.run(sql`INSERT INTO referral_clicks (${INTO}, duplicate)
       SELECT ${FROM_JSON}, (j.value ->> '$.dup') OR EXISTS (
-        SELECT 1 FROM referral_clicks k WHERE k.visitor_hash = j.value ->> '$.visitorHash'
+        SELECT 1 FROM referral_clicks k INDEXED BY referral_clicks_visitor_idx WHERE k.visitor_hash = j.value ->> '$.visitorHash'
           AND k.link_id = j.value ->> '$.linkId' AND k.id <> j.value ->> '$.id'
           AND k.at > (j.value ->> '$.at') - ${HOUR} AND k.at <= j.value ->> '$.at')
       FROM json_each(${JSON.stringify(part)}) j WHERE true
