@@ -1,14 +1,12 @@
-import { and, gte, inArray } from "drizzle-orm";
-import { referralClicks } from "../../db/schema/index.ts";
-import { chunk, type Db, rowsPerInsert } from "../lib/db.ts";
+import { sql } from "drizzle-orm";
+import { chunk, type Db } from "../lib/db.ts";
 import { z } from "../lib/openapi.ts";
 
 const HOUR = 3_600_000;
 const opt = (max: number) => z.string().max(max).nullable();
 
-/** The queue message for one click (kind `referrals.click`). */
+/** One click as the redirect saw it. */
 export const ClickMessage = z.object({
-  kind: z.literal("referrals.click"),
   id: z.string().min(1).max(100),
   linkId: z.string().min(1).max(64),
   programId: z.string().min(1).max(64),
@@ -26,40 +24,55 @@ export const ClickMessage = z.object({
 });
 export type ClickMessage = z.infer<typeof ClickMessage>;
 
+/** The queue message (kind `referrals.click`): the clicks of one isolate's short window. */
+export const ClicksMessage = z.object({
+  kind: z.literal("referrals.click"),
+  clicks: z.array(ClickMessage).min(1).max(100),
+});
+
+const COLUMNS = [
+  ["id", "id"],
+  ["link_id", "linkId"],
+  ["program_id", "programId"],
+  ["referrer_id", "referrerId"],
+  ["at", "at"],
+  ["country", "country"],
+  ["city", "city"],
+  ["device", "device"],
+  ["referrer_host", "referrerHost"],
+  ["utm_source", "utmSource"],
+  ["utm_medium", "utmMedium"],
+  ["utm_campaign", "utmCampaign"],
+  ["visitor_hash", "visitorHash"],
+  ["by_referrer", "byReferrer"],
+] as const;
+const INTO = sql.raw(COLUMNS.map(([c]) => c).join(", "));
+const FROM_JSON = sql.raw(COLUMNS.map(([, k]) => `j.value ->> '$.${k}'`).join(", "));
+
 /**
- * Writes clicks in multi-row inserts, idempotent by click id. A click from a visitor hash
- * already seen on the same link within the hour is kept, flagged `duplicate`.
+ * Writes a batch of clicks in one statement (the batch travels as one JSON parameter),
+ * idempotent by click id. A click whose visitor hash was already seen on the same link
+ * within the hour (earlier in the batch, or already in D1) is kept, flagged `duplicate`.
  */
 export async function recordClicks(db: Db, clicks: ClickMessage[]): Promise<void> {
   if (!clicks.length) return;
-  const sorted = [...clicks].sort((a, b) => a.at - b.at);
-  const since = sorted[0].at - HOUR;
   const seen = new Map<string, number[]>();
-  for (const part of chunk([...new Set(sorted.map((c) => c.visitorHash))], 90)) {
-    const prior = await db
-      .select({
-        id: referralClicks.id,
-        linkId: referralClicks.linkId,
-        hash: referralClicks.visitorHash,
-        at: referralClicks.at,
-      })
-      .from(referralClicks)
-      .where(and(inArray(referralClicks.visitorHash, part), gte(referralClicks.at, since)));
-    for (const p of prior) {
-      if (clicks.some((c) => c.id === p.id)) continue; // a redelivery of this very click
-      const key = `${p.hash}|${p.linkId}`;
-      seen.set(key, [...(seen.get(key) ?? []), p.at]);
-    }
+  const rows = [...clicks]
+    .sort((a, b) => a.at - b.at)
+    .map((c) => {
+      const key = `${c.visitorHash}|${c.linkId}`;
+      const times = seen.get(key) ?? [];
+      const dup = times.some((t) => c.at - t < HOUR);
+      seen.set(key, [...times, c.at]);
+      return { ...c, byReferrer: c.byReferrer ? 1 : 0, dup: dup ? 1 : 0 };
+    });
+  for (const part of chunk(rows, 500)) {
+    await db.run(sql`INSERT INTO referral_clicks (${INTO}, duplicate)
+      SELECT ${FROM_JSON}, (j.value ->> '$.dup') OR EXISTS (
+        SELECT 1 FROM referral_clicks k INDEXED BY referral_clicks_visitor_idx WHERE k.visitor_hash = j.value ->> '$.visitorHash'
+          AND k.link_id = j.value ->> '$.linkId' AND k.id <> j.value ->> '$.id'
+          AND k.at > (j.value ->> '$.at') - ${HOUR} AND k.at <= j.value ->> '$.at')
+      FROM json_each(${JSON.stringify(part)}) j WHERE true
+      ON CONFLICT (id) DO NOTHING`);
   }
-  const rows = sorted.map(({ kind: _kind, ...c }) => {
-    const key = `${c.visitorHash}|${c.linkId}`;
-    const times = seen.get(key) ?? [];
-    const duplicate = times.some((t) => t <= c.at && c.at - t < HOUR);
-    seen.set(key, [...times, c.at]);
-    return { ...c, duplicate };
-  });
-  const inserts = chunk(rows, rowsPerInsert(15)).map((part) =>
-    db.insert(referralClicks).values(part).onConflictDoNothing(),
-  );
-  await db.batch(inserts as [(typeof inserts)[number], ...typeof inserts]);
 }

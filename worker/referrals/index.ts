@@ -3,7 +3,7 @@ import { z } from "@hono/zod-openapi";
 import { chunk, getDb } from "../lib/db.ts";
 import { type CronTask, defineJob, type JobHandler } from "../lib/jobs-types.ts";
 import { kickWebhooks } from "../lib/webhooks.ts";
-import { ClickMessage, recordClicks } from "./clicks.ts";
+import { ClicksMessage, recordClicks } from "./clicks.ts";
 import { clearHolds, dueHoldClearances } from "./rewards.ts";
 import { conversionInRange } from "./stats.ts";
 
@@ -13,11 +13,11 @@ export { referralsRoutes } from "./routes.ts";
 export const referralsJobs: Record<string, JobHandler> = {
   // Clicks from the redirect, written in multi-row inserts (idempotent by click id).
   "referrals.click": defineJob({
-    schema: ClickMessage,
+    schema: ClicksMessage,
     async run(messages, env) {
       await recordClicks(
         getDb(env.DB),
-        messages.map((m) => m.body),
+        messages.flatMap((m) => m.body.clicks),
       );
       for (const m of messages) m.message.ack();
     },

@@ -1,5 +1,5 @@
+import { createHmac } from "node:crypto";
 import { isbot } from "isbot";
-import { hmacSha256, toHex } from "../lib/crypto.ts";
 import { newId } from "../lib/ids.ts";
 import { overridePath } from "./destinations.ts";
 import type { CachedLink } from "./link-cache.ts";
@@ -32,10 +32,13 @@ export function deviceClass(ua: string): "mobile" | "tablet" | "desktop" | "unkn
 
 export const isCountable = (method: string, ua: string) => method === "GET" && !isbot(ua);
 
-/** A salted daily hash of IP + user agent: the same visitor within a UTC day, never the address. */
-export async function visitorHash(secret: string, ip: string, ua: string, now: number): Promise<string> {
+/**
+ * A salted daily hash of IP + user agent: the same visitor within a UTC day, never the
+ * address. Synchronous (node:crypto) so the redirect can hand the click over without awaiting.
+ */
+export function visitorHash(secret: string, ip: string, ua: string, now: number): string {
   const day = new Date(now).toISOString().slice(0, 10);
-  return toHex(await hmacSha256(`${secret}:visitor:${day}`, `${ip}\n${ua}`)).slice(0, 32);
+  return createHmac("sha256", `${secret}:visitor:${day}`).update(`${ip}\n${ua}`).digest("hex").slice(0, 32);
 }
 
 export const newClickId = (code: string, now: number) => `${newId("clk", now)}_${code}`;

@@ -4,6 +4,7 @@ import { IDENTITY_COOKIE, requireVisitor, verifyIdentityToken } from "../lib/ide
 import { adminRoute, createRoute, jsonContent, newRouter, page, problemContent, toPage, z } from "../lib/openapi.ts";
 import { badRequest } from "../lib/problem.ts";
 import { kickWebhooks } from "../lib/webhooks.ts";
+import { bufferClick } from "./click-buffer.ts";
 import type { ClickMessage } from "./clicks.ts";
 import { normalizeCode } from "./codes.ts";
 import { listConversions, planConversion, withIdempotency } from "./conversions.ts";
@@ -66,8 +67,8 @@ const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json
 // GET /r/:code — redirect and count the click
 referralsRoutes.on(["GET", "HEAD"], "/r/:code", async (c) => {
   const code = normalizeCode(c.req.param("code"));
-  const db = getDb(c.env.DB);
-  const link = code ? await cachedLink(code, (k) => loadLink(db, k)) : null;
+  // The loader (and drizzle's setup) only runs on a miss: a warm code costs no D1 and no ORM.
+  const link = code ? await cachedLink(code, (k) => loadLink(getDb(c.env.DB), k)) : null;
   if (!code || !link?.active) {
     c.header("cache-control", "private, no-store");
     return c.html(NotFoundPage(), 404);
@@ -94,35 +95,41 @@ referralsRoutes.on(["GET", "HEAD"], "/r/:code", async (c) => {
     const cf = (c.req.raw as { cf?: { country?: string; city?: string } }).cf;
     const ip = c.req.header("cf-connecting-ip") ?? c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? "";
     const identity = getCookie(c, IDENTITY_COOKIE);
-    const send = async () => {
-      const utm = new URL(target).searchParams;
-      const msg: ClickMessage = {
-        kind: "referrals.click",
-        id: clickId,
-        linkId: link.linkId,
-        programId: link.programId,
-        referrerId: link.referrerId,
-        at: now,
-        country: cf?.country?.slice(0, 8) ?? null,
-        city: cf?.city?.slice(0, 100) ?? null,
-        device: deviceClass(ua),
-        referrerHost: referrerHost(c.req.header("referer")),
-        utmSource: utm.get("utm_source")?.slice(0, 100) ?? null,
-        utmMedium: utm.get("utm_medium")?.slice(0, 100) ?? null,
-        utmCampaign: utm.get("utm_campaign")?.slice(0, 100) ?? null,
-        visitorHash: await visitorHash(c.env.SIGNING_SECRET, ip, ua, now),
-        byReferrer: await isReferrer(c.env.IDENTITY_SECRET, identity, link.referrerExternalId),
-      };
-      await c.env.JOBS.send(msg);
+    const utm = (k: string) => (link.utm[k] ?? url.searchParams.get(k))?.slice(0, 100) ?? null;
+    const msg: ClickMessage = {
+      id: clickId,
+      linkId: link.linkId,
+      programId: link.programId,
+      referrerId: link.referrerId,
+      at: now,
+      country: cf?.country?.slice(0, 8) ?? null,
+      city: cf?.city?.slice(0, 100) ?? null,
+      device: deviceClass(ua),
+      referrerHost: referrerHost(c.req.header("referer")),
+      utmSource: utm("utm_source"),
+      utmMedium: utm("utm_medium"),
+      utmCampaign: utm("utm_campaign"),
+      visitorHash: visitorHash(c.env.SIGNING_SECRET, ip, ua, now),
+      byReferrer: false,
     };
-    c.executionCtx.waitUntil(send());
+    const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+    if (identity && link.referrerExternalId) {
+      // Rare: a signed-in visitor. Checking whether it is the referrer needs an async verify.
+      const externalId = link.referrerExternalId;
+      waitUntil(
+        isReferrer(c.env.IDENTITY_SECRET, identity, externalId).then((own) =>
+          bufferClick(c.env.JOBS, { ...msg, byReferrer: own }, waitUntil),
+        ),
+      );
+    } else {
+      bufferClick(c.env.JOBS, msg, waitUntil);
+    }
   }
   return c.redirect(target, 302);
 });
 
 /** Whether the visitor's own identity cookie names the link's referrer (a click on their own link). */
-async function isReferrer(secret: string, token: string | undefined, externalId: string | null) {
-  if (!token || !externalId) return false;
+async function isReferrer(secret: string, token: string, externalId: string) {
   try {
     return (await verifyIdentityToken(token, secret)).externalId === externalId;
   } catch {

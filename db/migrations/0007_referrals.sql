@@ -1,0 +1,1 @@
+DROP INDEX `referral_clicks_link_at_idx`;
