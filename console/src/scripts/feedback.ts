@@ -1,4 +1,4 @@
-import { api, esc, fmt } from "../lib/api";
+import { api, esc, fmt, getKey } from "../lib/api";
 import { $, type Page, type Post, postHref, problemText, statusName } from "./feedback-types";
 
 type Board = { id: string; slug: string; name: string; visibility: string; moderated: boolean };
@@ -68,7 +68,7 @@ document.addEventListener("click", async (e) => {
   const a = (e.target as HTMLElement).closest<HTMLAnchorElement>("a[data-export]");
   if (!a) return;
   e.preventDefault();
-  const res = await fetch(a.href, { headers: { authorization: `Bearer ${sessionStorage.getItem("rapport.apiKey")}` } });
+  const res = await fetch(a.href, { headers: { authorization: `Bearer ${getKey()}` } });
   const url = URL.createObjectURL(await res.blob());
   const link = Object.assign(document.createElement("a"), { href: url, download: `${a.dataset.export}.csv` });
   link.click();
