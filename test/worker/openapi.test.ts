@@ -21,6 +21,7 @@ const UNDOCUMENTED = new Set([
   "POST /feedback/:board/posts",
   "POST /feedback/:board/:post/vote",
   "POST /feedback/:board/:post/comments",
+  "GET /feedback.js",
 ]);
 
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, "{$1}");

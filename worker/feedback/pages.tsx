@@ -16,6 +16,7 @@ import { listPosts, postComments, postTimeline, votedPostIds } from "./posts.ts"
 import { visibleBoard, visiblePost } from "./public.ts";
 import { allBoardsVersion, roadmapColumns, statusFeed } from "./roadmap.ts";
 import { BoardPostParams, CommentBody, CreatePostBody, PublicPostListQuery, Slug } from "./schemas.ts";
+import { SUGGEST_JS } from "./suggest-script.ts";
 import { atomFeed, BoardPage, type Card, DigestPage, PostPage, RoadmapPage } from "./views.tsx";
 import { addComment, castVote, createPost, removeVote } from "./write.ts";
 
@@ -127,6 +128,15 @@ const pathAndQuery = (c: Context<AppEnv>) => {
   const u = new URL(c.req.url);
   return `${u.pathname}${u.search}`;
 };
+
+// GET /feedback.js — similar-post suggestions for the board page's "Post an idea" form
+pageRoutes.get(
+  "/feedback.js",
+  () =>
+    new Response(SUGGEST_JS, {
+      headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" },
+    }),
+);
 
 // GET /roadmap — Planned / In progress / Done (recent) across public boards
 pageRoutes.get("/roadmap", softVisitor, (c) =>
