@@ -75,7 +75,14 @@ describe("/feedback/:board", () => {
     const me = await cookie();
     const res = await call(`/feedback/${slug}`, { headers: { cookie: me } });
     expect(res.headers.get("cache-control")).toBe("private, no-store");
-    expect(await res.text()).toContain(`action="/feedback/${slug}/${id}/vote"`);
+    const html = await res.text();
+    expect(html).toContain(`action="/feedback/${slug}/${id}/vote"`);
+    // The post form suggests similar posts as you type, from a script file (CSP: script-src 'self').
+    expect(html).toContain(`data-similar="/api/v1/boards/${slug}/similar"`);
+    expect(html).toContain('<script src="/feedback.js" defer=""></script>');
+    const js = await call("/feedback.js");
+    expect(js.headers.get("content-type")).toContain("javascript");
+    expect(await js.text()).toContain("textContent = p.title");
 
     const vote = (origin: string) =>
       call(`/feedback/${slug}/${id}/vote`, {

@@ -220,6 +220,34 @@ describe("votes", () => {
   });
 });
 
+describe("throttles", () => {
+  it("a visitor may post 10 ideas an hour; the 11th is refused with Retry-After and not stored", async () => {
+    const { slug } = await newBoard();
+    const token = await visitor();
+    for (let i = 0; i < 10; i++) await postIdea(slug, token, { title: `Idea number ${i}` });
+    const res = await call(`/api/v1/boards/${slug}/posts`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      json: { title: "One idea too many" },
+    });
+    await expectProblem(res, 429, "rate-limited");
+    expect(res.headers.get("retry-after")).toBe("3600");
+    const page = (await (await call(`/api/v1/boards/${slug}?limit=50`)).json()) as { data: Post[] };
+    expect(page.data).toHaveLength(10);
+  });
+
+  it("votes are throttled per visitor (the PUBLIC_WRITES limit), not for everyone", async () => {
+    const { slug } = await newBoard();
+    const post = await postIdea(slug, await visitor());
+    const eager = await visitor();
+    const statuses: number[] = [];
+    for (let i = 0; i < 32; i++) statuses.push((await vote(slug, post.id, eager, i % 2 ? "DELETE" : "PUT")).status);
+    expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
+    expect(statuses.slice(30)).toContain(429);
+    expect((await vote(slug, post.id, await visitor())).status).toBe(200);
+  });
+});
+
 describe("status, ICE, moderation, comments", () => {
   it("a status change records who, when and the note, emits the webhook and stores the loop event in one go", async () => {
     const { key, slug } = await newBoard();

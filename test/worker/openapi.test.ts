@@ -29,6 +29,7 @@ const UNDOCUMENTED = new Set([
   "GET /status/:page/incidents/:id",
   "GET /nps/:survey/:score",
   "POST /nps/:survey",
+  "GET /feedback.js",
 ]);
 
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, "{$1}");

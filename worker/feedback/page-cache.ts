@@ -29,6 +29,12 @@ function respond(req: Request, e: Entry) {
   return new Response(e.body, { status: 200, headers });
 }
 
+/** The cached response for `key` if it is within FRESH_MS (no version check, no D1), else null. */
+export function freshHit(req: Request, key: string, now = Date.now()): Response | null {
+  const hit = entries.get(key);
+  return hit && now - hit.at < FRESH_MS ? respond(req, hit) : null;
+}
+
 /**
  * Serves `key` from the isolate when fresh, or when the version (one cheap read) is unchanged;
  * otherwise renders it. Only for what every anonymous visitor sees alike.
@@ -42,8 +48,9 @@ export async function cachedResponse(
   },
   now = Date.now(),
 ): Promise<Response> {
+  const fresh = freshHit(req, key, now);
+  if (fresh) return fresh;
   const hit = entries.get(key);
-  if (hit && now - hit.at < FRESH_MS) return respond(req, hit);
   const { version, boards } = await opts.version();
   if (hit && hit.version === version) {
     hit.at = now;

@@ -4,7 +4,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import type { AppEnv } from "../env.ts";
 import { getDb } from "../lib/db.ts";
-import { optionalVisitor, requireVisitor } from "../lib/identity.ts";
+import { identityTokenOf, optionalVisitor, requireVisitor } from "../lib/identity.ts";
 import { z } from "../lib/openapi.ts";
 import { badRequest, fieldErrors, notFound, Problem } from "../lib/problem.ts";
 import { rateLimit } from "../lib/rate-limit.ts";
@@ -16,6 +16,7 @@ import { listPosts, postComments, postTimeline, votedPostIds } from "./posts.ts"
 import { visibleBoard, visiblePost } from "./public.ts";
 import { allBoardsVersion, roadmapColumns, statusFeed } from "./roadmap.ts";
 import { BoardPostParams, CommentBody, CreatePostBody, PublicPostListQuery, Slug } from "./schemas.ts";
+import { SUGGEST_JS } from "./suggest-script.ts";
 import { atomFeed, BoardPage, type Card, DigestPage, PostPage, RoadmapPage } from "./views.tsx";
 import { addComment, castVote, createPost, removeVote } from "./write.ts";
 
@@ -97,24 +98,29 @@ async function renderBoard(c: Context<AppEnv>, board: Board) {
   );
 }
 
-/** Anonymous + public: shared and cached by board version. Anything personal: private. */
+/**
+ * A request with no identity token sees what every anonymous visitor sees: served from the page cache,
+ * checked against the board's version (or all boards' for cross-board pages). With a token: private.
+ * The board is looked up only when the cache needs it, so a fresh hit costs no D1 read.
+ */
 async function serve(
   c: Context<AppEnv>,
-  board: Board | null,
-  key: string,
-  render: () => Promise<{ body: string; type: string }>,
-  version?: () => Promise<string>,
+  slug: string | null,
+  render: (board: Board | null) => Promise<{ body: string; type: string }>,
 ) {
-  if (!c.get("visitor") && (!board || board.visibility === "public")) {
-    return cachedResponse(c.req.raw, key, {
-      version: async () =>
-        board
-          ? { version: `${board.id}:${board.version}`, boards: [board.id] }
-          : { version: await (version ?? (() => allBoardsVersion(getDb(c.env.DB))))(), boards: ["*"] },
-      render,
+  if (!identityTokenOf(c)) {
+    let board: Board | null = null;
+    return cachedResponse(c.req.raw, pathAndQuery(c), {
+      version: async () => {
+        if (!slug) return { version: await allBoardsVersion(getDb(c.env.DB)), boards: ["*"] };
+        board = await visibleBoard(c, slug);
+        return { version: `${board.id}:${board.version}`, boards: [board.id] };
+      },
+      render: () => render(board),
     });
   }
-  const { body, type } = await render();
+  const board = slug ? await visibleBoard(c, slug) : null;
+  const { body, type } = await render(board);
   return new Response(body, { headers: { "content-type": type, "cache-control": "private, no-store" } });
 }
 
@@ -123,14 +129,23 @@ const pathAndQuery = (c: Context<AppEnv>) => {
   return `${u.pathname}${u.search}`;
 };
 
+// GET /feedback.js — similar-post suggestions for the board page's "Post an idea" form
+pageRoutes.get(
+  "/feedback.js",
+  () =>
+    new Response(SUGGEST_JS, {
+      headers: { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=3600" },
+    }),
+);
+
 // GET /roadmap — Planned / In progress / Done (recent) across public boards
 pageRoutes.get("/roadmap", softVisitor, (c) =>
-  serve(c, null, "/roadmap", async () => html(String(<RoadmapPage {...(await roadmapColumns(getDb(c.env.DB)))} />))),
+  serve(c, null, async () => html(String(<RoadmapPage {...(await roadmapColumns(getDb(c.env.DB)))} />))),
 );
 
 // GET /roadmap/feed.atom — status changes on every public board
 pageRoutes.get("/roadmap/feed.atom", (c) =>
-  serve(c, null, "/roadmap/feed.atom", async () => ({
+  serve(c, null, async () => ({
     type: ATOM,
     body: atomFeed({
       title: "Roadmap updates",
@@ -146,37 +161,38 @@ pageRoutes.get("/roadmap/feed.atom", (c) =>
 pageRoutes.get("/roadmap/digest/:month", (c) => {
   const month = c.req.param("month");
   if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(month) || month > monthOf(Date.now())) throw notFound("No digest for that month");
-  return serve(c, null, `/roadmap/digest/${month}`, async () =>
+  return serve(c, null, async () =>
     html(String(<DigestPage {...(await digestOf(getDb(c.env.DB), month, c.env.PUBLIC_URL))} />)),
   );
 });
 
 // GET /feedback/:board/feed.atom — status changes on one board
 pageRoutes.get("/feedback/:board/feed.atom", softVisitor, async (c) => {
-  const board = await visibleBoard(c, slugOr404(c.req.param("board")));
-  return serve(c, board, pathAndQuery(c), async () => ({
-    type: ATOM,
-    body: atomFeed({
-      title: `${board.name}: updates`,
-      selfUrl: `${c.env.PUBLIC_URL}/feedback/${board.slug}/feed.atom`,
-      siteUrl: `${c.env.PUBLIC_URL}/feedback/${board.slug}`,
-      baseUrl: c.env.PUBLIC_URL,
-      entries: await statusFeed(getDb(c.env.DB), board.id),
-    }),
-  }));
+  return serve(c, slugOr404(c.req.param("board")), async (b) => {
+    const board = b as Board;
+    return {
+      type: ATOM,
+      body: atomFeed({
+        title: `${board.name}: updates`,
+        selfUrl: `${c.env.PUBLIC_URL}/feedback/${board.slug}/feed.atom`,
+        siteUrl: `${c.env.PUBLIC_URL}/feedback/${board.slug}`,
+        baseUrl: c.env.PUBLIC_URL,
+        entries: await statusFeed(getDb(c.env.DB), board.id),
+      }),
+    };
+  });
 });
 
 // GET /feedback/:board — the board: sort, filter by status and tag, search, vote
 pageRoutes.get("/feedback/:board", softVisitor, async (c) => {
-  const board = await visibleBoard(c, slugOr404(c.req.param("board")));
-  return serve(c, board, pathAndQuery(c), () => renderBoard(c, board));
+  return serve(c, slugOr404(c.req.param("board")), (board) => renderBoard(c, board as Board));
 });
 
 // GET /feedback/:board/:post — the post, its timeline and comments
 pageRoutes.get("/feedback/:board/:post", softVisitor, async (c) => {
-  const board = await visibleBoard(c, slugOr404(c.req.param("board")));
-  const row = await visiblePost(c, board, c.req.param("post").slice(0, 64));
-  return serve(c, board, pathAndQuery(c), async () => {
+  return serve(c, slugOr404(c.req.param("board")), async (b) => {
+    const board = b as Board;
+    const row = await visiblePost(c, board, c.req.param("post").slice(0, 64));
     const db = getDb(c.env.DB);
     const visitor = c.get("visitor");
     const [timeline, comments, voted] = await Promise.all([

@@ -1,16 +1,16 @@
 // Public JSON API for visitors: anonymous reads, identified writes (the host app's identity token).
 import { and, count, eq, gt } from "drizzle-orm";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { feedbackPosts } from "../../db/schema/index.ts";
 import type { AppEnv } from "../env.ts";
 import { getDb } from "../lib/db.ts";
-import { optionalVisitor, requireVisitor } from "../lib/identity.ts";
+import { identityTokenOf, optionalVisitor, requireVisitor } from "../lib/identity.ts";
 import { createRoute, jsonContent, newRouter, problemContent, z } from "../lib/openapi.ts";
 import { notFound, Problem } from "../lib/problem.ts";
 import { rateLimit } from "../lib/rate-limit.ts";
 import { kickWebhooks } from "../lib/webhooks.ts";
 import { type Board, boardView, getBoardOrThrow } from "./boards.ts";
-import { cachedResponse } from "./page-cache.ts";
+import { cachedResponse, freshHit } from "./page-cache.ts";
 import {
   commentView,
   getPost,
@@ -46,6 +46,18 @@ const refusals = {
   429: problemContent("Too many writes: try again later"),
 };
 
+const jsonKey = (c: Context<AppEnv>) => {
+  const url = new URL(c.req.url);
+  return `json:${url.pathname}${url.search}`;
+};
+
+/** Anonymous reads of a board's JSON: a fresh cached copy is served before any validation or D1 read. */
+const anonymousHit: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const hit = identityTokenOf(c) ? null : freshHit(c.req.raw, jsonKey(c));
+  if (hit) return hit;
+  await next();
+};
+
 /** Posts a visitor may create per hour, on top of the per-minute write throttle. */
 export const POSTS_PER_HOUR = 10;
 
@@ -72,7 +84,7 @@ publicRoutes.openapi(
     path: "/api/v1/boards/{board}",
     tags,
     summary: "A board and its posts",
-    middleware: [optionalVisitor()] as const,
+    middleware: [anonymousHit, optionalVisitor()] as const,
     request: { params: BoardParams, query: PublicPostListQuery },
     responses: {
       200: jsonContent(
@@ -88,9 +100,9 @@ publicRoutes.openapi(
   }),
   async (c) => {
     const db = getDb(c.env.DB);
-    const board = await visibleBoard(c, c.req.valid("param").board);
+    const slug = c.req.valid("param").board;
     const visitor = c.get("visitor");
-    const render = async () => {
+    const render = async (board: Board) => {
       const page = await listPosts(db, { ...c.req.valid("query"), boardId: board.id, moderation: "approved" });
       const voted = visitor
         ? await votedPostIds(
@@ -105,17 +117,20 @@ publicRoutes.openapi(
         nextCursor: page.nextCursor,
       };
     };
-    if (!visitor && board.visibility === "public") {
-      const url = new URL(c.req.url);
+    if (!identityTokenOf(c)) {
       // What every anonymous visitor sees alike: served from the isolate while the board's version holds.
-      const res = await cachedResponse(c.req.raw, `json:${url.pathname}${url.search}`, {
-        version: async () => ({ version: `${board.id}:${board.version}`, boards: [board.id] }),
-        render: async () => ({ body: JSON.stringify(await render()), type: "application/json" }),
+      let board: Board | undefined;
+      const res = await cachedResponse(c.req.raw, jsonKey(c), {
+        version: async () => {
+          board = await visibleBoard(c, slug);
+          return { version: `${board.id}:${board.version}`, boards: [board.id] };
+        },
+        render: async () => ({ body: JSON.stringify(await render(board as Board)), type: "application/json" }),
       });
       return res as never; // the same JSON as below, already serialised
     }
     c.header("cache-control", "private, no-store");
-    return c.json(await render(), 200);
+    return c.json(await render(await visibleBoard(c, slug)), 200);
   },
 );
 

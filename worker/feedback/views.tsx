@@ -148,12 +148,19 @@ export function BoardPage(props: {
       {props.identified ? (
         <section>
           <h2>Post an idea</h2>
-          <form class="fb-form" method="post" action={`/feedback/${board.slug}/posts`}>
+          <form
+            class="fb-form"
+            method="post"
+            action={`/feedback/${board.slug}/posts`}
+            data-similar={`/api/v1/boards/${board.slug}/similar`}
+          >
             <p>
               <label>
                 Title <input name="title" required minlength={3} maxlength={200} size={50} />
               </label>
             </p>
+            <p hidden>Similar ideas already posted: vote for one of them instead?</p>
+            <ul id="fb-similar" aria-live="polite" />
             <p>
               <label>
                 Details (Markdown)
@@ -162,6 +169,7 @@ export function BoardPage(props: {
             </p>
             <button type="submit">Post</button>
           </form>
+          <script src="/feedback.js" defer />
         </section>
       ) : (
         <p class="muted">Sign in to the product to vote, post and comment.</p>

@@ -274,9 +274,12 @@ export async function castVote(db: Db, post: PostRow, contactId: string, now = D
       recentNew: sql<number>`(select count(*) from feedback_votes v join contacts c on c.id = v.contact_id
         where v.post_id = ${post.id} and v.created_at > ${now - BURST.windowMs}
         and c.first_seen_at > ${now - BURST.windowMs - BURST.newIdentityMs})`,
+      voted: sql<number>`exists(select 1 from feedback_votes v where v.post_id = ${post.id} and v.contact_id = ${contactId})`,
     })
     .from(contacts)
     .where(eq(contacts.id, contactId));
+  // Voting again changes nothing: answer without a write (double clicks, retries).
+  if (facts?.voted) return voteState(db, post.id, contactId);
   const isNew = (facts?.firstSeenAt ?? 0) > now - BURST.newIdentityMs;
   const held = isNew && (facts?.recentNew ?? 0) >= BURST.votes;
   await run(db, [
@@ -299,6 +302,8 @@ export async function castVote(db: Db, post: PostRow, contactId: string, now = D
 }
 
 export async function removeVote(db: Db, post: PostRow, contactId: string, now = Date.now()) {
+  const before = await voteState(db, post.id, contactId);
+  if (!before.voted) return before;
   await run(db, [
     db.delete(feedbackVotes).where(and(eq(feedbackVotes.postId, post.id), eq(feedbackVotes.contactId, contactId))),
     recountVotes(db, post.id, now),
