@@ -14,6 +14,11 @@ const UNDOCUMENTED = new Set([
   "GET /status/:page",
   "GET /status/:page/history",
   "GET /status/:page/incidents/:id",
+  "POST /status/:page/subscribe",
+  "GET /status/:page/confirm/:token",
+  "POST /status/:page/confirm/:token",
+  "GET /status/:page/unsubscribe/:token",
+  "POST /status/:page/unsubscribe/:token",
 ]);
 
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, "{$1}");

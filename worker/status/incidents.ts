@@ -16,7 +16,14 @@ import type { Db } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
 import { badRequest, notFound } from "../lib/problem.ts";
 import { emit } from "../lib/webhooks.ts";
-import { type ChangeSource, type Component, componentsOnPage, type Stmt, statusChangeStatements } from "./store.ts";
+import {
+  type ChangeSource,
+  type Component,
+  componentsOnPage,
+  noticeStatement,
+  type Stmt,
+  statusChangeStatements,
+} from "./store.ts";
 
 export type Incident = typeof statusIncidents.$inferSelect;
 export type IncidentUpdate = typeof statusIncidentUpdates.$inferSelect;
@@ -200,6 +207,23 @@ export async function planCreateIncident(
     }),
     ...statusChangeStatements(db, changes, { now, source: opts.source ?? "incident", incidentId: id }),
     emit(db, "incident.created", { ...incident, body: body.body, components: body.components }, now),
+    // A backfilled incident (resolved at creation) is history, not news.
+    ...(resolved
+      ? []
+      : [
+          noticeStatement(
+            db,
+            {
+              pageId,
+              type: "incident.created",
+              componentIds: wanted.map((w) => w.component.id),
+              subject: `Incident: ${body.name}`,
+              text: `${body.name} (${incident.impact} impact): ${body.status}.\n\n${body.body}`,
+              payload: { incidentId: id, status: body.status, impact: incident.impact },
+            },
+            now,
+          ),
+        ]),
   ];
   return { statements, incidentId: id };
 }
@@ -345,6 +369,41 @@ export async function planUpdate(
       db,
       eventType(incident.kind, "updated"),
       { id: incident.id, pageId: incident.pageId, name: incident.name, ...patch, body: body.body },
+      now,
+    ),
+    ...updateNotice(db, incident, body, ids, now),
+  ];
+}
+
+/** Subscribers hear every incident update, and maintenance when it starts and ends. */
+function updateNotice(
+  db: Db,
+  incident: Incident,
+  body: { status: EventStatus; body: string },
+  componentIds: string[],
+  now: number,
+) {
+  const type =
+    incident.kind === "incident"
+      ? ("incident.updated" as const)
+      : body.status === "in_progress"
+        ? ("maintenance.started" as const)
+        : body.status === "completed"
+          ? ("maintenance.completed" as const)
+          : null;
+  if (!type) return [];
+  const label = incident.kind === "incident" ? "Incident" : "Maintenance";
+  return [
+    noticeStatement(
+      db,
+      {
+        pageId: incident.pageId,
+        type,
+        componentIds,
+        subject: `${label} ${body.status.replaceAll("_", " ")}: ${incident.name}`,
+        text: `${incident.name}: ${body.status.replaceAll("_", " ")}.\n\n${body.body}`,
+        payload: { incidentId: incident.id, status: body.status },
+      },
       now,
     ),
   ];

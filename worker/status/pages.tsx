@@ -4,6 +4,7 @@ import { BASE_CSS } from "../lib/html.tsx";
 import type { IncidentView } from "./incidents.ts";
 import type { ComponentUptime, Snapshot } from "./snapshot.ts";
 import { type PageStatus, worstStatus } from "./statuspage.ts";
+import type { Page } from "./store.ts";
 
 export const STATUS_LABEL: Record<ComponentStatus, string> = {
   operational: "Operational",
@@ -229,6 +230,15 @@ export function StatusPageHtml(props: {
             ))}
           </section>
         ) : null}
+        <section aria-labelledby="sub-h">
+          <h2 id="sub-h">Get updates</h2>
+          <form method="post" action={`/status/${slug}/subscribe`}>
+            <label for="sub-email">Email</label>{" "}
+            <input id="sub-email" name="email" type="email" required maxlength={254} autocomplete="email" />{" "}
+            <button type="submit">Subscribe</button>
+          </form>
+          <p class="muted">You confirm by email first; every message has a one-click unsubscribe link.</p>
+        </section>
         <nav class="links">
           <a href={`/status/${slug}/history`}>Incident history</a>
           <a href={`/status/${slug}/feed.atom`}>Atom</a>
@@ -277,6 +287,26 @@ export function IncidentHtml(props: { snap: Snapshot; incident: IncidentView }) 
           <a href={`/status/${slug}`}>← {props.snap.page.name} status</a>
         </p>
         <IncidentCard incident={props.incident} slug={slug} />
+      </main>
+    </Shell>
+  );
+}
+
+/** A short page answering a form or a link (subscribe, confirm, unsubscribe). */
+export function MessageHtml(props: { page: Page; title: string; text: string; action?: { label: string } }) {
+  return (
+    <Shell title={`${props.title} · ${props.page.name}`} slug={props.page.slug}>
+      <main>
+        <p>
+          <a href={`/status/${props.page.slug}`}>← {props.page.name} status</a>
+        </p>
+        <h1>{props.title}</h1>
+        <p>{props.text}</p>
+        {props.action ? (
+          <form method="post">
+            <button type="submit">{props.action.label}</button>
+          </form>
+        ) : null}
       </main>
     </Shell>
   );
