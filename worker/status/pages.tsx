@@ -5,6 +5,7 @@ import type { IncidentView } from "./incidents.ts";
 import type { ComponentUptime, Snapshot } from "./snapshot.ts";
 import { type PageStatus, worstStatus } from "./statuspage.ts";
 import type { Page } from "./store.ts";
+import type { UptimeDay } from "./uptime.ts";
 
 export const STATUS_LABEL: Record<ComponentStatus, string> = {
   operational: "Operational",
@@ -32,7 +33,8 @@ const CSS = `${BASE_CSS}
 .group{border:1px solid var(--line);border-radius:8px;margin:1rem 0;padding:.25rem 1rem}
 .comp{padding:.75rem 0;border-bottom:1px solid var(--line)}.comp:last-child{border-bottom:0}
 .row{display:flex;justify-content:space-between;gap:1rem;flex-wrap:wrap}
-.bars{display:block;width:100%;height:34px;margin-top:.35rem}
+.bars{display:block;width:100%;height:34px;margin-top:.35rem}.bars rect{width:8px;height:34px;rx:2px}
+.u0{fill:#c9ced6}.u1{fill:#cf222e}.u2{fill:#d4a72c}.u3{fill:#8cc63f}.u4{fill:#2da44e}
 .legend{display:flex;justify-content:space-between;font-size:.8em}
 .incident{border-left:4px solid var(--bad);padding:.25rem 1rem;margin:1rem 0}.incident.maint{border-color:#3451b2}
 .update{margin:.6rem 0}.update p{margin:.2rem 0;white-space:pre-wrap}
@@ -67,34 +69,41 @@ function Shell(props: { title: string; slug: string; children: unknown }) {
 
 const when = (t: number | null) => (t == null ? "" : `${new Date(t).toISOString().slice(0, 16).replace("T", " ")} UTC`);
 
-function barColor(u: number | null): string {
-  if (u === null) return "#c9ced6";
-  if (u >= 0.999) return "#2da44e";
-  if (u >= 0.99) return "#8cc63f";
-  if (u >= 0.95) return "#d4a72c";
-  return "#cf222e";
+function barClass(u: number | null): string {
+  if (u === null) return "u0";
+  if (u >= 0.999) return "u4";
+  if (u >= 0.99) return "u3";
+  if (u >= 0.95) return "u2";
+  return "u1";
 }
 
 const pct = (u: number | null) => (u === null ? "no data" : `${(u * 100).toFixed(2)}%`);
 
-/** 90 days as an SVG of bars; each bar's <title> names the day, its uptime and the minutes down. */
+function dayTitle(d: UptimeDay): string {
+  const m = d.minutes;
+  const parts = [
+    m.major_outage ? `down ${m.major_outage} min` : "",
+    m.partial_outage ? `partial outage ${m.partial_outage} min` : "",
+    m.degraded_performance ? `degraded ${m.degraded_performance} min` : "",
+    m.under_maintenance ? `maintenance ${m.under_maintenance} min` : "",
+  ].filter(Boolean);
+  return `${d.date}: ${pct(d.uptime)}${parts.length ? ` (${parts.join(", ")})` : ""}`;
+}
+
+/** 90 days as an SVG of bars; each bar's <title> names the day, its uptime and the minutes not up. */
 function UptimeBars(props: { uptime: ComponentUptime }) {
-  const w = 8;
-  const gap = 2;
   const days = props.uptime.days;
   return (
     <svg
       class="bars"
-      viewBox={`0 0 ${days.length * (w + gap)} 34`}
+      viewBox={`0 0 ${days.length * 10} 34`}
       preserveAspectRatio="none"
       role="img"
       aria-label={`${props.uptime.name}: ${pct(props.uptime.uptime)} uptime over ${days.length} days`}
     >
       {days.map((d, i) => (
-        <rect x={i * (w + gap)} y={0} width={w} height={34} rx={2} fill={barColor(d.uptime)}>
-          <title>
-            {`${d.date}: ${pct(d.uptime)} (down ${d.minutes.major_outage} min, partial ${d.minutes.partial_outage} min, degraded ${d.minutes.degraded_performance} min, maintenance ${d.minutes.under_maintenance} min)`}
-          </title>
+        <rect x={i * 10} class={barClass(d.uptime)}>
+          <title>{dayTitle(d)}</title>
         </rect>
       ))}
     </svg>
