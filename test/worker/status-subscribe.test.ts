@@ -3,7 +3,7 @@ import { and, eq, like } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { statusNotifications, statusSubscribers } from "../../db/schema/index.ts";
-import { subscriberToken } from "../../worker/status/subscriptions.ts";
+import { emailFor, subscriberToken } from "../../worker/status/subscriptions.ts";
 import { call, db, eventually } from "./helpers.ts";
 import { makePage, postJson } from "./status-support.ts";
 
@@ -162,5 +162,23 @@ describe("webhook subscriptions", () => {
     expect(list.data).toEqual([expect.objectContaining({ id: hook.id, kind: "webhook" })]);
     expect((await call(`/api/v1/status/subscribers/${hook.id}`, { method: "DELETE", key })).status).toBe(204);
     expect((await call(`/api/v1/status/subscribers/${hook.id}`, { method: "DELETE", key })).status).toBe(404);
+  });
+});
+
+describe("notice emails", () => {
+  it("escape incident text in the HTML part and carry the unsubscribe link", () => {
+    const page = { slug: "acme", name: "Acme <Cloud>" } as Parameters<typeof emailFor>[0];
+    const mail = emailFor(
+      page,
+      "https://status.example.com",
+      "Incident: <script>x</script>",
+      'Down <img src=x onerror="alert(1)">\nsecond line',
+      "https://status.example.com/status/acme/unsubscribe/t",
+    );
+    expect(mail.html).not.toContain("<img");
+    expect(mail.html).not.toContain("<Cloud>");
+    expect(mail.html).toContain("Down &lt;img src=x onerror=&quot;alert(1)&quot;&gt;<br>second line");
+    expect(mail.html).toContain('href="https://status.example.com/status/acme/unsubscribe/t"');
+    expect(mail.text).toContain("Unsubscribe: https://status.example.com/status/acme/unsubscribe/t");
   });
 });

@@ -132,6 +132,14 @@ export async function anyMajorIncident(db: Db): Promise<boolean> {
 
 type Plan = { statements: Stmt[]; incidentId: string };
 
+/** The rows naming the components an incident affects (none when it affects none). */
+function linkComponents(db: Db, incidentId: string, links: Array<{ id: string; status: ComponentStatus }>): Stmt[] {
+  if (!links.length) return [];
+  return [
+    db.insert(statusIncidentComponents).values(links.map((l) => ({ incidentId, componentId: l.id, status: l.status }))),
+  ];
+}
+
 function affected(changes: Array<{ component: Component; to: ComponentStatus }>): AffectedComponent[] {
   return changes.map(({ component, to }) => ({
     code: component.id,
@@ -189,13 +197,11 @@ export async function planCreateIncident(
   };
   const statements: Stmt[] = [
     db.insert(statusIncidents).values(incident),
-    ...(wanted.length
-      ? [
-          db
-            .insert(statusIncidentComponents)
-            .values(wanted.map((w) => ({ incidentId: id, componentId: w.component.id, status: w.to }))),
-        ]
-      : []),
+    ...linkComponents(
+      db,
+      id,
+      wanted.map((w) => ({ id: w.component.id, status: w.to })),
+    ),
     db.insert(statusIncidentUpdates).values({
       id: opts.updateId ?? newId("upd", now),
       incidentId: id,
@@ -260,13 +266,11 @@ export async function planCreateMaintenance(
   };
   const statements: Stmt[] = [
     db.insert(statusIncidents).values(row),
-    ...(comps.length
-      ? [
-          db
-            .insert(statusIncidentComponents)
-            .values(comps.map((c) => ({ incidentId: id, componentId: c.id, status: "under_maintenance" as const }))),
-        ]
-      : []),
+    ...linkComponents(
+      db,
+      id,
+      comps.map((c) => ({ id: c.id, status: "under_maintenance" as const })),
+    ),
     db.insert(statusIncidentUpdates).values({
       id: newId("upd", now),
       incidentId: id,

@@ -2,29 +2,11 @@
 import type { ComponentStatus } from "../../db/schema/index.ts";
 import { BASE_CSS } from "../lib/html.tsx";
 import type { IncidentView } from "./incidents.ts";
+import { STATUS_LABEL, UPDATE_LABEL } from "./labels.ts";
 import type { ComponentUptime, Snapshot } from "./snapshot.ts";
 import { type PageStatus, worstStatus } from "./statuspage.ts";
 import type { Page } from "./store.ts";
 import type { UptimeDay } from "./uptime.ts";
-
-export const STATUS_LABEL: Record<ComponentStatus, string> = {
-  operational: "Operational",
-  degraded_performance: "Degraded performance",
-  partial_outage: "Partial outage",
-  major_outage: "Major outage",
-  under_maintenance: "Under maintenance",
-};
-
-const UPDATE_LABEL: Record<string, string> = {
-  investigating: "Investigating",
-  identified: "Identified",
-  monitoring: "Monitoring",
-  resolved: "Resolved",
-  scheduled: "Scheduled",
-  in_progress: "In progress",
-  verifying: "Verifying",
-  completed: "Completed",
-};
 
 const CSS = `${BASE_CSS}
 .banner{padding:1rem 1.25rem;border-radius:8px;color:#fff;font-weight:600;font-size:1.15rem;margin:1rem 0}
@@ -167,6 +149,18 @@ function ComponentRow(props: {
   );
 }
 
+function IncidentSection(props: { id: string; title: string; incidents: IncidentView[]; slug: string }) {
+  if (!props.incidents.length) return null;
+  return (
+    <section aria-labelledby={props.id}>
+      <h2 id={props.id}>{props.title}</h2>
+      {props.incidents.map((i) => (
+        <IncidentCard incident={i} slug={props.slug} link />
+      ))}
+    </section>
+  );
+}
+
 export function StatusPageHtml(props: {
   snap: Snapshot;
   status: PageStatus;
@@ -188,14 +182,7 @@ export function StatusPageHtml(props: {
         <div class={`banner ind-${props.status.indicator}`} role="status">
           {props.status.description}
         </div>
-        {props.active.length ? (
-          <section aria-labelledby="active-h">
-            <h2 id="active-h">Active incidents</h2>
-            {props.active.map((i) => (
-              <IncidentCard incident={i} slug={slug} link />
-            ))}
-          </section>
-        ) : null}
+        <IncidentSection id="active-h" title="Active incidents" incidents={props.active} slug={slug} />
         <section aria-labelledby="components-h">
           <h2 id="components-h">Components</h2>
           {snap.groups.map((g) => {
@@ -231,14 +218,7 @@ export function StatusPageHtml(props: {
             degraded performance as up; maintenance is left out.
           </p>
         </section>
-        {props.maintenance.length ? (
-          <section aria-labelledby="maint-h">
-            <h2 id="maint-h">Scheduled maintenance</h2>
-            {props.maintenance.map((i) => (
-              <IncidentCard incident={i} slug={slug} link />
-            ))}
-          </section>
-        ) : null}
+        <IncidentSection id="maint-h" title="Scheduled maintenance" incidents={props.maintenance} slug={slug} />
         <section aria-labelledby="sub-h">
           <h2 id="sub-h">Get updates</h2>
           <form method="post" action={`/status/${slug}/subscribe`}>

@@ -201,7 +201,8 @@ export async function staleNotifyWork(db: Db, now: number) {
   ];
 }
 
-function emailFor(page: Page, base: string, subject: string, text: string, unsubscribeUrl: string) {
+/** The email for a notice: every piece of incident text is escaped in the HTML part. */
+export function emailFor(page: Page, base: string, subject: string, text: string, unsubscribeUrl: string) {
   const html = `<p>${escapeText(text).replaceAll("\n", "<br>")}</p><p><a href="${escapeText(`${base}/status/${page.slug}`)}">${escapeText(page.name)} status</a></p><p style="color:#666;font-size:12px"><a href="${escapeText(unsubscribeUrl)}">Unsubscribe</a></p>`;
   return { subject, html, text: `${text}\n\n${base}/status/${page.slug}\n\nUnsubscribe: ${unsubscribeUrl}` };
 }

@@ -1,3 +1,4 @@
+import { STATUS_LABEL as STATUSES, UPDATE_LABEL } from "../../../worker/status/labels.ts";
 import { ApiError, api, esc, fmt } from "../lib/api";
 
 type StatusPage = { id: string; slug: string; name: string };
@@ -14,20 +15,6 @@ type Monitor = {
   consecutiveFailures: number;
 };
 type Result = { runAt: number; ok: boolean; responseMs: number | null; statusCode: number | null };
-
-const STATUSES: Record<string, string> = {
-  operational: "Operational",
-  degraded_performance: "Degraded performance",
-  partial_outage: "Partial outage",
-  major_outage: "Major outage",
-  under_maintenance: "Under maintenance",
-};
-const UPDATE_LABEL: Record<string, string> = {
-  investigating: "Investigating",
-  identified: "Identified",
-  monitoring: "Monitoring",
-  resolved: "Resolved",
-};
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const problemText = (e: unknown) =>
