@@ -227,23 +227,54 @@ export const statusSubscribers = sqliteTable(
   ],
 );
 
-/** One notice per subscriber per event: the unique key makes delivery exactly-once. */
+export const NOTICE_TYPES = [
+  "incident.created",
+  "incident.updated",
+  "maintenance.started",
+  "maintenance.completed",
+  "component.status_changed",
+] as const;
+
+/**
+ * What subscribers are told, written in the same batch as the change (an outbox): the queue fans
+ * each one out to the matching subscribers, and cron picks up any the queue never saw.
+ */
+export const statusNotices = sqliteTable(
+  "status_notices",
+  {
+    id: text("id").primaryKey(),
+    pageId: text("page_id").notNull(),
+    type: text("type", { enum: NOTICE_TYPES }).notNull(),
+    /** Components it concerns; subscribers to them (or to their groups) are told. Empty: whole page only. */
+    componentIds: text("component_ids", { mode: "json" }).$type<string[]>().notNull().default([]),
+    subject: text("subject").notNull(),
+    text: text("text").notNull(),
+    payload: text("payload", { mode: "json" }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    fannedOutAt: integer("fanned_out_at"),
+  },
+  (t) => [index("status_notices_pending_idx").on(t.fannedOutAt, t.createdAt)],
+);
+
+/** One notification per subscriber per notice: the unique key makes delivery exactly-once. */
 export const statusNotifications = sqliteTable(
   "status_notifications",
   {
     id: text("id").primaryKey(),
     subscriberId: text("subscriber_id").notNull(),
-    eventKey: text("event_key").notNull(),
-    subject: text("subject").notNull(),
-    payload: text("payload", { mode: "json" }).notNull(),
+    /** The notice told, or `confirm:<time>` for a double opt-in email. */
+    noticeId: text("notice_id").notNull(),
     state: text("state", { enum: ["pending", "sent", "failed"] })
       .notNull()
       .default("pending"),
     attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
     createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
   },
   (t) => [
-    uniqueIndex("status_notifications_uq").on(t.subscriberId, t.eventKey),
-    index("status_notifications_state_idx").on(t.state, t.createdAt),
+    uniqueIndex("status_notifications_uq").on(t.subscriberId, t.noticeId),
+    index("status_notifications_notice_idx").on(t.noticeId, t.state),
+    index("status_notifications_state_idx").on(t.state, t.updatedAt),
   ],
 );

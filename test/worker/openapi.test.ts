@@ -30,6 +30,11 @@ const UNDOCUMENTED = new Set([
   "GET /nps/:survey/:score",
   "POST /nps/:survey",
   "GET /feedback.js",
+  "POST /status/:page/subscribe",
+  "GET /status/:page/confirm/:token",
+  "POST /status/:page/confirm/:token",
+  "GET /status/:page/unsubscribe/:token",
+  "POST /status/:page/unsubscribe/:token",
 ]);
 
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, "{$1}");

@@ -68,6 +68,16 @@ describe("Statuspage-compatible JSON", () => {
     expect(missing.headers.get("content-type")).toBe("application/problem+json");
   });
 
+  it("serves a gzipped copy to clients that accept it", async () => {
+    const { slug } = await makePage();
+    const plain = await (await call(`/status/${slug}/api/v2/summary.json`)).text();
+    const res = await call(`/status/${slug}/api/v2/summary.json`, { headers: { "accept-encoding": "gzip, br" } });
+    expect(res.headers.get("content-encoding")).toBe("gzip");
+    expect(res.headers.get("vary")).toBe("accept-encoding");
+    // fetch decodes gzip as a browser does: one layer, the same bytes as the plain answer.
+    expect(await res.text()).toBe(plain);
+  });
+
   it("lists upcoming and active maintenance separately", async () => {
     const { key, slug, page, components } = await makePage();
     const start = Date.now() + 86_400_000;

@@ -62,6 +62,21 @@ describe("status admin: pages, groups, components", () => {
     expect(events.some((e) => (e.payload as { componentId: string }).componentId === id)).toBe(true);
   });
 
+  it("deleting a component takes its monitors with it", async () => {
+    const { key, page, components } = await makePage();
+    const m = await postJson(`/api/v1/status/components/${components[0].id}/monitors`, key, {
+      kind: "heartbeat",
+      periodSeconds: 60,
+    });
+    expect(m.res.status).toBe(201);
+    expect((await call(`/api/v1/status/components/${components[0].id}`, { method: "DELETE", key })).status).toBe(204);
+    const list = (await (await call(`/api/v1/status/pages/${page.id}/monitors`, { key })).json()) as {
+      data: unknown[];
+    };
+    expect(list.data).toEqual([]);
+    expect((await call(`/api/v1/status/monitors/${m.body.id}/results`, { key })).status).toBe(404);
+  });
+
   it("refuses a component in another page's group", async () => {
     const a = await makePage();
     const b = await makePage(a.key);

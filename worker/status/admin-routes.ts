@@ -1,6 +1,6 @@
 // Admin API of status pages (scope `status`).
 import { eq } from "drizzle-orm";
-import { statusComponents, statusGroups, statusPages } from "../../db/schema/index.ts";
+import { statusComponents, statusGroups, statusMonitors, statusPages } from "../../db/schema/index.ts";
 import { getDb } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
 import { adminRoute, jsonContent, newRouter, page, problemContent, toPage, z } from "../lib/openapi.ts";
@@ -377,7 +377,7 @@ adminRoutes.openapi(
   },
 );
 
-// DELETE /api/v1/status/components/:id — remove a component from its page
+// DELETE /api/v1/status/components/:id — remove a component from its page (and its monitors; history stays)
 adminRoutes.openapi(
   adminRoute("status", {
     method: "delete",
@@ -394,7 +394,10 @@ adminRoutes.openapi(
       c.env,
       db,
       comp.pageId,
-      [db.delete(statusComponents).where(eq(statusComponents.id, comp.id))],
+      [
+        db.delete(statusMonitors).where(eq(statusMonitors.componentId, comp.id)),
+        db.delete(statusComponents).where(eq(statusComponents.id, comp.id)),
+      ],
       Date.now(),
     );
     return c.body(null, 204);

@@ -3,9 +3,19 @@
  * `status_pages.version` in its batch: a hit is only served while the stored version matches
  * (re-read at most once per REVALIDATE_MS), and writes made in this isolate drop its entries at once.
  */
-type Entry = { pageId: string; version: number; body: string; etag: string; checkedAt: number; builtAt: number };
+type Entry = {
+  pageId: string;
+  version: number;
+  body: Uint8Array;
+  /** The same body gzipped once, for clients that accept it. */
+  gzip: Uint8Array;
+  etag: string;
+  checkedAt: number;
+  builtAt: number;
+};
 
 const entries = new Map<string, Entry>();
+const encoder = new TextEncoder();
 const REVALIDATE_MS = 1000;
 /** Uptime and maintenance windows move with the clock: rebuild at least this often. */
 const MAX_AGE_MS = 60_000;
@@ -22,7 +32,7 @@ export async function cachedRender(
   now: number,
   currentVersion: () => Promise<{ pageId: string; version: number } | null>,
   build: () => Promise<Rendered | null>,
-): Promise<{ body: string; etag: string } | null> {
+): Promise<Pick<Entry, "body" | "gzip" | "etag"> | null> {
   const hit = entries.get(key);
   if (hit && now - hit.builtAt < MAX_AGE_MS) {
     if (now - hit.checkedAt < REVALIDATE_MS) return hit;
@@ -38,7 +48,16 @@ export async function cachedRender(
     return null;
   }
   if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
-  const entry = { ...built, etag: `W/"${built.version}-${now.toString(36)}"`, checkedAt: now, builtAt: now };
+  // Encoded and compressed once: a hit only copies bytes.
+  const body = encoder.encode(built.body);
+  const entry: Entry = {
+    ...built,
+    body,
+    gzip: await gzip(body),
+    etag: `W/"${built.version}-${now.toString(36)}"`,
+    checkedAt: now,
+    builtAt: now,
+  };
   entries.set(key, entry);
   return entry;
 }
@@ -46,4 +65,9 @@ export async function cachedRender(
 /** Drops this isolate's entries for a page (others notice the version bump). */
 export function purgePage(pageId: string): void {
   for (const [k, e] of entries) if (e.pageId === pageId) entries.delete(k);
+}
+
+async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }

@@ -16,7 +16,14 @@ import type { Db } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
 import { badRequest, notFound } from "../lib/problem.ts";
 import { emit } from "../lib/webhooks.ts";
-import { type ChangeSource, type Component, componentsOnPage, type Stmt, statusChangeStatements } from "./store.ts";
+import {
+  type ChangeSource,
+  type Component,
+  componentsOnPage,
+  noticeStatement,
+  type Stmt,
+  statusChangeStatements,
+} from "./store.ts";
 
 export type Incident = typeof statusIncidents.$inferSelect;
 export type IncidentUpdate = typeof statusIncidentUpdates.$inferSelect;
@@ -125,6 +132,14 @@ export async function anyMajorIncident(db: Db): Promise<boolean> {
 
 type Plan = { statements: Stmt[]; incidentId: string };
 
+/** The rows naming the components an incident affects (none when it affects none). */
+function linkComponents(db: Db, incidentId: string, links: Array<{ id: string; status: ComponentStatus }>): Stmt[] {
+  if (!links.length) return [];
+  return [
+    db.insert(statusIncidentComponents).values(links.map((l) => ({ incidentId, componentId: l.id, status: l.status }))),
+  ];
+}
+
 function affected(changes: Array<{ component: Component; to: ComponentStatus }>): AffectedComponent[] {
   return changes.map(({ component, to }) => ({
     code: component.id,
@@ -182,13 +197,11 @@ export async function planCreateIncident(
   };
   const statements: Stmt[] = [
     db.insert(statusIncidents).values(incident),
-    ...(wanted.length
-      ? [
-          db
-            .insert(statusIncidentComponents)
-            .values(wanted.map((w) => ({ incidentId: id, componentId: w.component.id, status: w.to }))),
-        ]
-      : []),
+    ...linkComponents(
+      db,
+      id,
+      wanted.map((w) => ({ id: w.component.id, status: w.to })),
+    ),
     db.insert(statusIncidentUpdates).values({
       id: opts.updateId ?? newId("upd", now),
       incidentId: id,
@@ -200,6 +213,23 @@ export async function planCreateIncident(
     }),
     ...statusChangeStatements(db, changes, { now, source: opts.source ?? "incident", incidentId: id }),
     emit(db, "incident.created", { ...incident, body: body.body, components: body.components }, now),
+    // A backfilled incident (resolved at creation) is history, not news.
+    ...(resolved
+      ? []
+      : [
+          noticeStatement(
+            db,
+            {
+              pageId,
+              type: "incident.created",
+              componentIds: wanted.map((w) => w.component.id),
+              subject: `Incident: ${body.name}`,
+              text: `${body.name} (${incident.impact} impact): ${body.status}.\n\n${body.body}`,
+              payload: { incidentId: id, status: body.status, impact: incident.impact },
+            },
+            now,
+          ),
+        ]),
   ];
   return { statements, incidentId: id };
 }
@@ -236,13 +266,11 @@ export async function planCreateMaintenance(
   };
   const statements: Stmt[] = [
     db.insert(statusIncidents).values(row),
-    ...(comps.length
-      ? [
-          db
-            .insert(statusIncidentComponents)
-            .values(comps.map((c) => ({ incidentId: id, componentId: c.id, status: "under_maintenance" as const }))),
-        ]
-      : []),
+    ...linkComponents(
+      db,
+      id,
+      comps.map((c) => ({ id: c.id, status: "under_maintenance" as const })),
+    ),
     db.insert(statusIncidentUpdates).values({
       id: newId("upd", now),
       incidentId: id,
@@ -345,6 +373,41 @@ export async function planUpdate(
       db,
       eventType(incident.kind, "updated"),
       { id: incident.id, pageId: incident.pageId, name: incident.name, ...patch, body: body.body },
+      now,
+    ),
+    ...updateNotice(db, incident, body, ids, now),
+  ];
+}
+
+/** Subscribers hear every incident update, and maintenance when it starts and ends. */
+function updateNotice(
+  db: Db,
+  incident: Incident,
+  body: { status: EventStatus; body: string },
+  componentIds: string[],
+  now: number,
+) {
+  const type =
+    incident.kind === "incident"
+      ? ("incident.updated" as const)
+      : body.status === "in_progress"
+        ? ("maintenance.started" as const)
+        : body.status === "completed"
+          ? ("maintenance.completed" as const)
+          : null;
+  if (!type) return [];
+  const label = incident.kind === "incident" ? "Incident" : "Maintenance";
+  return [
+    noticeStatement(
+      db,
+      {
+        pageId: incident.pageId,
+        type,
+        componentIds,
+        subject: `${label} ${body.status.replaceAll("_", " ")}: ${incident.name}`,
+        text: `${incident.name}: ${body.status.replaceAll("_", " ")}.\n\n${body.body}`,
+        payload: { incidentId: incident.id, status: body.status },
+      },
       now,
     ),
   ];

@@ -4,6 +4,7 @@ import { and, eq, inArray, isNull, lte, or } from "drizzle-orm";
 import { statusIncidents, statusMonitors } from "../../db/schema/index.ts";
 import { chunk, type Db, getDb } from "../lib/db.ts";
 import { type CronTask, defineJob, type JobHandler, type JobMessage } from "../lib/jobs-types.ts";
+import { retryDelaySeconds } from "../lib/webhooks.ts";
 import { planUpdate } from "./incidents.ts";
 import {
   CONCURRENCY,
@@ -17,6 +18,7 @@ import {
   SUBREQUEST_BUDGET,
 } from "./monitors.ts";
 import { commit, isUniqueViolation } from "./store.ts";
+import { deliverNotification, fanOutNotices, notificationAttempts, staleNotifyWork } from "./subscriptions.ts";
 
 /** Maintenance whose window edge has passed: scheduled ones start, running ones complete. */
 export async function dueMaintenance(db: Db, now: number): Promise<JobMessage[]> {
@@ -130,7 +132,37 @@ export const statusJobs: Record<string, JobHandler> = {
   }),
 };
 
+const notifyJobs: Record<string, JobHandler> = {
+  "status.notify.fanout": defineJob({
+    schema: z.object({ kind: z.literal("status.notify.fanout") }),
+    async run(messages, env) {
+      const ids = await fanOutNotices(getDb(env.DB), Date.now());
+      for (const part of chunk(ids, 20)) await env.JOBS.send({ kind: "status.notify.deliver", ids: part });
+      for (const m of messages) m.message.ack();
+    },
+  }),
+  "status.notify.deliver": defineJob({
+    schema: z.object({ kind: z.literal("status.notify.deliver"), ids: z.array(z.string().max(64)).min(1).max(20) }),
+    async run(messages, env) {
+      const db = getDb(env.DB);
+      for (const { body, message } of messages) {
+        const outcomes = await pool(body.ids, CONCURRENCY, (id) => deliverNotification(env, db, id, Date.now()));
+        const retry = body.ids.filter((_, i) => outcomes[i] === "retry");
+        if (retry.length) {
+          // Only the failed ones go around again, after a backoff.
+          const attempts = await notificationAttempts(db, retry);
+          const delay = retryDelaySeconds(Math.max(...retry.map((id) => attempts.get(id) ?? 1)));
+          await env.JOBS.send({ kind: "status.notify.deliver", ids: retry }, { delaySeconds: delay });
+        }
+        message.ack();
+      }
+    },
+  }),
+};
+Object.assign(statusJobs, notifyJobs);
+
 export const statusCron: CronTask[] = [
+  (env, now) => staleNotifyWork(getDb(env.DB), now),
   (env, now) => dueMaintenance(getDb(env.DB), now),
   async (env, now) =>
     chunk(await dueHttpRuns(getDb(env.DB), now), RUNS_PER_MESSAGE).map((runs) => ({

@@ -2,27 +2,11 @@
 import type { ComponentStatus } from "../../db/schema/index.ts";
 import { BASE_CSS } from "../lib/html.tsx";
 import type { IncidentView } from "./incidents.ts";
+import { STATUS_LABEL, UPDATE_LABEL } from "./labels.ts";
 import type { ComponentUptime, Snapshot } from "./snapshot.ts";
 import { type PageStatus, worstStatus } from "./statuspage.ts";
-
-export const STATUS_LABEL: Record<ComponentStatus, string> = {
-  operational: "Operational",
-  degraded_performance: "Degraded performance",
-  partial_outage: "Partial outage",
-  major_outage: "Major outage",
-  under_maintenance: "Under maintenance",
-};
-
-const UPDATE_LABEL: Record<string, string> = {
-  investigating: "Investigating",
-  identified: "Identified",
-  monitoring: "Monitoring",
-  resolved: "Resolved",
-  scheduled: "Scheduled",
-  in_progress: "In progress",
-  verifying: "Verifying",
-  completed: "Completed",
-};
+import type { Page } from "./store.ts";
+import type { UptimeDay } from "./uptime.ts";
 
 const CSS = `${BASE_CSS}
 .banner{padding:1rem 1.25rem;border-radius:8px;color:#fff;font-weight:600;font-size:1.15rem;margin:1rem 0}
@@ -31,7 +15,8 @@ const CSS = `${BASE_CSS}
 .group{border:1px solid var(--line);border-radius:8px;margin:1rem 0;padding:.25rem 1rem}
 .comp{padding:.75rem 0;border-bottom:1px solid var(--line)}.comp:last-child{border-bottom:0}
 .row{display:flex;justify-content:space-between;gap:1rem;flex-wrap:wrap}
-.bars{display:block;width:100%;height:34px;margin-top:.35rem}
+.bars{display:block;width:100%;height:34px;margin-top:.35rem}.bars rect{width:8px;height:34px;rx:2px}
+.u0{fill:#c9ced6}.u1{fill:#cf222e}.u2{fill:#d4a72c}.u3{fill:#8cc63f}.u4{fill:#2da44e}
 .legend{display:flex;justify-content:space-between;font-size:.8em}
 .incident{border-left:4px solid var(--bad);padding:.25rem 1rem;margin:1rem 0}.incident.maint{border-color:#3451b2}
 .update{margin:.6rem 0}.update p{margin:.2rem 0;white-space:pre-wrap}
@@ -66,34 +51,41 @@ function Shell(props: { title: string; slug: string; children: unknown }) {
 
 const when = (t: number | null) => (t == null ? "" : `${new Date(t).toISOString().slice(0, 16).replace("T", " ")} UTC`);
 
-function barColor(u: number | null): string {
-  if (u === null) return "#c9ced6";
-  if (u >= 0.999) return "#2da44e";
-  if (u >= 0.99) return "#8cc63f";
-  if (u >= 0.95) return "#d4a72c";
-  return "#cf222e";
+function barClass(u: number | null): string {
+  if (u === null) return "u0";
+  if (u >= 0.999) return "u4";
+  if (u >= 0.99) return "u3";
+  if (u >= 0.95) return "u2";
+  return "u1";
 }
 
 const pct = (u: number | null) => (u === null ? "no data" : `${(u * 100).toFixed(2)}%`);
 
-/** 90 days as an SVG of bars; each bar's <title> names the day, its uptime and the minutes down. */
+function dayTitle(d: UptimeDay): string {
+  const m = d.minutes;
+  const parts = [
+    m.major_outage ? `down ${m.major_outage} min` : "",
+    m.partial_outage ? `partial outage ${m.partial_outage} min` : "",
+    m.degraded_performance ? `degraded ${m.degraded_performance} min` : "",
+    m.under_maintenance ? `maintenance ${m.under_maintenance} min` : "",
+  ].filter(Boolean);
+  return `${d.date}: ${pct(d.uptime)}${parts.length ? ` (${parts.join(", ")})` : ""}`;
+}
+
+/** 90 days as an SVG of bars; each bar's <title> names the day, its uptime and the minutes not up. */
 function UptimeBars(props: { uptime: ComponentUptime }) {
-  const w = 8;
-  const gap = 2;
   const days = props.uptime.days;
   return (
     <svg
       class="bars"
-      viewBox={`0 0 ${days.length * (w + gap)} 34`}
+      viewBox={`0 0 ${days.length * 10} 34`}
       preserveAspectRatio="none"
       role="img"
       aria-label={`${props.uptime.name}: ${pct(props.uptime.uptime)} uptime over ${days.length} days`}
     >
       {days.map((d, i) => (
-        <rect x={i * (w + gap)} y={0} width={w} height={34} rx={2} fill={barColor(d.uptime)}>
-          <title>
-            {`${d.date}: ${pct(d.uptime)} (down ${d.minutes.major_outage} min, partial ${d.minutes.partial_outage} min, degraded ${d.minutes.degraded_performance} min, maintenance ${d.minutes.under_maintenance} min)`}
-          </title>
+        <rect x={i * 10} class={barClass(d.uptime)}>
+          <title>{dayTitle(d)}</title>
         </rect>
       ))}
     </svg>
@@ -157,6 +149,18 @@ function ComponentRow(props: {
   );
 }
 
+function IncidentSection(props: { id: string; title: string; incidents: IncidentView[]; slug: string }) {
+  if (!props.incidents.length) return null;
+  return (
+    <section aria-labelledby={props.id}>
+      <h2 id={props.id}>{props.title}</h2>
+      {props.incidents.map((i) => (
+        <IncidentCard incident={i} slug={props.slug} link />
+      ))}
+    </section>
+  );
+}
+
 export function StatusPageHtml(props: {
   snap: Snapshot;
   status: PageStatus;
@@ -178,14 +182,7 @@ export function StatusPageHtml(props: {
         <div class={`banner ind-${props.status.indicator}`} role="status">
           {props.status.description}
         </div>
-        {props.active.length ? (
-          <section aria-labelledby="active-h">
-            <h2 id="active-h">Active incidents</h2>
-            {props.active.map((i) => (
-              <IncidentCard incident={i} slug={slug} link />
-            ))}
-          </section>
-        ) : null}
+        <IncidentSection id="active-h" title="Active incidents" incidents={props.active} slug={slug} />
         <section aria-labelledby="components-h">
           <h2 id="components-h">Components</h2>
           {snap.groups.map((g) => {
@@ -221,14 +218,16 @@ export function StatusPageHtml(props: {
             degraded performance as up; maintenance is left out.
           </p>
         </section>
-        {props.maintenance.length ? (
-          <section aria-labelledby="maint-h">
-            <h2 id="maint-h">Scheduled maintenance</h2>
-            {props.maintenance.map((i) => (
-              <IncidentCard incident={i} slug={slug} link />
-            ))}
-          </section>
-        ) : null}
+        <IncidentSection id="maint-h" title="Scheduled maintenance" incidents={props.maintenance} slug={slug} />
+        <section aria-labelledby="sub-h">
+          <h2 id="sub-h">Get updates</h2>
+          <form method="post" action={`/status/${slug}/subscribe`}>
+            <label for="sub-email">Email</label>{" "}
+            <input id="sub-email" name="email" type="email" required maxlength={254} autocomplete="email" />{" "}
+            <button type="submit">Subscribe</button>
+          </form>
+          <p class="muted">You confirm by email first; every message has a one-click unsubscribe link.</p>
+        </section>
         <nav class="links">
           <a href={`/status/${slug}/history`}>Incident history</a>
           <a href={`/status/${slug}/feed.atom`}>Atom</a>
@@ -277,6 +276,26 @@ export function IncidentHtml(props: { snap: Snapshot; incident: IncidentView }) 
           <a href={`/status/${slug}`}>← {props.snap.page.name} status</a>
         </p>
         <IncidentCard incident={props.incident} slug={slug} />
+      </main>
+    </Shell>
+  );
+}
+
+/** A short page answering a form or a link (subscribe, confirm, unsubscribe). */
+export function MessageHtml(props: { page: Page; title: string; text: string; action?: { label: string } }) {
+  return (
+    <Shell title={`${props.title} · ${props.page.name}`} slug={props.page.slug}>
+      <main>
+        <p>
+          <a href={`/status/${props.page.slug}`}>← {props.page.name} status</a>
+        </p>
+        <h1>{props.title}</h1>
+        <p>{props.text}</p>
+        {props.action ? (
+          <form method="post">
+            <button type="submit">{props.action.label}</button>
+          </form>
+        ) : null}
       </main>
     </Shell>
   );

@@ -30,16 +30,21 @@ type Render = (snap: Snapshot, ctx: { db: ReturnType<typeof getDb>; now: number;
  */
 export async function servePublic(c: Context<AppEnv>, resource: string, contentType: string, render: Render) {
   const slug = c.req.param("page") ?? "";
-  const db = getDb(c.env.DB);
   const now = Date.now();
+  // Made only on a miss or a revalidation: a cache hit touches no database.
+  let conn: ReturnType<typeof getDb> | undefined;
+  const db = () => {
+    conn ??= getDb(c.env.DB);
+    return conn;
+  };
   const out = await cachedRender(
     `${slug}\u0000${resource}`,
     now,
-    () => pageVersion(db, slug),
+    () => pageVersion(db(), slug),
     async () => {
-      const snap = await loadSnapshot(db, slug);
+      const snap = await loadSnapshot(db(), slug);
       if (!snap) return null;
-      const body = await render(snap, { db, now, url: c.env.PUBLIC_URL });
+      const body = await render(snap, { db: db(), now, url: c.env.PUBLIC_URL });
       return { pageId: snap.page.id, version: snap.page.version, body };
     },
   );
@@ -48,9 +53,18 @@ export async function servePublic(c: Context<AppEnv>, resource: string, contentT
     "content-type": contentType,
     "cache-control": "public, max-age=0, must-revalidate",
     etag: out.etag,
+    vary: "accept-encoding",
   };
   if (contentType.startsWith("application/json")) headers["access-control-allow-origin"] = "*";
   if (c.req.header("if-none-match") === out.etag) return new Response(null, { status: 304, headers });
+  if (/\bgzip\b/.test(c.req.header("accept-encoding") ?? "")) {
+    // Already compressed: the runtime must pass the bytes through as they are.
+    return new Response(out.gzip, {
+      status: 200,
+      headers: { ...headers, "content-encoding": "gzip" },
+      encodeBody: "manual",
+    });
+  }
   return new Response(out.body, { status: 200, headers });
 }
 

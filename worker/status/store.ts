@@ -5,6 +5,7 @@ import {
   statusComponentChanges,
   statusComponents,
   statusGroups,
+  statusNotices,
   statusPages,
 } from "../../db/schema/index.ts";
 import type { Db } from "../lib/db.ts";
@@ -126,7 +127,31 @@ export function statusChangeStatements(
         },
         opts.now,
       ),
+      // A change inside an incident is told through the incident; one on its own is told here.
+      ...(opts.incidentId
+        ? []
+        : [
+            noticeStatement(
+              db,
+              {
+                pageId: component.pageId,
+                type: "component.status_changed",
+                componentIds: [component.id],
+                subject: `${component.name}: ${to.replaceAll("_", " ")}`,
+                text: `${component.name} changed from ${component.status.replaceAll("_", " ")} to ${to.replaceAll("_", " ")}.`,
+                payload: { componentId: component.id, oldStatus: component.status, newStatus: to },
+              },
+              opts.now,
+            ),
+          ]),
     ]);
+}
+
+export type Notice = Omit<typeof statusNotices.$inferInsert, "id" | "createdAt" | "fannedOutAt">;
+
+/** Records what subscribers will be told, in the batch of the change itself. */
+export function noticeStatement(db: Db, notice: Notice, now: number): Stmt {
+  return db.insert(statusNotices).values({ id: newId("stn", now), ...notice, createdAt: now });
 }
 
 /** One row of a component's status history. */
@@ -156,12 +181,15 @@ export function bumpPage(db: Db, pageId: string, now: number): Stmt {
 
 /**
  * Runs `statements` and the page's version bump as one batch, then drops cached renders and
- * asks for webhook delivery.
+ * asks for webhook delivery and subscriber notification.
  */
 export async function commit(env: Env, db: Db, pageId: string, statements: Stmt[], now: number): Promise<void> {
   await db.batch([bumpPage(db, pageId, now), ...statements] as [Stmt, ...Stmt[]]);
   purgePage(pageId);
-  if (statements.length) await kickWebhooks(env);
+  if (statements.length) {
+    await kickWebhooks(env);
+    await env.JOBS.send({ kind: "status.notify.fanout" });
+  }
 }
 
 /** Whether a failed batch hit a unique key: the work it carried was already done. */

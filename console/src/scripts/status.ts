@@ -1,0 +1,233 @@
+import { STATUS_LABEL as STATUSES, UPDATE_LABEL } from "../../../worker/status/labels.ts";
+import { ApiError, api, esc, fmt } from "../lib/api";
+
+type StatusPage = { id: string; slug: string; name: string };
+type Group = { id: string; name: string; position: number };
+type Component = { id: string; name: string; groupId: string | null; status: string };
+type Incident = { id: string; kind: string; name: string; status: string; impact: string; resolvedAt: number | null };
+type Monitor = {
+  id: string;
+  name: string;
+  kind: string;
+  enabled: boolean;
+  lastCheckedAt: number | null;
+  lastOk: boolean | null;
+  consecutiveFailures: number;
+};
+type Result = { runAt: number; ok: boolean; responseMs: number | null; statusCode: number | null };
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const problemText = (e: unknown) =>
+  e instanceof ApiError
+    ? [e.message, ...(e.problem.errors ?? []).map((x) => `${x.path}: ${x.message}`)].join(" — ")
+    : "Something went wrong";
+const statusOptions = (selected: string, withNone = false) =>
+  (withNone ? ['<option value="">Not affected</option>'] : [])
+    .concat(
+      Object.entries(STATUSES).map(
+        ([v, label]) => `<option value="${v}"${v === selected ? " selected" : ""}>${esc(label)}</option>`,
+      ),
+    )
+    .join("");
+
+let pageId = "";
+let components: Component[] = [];
+let groups: Group[] = [];
+let open: Incident[] = [];
+
+async function loadPages() {
+  const { data } = await api<{ data: StatusPage[] }>("/status/pages");
+  const select = $<HTMLSelectElement>("page-select");
+  select.innerHTML = data.map((p) => `<option value="${esc(p.id)}">${esc(p.name)}</option>`).join("");
+  const choose = () => {
+    pageId = select.value;
+    const p = data.find((x) => x.id === pageId);
+    $<HTMLAnchorElement>("public-link").href = p ? `/status/${encodeURIComponent(p.slug)}` : "#";
+    void loadPage();
+  };
+  select.addEventListener("change", choose);
+  if (data.length) choose();
+  else $("status-error").textContent = "No status page yet: create one with POST /api/v1/status/pages.";
+}
+
+async function loadPage() {
+  try {
+    const [c, g, i] = await Promise.all([
+      api<{ data: Component[] }>(`/status/pages/${pageId}/components`),
+      api<{ data: Group[] }>(`/status/pages/${pageId}/groups`),
+      api<{ data: Incident[] }>(`/status/pages/${pageId}/incidents?kind=incident&limit=20`),
+    ]);
+    components = c.data;
+    groups = g.data;
+    open = i.data.filter((x) => !x.resolvedAt);
+    renderBoard();
+    renderComposer();
+    await loadMonitors();
+  } catch (e) {
+    $("status-error").textContent = problemText(e);
+  }
+}
+
+function renderBoard() {
+  const sections = [...groups, { id: "", name: "Ungrouped", position: 1e9 }].map((g) => {
+    const members = components.filter((c) => (c.groupId ?? "") === g.id);
+    if (!members.length) return "";
+    return `<div class="card"><h3>${esc(g.name)}</h3>${members
+      .map(
+        (c) => `<p><label for="st-${esc(c.id)}">${esc(c.name)}</label><br>
+        <select id="st-${esc(c.id)}" data-component="${esc(c.id)}">${statusOptions(c.status)}</select></p>`,
+      )
+      .join("")}</div>`;
+  });
+  $("board").innerHTML = sections.join("");
+}
+
+function renderComposer() {
+  $<HTMLSelectElement>("c-target").innerHTML = `<option value="">A new incident</option>${open
+    .map((i) => `<option value="${esc(i.id)}">Update: ${esc(i.name)}</option>`)
+    .join("")}`;
+  $("c-components").innerHTML = components
+    .map(
+      (c) => `<p><label for="cc-${esc(c.id)}">${esc(c.name)}</label><br>
+      <select id="cc-${esc(c.id)}" data-affected="${esc(c.id)}">${statusOptions("", true)}</select></p>`,
+    )
+    .join("");
+  renderPreview();
+}
+
+function formValues() {
+  const form = $<HTMLFormElement>("composer");
+  const data = new FormData(form);
+  const affected = [...form.querySelectorAll<HTMLSelectElement>("[data-affected]")]
+    .filter((s) => s.value)
+    .map((s) => ({ id: s.dataset.affected as string, status: s.value }));
+  return {
+    target: String(data.get("target") ?? ""),
+    name: String(data.get("name") ?? "").trim(),
+    impact: String(data.get("impact") ?? ""),
+    status: String(data.get("status") ?? "investigating"),
+    body: String(data.get("body") ?? "").trim(),
+    affected,
+  };
+}
+
+/** The same markup and escaping as the public page's incident card. */
+function renderPreview() {
+  const v = formValues();
+  $("c-new").hidden = Boolean(v.target);
+  const name = v.target ? (open.find((i) => i.id === v.target)?.name ?? "") : v.name || "Untitled incident";
+  const affected = v.affected
+    .map((a) => `${esc(components.find((c) => c.id === a.id)?.name ?? a.id)}: ${esc(STATUSES[a.status])}`)
+    .join(", ");
+  $("preview").innerHTML = `<article class="incident"><h3>${esc(name)}${
+    v.target ? "" : ` <span class="badge">impact: ${esc(v.impact || "from components")}</span>`
+  }</h3><div class="update"><strong>${esc(UPDATE_LABEL[v.status] ?? v.status)}</strong>
+    <span class="muted">${esc(new Date().toISOString().slice(0, 16).replace("T", " "))} UTC</span>
+    <p style="white-space:pre-wrap">${esc(v.body || "Your message")}</p></div>${
+      affected ? `<p class="muted">Affects ${affected}</p>` : ""
+    }</article>`;
+}
+
+async function publish(ev: SubmitEvent) {
+  ev.preventDefault();
+  const v = formValues();
+  const result = $("c-result");
+  try {
+    if (v.target) {
+      await api(`/status/incidents/${v.target}/updates`, {
+        method: "POST",
+        json: { status: v.status, body: v.body, ...(v.affected.length ? { components: v.affected } : {}) },
+      });
+    } else {
+      await api(`/status/pages/${pageId}/incidents`, {
+        method: "POST",
+        json: {
+          name: v.name,
+          status: v.status,
+          body: v.body,
+          components: v.affected,
+          ...(v.impact ? { impact: v.impact } : {}),
+        },
+      });
+    }
+    result.textContent = "Published.";
+    result.className = "ok";
+    $<HTMLFormElement>("composer").reset();
+    await loadPage();
+  } catch (e) {
+    result.textContent = problemText(e);
+    result.className = "bad";
+  }
+}
+
+async function loadMonitors() {
+  const { data } = await api<{ data: Monitor[] }>(`/status/pages/${pageId}/monitors`);
+  $("monitors").innerHTML = data.length
+    ? data
+        .map(
+          (
+            m,
+          ) => `<tr><td>${esc(m.name)}${m.enabled ? "" : ' <span class="muted">(paused)</span>'}</td><td>${esc(m.kind)}</td>
+        <td class="${m.lastOk === false ? "bad" : m.lastOk ? "ok" : ""}">${m.lastCheckedAt ? esc(fmt.dateTime(m.lastCheckedAt)) : "never"}</td>
+        <td>${m.consecutiveFailures}</td>
+        <td><button class="secondary" data-chart="${esc(m.id)}" data-name="${esc(m.name)}">Response times</button></td></tr>`,
+        )
+        .join("")
+    : '<tr><td colspan="5" class="muted">No monitors on this page.</td></tr>';
+}
+
+/** A plain SVG line of response times, failed checks marked in red. */
+export function responseChart(results: Result[], width = 720, height = 180): string {
+  const points = results.filter((r) => r.responseMs !== null).sort((a, b) => a.runAt - b.runAt);
+  if (!points.length) return '<p class="muted">No results yet.</p>';
+  const t0 = points[0].runAt;
+  const t1 = Math.max(points[points.length - 1].runAt, t0 + 1);
+  const max = Math.max(...points.map((p) => p.responseMs as number), 1);
+  const x = (t: number) => 40 + ((t - t0) / (t1 - t0)) * (width - 50);
+  const y = (ms: number) => height - 20 - (ms / max) * (height - 30);
+  const line = points.map((p) => `${x(p.runAt).toFixed(1)},${y(p.responseMs as number).toFixed(1)}`).join(" ");
+  const fails = points
+    .filter((p) => !p.ok)
+    .map(
+      (p) =>
+        `<circle cx="${x(p.runAt).toFixed(1)}" cy="${y(p.responseMs as number).toFixed(1)}" r="3" fill="var(--bad)"><title>failed: ${esc(p.statusCode ?? "no answer")}</title></circle>`,
+    )
+    .join("");
+  return `<svg viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="Response time, ${points.length} checks, up to ${max} ms">
+    <line x1="40" y1="${height - 20}" x2="${width - 10}" y2="${height - 20}" stroke="var(--line)"/>
+    <text x="0" y="14" font-size="11" fill="currentColor">${max} ms</text>
+    <text x="0" y="${height - 22}" font-size="11" fill="currentColor">0</text>
+    <polyline points="${line}" fill="none" stroke="var(--accent)" stroke-width="1.5"/>${fails}</svg>`;
+}
+
+async function showChart(id: string, name: string) {
+  const { data } = await api<{ data: Result[] }>(`/status/monitors/${id}/results?limit=500`);
+  $("chart").hidden = false;
+  $("chart-title").textContent = `Response time: ${name}`;
+  $("chart-svg").innerHTML = responseChart(data);
+  const ok = data.filter((r) => r.ok).length;
+  const times = data.map((r) => r.responseMs ?? 0).sort((a, b) => a - b);
+  $("chart-summary").textContent = data.length
+    ? `${data.length} checks, ${fmt.pct(ok / data.length, 2)} passed, median ${times[Math.floor(times.length / 2)]} ms`
+    : "";
+}
+
+document.addEventListener("change", async (ev) => {
+  const el = ev.target as HTMLElement;
+  if (el instanceof HTMLSelectElement && el.dataset.component) {
+    try {
+      await api(`/status/components/${el.dataset.component}`, { method: "PATCH", json: { status: el.value } });
+      $("status-error").textContent = "";
+    } catch (e) {
+      $("status-error").textContent = problemText(e);
+    }
+  }
+});
+document.addEventListener("click", (ev) => {
+  const btn = (ev.target as HTMLElement).closest<HTMLButtonElement>("[data-chart]");
+  if (btn) void showChart(btn.dataset.chart as string, btn.dataset.name ?? "");
+});
+$("composer").addEventListener("input", renderPreview);
+$("composer").addEventListener("change", renderPreview);
+$("composer").addEventListener("submit", publish);
+void loadPages();

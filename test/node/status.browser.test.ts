@@ -1,0 +1,87 @@
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { launchBrowser, signIn, watchErrors } from "../support/browser.ts";
+
+// Started once for all browser tests by test/support/rapport-global.ts, on the seeded demo data.
+const rapport = { url: inject("rapportUrl"), key: inject("rapportKey") };
+let browser: Browser;
+
+const admin = (path: string, init: RequestInit & { json?: unknown } = {}) =>
+  fetch(`${rapport.url}/api/v1${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${rapport.key}`, "content-type": "application/json" },
+    body: init.json === undefined ? init.body : JSON.stringify(init.json),
+  });
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("status console", () => {
+  it("composes an incident with an escaped live preview and publishes it to the public page", async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await signIn(page, rapport.url, rapport.key);
+    await page.waitForURL(`${rapport.url}/console/`);
+    await page.goto(`${rapport.url}/console/status/`);
+    await expect.poll(() => page.locator("#board").textContent()).toContain("Database");
+
+    const hostile = `Login <img src=x onerror="window.pwned=1"> errors ${Date.now()}`;
+    await page.getByLabel("Title").fill(hostile);
+    await page.getByLabel("Message").fill("We are <b>looking</b> into it.");
+    await page
+      .getByRole("group", { name: "Affected components" })
+      .getByLabel("Authentication")
+      .selectOption("partial_outage");
+    await expect.poll(() => page.locator("#preview").textContent()).toContain(hostile);
+    expect(await page.locator("#preview img, #preview b").count()).toBe(0);
+    expect(await page.locator("#preview").textContent()).toContain("Authentication: Partial outage");
+
+    await page.getByRole("button", { name: "Publish" }).click();
+    await expect.poll(() => page.locator("#c-result").textContent()).toBe("Published.");
+
+    const pub = await browser.newPage({ javaScriptEnabled: false });
+    await pub.goto(`${rapport.url}/status/demo`);
+    expect(await pub.locator("main").textContent()).toContain(hostile);
+    expect(await pub.locator("main img").count()).toBe(0);
+
+    // Leave the shared demo page as it was.
+    const { data } = (await (await admin("/status/pages/stp_demo/incidents?kind=incident&limit=5")).json()) as {
+      data: Array<{ id: string; name: string }>;
+    };
+    const mine = data.find((i) => i.name === hostile);
+    expect(mine).toBeTruthy();
+    await admin(`/status/incidents/${mine?.id}/resolve`, { method: "POST", json: {} });
+    expect(errors).toEqual([]);
+    await pub.close();
+    await page.close();
+  });
+
+  it("changes a component from the board and charts a monitor's response times", async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await signIn(page, rapport.url, rapport.key);
+    await page.waitForURL(`${rapport.url}/console/`);
+    await page.goto(`${rapport.url}/console/status/`);
+    const select = page.locator("#board").getByLabel("Slack app");
+    await select.selectOption("degraded_performance");
+    await expect
+      .poll(async () => {
+        const s = (await (await fetch(`${rapport.url}/status/demo/api/v2/components.json`)).json()) as {
+          components: Array<{ name: string; status: string }>;
+        };
+        return s.components.find((c) => c.name === "Slack app")?.status;
+      })
+      .toBe("degraded_performance");
+    await select.selectOption("operational");
+
+    await page.getByRole("button", { name: "Response times" }).first().click();
+    await expect.poll(() => page.locator("#chart-svg polyline").count()).toBe(1);
+    expect(await page.locator("#chart-summary").textContent()).toMatch(/\d+ checks/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
