@@ -1,7 +1,7 @@
 // What other capabilities and the platform may use of emails. Nothing else is imported from outside.
 import type { Db } from "../lib/db.ts";
 import { activeContactIdsQuery, eventFactsQuery } from "./facts.ts";
-import { outboxInserts } from "./outbox.ts";
+import { kick, outboxInserts } from "./outbox.ts";
 
 /** Queue message kinds this capability handles (prefix `emails.`), and its cron tasks. */
 export { emailsCron, emailsJobs } from "./jobs.ts";
@@ -36,7 +36,7 @@ export function emailStatements(db: Db, emails: OutgoingEmail[]) {
 
 /** Asks the queue to deliver whatever is queued and due. Safe to call any number of times. */
 export async function kickEmails(env: Env): Promise<void> {
-  await env.JOBS.send({ kind: "emails.dispatch" });
+  await kick(env);
 }
 
 /** Per-contact counts and summed `properties.amount` of `event` in `range` (for CLV, repeat purchase). */

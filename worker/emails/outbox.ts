@@ -19,8 +19,9 @@ export type QueuedEmail = {
   context?: Record<string, unknown> | null;
   confidence?: number | null;
   sendAfter?: number;
-  state?: "queued" | "skipped";
+  state?: "queued" | "deferred" | "skipped";
   skipReason?: string | null;
+  deferReason?: string | null;
 };
 
 /** Outbox rows for `emails` as batchable inserts; a repeated idempotency key changes nothing. */
@@ -40,6 +41,7 @@ export function outboxInserts(db: Db, emails: QueuedEmail[], now = Date.now()) {
     confidence: e.confidence ?? null,
     state: e.state ?? "queued",
     skipReason: e.skipReason ?? null,
+    deferReason: e.deferReason ?? null,
     sendAfter: e.sendAfter ?? now,
     createdAt: now,
     updatedAt: now,
@@ -112,4 +114,9 @@ export async function outboxCounts(db: Db) {
     .from(emailMessages)
     .groupBy(emailMessages.state);
   return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+}
+
+/** Asks the queue to deliver whatever is queued and due. Safe to call any number of times. */
+export async function kick(env: Env): Promise<void> {
+  await env.JOBS.send({ kind: "emails.dispatch" } satisfies JobMessage);
 }

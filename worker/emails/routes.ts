@@ -1,6 +1,7 @@
 import type { RouteConfig } from "@hono/zod-openapi";
 import { getDb } from "../lib/db.ts";
 import { createRoute, jsonContent, newRouter, problemContent } from "../lib/openapi.ts";
+import { registerAdminRoutes } from "./admin-routes.ts";
 import { ingest } from "./ingest.ts";
 import { BatchBody, IdentifyCall, IngestResult, TrackCall } from "./schemas.ts";
 import { requireWriteKey } from "./write-key.ts";
@@ -61,3 +62,5 @@ for (const path of ["/v1/batch", "/api/v1/events"]) {
     },
   );
 }
+
+registerAdminRoutes(emailsRoutes);
