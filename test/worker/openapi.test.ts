@@ -11,6 +11,10 @@ const UNDOCUMENTED = new Set([
   "GET /console",
   "GET /console/*",
   "GET /",
+  // emails: pages and the click redirect reached from inside an email
+  "GET /e/u/:id/:sig",
+  "GET /e/p/:id/:sig",
+  "GET /e/c/:id/:sig",
 ]);
 
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, "{$1}");

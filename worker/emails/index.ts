@@ -1,5 +1,6 @@
 // What other capabilities and the platform may use of emails. Nothing else is imported from outside.
 import type { Db } from "../lib/db.ts";
+import { engagement } from "./engagement.ts";
 import { activeContactIdsQuery, eventFactsQuery } from "./facts.ts";
 import { kick, outboxInserts } from "./outbox.ts";
 
@@ -54,8 +55,8 @@ export async function activeContactIds(db: Db, q: Range & { events?: string[] })
 
 /** Email engagement in `range`: sent, opened, clicked, unsubscribed, and the rates. */
 export async function emailEngagement(
-  _db: Db,
-  _range: Range,
+  db: Db,
+  range: Range,
 ): Promise<{
   sent: number;
   opened: number;
@@ -64,5 +65,5 @@ export async function emailEngagement(
   openRate: number | null;
   clickRate: number | null;
 }> {
-  return { sent: 0, opened: 0, clicked: 0, unsubscribed: 0, openRate: null, clickRate: null };
+  return engagement(db, range);
 }

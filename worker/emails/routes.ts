@@ -3,6 +3,8 @@ import { getDb } from "../lib/db.ts";
 import { createRoute, jsonContent, newRouter, problemContent } from "../lib/openapi.ts";
 import { registerAdminRoutes } from "./admin-routes.ts";
 import { ingest } from "./ingest.ts";
+import { registerProviderWebhooks } from "./provider-webhooks.ts";
+import { registerPublicRoutes } from "./public-routes.ts";
 import { BatchBody, IdentifyCall, IngestResult, TrackCall } from "./schemas.ts";
 import { requireWriteKey } from "./write-key.ts";
 
@@ -64,3 +66,5 @@ for (const path of ["/v1/batch", "/api/v1/events"]) {
 }
 
 registerAdminRoutes(emailsRoutes);
+registerPublicRoutes(emailsRoutes);
+registerProviderWebhooks(emailsRoutes);
