@@ -2,6 +2,7 @@ import type { RouteConfig } from "@hono/zod-openapi";
 import { getDb } from "../lib/db.ts";
 import { createRoute, jsonContent, newRouter, problemContent } from "../lib/openapi.ts";
 import { registerAdminRoutes } from "./admin-routes.ts";
+import { registerContactRoutes } from "./contacts-routes.ts";
 import { ingest } from "./ingest.ts";
 import { registerProviderWebhooks } from "./provider-webhooks.ts";
 import { registerPublicRoutes } from "./public-routes.ts";
@@ -66,5 +67,6 @@ for (const path of ["/v1/batch", "/api/v1/events"]) {
 }
 
 registerAdminRoutes(emailsRoutes);
+registerContactRoutes(emailsRoutes);
 registerPublicRoutes(emailsRoutes);
 registerProviderWebhooks(emailsRoutes);
