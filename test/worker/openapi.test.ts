@@ -35,6 +35,10 @@ const UNDOCUMENTED = new Set([
   "POST /status/:page/confirm/:token",
   "GET /status/:page/unsubscribe/:token",
   "POST /status/:page/unsubscribe/:token",
+  // emails: pages and the click redirect reached from inside an email
+  "GET /e/u/:id/:sig",
+  "GET /e/p/:id/:sig",
+  "GET /e/c/:id/:sig",
 ]);
 
 const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, "{$1}");

@@ -1,7 +1,8 @@
 // What other capabilities and the platform may use of emails. Nothing else is imported from outside.
 import type { Db } from "../lib/db.ts";
+import { engagement } from "./engagement.ts";
 import { activeContactIdsQuery, eventFactsQuery } from "./facts.ts";
-import { outboxInserts } from "./outbox.ts";
+import { kick, outboxInserts } from "./outbox.ts";
 
 /** Queue message kinds this capability handles (prefix `emails.`), and its cron tasks. */
 export { emailsCron, emailsJobs } from "./jobs.ts";
@@ -36,7 +37,7 @@ export function emailStatements(db: Db, emails: OutgoingEmail[]) {
 
 /** Asks the queue to deliver whatever is queued and due. Safe to call any number of times. */
 export async function kickEmails(env: Env): Promise<void> {
-  await env.JOBS.send({ kind: "emails.dispatch" });
+  await kick(env);
 }
 
 /** Per-contact counts and summed `properties.amount` of `event` in `range` (for CLV, repeat purchase). */
@@ -54,8 +55,8 @@ export async function activeContactIds(db: Db, q: Range & { events?: string[] })
 
 /** Email engagement in `range`: sent, opened, clicked, unsubscribed, and the rates. */
 export async function emailEngagement(
-  _db: Db,
-  _range: Range,
+  db: Db,
+  range: Range,
 ): Promise<{
   sent: number;
   opened: number;
@@ -64,5 +65,5 @@ export async function emailEngagement(
   openRate: number | null;
   clickRate: number | null;
 }> {
-  return { sent: 0, opened: 0, clicked: 0, unsubscribed: 0, openRate: null, clickRate: null };
+  return engagement(db, range);
 }

@@ -2,7 +2,9 @@ import { z } from "@hono/zod-openapi";
 import { chunk, getDb } from "../lib/db.ts";
 import { type CronTask, defineJob, type JobHandler } from "../lib/jobs-types.ts";
 import { deliverMessage } from "./deliver.ts";
+import { evaluateTrigger, loadTrigger } from "./evaluate.ts";
 import { deliverMessages, dueQueued, sweepDue } from "./outbox.ts";
+import { enabledTriggers } from "./store.ts";
 
 async function enqueue(env: Env, messages: Array<{ kind: string } & Record<string, unknown>>) {
   for (const part of chunk(messages, 100)) await env.JOBS.sendBatch(part.map((body) => ({ body })));
@@ -29,6 +31,31 @@ export const emailsJobs: Record<string, JobHandler> = {
       );
     },
   }),
+  // Evaluates one trigger from its watermark; continues itself while candidates remain.
+  "emails.evaluate": defineJob({
+    schema: z.object({ kind: z.literal("emails.evaluate"), triggerId: z.string().min(1).max(64) }),
+    async run(messages, env) {
+      const db = getDb(env.DB);
+      const ids = [...new Set(messages.map((m) => m.body.triggerId))];
+      let wrote = 0;
+      for (const id of ids) {
+        const trigger = await loadTrigger(db, id);
+        if (!trigger?.enabled) continue;
+        const out = await evaluateTrigger(db, trigger, Date.now(), env.EMAIL_DEFAULT_TIMEZONE || "UTC");
+        wrote += out.queued;
+        if (out.more) await env.JOBS.send({ kind: "emails.evaluate", triggerId: id });
+      }
+      if (wrote) await env.JOBS.send({ kind: "emails.dispatch" });
+      for (const m of messages) m.message.ack();
+    },
+  }),
 };
 
-export const emailsCron: CronTask[] = [(env, now) => sweepDue(getDb(env.DB), now)];
+/** Cron decides: which triggers to evaluate and which deferred or lost sends are due. */
+export const emailsCron: CronTask[] = [
+  async (env, now) => {
+    const db = getDb(env.DB);
+    const triggers = await enabledTriggers(db);
+    return [...triggers.map((t) => ({ kind: "emails.evaluate", triggerId: t.id })), ...(await sweepDue(db, now))];
+  },
+];

@@ -1,5 +1,5 @@
 // The outbox: queueing messages (for other capabilities and for triggers) and finding due work.
-import { and, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, lte, sql } from "drizzle-orm";
 import { type EmailTopic, emailMessages } from "../../db/schema/index.ts";
 import type { Db } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
@@ -19,8 +19,9 @@ export type QueuedEmail = {
   context?: Record<string, unknown> | null;
   confidence?: number | null;
   sendAfter?: number;
-  state?: "queued" | "skipped";
+  state?: "queued" | "deferred" | "skipped";
   skipReason?: string | null;
+  deferReason?: string | null;
 };
 
 /** Outbox rows for `emails` as batchable inserts; a repeated idempotency key changes nothing. */
@@ -40,6 +41,7 @@ export function outboxInserts(db: Db, emails: QueuedEmail[], now = Date.now()) {
     confidence: e.confidence ?? null,
     state: e.state ?? "queued",
     skipReason: e.skipReason ?? null,
+    deferReason: e.deferReason ?? null,
     sendAfter: e.sendAfter ?? now,
     createdAt: now,
     updatedAt: now,
@@ -112,4 +114,53 @@ export async function outboxCounts(db: Db) {
     .from(emailMessages)
     .groupBy(emailMessages.state);
   return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+}
+
+/** Asks the queue to deliver whatever is queued and due. Safe to call any number of times. */
+export async function kick(env: Env): Promise<void> {
+  await env.JOBS.send({ kind: "emails.dispatch" } satisfies JobMessage);
+}
+
+/** The outbox viewer: newest first, optionally one state, trigger or contact. */
+export async function listMessages(
+  db: Db,
+  q: { limit: number; cursor?: string; state?: string; triggerId?: string; contactId?: string },
+) {
+  const m = emailMessages;
+  return db
+    .select({
+      id: m.id,
+      contactId: m.contactId,
+      triggerId: m.triggerId,
+      topic: m.topic,
+      toAddress: m.toAddress,
+      subject: m.subject,
+      state: m.state,
+      skipReason: m.skipReason,
+      deferReason: m.deferReason,
+      confidence: m.confidence,
+      attempts: m.attempts,
+      sendAfter: m.sendAfter,
+      provider: m.provider,
+      lastError: m.lastError,
+      createdAt: m.createdAt,
+      sentAt: m.sentAt,
+      openedAt: m.openedAt,
+      clickedAt: m.clickedAt,
+    })
+    .from(m)
+    .where(
+      and(
+        q.cursor ? lt(m.id, q.cursor) : undefined,
+        q.state ? eq(m.state, q.state as (typeof m.$inferSelect)["state"]) : undefined,
+        q.triggerId ? eq(m.triggerId, q.triggerId) : undefined,
+        q.contactId ? eq(m.contactId, q.contactId) : undefined,
+      ),
+    )
+    .orderBy(desc(m.id))
+    .limit(q.limit + 1);
+}
+
+export async function getMessage(db: Db, id: string) {
+  return db.query.emailMessages.findFirst({ where: eq(emailMessages.id, id) });
 }

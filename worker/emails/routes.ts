@@ -1,7 +1,11 @@
 import type { RouteConfig } from "@hono/zod-openapi";
 import { getDb } from "../lib/db.ts";
 import { createRoute, jsonContent, newRouter, problemContent } from "../lib/openapi.ts";
+import { registerAdminRoutes } from "./admin-routes.ts";
+import { registerContactRoutes } from "./contacts-routes.ts";
 import { ingest } from "./ingest.ts";
+import { registerProviderWebhooks } from "./provider-webhooks.ts";
+import { registerPublicRoutes } from "./public-routes.ts";
 import { BatchBody, IdentifyCall, IngestResult, TrackCall } from "./schemas.ts";
 import { requireWriteKey } from "./write-key.ts";
 
@@ -61,3 +65,8 @@ for (const path of ["/v1/batch", "/api/v1/events"]) {
     },
   );
 }
+
+registerAdminRoutes(emailsRoutes);
+registerContactRoutes(emailsRoutes);
+registerPublicRoutes(emailsRoutes);
+registerProviderWebhooks(emailsRoutes);

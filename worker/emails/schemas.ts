@@ -93,3 +93,198 @@ export const ConsentBody = z
   .openapi("Consent");
 
 export const TopicEnum = z.enum(EMAIL_TOPICS);
+
+// ---- templates and triggers -------------------------------------------------------------
+
+const name = z.string().trim().min(1).max(200);
+const eventName = z.string().trim().min(1).max(200);
+const traitKey = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ and - only")
+  .openapi({ example: "plan" });
+const traitValue = z.union([z.string().max(200), z.number(), z.boolean()]);
+
+export const TemplateBody = z
+  .object({
+    name,
+    subject: z.string().min(1).max(998),
+    html: z.string().max(200_000),
+    text: z.string().max(100_000),
+  })
+  .openapi("TemplateInput");
+export const TemplatePatch = TemplateBody.partial().openapi("TemplatePatch");
+export const Template = TemplateBody.extend({
+  id: z.string(),
+  createdAt: z.number().int(),
+  updatedAt: z.number().int(),
+}).openapi("Template");
+
+export const Entry = z
+  .discriminatedUnion("kind", [
+    z.object({
+      kind: z.literal("event"),
+      event: eventName,
+      lookbackHours: z.number().int().min(1).max(720).default(72),
+    }),
+    z.object({
+      kind: z.literal("first_event"),
+      event: eventName,
+      lookbackHours: z.number().int().min(1).max(720).default(72),
+    }),
+    z.object({
+      kind: z.literal("count_reached"),
+      event: eventName,
+      count: z.number().int().min(1).max(1_000_000),
+    }),
+    z.object({
+      kind: z.literal("absence"),
+      event: eventName.optional().openapi({ description: "Omit for any activity at all" }),
+      days: z.number().min(0.01).max(365),
+    }),
+    z.object({
+      kind: z.literal("trait_threshold"),
+      trait: traitKey,
+      op: z.enum(["gte", "lte", "eq"]),
+      value: traitValue,
+    }),
+    z.object({
+      kind: z.literal("churn_risk"),
+      minInactiveDays: z.number().min(0.5).max(90).default(3),
+    }),
+  ])
+  .openapi("TriggerEntry", {
+    description:
+      "event: each occurrence (confidence 1). first_event: the first occurrence (1). count_reached: the Nth occurrence (1). absence: no event for N days (confidence = absence habit score). trait_threshold (1). churn_risk: evaluated when a contact has been inactive minInactiveDays; confidence = churn risk.",
+  });
+
+export const Filter = z
+  .object({
+    trait: traitKey,
+    op: z.enum(["eq", "neq", "gt", "gte", "lt", "lte", "in", "exists", "not_exists"]),
+    value: z.union([traitValue, z.array(traitValue).max(50)]).optional(),
+  })
+  .refine((f) => f.op === "exists" || f.op === "not_exists" || f.value !== undefined, {
+    message: "value is required for this op",
+    path: ["value"],
+  })
+  .refine((f) => (f.op === "in") === Array.isArray(f.value) || f.op === "exists" || f.op === "not_exists", {
+    message: "`in` takes a list; other ops take one value",
+    path: ["value"],
+  });
+
+export const Delay = z
+  .discriminatedUnion("kind", [
+    z.object({ kind: z.literal("none") }),
+    z.object({
+      kind: z.literal("hours"),
+      hours: z
+        .number()
+        .min(0)
+        .max(24 * 90),
+    }),
+    z.object({
+      kind: z.literal("local_time"),
+      hour: z.number().int().min(0).max(23),
+      minute: z.number().int().min(0).max(59).default(0),
+      afterHours: z
+        .number()
+        .min(0)
+        .max(24 * 30)
+        .default(0),
+    }),
+  ])
+  .openapi("TriggerDelay", { description: "hours after entry, or the next HH:MM in the contact's timezone" });
+
+export const TriggerRule = z.object({
+  entry: Entry,
+  filters: z.array(Filter).max(10).default([]),
+  delay: Delay.default({ kind: "none" }),
+  exit: z
+    .object({ event: eventName })
+    .optional()
+    .openapi({ description: "If the contact does this after entering, the send is skipped" }),
+  conversion: z
+    .object({ event: eventName, withinDays: z.number().min(0.1).max(90).default(7) })
+    .optional()
+    .openapi({ description: "Counted as converted when this happens within the window after the send" }),
+});
+export type TriggerRuleT = z.infer<typeof TriggerRule>;
+
+export const TriggerBody = TriggerRule.extend({
+  name,
+  enabled: z.boolean().default(true),
+  templateId: z.string().min(1).max(64),
+  topic: TopicEnum.default("marketing"),
+  minConfidence: z.number().min(0).max(1).default(0.7),
+}).openapi("TriggerInput");
+export const TriggerPatch = z
+  .object({
+    name: name.optional(),
+    enabled: z.boolean().optional(),
+    templateId: z.string().min(1).max(64).optional(),
+    topic: TopicEnum.optional(),
+    minConfidence: z.number().min(0).max(1).optional(),
+    entry: Entry.optional(),
+    filters: z.array(Filter).max(10).optional(),
+    delay: Delay.optional(),
+    exit: z.object({ event: eventName }).nullable().optional(),
+    conversion: z
+      .object({ event: eventName, withinDays: z.number().min(0.1).max(90).default(7) })
+      .nullable()
+      .optional(),
+  })
+  .openapi("TriggerPatch");
+
+export const TriggerMetrics = z
+  .object({
+    entered: z.number().int(),
+    skipped: z.object({
+      belowConfidence: z.number().int(),
+      noConsent: z.number().int(),
+      capped: z.number().int().openapi({ description: "Deferred by the weekly cap at least once (not dropped)" }),
+      other: z.number().int(),
+    }),
+    pending: z.number().int(),
+    sent: z.number().int(),
+    opened: z.number().int(),
+    clicked: z.number().int(),
+    unsubscribed: z.number().int(),
+    converted: z.number().int(),
+  })
+  .openapi("TriggerMetrics");
+
+export const Trigger = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    enabled: z.boolean(),
+    templateId: z.string(),
+    topic: TopicEnum,
+    minConfidence: z.number(),
+    rule: TriggerRule,
+    watermark: z.number().int(),
+    createdAt: z.number().int(),
+    updatedAt: z.number().int(),
+    metrics: TriggerMetrics.optional(),
+  })
+  .openapi("Trigger");
+
+export const IdParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+export const PreviewBody = z
+  .object({
+    contactId: z.string().min(1).max(64).optional().openapi({ description: "Render for this contact; else a sample" }),
+    event: z.object({ name: z.string().max(200), properties: jsonObject("event.properties").optional() }).optional(),
+  })
+  .openapi("PreviewInput");
+export const Rendered = z.object({ subject: z.string(), html: z.string(), text: z.string() }).openapi("RenderedEmail");
+export const TestSendBody = z
+  .object({ to: z.email().max(320), contactId: z.string().min(1).max(64).optional() })
+  .openapi("TestSendInput");
+export const MatchCountBody = z.object({ entry: Entry, filters: z.array(Filter).max(10).default([]) });

@@ -1,0 +1,76 @@
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { launchBrowser, signIn, watchErrors } from "../support/browser.ts";
+
+// One local Rapport on the seeded demo data, started by test/support/rapport-global.ts.
+const rapport = { url: inject("rapportUrl"), key: inject("rapportKey") };
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("emails console", () => {
+  it("lists the seeded triggers with metrics and creates one with a live match count", async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await signIn(page, rapport.url, rapport.key);
+    await page.waitForURL(`${rapport.url}/console/`);
+    await page.getByRole("link", { name: "Emails" }).click();
+    await expect.poll(() => page.locator("#triggers").textContent()).toContain("30-day win-back");
+    // Seeded history shows in the funnel columns.
+    const firstRow = page.locator("#triggers tr").first();
+    expect(Number((await firstRow.locator("td").nth(3).textContent())?.replace(/\D/g, ""))).toBeGreaterThan(0);
+
+    await page.getByLabel("Name", { exact: true }).fill("Browser: no workout for 5 days");
+    await page.getByLabel("When", { exact: true }).selectOption("absence");
+    await page.getByLabel("Event", { exact: true }).fill("workout_logged");
+    await page.getByLabel("Days / count / hours (by kind)").fill("5");
+    await expect
+      .poll(() => page.getByTestId("match-count").textContent(), { timeout: 10_000 })
+      .toMatch(/^[\d,.\s]+ contacts match now$/);
+    const all = Number((await page.getByTestId("match-count").textContent())?.replace(/\D/g, ""));
+    expect(all).toBeGreaterThan(0);
+    // A filter narrows the live count.
+    await page.getByLabel("Trait", { exact: true }).fill("plan");
+    await page.getByLabel("Value", { exact: true }).fill("team");
+    await expect
+      .poll(async () => Number((await page.getByTestId("match-count").textContent())?.replace(/\D/g, "")), {
+        timeout: 10_000,
+      })
+      .toBeLessThan(all);
+    await page.getByRole("button", { name: "Save trigger" }).click();
+    await expect.poll(() => page.locator("#editor-result").textContent()).toBe("Saved.");
+    await expect.poll(() => page.locator("#triggers").textContent()).toContain("Browser: no workout for 5 days");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("shows the outbox and a contact's timeline", async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await signIn(page, rapport.url, rapport.key);
+    await page.waitForURL(`${rapport.url}/console/`);
+    await page.goto(`${rapport.url}/console/emails/outbox/`);
+    await expect.poll(() => page.getByTestId("outbox-counts").textContent()).toContain("sent:");
+    await page.getByLabel("State").selectOption("sent");
+    await page.getByRole("button", { name: "View" }).first().click();
+    await expect.poll(() => page.locator("#message-meta").textContent()).toContain("outbox");
+
+    await page.getByRole("link", { name: "Contacts" }).click();
+    await page.getByLabel("Email or user id starts with").fill("app-user-00042");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page
+      .locator("#contacts tr", { hasText: "app-user-00042" })
+      .getByRole("button", { name: /^Open / })
+      .click();
+    await expect.poll(() => page.getByTestId("contact-meta").textContent()).toContain("app-user-00042");
+    await expect.poll(() => page.getByTestId("timeline").textContent()).toContain("signed_up");
+    expect(await page.getByTestId("contact-meta").textContent()).toMatch(/Churn risk\d+%/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

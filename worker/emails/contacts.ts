@@ -1,0 +1,247 @@
+// Contacts as emails sees them: template variables, search, timeline, export and erase.
+import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
+import {
+  contactActivityDays,
+  contactEventStats,
+  contacts,
+  emailEvents,
+  emailMessages,
+  emailProfiles,
+  emailSuppressions,
+} from "../../db/schema/index.ts";
+import type { Db } from "../lib/db.ts";
+import { notFound } from "../lib/problem.ts";
+import { CHURN_WINDOW_DAYS, churnRisk } from "./churn.ts";
+import { consents } from "./deliver.ts";
+import type { ContactVars } from "./render.ts";
+import { addressHash } from "./signing.ts";
+import { execBatch } from "./sql.ts";
+
+const SAMPLE: ContactVars = {
+  id: "ct_sample",
+  externalId: "sample-user",
+  email: "ada@example.com",
+  name: "Ada Lovelace",
+  timezone: "Europe/London",
+  traits: { first_name: "Ada", plan: "pro", role: "engineer", industry: "software", goal: "ship faster" },
+};
+
+/** The contact's template variables, or a sample contact when none is named. */
+export async function contactVarsOrSample(db: Db, contactId?: string): Promise<ContactVars> {
+  if (!contactId) return SAMPLE;
+  const c = await db.query.contacts.findFirst({ where: eq(contacts.id, contactId) });
+  if (!c) throw notFound("No such contact");
+  return c;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Contacts by email or external id prefix (index ranges), or newest first. */
+export async function searchContacts(db: Db, q: { q?: string; limit: number; cursor?: string }) {
+  if (!q.q) {
+    return db
+      .select()
+      .from(contacts)
+      .where(q.cursor ? lt(contacts.id, q.cursor) : undefined)
+      .orderBy(desc(contacts.id))
+      .limit(q.limit + 1);
+  }
+  const term = q.q.trim();
+  const lower = term.toLowerCase();
+  const [byEmail, byExternal] = await db.batch([
+    db
+      .select()
+      .from(contacts)
+      .where(and(gte(contacts.email, lower), lt(contacts.email, `${lower}\uffff`)))
+      .orderBy(contacts.email)
+      .limit(q.limit),
+    db
+      .select()
+      .from(contacts)
+      .where(and(gte(contacts.externalId, term), lt(contacts.externalId, `${term}\uffff`)))
+      .orderBy(contacts.externalId)
+      .limit(q.limit),
+  ]);
+  const seen = new Map<string, (typeof byEmail)[number]>();
+  for (const c of [...byEmail, ...byExternal]) seen.set(c.id, c);
+  return [...seen.values()].slice(0, q.limit);
+}
+
+export async function getContactOrThrow(db: Db, id: string) {
+  const c = await db.query.contacts.findFirst({ where: eq(contacts.id, id) });
+  if (!c) throw notFound("No such contact");
+  return c;
+}
+
+/** The contact with what emails knows: consent, aggregates, per-event stats and churn risk now. */
+export async function contactDetail(db: Db, id: string, now = Date.now()) {
+  const contact = await getContactOrThrow(db, id);
+  const [profile, stats, days, suppressed] = await db.batch([
+    db.select().from(emailProfiles).where(eq(emailProfiles.contactId, id)),
+    db
+      .select()
+      .from(contactEventStats)
+      .where(eq(contactEventStats.contactId, id))
+      .orderBy(desc(contactEventStats.lastAt))
+      .limit(200),
+    db
+      .select({ day: contactActivityDays.day })
+      .from(contactActivityDays)
+      .where(
+        and(
+          eq(contactActivityDays.contactId, id),
+          gte(contactActivityDays.day, Math.floor(now / DAY_MS) - CHURN_WINDOW_DAYS),
+        ),
+      ),
+    db
+      .select({ reason: emailSuppressions.reason })
+      .from(emailSuppressions)
+      .where(eq(emailSuppressions.emailHash, contact.email ? await addressHash(contact.email) : "-")),
+  ]);
+  const p = profile[0] ?? null;
+  return {
+    contact,
+    consent: {
+      marketing: consents(p, "marketing"),
+      product_updates: consents(p, "product_updates"),
+      status_notifications: consents(p, "status_notifications"),
+    },
+    unsubscribedAt: p?.unsubscribedAt ?? null,
+    suppressed: suppressed[0]?.reason ?? null,
+    firstEventAt: p?.firstEventAt ?? null,
+    lastEventAt: p?.lastEventAt ?? null,
+    eventCount: p?.eventCount ?? 0,
+    churnRisk: churnRisk({ now, lastEventAt: p?.lastEventAt ?? null, days: days.map((d) => d.day) }),
+    events: stats.map((s) => ({ event: s.event, count: s.count, firstAt: s.firstAt, lastAt: s.lastAt })),
+  };
+}
+
+export type TimelineItem =
+  | { kind: "event"; at: number; id: string; event: string; properties: Record<string, unknown> }
+  | {
+      kind: "message";
+      at: number;
+      id: string;
+      subject: string | null;
+      state: string;
+      topic: string;
+      triggerId: string | null;
+    };
+
+/** Events and messages of a contact, newest first; `before` is the previous page's last time. */
+export async function timeline(db: Db, id: string, q: { limit: number; before?: number }) {
+  await getContactOrThrow(db, id);
+  const before = q.before ?? Number.MAX_SAFE_INTEGER;
+  const [events, messages] = await db.batch([
+    db
+      .select()
+      .from(emailEvents)
+      .where(and(eq(emailEvents.contactId, id), lt(emailEvents.occurredAt, before)))
+      .orderBy(desc(emailEvents.occurredAt))
+      .limit(q.limit),
+    db
+      .select()
+      .from(emailMessages)
+      .where(and(eq(emailMessages.contactId, id), lt(emailMessages.createdAt, before)))
+      .orderBy(desc(emailMessages.createdAt))
+      .limit(q.limit),
+  ]);
+  const items: TimelineItem[] = [
+    ...events.map((e) => ({
+      kind: "event" as const,
+      at: e.occurredAt,
+      id: e.id,
+      event: e.event,
+      properties: e.properties,
+    })),
+    ...messages.map((m) => ({
+      kind: "message" as const,
+      at: m.sentAt ?? m.createdAt,
+      id: m.id,
+      subject: m.subject,
+      state: m.state,
+      topic: m.topic,
+      triggerId: m.triggerId,
+    })),
+  ].sort((a, b) => b.at - a.at);
+  const data = items.slice(0, q.limit);
+  return { data, nextBefore: items.length > q.limit || events.length === q.limit ? (data.at(-1)?.at ?? null) : null };
+}
+
+/** Everything emails holds about the person (GDPR access / portability). */
+export async function exportContact(db: Db, id: string) {
+  const contact = await getContactOrThrow(db, id);
+  const [profile, stats, events, messages] = await db.batch([
+    db.select().from(emailProfiles).where(eq(emailProfiles.contactId, id)),
+    db.select().from(contactEventStats).where(eq(contactEventStats.contactId, id)),
+    db.select().from(emailEvents).where(eq(emailEvents.contactId, id)).orderBy(emailEvents.occurredAt),
+    db.select().from(emailMessages).where(eq(emailMessages.contactId, id)).orderBy(emailMessages.createdAt),
+  ]);
+  return {
+    exportedAt: new Date().toISOString(),
+    contact,
+    emailProfile: profile[0] ?? null,
+    eventStats: stats,
+    events,
+    messages,
+  };
+}
+
+/**
+ * GDPR erase: events, aggregates, profile and messages go; the address survives only as a
+ * suppression hash so the person is never mailed again. The contact row is deleted, or, when
+ * another capability still points at it, stripped of everything that identifies the person.
+ */
+export async function eraseContact(db: Db, id: string, now = Date.now()) {
+  const contact = await getContactOrThrow(db, id);
+  const emails = new Set<string>();
+  if (contact.email) emails.add(contact.email.toLowerCase());
+  const sentTo = await db
+    .selectDistinct({ to: emailMessages.toAddress })
+    .from(emailMessages)
+    .where(eq(emailMessages.contactId, id));
+  for (const m of sentTo) if (m.to) emails.add(m.to.toLowerCase());
+  const hashes = await Promise.all([...emails].map((e) => addressHash(e)));
+  await execBatch(db, [
+    ...hashes.map((h) =>
+      db.insert(emailSuppressions).values({ emailHash: h, reason: "erased", createdAt: now }).onConflictDoNothing(),
+    ),
+    sql`delete from email_links where message_id in (select id from email_messages where contact_id = ${id})`,
+    sql`delete from email_messages where contact_id = ${id}`,
+    sql`delete from email_events where contact_id = ${id}`,
+    sql`delete from contact_event_stats where contact_id = ${id}`,
+    sql`delete from contact_activity_days where contact_id = ${id}`,
+    sql`delete from email_profiles where contact_id = ${id}`,
+    sql`update contacts set external_id = ${`erased:${id}`}, email = null, name = null, timezone = null, traits = '{}'
+      where id = ${id}`,
+  ]);
+  let deleted = true;
+  try {
+    await db.delete(contacts).where(eq(contacts.id, id));
+  } catch {
+    deleted = false; // another capability's rows point at it: it stays, anonymous
+  }
+  return { erased: true as const, contactRowDeleted: deleted, suppressedAddresses: hashes.length };
+}
+
+export async function setConsent(
+  db: Db,
+  id: string,
+  consent: Partial<Record<"marketing" | "product_updates" | "status_notifications", boolean | null>>,
+  now = Date.now(),
+) {
+  await getContactOrThrow(db, id);
+  const v = (k: keyof typeof consent) =>
+    consent[k] === undefined ? undefined : consent[k] === null ? null : consent[k];
+  await db.insert(emailProfiles).values({ contactId: id, updatedAt: now }).onConflictDoNothing();
+  await db
+    .update(emailProfiles)
+    .set({
+      consentMarketing: v("marketing"),
+      consentProductUpdates: v("product_updates"),
+      consentStatusNotifications: v("status_notifications"),
+      ...(Object.values(consent).some((x) => x === true) ? { unsubscribedAt: null } : {}),
+      updatedAt: now,
+    })
+    .where(eq(emailProfiles.contactId, id));
+}

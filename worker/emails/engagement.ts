@@ -1,0 +1,147 @@
+// What contacts do with messages: unsubscribe, preferences, opens, clicks, bounces.
+import { and, eq, gte, isNotNull, lt, sql } from "drizzle-orm";
+import {
+  CONSENT_TOPICS,
+  type ConsentTopic,
+  emailLinks,
+  emailMessages,
+  emailProfiles,
+  emailSuppressions,
+} from "../../db/schema/index.ts";
+import type { Db } from "../lib/db.ts";
+import type { Range } from "../lib/range.ts";
+import { emit } from "../lib/webhooks.ts";
+import { addressHash } from "./signing.ts";
+import { execBatch } from "./sql.ts";
+
+export async function messageForLink(db: Db, id: string) {
+  return db.query.emailMessages.findFirst({
+    where: eq(emailMessages.id, id),
+    columns: { id: true, contactId: true, topic: true, toAddress: true, unsubscribedAt: true },
+  });
+}
+
+const PROFILE_COLUMN: Record<ConsentTopic, string> = {
+  marketing: "consent_marketing",
+  product_updates: "consent_product_updates",
+  status_notifications: "consent_status_notifications",
+};
+
+/**
+ * The unsubscribe of one message, in one batch: the contact leaves the message's topic (or
+ * everything, for mail without a topic one can leave); without a contact, the address is
+ * suppressed. Announced as the `email.unsubscribed` webhook.
+ */
+export async function unsubscribeMessage(db: Db, messageId: string, now = Date.now()) {
+  const m = await messageForLink(db, messageId);
+  if (!m) return null;
+  const topic = CONSENT_TOPICS.includes(m.topic as ConsentTopic) ? (m.topic as ConsentTopic) : null;
+  const writes = [
+    sql`update email_messages set unsubscribed_at = coalesce(unsubscribed_at, ${now}) where id = ${m.id}`,
+  ];
+  if (m.contactId) {
+    writes.push(
+      topic
+        ? sql`insert into email_profiles (contact_id, ${sql.raw(PROFILE_COLUMN[topic])}, updated_at)
+            values (${m.contactId}, 0, ${now})
+            on conflict (contact_id) do update set ${sql.raw(PROFILE_COLUMN[topic])} = 0, updated_at = ${now}`
+        : sql`insert into email_profiles (contact_id, unsubscribed_at, updated_at) values (${m.contactId}, ${now}, ${now})
+            on conflict (contact_id) do update set unsubscribed_at = coalesce(email_profiles.unsubscribed_at, ${now}), updated_at = ${now}`,
+    );
+  } else if (m.toAddress) {
+    writes.push(
+      sql`insert into email_suppressions (email_hash, reason, created_at)
+        values (${await addressHash(m.toAddress)}, 'unsubscribed', ${now}) on conflict do nothing`,
+    );
+  }
+  await execBatch(db, [
+    ...writes,
+    emit(db, "email.unsubscribed", { messageId: m.id, contactId: m.contactId, topic: topic ?? "all" }, now),
+  ]);
+  return { ...m, topic: topic ?? "all" };
+}
+
+export async function profileOf(db: Db, contactId: string) {
+  return db.query.emailProfiles.findFirst({ where: eq(emailProfiles.contactId, contactId) });
+}
+
+/** Sets consent per topic from the preference page; `all` off leaves every topic. */
+export async function savePreferences(
+  db: Db,
+  contactId: string,
+  prefs: Record<ConsentTopic, boolean> & { all: boolean },
+  now = Date.now(),
+) {
+  const v = (b: boolean) => (b ? 1 : 0);
+  await execBatch(db, [
+    sql`insert into email_profiles (contact_id, consent_marketing, consent_product_updates,
+        consent_status_notifications, unsubscribed_at, updated_at)
+      values (${contactId}, ${v(prefs.marketing)}, ${v(prefs.product_updates)}, ${v(prefs.status_notifications)},
+        ${prefs.all ? null : now}, ${now})
+      on conflict (contact_id) do update set consent_marketing = excluded.consent_marketing,
+        consent_product_updates = excluded.consent_product_updates,
+        consent_status_notifications = excluded.consent_status_notifications,
+        unsubscribed_at = excluded.unsubscribed_at, updated_at = excluded.updated_at`,
+    emit(db, "email.preferences_changed", { contactId, ...prefs }, now),
+  ]);
+}
+
+export async function recordOpen(db: Db, messageId: string, now = Date.now()) {
+  await db
+    .update(emailMessages)
+    .set({ openedAt: sql`coalesce(${emailMessages.openedAt}, ${now})`, opens: sql`${emailMessages.opens} + 1` })
+    .where(eq(emailMessages.id, messageId));
+}
+
+/** The stored destination of a tracked link, or null. */
+export async function linkTarget(db: Db, linkId: string) {
+  return db.query.emailLinks.findFirst({ where: eq(emailLinks.id, linkId) });
+}
+
+/** A click is also an open (images are often blocked). */
+export async function recordClick(db: Db, messageId: string, now = Date.now()) {
+  await db
+    .update(emailMessages)
+    .set({
+      clickedAt: sql`coalesce(${emailMessages.clickedAt}, ${now})`,
+      openedAt: sql`coalesce(${emailMessages.openedAt}, ${now})`,
+      clicks: sql`${emailMessages.clicks} + 1`,
+    })
+    .where(eq(emailMessages.id, messageId));
+}
+
+/** Suppresses addresses reported by a provider (bounce, complaint). Idempotent. */
+export async function suppressAddresses(
+  db: Db,
+  items: Array<{ email: string; reason: "bounced" | "complained" }>,
+  now = Date.now(),
+) {
+  if (!items.length) return 0;
+  const rows = await Promise.all(
+    items.map(async (i) => ({ emailHash: await addressHash(i.email), reason: i.reason, createdAt: now })),
+  );
+  await execBatch(db, [
+    ...rows.map((r) => db.insert(emailSuppressions).values(r).onConflictDoNothing()),
+    ...rows.map((r) => emit(db, "email.suppressed", { reason: r.reason, emailHash: r.emailHash }, now)),
+  ]);
+  return rows.length;
+}
+
+/** Sent, opened, clicked and unsubscribed of messages sent in `range` (index on sent_at). */
+export async function engagement(db: Db, range: Range) {
+  const m = emailMessages;
+  const [r] = await db
+    .select({
+      sent: sql<number>`count(*)`,
+      opened: sql<number>`count(${m.openedAt})`,
+      clicked: sql<number>`count(${m.clickedAt})`,
+      unsubscribed: sql<number>`count(${m.unsubscribedAt})`,
+    })
+    .from(m)
+    .where(and(isNotNull(m.sentAt), gte(m.sentAt, range.from), lt(m.sentAt, range.to), eq(m.state, "sent")));
+  return {
+    ...r,
+    openRate: r.sent ? r.opened / r.sent : null,
+    clickRate: r.sent ? r.clicked / r.sent : null,
+  };
+}

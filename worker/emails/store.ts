@@ -1,0 +1,206 @@
+// Templates and triggers: create, read, update, delete, and per-trigger metrics.
+import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { emailMessages, emailTemplates, emailTriggers } from "../../db/schema/index.ts";
+import type { Db } from "../lib/db.ts";
+import { newId } from "../lib/ids.ts";
+import { badRequest, conflict, notFound } from "../lib/problem.ts";
+import { templateErrors } from "./render.ts";
+import { TriggerRule, type TriggerRuleT } from "./schemas.ts";
+
+type TemplateInput = { name: string; subject: string; html: string; text: string };
+
+function checkTemplate(t: TemplateInput) {
+  const errors = templateErrors(t);
+  if (errors.length) throw badRequest("The template does not parse", errors);
+}
+
+export async function listTemplates(db: Db, q: { limit: number; cursor?: string }) {
+  return db
+    .select()
+    .from(emailTemplates)
+    .where(q.cursor ? lt(emailTemplates.id, q.cursor) : undefined)
+    .orderBy(desc(emailTemplates.id))
+    .limit(q.limit + 1);
+}
+
+export async function getTemplateOrThrow(db: Db, id: string) {
+  const t = await db.query.emailTemplates.findFirst({ where: eq(emailTemplates.id, id) });
+  if (!t) throw notFound("No such template");
+  return t;
+}
+
+export async function createTemplate(db: Db, input: TemplateInput, now = Date.now()) {
+  checkTemplate(input);
+  const [row] = await db
+    .insert(emailTemplates)
+    .values({ id: newId("tpl", now), ...input, createdAt: now, updatedAt: now })
+    .returning();
+  return row;
+}
+
+export async function updateTemplate(db: Db, id: string, patch: Partial<TemplateInput>, now = Date.now()) {
+  const current = await getTemplateOrThrow(db, id);
+  checkTemplate({ ...current, ...patch });
+  const [row] = await db
+    .update(emailTemplates)
+    .set({ ...patch, updatedAt: now })
+    .where(eq(emailTemplates.id, id))
+    .returning();
+  return row;
+}
+
+export async function deleteTemplate(db: Db, id: string) {
+  await getTemplateOrThrow(db, id);
+  const used = await db.query.emailTriggers.findFirst({ where: eq(emailTriggers.templateId, id) });
+  if (used) throw conflict("A trigger uses this template", { triggerId: used.id });
+  await db.delete(emailTemplates).where(eq(emailTemplates.id, id));
+}
+
+export type TriggerInput = TriggerRuleT & {
+  name: string;
+  enabled: boolean;
+  templateId: string;
+  topic: (typeof emailTriggers.$inferSelect)["topic"];
+  minConfidence: number;
+};
+
+async function requireTemplate(db: Db, id: string) {
+  const t = await db.query.emailTemplates.findFirst({ where: eq(emailTemplates.id, id) });
+  if (!t) throw badRequest("No such template", [{ path: "body.templateId", message: "no template has this id" }]);
+}
+
+const ruleOf = (i: TriggerRuleT): TriggerRuleT => ({
+  entry: i.entry,
+  filters: i.filters,
+  delay: i.delay,
+  ...(i.exit ? { exit: i.exit } : {}),
+  ...(i.conversion ? { conversion: i.conversion } : {}),
+});
+
+/** A new trigger reads forward from its creation: it does not replay history. */
+export async function createTrigger(db: Db, input: TriggerInput, now = Date.now()) {
+  await requireTemplate(db, input.templateId);
+  const [row] = await db
+    .insert(emailTriggers)
+    .values({
+      id: newId("trg", now),
+      name: input.name,
+      enabled: input.enabled,
+      templateId: input.templateId,
+      topic: input.topic,
+      minConfidence: input.minConfidence,
+      rule: ruleOf(input),
+      watermark: now,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning();
+  return row;
+}
+
+export async function getTriggerOrThrow(db: Db, id: string) {
+  const t = await db.query.emailTriggers.findFirst({ where: eq(emailTriggers.id, id) });
+  if (!t) throw notFound("No such trigger");
+  return t;
+}
+
+export async function updateTrigger(
+  db: Db,
+  id: string,
+  patch: Partial<Omit<TriggerInput, "exit" | "conversion">> & {
+    exit?: TriggerRuleT["exit"] | null;
+    conversion?: TriggerRuleT["conversion"] | null;
+  },
+  now = Date.now(),
+) {
+  const current = await getTriggerOrThrow(db, id);
+  if (patch.templateId) await requireTemplate(db, patch.templateId);
+  const rule = TriggerRule.parse(current.rule);
+  const merged: TriggerRuleT = {
+    entry: patch.entry ?? rule.entry,
+    filters: patch.filters ?? rule.filters,
+    delay: patch.delay ?? rule.delay,
+    exit: patch.exit === null ? undefined : (patch.exit ?? rule.exit),
+    conversion: patch.conversion === null ? undefined : (patch.conversion ?? rule.conversion),
+  };
+  // Re-enabling reads forward from now: what happened while it was off is not replayed.
+  const reenabled = patch.enabled === true && !current.enabled;
+  const [row] = await db
+    .update(emailTriggers)
+    .set({
+      name: patch.name,
+      enabled: patch.enabled,
+      templateId: patch.templateId,
+      topic: patch.topic,
+      minConfidence: patch.minConfidence,
+      rule: ruleOf(merged),
+      updatedAt: now,
+      ...(reenabled ? { watermark: now } : {}),
+    })
+    .where(eq(emailTriggers.id, id))
+    .returning();
+  return row;
+}
+
+/** Deletes the trigger; its messages stay (history), unsent ones are skipped at delivery. */
+export async function deleteTrigger(db: Db, id: string) {
+  await getTriggerOrThrow(db, id);
+  await db.delete(emailTriggers).where(eq(emailTriggers.id, id));
+}
+
+export async function listTriggers(db: Db, q: { limit: number; cursor?: string }) {
+  return db
+    .select()
+    .from(emailTriggers)
+    .where(q.cursor ? lt(emailTriggers.id, q.cursor) : undefined)
+    .orderBy(desc(emailTriggers.id))
+    .limit(q.limit + 1);
+}
+
+export async function enabledTriggers(db: Db) {
+  return db.select().from(emailTriggers).where(eq(emailTriggers.enabled, true));
+}
+
+/**
+ * Funnel of one trigger over its messages (index on trigger_id). Converted: the conversion
+ * event (or else the exit event) within the window after the send, read from the events index.
+ */
+export async function triggerMetrics(db: Db, trigger: typeof emailTriggers.$inferSelect) {
+  const rule = TriggerRule.parse(trigger.rule);
+  const goal = rule.conversion ?? (rule.exit ? { event: rule.exit.event, withinDays: 7 } : null);
+  const m = emailMessages;
+  const [r] = await db
+    .select({
+      entered: sql<number>`count(*)`,
+      belowConfidence: sql<number>`coalesce(sum(${m.skipReason} = 'below_confidence'), 0)`,
+      noConsent: sql<number>`coalesce(sum(${m.skipReason} = 'no_consent'), 0)`,
+      capped: sql<number>`coalesce(sum(${m.wasCapped}), 0)`,
+      otherSkipped: sql<number>`coalesce(sum(${m.state} in ('skipped', 'suppressed') and coalesce(${m.skipReason}, '') not in ('below_confidence', 'no_consent')), 0)`,
+      pending: sql<number>`coalesce(sum(${m.state} in ('queued', 'deferred', 'sending')), 0)`,
+      sent: sql<number>`coalesce(sum(${m.state} = 'sent'), 0)`,
+      opened: sql<number>`count(${m.openedAt})`,
+      clicked: sql<number>`count(${m.clickedAt})`,
+      unsubscribed: sql<number>`count(${m.unsubscribedAt})`,
+      converted: goal
+        ? sql<number>`coalesce(sum(${m.state} = 'sent' and exists (select 1 from email_events e
+            where e.contact_id = ${m.contactId} and e.occurred_at >= ${m.sentAt}
+            and e.occurred_at < ${m.sentAt} + ${Math.round(goal.withinDays * 86_400_000)} and e.event = ${goal.event})), 0)`
+        : sql<number>`0`,
+    })
+    .from(m)
+    .where(and(eq(m.triggerId, trigger.id)));
+  return {
+    entered: r.entered,
+    skipped: { belowConfidence: r.belowConfidence, noConsent: r.noConsent, capped: r.capped, other: r.otherSkipped },
+    pending: r.pending,
+    sent: r.sent,
+    opened: r.opened,
+    clicked: r.clicked,
+    unsubscribed: r.unsubscribed,
+    converted: r.converted,
+  };
+}
+
+export function triggerOut(t: typeof emailTriggers.$inferSelect) {
+  return { ...t, rule: TriggerRule.parse(t.rule) };
+}
