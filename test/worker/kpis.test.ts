@@ -244,6 +244,11 @@ describe("NPS", () => {
         headers: { authorization: `Bearer ${token}` },
         json,
       });
+    const me = async () =>
+      (await (
+        await call(`/api/v1/nps/surveys/${survey.id}/me`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as { survey: { open: boolean; question: string }; answer: { score: number } | null };
+    expect(await me()).toMatchObject({ survey: { open: true, question: survey.question }, answer: null });
     expect(await (await answer({ score: 4, comment: "Slow support" })).json()).toMatchObject({
       score: 4,
       segment: "detractor",
@@ -253,6 +258,7 @@ describe("NPS", () => {
     const rows = await db().select().from(npsResponses).where(eq(npsResponses.surveyId, survey.id));
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ score: 9, channel: "in_app" });
+    expect((await me()).answer).toMatchObject({ score: 9, segment: "promoter" });
     const got = (await (await call(`/api/v1/nps/surveys/${survey.id}`, { key })).json()) as object;
     expect(got).toMatchObject({ responses: 1, promoters: 1, nps: 100 });
     const events = await db().select().from(webhookEvents).where(eq(webhookEvents.type, "nps.response.recorded"));
@@ -443,6 +449,8 @@ describe("daily snapshots", () => {
     await snapshotDay(d, { day, recompute: true, alert: true });
     const alerts = await d.select().from(kpiAlerts).where(eq(kpiAlerts.quarter, quarter));
     expect(alerts).toEqual([expect.objectContaining({ kpi: "nps", day, recipient: "owner@example.com" })]);
+    const hooks = await d.select().from(webhookEvents).where(eq(webhookEvents.type, "kpi.at_risk"));
+    expect(hooks.filter((h) => (h.payload as { quarter: string }).quarter === quarter)).toHaveLength(1);
     const listed = (await (await call("/api/v1/kpis/alerts", { key })).json()) as { data: unknown[] };
     expect(listed.data).toContainEqual(expect.objectContaining({ kpi: "nps", quarter }));
   });

@@ -189,6 +189,26 @@ export async function recordResponse(
   return { ...row, segment: segmentOf(row.score) };
 }
 
+/** What an in-app widget needs: the question, whether it is open, and this contact's answer so far. */
+export async function visitorView(db: Db, surveyId: string, contactId: string) {
+  const survey = await db.query.npsSurveys.findFirst({ where: eq(npsSurveys.id, surveyId) });
+  if (!survey) throw notFound("No such survey");
+  const answer = await db.query.npsResponses.findFirst({
+    where: and(eq(npsResponses.surveyId, surveyId), eq(npsResponses.contactId, contactId)),
+  });
+  return {
+    survey: { id: survey.id, question: survey.question, open: survey.closedAt === null },
+    answer: answer
+      ? {
+          score: answer.score,
+          segment: segmentOf(answer.score),
+          comment: answer.comment,
+          respondedAt: answer.respondedAt,
+        }
+      : null,
+  };
+}
+
 export async function listResponses(
   db: Db,
   q: {

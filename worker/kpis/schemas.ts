@@ -241,6 +241,20 @@ export const AnswerSchema = z
   })
   .openapi("NpsAnswerRecorded");
 
+export const VisitorViewSchema = z
+  .object({
+    survey: z.object({ id: z.string(), question: z.string(), open: z.boolean() }),
+    answer: z
+      .object({
+        score: z.number(),
+        segment: z.enum(NPS_SEGMENTS),
+        comment: z.string().nullable(),
+        respondedAt: z.number(),
+      })
+      .nullable(),
+  })
+  .openapi("NpsVisitorView");
+
 export const LinksBody = z.object({ contactId: z.string().min(1).max(64) }).openapi("NpsLinksRequest");
 export const LinksSchema = z
   .object({ contactId: z.string(), links: z.array(z.object({ score: z.number(), url: z.string() })) })
