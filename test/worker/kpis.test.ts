@@ -81,6 +81,29 @@ describe("KPI report", () => {
   });
 });
 
+describe("settings", () => {
+  it("has defaults, takes changes, refuses a margin above 1 and keeps the old settings", async () => {
+    const get = async () => (await (await call("/api/v1/kpis/settings", { key })).json()) as Record<string, unknown>;
+    const before = await get();
+    expect(before).toMatchObject({ grossMargin: 0.7, orderEvent: "order_completed", currency: "USD" });
+    const res = await call("/api/v1/kpis/settings", {
+      method: "PUT",
+      key,
+      json: { ...before, grossMargin: 0.55, engagementWeights: { login: 2 } },
+    });
+    expect(res.status).toBe(200);
+    expect(await get()).toMatchObject({ grossMargin: 0.55, engagementWeights: { login: 2 } });
+    const bad = await problem(
+      await call("/api/v1/kpis/settings", { method: "PUT", key, json: { grossMargin: 1.5 } }),
+      400,
+      "validation-failed",
+    );
+    expect(bad.errors?.[0].path).toBe("body.grossMargin");
+    expect((await get()).grossMargin).toBe(0.55);
+    await call("/api/v1/kpis/settings", { method: "PUT", key, json: before });
+  });
+});
+
 describe("targets and pacing", () => {
   const quarter = quarterOf(Date.now());
 

@@ -75,11 +75,12 @@ export async function quarterReport(db: Db, quarter: string, now: number) {
   const range = quarterRange(quarter);
   const phase = quarterPhase(quarter, now);
   // One round of concurrent reads: D1's latency per query is what this endpoint costs.
-  const [snapshots, targets, live, finals] = await Promise.all([
+  const [snapshots, targets, live, finals, settings] = await Promise.all([
     weeklyValues(db, range),
     targetsOf(db, [quarter]),
     phase === "live" ? computeRange(db, { from: range.from, to: now }) : null,
     phase === "final" ? lastSnapshots(db, range) : [],
+    getSettings(db),
   ]);
   let results: Partial<Record<KpiId, KpiResult>> = live ?? {};
   if (phase === "final") {
@@ -106,7 +107,8 @@ export async function quarterReport(db: Db, quarter: string, now: number) {
       sparkline: snapshots.filter((s) => s.kpi === id).map((s) => ({ day: s.day, value: s.value })),
     };
   });
-  return { quarter, from: range.from, to: range.to, phase, asOf: Math.min(now, range.to), kpis };
+  const asOf = Math.min(now, range.to);
+  return { quarter, from: range.from, to: range.to, phase, asOf, currency: settings.currency, kpis };
 }
 
 /** GET /api/v1/kpis/:kpi/history: weekly values over the last `quarters` quarters and each quarter's outcome. */

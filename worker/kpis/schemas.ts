@@ -78,6 +78,7 @@ export const QuarterReportSchema = z
     to: z.number(),
     phase: z.enum(["future", "live", "final"]),
     asOf: z.number(),
+    currency: z.string().openapi({ description: "ISO 4217 code for currency KPIs" }),
     kpis: z.array(KpiReportItem),
   })
   .openapi("KpiQuarterReport");
