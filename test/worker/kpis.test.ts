@@ -1,12 +1,12 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { and, eq } from "drizzle-orm";
+import { and, eq, gte, lte } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { KPI_IDS, kpiAlerts, kpiSnapshots, kpiTargets, npsResponses, webhookEvents } from "../../db/schema/index.ts";
 import worker from "../../worker/index.ts";
 import { npsLinks } from "../../worker/kpis/index.ts";
 import { quarterOf, quarterRange, startOfDay } from "../../worker/kpis/quarters.ts";
-import { snapshotDay } from "../../worker/kpis/snapshots.ts";
+import { dueSnapshotDays, snapshotDay } from "../../worker/kpis/snapshots.ts";
 import { upsertContact } from "../../worker/lib/contacts.ts";
 import { call, db, eventually, identityToken, newKey } from "./helpers.ts";
 
@@ -376,6 +376,13 @@ describe("daily snapshots", () => {
       return r.length === KPI_IDS.length ? r : undefined;
     }, 15_000);
     expect(rows.find((r) => r.kpi === "nps")?.inputs).toHaveProperty("responses");
+    // Cron caught up the whole past week; once each day is complete, nothing more is due.
+    await eventually(async () => (await dueSnapshotDays(db(), Date.now())).length === 0, 15_000);
+    const week = await db()
+      .select()
+      .from(kpiSnapshots)
+      .where(and(gte(kpiSnapshots.day, yesterday - 6 * DAY), lte(kpiSnapshots.day, yesterday)));
+    expect(week).toHaveLength(7 * KPI_IDS.length);
   });
 
   it("history does not change when data is backfilled, until recomputed on purpose", async () => {

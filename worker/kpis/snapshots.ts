@@ -73,7 +73,7 @@ function alertEmail(kpi: KpiId, quarter: string, day: number, to: string, contac
  * With `alert`, a KPI that was on track the day before and is at risk now alerts its owner once.
  */
 export async function snapshotDay(db: Db, msg: Omit<SnapshotMessage, "kind">, now = Date.now()) {
-  const { day } = msg;
+  const day = startOfDay(msg.day);
   if (!msg.recompute) {
     const [stored] = await db.select({ n: count() }).from(kpiSnapshots).where(eq(kpiSnapshots.day, day));
     if ((stored?.n ?? 0) >= KPI_IDS.length) return { written: 0, alerts: 0 };
