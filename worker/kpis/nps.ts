@@ -4,7 +4,7 @@ import { contacts, type NPS_CHANNELS, npsResponses, npsSurveys } from "../../db/
 import { hmacSha256, timingSafeEqual, toHex } from "../lib/crypto.ts";
 import type { Db } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
-import { conflict, notFound } from "../lib/problem.ts";
+import { conflict, notFound, Problem } from "../lib/problem.ts";
 import { emit } from "../lib/webhooks.ts";
 
 export const NPS_SEGMENTS = ["promoter", "passive", "detractor"] as const;
@@ -25,6 +25,7 @@ export async function verifyNpsSignature(secret: string, surveyId: string, conta
 
 /** The eleven one-click links (0-10) for an email to `contactId`. */
 export async function npsLinks(env: Pick<Env, "PUBLIC_URL" | "SIGNING_SECRET">, surveyId: string, contactId: string) {
+  if (!env.SIGNING_SECRET) throw new Problem(500, "internal", "Set the SIGNING_SECRET secret to sign NPS links");
   const s = await npsSignature(env.SIGNING_SECRET, surveyId, contactId);
   const base = env.PUBLIC_URL.replace(/\/$/, "");
   return Array.from({ length: 11 }, (_, score) => ({
