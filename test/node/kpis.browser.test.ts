@@ -94,7 +94,14 @@ describe("KPI console", () => {
     const page = await browser.newPage();
     await home(page);
     expect(await axeViolations(page)).toEqual([]);
-    for (const path of ["kpis/?kpi=nps", "kpis/targets/", "kpis/spend/", "kpis/audit/", "kpis/nps/"]) {
+    for (const path of [
+      "kpis/?kpi=nps",
+      "kpis/targets/",
+      "kpis/spend/",
+      "kpis/audit/",
+      "kpis/nps/",
+      "kpis/settings/",
+    ]) {
       await page.goto(`${rapport.url}/console/${path}`);
       await page.waitForLoadState("networkidle");
       expect(await axeViolations(page), path).toEqual([]);

@@ -1,12 +1,12 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { and, eq } from "drizzle-orm";
+import { and, eq, gte, lte } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { KPI_IDS, kpiAlerts, kpiSnapshots, kpiTargets, npsResponses, webhookEvents } from "../../db/schema/index.ts";
 import worker from "../../worker/index.ts";
 import { npsLinks } from "../../worker/kpis/index.ts";
 import { quarterOf, quarterRange, startOfDay } from "../../worker/kpis/quarters.ts";
-import { snapshotDay } from "../../worker/kpis/snapshots.ts";
+import { dueSnapshotDays, snapshotDay } from "../../worker/kpis/snapshots.ts";
 import { upsertContact } from "../../worker/lib/contacts.ts";
 import { call, db, eventually, identityToken, newKey } from "./helpers.ts";
 
@@ -78,6 +78,29 @@ describe("KPI report", () => {
     expect(r.phase).toBe("future");
     expect(r.kpis.every((k) => k.value === null)).toBe(true);
     expect((await report("2020-Q1")).phase).toBe("final");
+  });
+});
+
+describe("settings", () => {
+  it("has defaults, takes changes, refuses a margin above 1 and keeps the old settings", async () => {
+    const get = async () => (await (await call("/api/v1/kpis/settings", { key })).json()) as Record<string, unknown>;
+    const before = await get();
+    expect(before).toMatchObject({ grossMargin: 0.7, orderEvent: "order_completed", currency: "USD" });
+    const res = await call("/api/v1/kpis/settings", {
+      method: "PUT",
+      key,
+      json: { ...before, grossMargin: 0.55, engagementWeights: { login: 2 } },
+    });
+    expect(res.status).toBe(200);
+    expect(await get()).toMatchObject({ grossMargin: 0.55, engagementWeights: { login: 2 } });
+    const bad = await problem(
+      await call("/api/v1/kpis/settings", { method: "PUT", key, json: { grossMargin: 1.5 } }),
+      400,
+      "validation-failed",
+    );
+    expect(bad.errors?.[0].path).toBe("body.grossMargin");
+    expect((await get()).grossMargin).toBe(0.55);
+    await call("/api/v1/kpis/settings", { method: "PUT", key, json: before });
   });
 });
 
@@ -244,6 +267,11 @@ describe("NPS", () => {
         headers: { authorization: `Bearer ${token}` },
         json,
       });
+    const me = async () =>
+      (await (
+        await call(`/api/v1/nps/surveys/${survey.id}/me`, { headers: { authorization: `Bearer ${token}` } })
+      ).json()) as { survey: { open: boolean; question: string }; answer: { score: number } | null };
+    expect(await me()).toMatchObject({ survey: { open: true, question: survey.question }, answer: null });
     expect(await (await answer({ score: 4, comment: "Slow support" })).json()).toMatchObject({
       score: 4,
       segment: "detractor",
@@ -253,6 +281,7 @@ describe("NPS", () => {
     const rows = await db().select().from(npsResponses).where(eq(npsResponses.surveyId, survey.id));
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ score: 9, channel: "in_app" });
+    expect((await me()).answer).toMatchObject({ score: 9, segment: "promoter" });
     const got = (await (await call(`/api/v1/nps/surveys/${survey.id}`, { key })).json()) as object;
     expect(got).toMatchObject({ responses: 1, promoters: 1, nps: 100 });
     const events = await db().select().from(webhookEvents).where(eq(webhookEvents.type, "nps.response.recorded"));
@@ -347,6 +376,13 @@ describe("daily snapshots", () => {
       return r.length === KPI_IDS.length ? r : undefined;
     }, 15_000);
     expect(rows.find((r) => r.kpi === "nps")?.inputs).toHaveProperty("responses");
+    // Cron caught up the whole past week; once each day is complete, nothing more is due.
+    await eventually(async () => (await dueSnapshotDays(db(), Date.now())).length === 0, 15_000);
+    const week = await db()
+      .select()
+      .from(kpiSnapshots)
+      .where(and(gte(kpiSnapshots.day, yesterday - 6 * DAY), lte(kpiSnapshots.day, yesterday)));
+    expect(week).toHaveLength(7 * KPI_IDS.length);
   });
 
   it("history does not change when data is backfilled, until recomputed on purpose", async () => {
@@ -443,6 +479,8 @@ describe("daily snapshots", () => {
     await snapshotDay(d, { day, recompute: true, alert: true });
     const alerts = await d.select().from(kpiAlerts).where(eq(kpiAlerts.quarter, quarter));
     expect(alerts).toEqual([expect.objectContaining({ kpi: "nps", day, recipient: "owner@example.com" })]);
+    const hooks = await d.select().from(webhookEvents).where(eq(webhookEvents.type, "kpi.at_risk"));
+    expect(hooks.filter((h) => (h.payload as { quarter: string }).quarter === quarter)).toHaveLength(1);
     const listed = (await (await call("/api/v1/kpis/alerts", { key })).json()) as { data: unknown[] };
     expect(listed.data).toContainEqual(expect.objectContaining({ kpi: "nps", quarter }));
   });

@@ -1,7 +1,9 @@
 // What other capabilities and the platform may use of kpis. Nothing else is imported from outside.
+import { kickEmails } from "../emails/index.ts";
 import { getDb } from "../lib/db.ts";
 import { type CronTask, defineJob, type JobHandler } from "../lib/jobs-types.ts";
 import { z } from "../lib/openapi.ts";
+import { kickWebhooks } from "../lib/webhooks.ts";
 import { dueSnapshotDays, snapshotDay } from "./snapshots.ts";
 
 export { KPI_DEFINITIONS } from "./definitions.ts";
@@ -21,10 +23,12 @@ export const kpisJobs: Record<string, JobHandler> = {
     async run(messages, env) {
       const db = getDb(env.DB);
       // One day at a time: each is a dozen reads and one batch of writes.
+      let alerts = 0;
       for (const { body, message } of messages) {
-        await snapshotDay(db, body);
+        alerts += (await snapshotDay(db, body)).alerts;
         message.ack();
       }
+      if (alerts) await Promise.all([kickWebhooks(env), kickEmails(env)]);
     },
   }),
 };

@@ -4,7 +4,7 @@ import { contacts, type NPS_CHANNELS, npsResponses, npsSurveys } from "../../db/
 import { hmacSha256, timingSafeEqual, toHex } from "../lib/crypto.ts";
 import type { Db } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
-import { conflict, notFound } from "../lib/problem.ts";
+import { conflict, notFound, Problem } from "../lib/problem.ts";
 import { emit } from "../lib/webhooks.ts";
 
 export const NPS_SEGMENTS = ["promoter", "passive", "detractor"] as const;
@@ -25,6 +25,7 @@ export async function verifyNpsSignature(secret: string, surveyId: string, conta
 
 /** The eleven one-click links (0-10) for an email to `contactId`. */
 export async function npsLinks(env: Pick<Env, "PUBLIC_URL" | "SIGNING_SECRET">, surveyId: string, contactId: string) {
+  if (!env.SIGNING_SECRET) throw new Problem(500, "internal", "Set the SIGNING_SECRET secret to sign NPS links");
   const s = await npsSignature(env.SIGNING_SECRET, surveyId, contactId);
   const base = env.PUBLIC_URL.replace(/\/$/, "");
   return Array.from({ length: 11 }, (_, score) => ({
@@ -187,6 +188,26 @@ export async function recordResponse(
     ),
   ]);
   return { ...row, segment: segmentOf(row.score) };
+}
+
+/** What an in-app widget needs: the question, whether it is open, and this contact's answer so far. */
+export async function visitorView(db: Db, surveyId: string, contactId: string) {
+  const survey = await db.query.npsSurveys.findFirst({ where: eq(npsSurveys.id, surveyId) });
+  if (!survey) throw notFound("No such survey");
+  const answer = await db.query.npsResponses.findFirst({
+    where: and(eq(npsResponses.surveyId, surveyId), eq(npsResponses.contactId, contactId)),
+  });
+  return {
+    survey: { id: survey.id, question: survey.question, open: survey.closedAt === null },
+    answer: answer
+      ? {
+          score: answer.score,
+          segment: segmentOf(answer.score),
+          comment: answer.comment,
+          respondedAt: answer.respondedAt,
+        }
+      : null,
+  };
 }
 
 export async function listResponses(

@@ -28,6 +28,7 @@ import {
   recordResponse,
   requireContact,
   updateSurvey,
+  visitorView,
 } from "./nps.ts";
 import { npsPages } from "./pages.tsx";
 import { quarterOf, startOfDay } from "./quarters.ts";
@@ -59,6 +60,7 @@ import {
   TargetParams,
   TargetRowSchema,
   UpdateSurveyBody,
+  VisitorViewSchema,
 } from "./schemas.ts";
 import { getSettings, KpiSettingsSchema, putSettings } from "./settings.ts";
 import { recomputeMessages } from "./snapshots.ts";
@@ -515,6 +517,26 @@ kpisRoutes.openapi(
       200,
     );
   },
+);
+
+// GET /api/v1/nps/surveys/{id}/me — the survey's question and the visitor's answer so far (for in-app widgets)
+kpisRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/api/v1/nps/surveys/{id}/me",
+    tags: npsTags,
+    summary: "The visitor's view of an NPS survey (in-app)",
+    description: "Lets the host app decide whether to show the survey: `answer` is null until the visitor answers.",
+    security: [{ identityToken: [] }],
+    middleware: [requireVisitor()] as const,
+    request: { params: IdParams },
+    responses: {
+      200: jsonContent(VisitorViewSchema, "The survey and the visitor's answer"),
+      401: problemContent("No valid identity token"),
+      404: problemContent("No such survey"),
+    },
+  }),
+  async (c) => c.json(await visitorView(getDb(c.env.DB), c.req.valid("param").id, c.get("visitor").contactId), 200),
 );
 
 kpisRoutes.route("/", npsPages);

@@ -78,6 +78,7 @@ export const QuarterReportSchema = z
     to: z.number(),
     phase: z.enum(["future", "live", "final"]),
     asOf: z.number(),
+    currency: z.string().openapi({ description: "ISO 4217 code for currency KPIs" }),
     kpis: z.array(KpiReportItem),
   })
   .openapi("KpiQuarterReport");
@@ -240,6 +241,20 @@ export const AnswerSchema = z
     respondedAt: z.number(),
   })
   .openapi("NpsAnswerRecorded");
+
+export const VisitorViewSchema = z
+  .object({
+    survey: z.object({ id: z.string(), question: z.string(), open: z.boolean() }),
+    answer: z
+      .object({
+        score: z.number(),
+        segment: z.enum(NPS_SEGMENTS),
+        comment: z.string().nullable(),
+        respondedAt: z.number(),
+      })
+      .nullable(),
+  })
+  .openapi("NpsVisitorView");
 
 export const LinksBody = z.object({ contactId: z.string().min(1).max(64) }).openapi("NpsLinksRequest");
 export const LinksSchema = z

@@ -5,6 +5,7 @@ import { emailStatements, type OutgoingEmail } from "../emails/index.ts";
 import { chunk, type Db, rowsPerInsert } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
 import type { JobMessage } from "../lib/jobs-types.ts";
+import { emit } from "../lib/webhooks.ts";
 import { KPI_DEFINITIONS } from "./definitions.ts";
 import { DAY, quarterOf, quarterRange, startOfDay } from "./quarters.ts";
 import { computeRange, type TargetRow, targetsOf, targetView } from "./report.ts";
@@ -72,7 +73,7 @@ function alertEmail(kpi: KpiId, quarter: string, day: number, to: string, contac
  * With `alert`, a KPI that was on track the day before and is at risk now alerts its owner once.
  */
 export async function snapshotDay(db: Db, msg: Omit<SnapshotMessage, "kind">, now = Date.now()) {
-  const { day } = msg;
+  const day = startOfDay(msg.day);
   if (!msg.recompute) {
     const [stored] = await db.select({ n: count() }).from(kpiSnapshots).where(eq(kpiSnapshots.day, day));
     if ((stored?.n ?? 0) >= KPI_IDS.length) return { written: 0, alerts: 0 };
@@ -109,8 +110,17 @@ export async function snapshotDay(db: Db, msg: Omit<SnapshotMessage, "kind">, no
           day > quarterRange(quarter).from,
       )
     : [];
-  const emails = await ownerEmails(db, targets);
-  const alerts = slipped.map((r) => {
+  const [emails, alerted] = await Promise.all([
+    ownerEmails(db, targets),
+    slipped.length
+      ? db
+          .select({ kpi: kpiAlerts.kpi })
+          .from(kpiAlerts)
+          .where(and(eq(kpiAlerts.quarter, quarter), eq(kpiAlerts.day, day)))
+      : [],
+  ]);
+  const fresh = slipped.filter((r) => !alerted.some((a) => a.kpi === r.kpi));
+  const alerts = fresh.map((r) => {
     const t = targets.find((x) => x.kpi === r.kpi) as TargetRow;
     const to = t.ownerEmail ?? (t.ownerContactId ? emails.get(t.ownerContactId) : undefined) ?? null;
     return {
@@ -141,6 +151,14 @@ export async function snapshotDay(db: Db, msg: Omit<SnapshotMessage, "kind">, no
         : db.insert(kpiSnapshots).values(part).onConflictDoNothing(),
     ),
     ...alerts.map(({ contactId: _, ...a }) => db.insert(kpiAlerts).values(a).onConflictDoNothing()),
+    ...alerts.map((a) =>
+      emit(
+        db,
+        "kpi.at_risk",
+        { kpi: a.kpi, quarter, day, value: rows.find((r) => r.kpi === a.kpi)?.value ?? null, owner: a.recipient },
+        now,
+      ),
+    ),
     ...emailStatements(
       db,
       alerts.filter((a) => a.recipient).map((a) => alertEmail(a.kpi, quarter, day, a.recipient as string, a.contactId)),

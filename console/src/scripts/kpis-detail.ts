@@ -36,7 +36,7 @@ async function load() {
     ]);
     const k = report.kpis.find((x) => x.kpi === id);
     if (!k) throw new Error("No such KPI");
-    const v = (n: number | null | undefined) => esc(formatValue(n, k.unit));
+    const v = (n: number | null | undefined) => esc(formatValue(n, k.unit, report.currency));
     document.title = `${k.name} · Rapport`;
     (document.querySelector("main h1") as HTMLElement).textContent = k.name;
     $<HTMLAnchorElement>("set-target").href = `targets/?kpi=${encodeURIComponent(k.kpi)}&quarter=${report.quarter}`;
@@ -49,7 +49,7 @@ async function load() {
               k.pacing ? ` · expected today ${v(k.pacing.expected)} · forecast ${v(k.pacing.forecast)}` : ""
             }`
           : " No target this quarter."
-      }</p>${bulletChart(k)}`;
+      }</p>${bulletChart(k, report.currency)}`;
     $("formula").textContent = k.formula;
     const inputs = Object.entries(k.inputs);
     $("inputs").innerHTML = inputs.length

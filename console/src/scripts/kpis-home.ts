@@ -16,7 +16,7 @@ import {
 const select = $<HTMLSelectElement>("quarter");
 
 function card(k: Kpi, r: Report): string {
-  const v = (n: number | null | undefined) => esc(formatValue(n, k.unit));
+  const v = (n: number | null | undefined) => esc(formatValue(n, k.unit, r.currency));
   const facts = k.target
     ? [
         `Target ${v(k.target.target)} (from ${v(k.target.startValue)}, ${k.direction} is better)`,
@@ -34,7 +34,7 @@ function card(k: Kpi, r: Report): string {
     <h2><a href="kpis/?kpi=${encodeURIComponent(k.kpi)}&amp;quarter=${encodeURIComponent(r.quarter)}">${esc(k.name)}</a></h2>
     <p class="value">${v(k.value)}</p>
     <p>${statusBadge(k.pacing?.status, `status-${k.kpi}`)}</p>
-    ${bulletChart(k)}
+    ${bulletChart(k, r.currency)}
     <p class="facts muted">${facts}</p>
     ${sparkline(points, `${k.name} this quarter`, k.unit)}
   </li>`;

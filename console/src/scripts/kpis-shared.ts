@@ -182,7 +182,7 @@ export function sparkline(points: Array<{ day: number; value: number | null }>, 
     .join("");
   const first = known[0];
   const last = known[known.length - 1];
-  const text = `${label}: from ${formatValue(first.value, unit)} to ${formatValue(last.value, unit)} over ${points.length} days`;
+  const text = `${label}: from ${formatValue(first.value, unit)} to ${formatValue(last.value, unit)} (${points.length} weekly points)`;
   return `<svg class="spark" viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img" aria-label="${esc(text)}"><path d="${d}"/></svg>`;
 }
 
