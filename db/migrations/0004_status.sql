@@ -115,19 +115,33 @@ CREATE TABLE `status_monitors` (
 CREATE INDEX `status_monitors_due_idx` ON `status_monitors` (`enabled`,`kind`,`next_run_at`);--> statement-breakpoint
 CREATE INDEX `status_monitors_component_idx` ON `status_monitors` (`component_id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `status_monitors_token_uq` ON `status_monitors` (`token_hash`);--> statement-breakpoint
+CREATE TABLE `status_notices` (
+	`id` text PRIMARY KEY NOT NULL,
+	`page_id` text NOT NULL,
+	`type` text NOT NULL,
+	`component_ids` text DEFAULT '[]' NOT NULL,
+	`subject` text NOT NULL,
+	`text` text NOT NULL,
+	`payload` text NOT NULL,
+	`created_at` integer NOT NULL,
+	`fanned_out_at` integer
+);
+--> statement-breakpoint
+CREATE INDEX `status_notices_pending_idx` ON `status_notices` (`fanned_out_at`,`created_at`);--> statement-breakpoint
 CREATE TABLE `status_notifications` (
 	`id` text PRIMARY KEY NOT NULL,
 	`subscriber_id` text NOT NULL,
-	`event_key` text NOT NULL,
-	`subject` text NOT NULL,
-	`payload` text NOT NULL,
+	`notice_id` text NOT NULL,
 	`state` text DEFAULT 'pending' NOT NULL,
 	`attempts` integer DEFAULT 0 NOT NULL,
-	`created_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL
+	`last_error` text,
+	`created_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,
+	`updated_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `status_notifications_uq` ON `status_notifications` (`subscriber_id`,`event_key`);--> statement-breakpoint
-CREATE INDEX `status_notifications_state_idx` ON `status_notifications` (`state`,`created_at`);--> statement-breakpoint
+CREATE UNIQUE INDEX `status_notifications_uq` ON `status_notifications` (`subscriber_id`,`notice_id`);--> statement-breakpoint
+CREATE INDEX `status_notifications_notice_idx` ON `status_notifications` (`notice_id`,`state`);--> statement-breakpoint
+CREATE INDEX `status_notifications_state_idx` ON `status_notifications` (`state`,`updated_at`);--> statement-breakpoint
 CREATE TABLE `status_pages` (
 	`id` text PRIMARY KEY NOT NULL,
 	`slug` text NOT NULL,

@@ -1,1 +1,0 @@
-DROP INDEX `referral_clicks_link_at_idx`;
