@@ -1,3 +1,4 @@
+import { SignJWT } from "jose";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { launchBrowser, signIn, watchErrors } from "../support/browser.ts";
@@ -5,6 +6,8 @@ import { launchBrowser, signIn, watchErrors } from "../support/browser.ts";
 // Started once for all browser tests by test/support/rapport-global.ts, on the seeded demo data.
 const rapport = { url: inject("rapportUrl"), key: inject("rapportKey") };
 let browser: Browser;
+/** The machine is shared: give the UI time to answer before calling it wrong. */
+const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000 });
 
 const api = async <T>(path: string, init: RequestInit = {}) => {
   const res = await fetch(`${rapport.url}/api/v1${path}`, {
@@ -31,38 +34,41 @@ describe("feedback console", () => {
 
     // Sorted by votes: the first row has the most votes of the seeded posts.
     const rows = page.locator("#posts tr");
-    await expect.poll(() => rows.count()).toBeGreaterThan(10);
+    await poll(() => rows.count()).toBeGreaterThan(10);
     const votes = await page.locator("#posts tr td:nth-child(4)").allTextContents();
     const numbers = votes.map((v) => Number(v.replace(/\D/g, "")));
     expect(numbers).toEqual([...numbers].sort((a, b) => b - a));
 
     await page.getByLabel("Sort by").selectOption("ice");
     await page.getByRole("button", { name: "Apply" }).click();
-    await expect
-      .poll(async () => (await page.locator("#posts tr td:nth-child(5)").first().textContent())?.trim())
-      .toMatch(/^\d+$/);
-    const ice = (await page.locator("#posts tr td:nth-child(5)").allTextContents())
-      .map((t) => Number(t))
-      .filter((n) => !Number.isNaN(n));
-    expect(ice).toEqual([...ice].sort((a, b) => b - a));
+    // Every row with an ICE score, highest first, and unscored posts ("—") after them.
+    const iceColumn = async () =>
+      (await page.locator("#posts tr td:nth-child(5)").allTextContents()).map((t) => t.trim());
+    await poll(async () => {
+      const cells = await iceColumn();
+      const scored = cells.filter((t) => /^\d+$/.test(t)).map(Number);
+      return scored.length > 0 && cells.slice(0, scored.length).every((t) => /^\d+$/.test(t))
+        ? scored.every((n, i) => i === 0 || scored[i - 1] >= n)
+        : false;
+    }).toBe(true);
 
     // Open the first post in the editor and move it to "in progress" with a note.
     await page.getByLabel("Status").selectOption("under_review");
     await page.getByRole("button", { name: "Apply" }).click();
-    await expect
-      .poll(async () => new Set(await page.locator("#posts tr td:nth-child(3)").allTextContents()))
-      .toEqual(new Set(["under review"]));
+    await poll(async () => new Set(await page.locator("#posts tr td:nth-child(3)").allTextContents())).toEqual(
+      new Set(["under review"]),
+    );
     const title = (await page.locator("#posts tr a").first().textContent()) ?? "";
     await page.locator("#posts tr a").first().click();
     await page.waitForURL(/\/console\/feedback\/post\/\?id=/);
-    await expect.poll(() => page.getByTestId("post-title").textContent()).toBe(title);
+    await poll(() => page.getByTestId("post-title").textContent()).toBe(title);
     const id = new URL(page.url()).searchParams.get("id") as string;
 
     await page.getByLabel("New status").selectOption("in_progress");
     await page.getByLabel(/Public note/).fill("Started this sprint");
     await page.getByRole("button", { name: "Update status" }).click();
-    await expect.poll(() => page.locator("#status-result").textContent()).toMatch(/Now in progress; \d+ people/);
-    await expect.poll(() => page.locator("#timeline").textContent()).toContain("Started this sprint");
+    await poll(() => page.locator("#status-result").textContent()).toMatch(/Now in progress; \d+ people/);
+    await poll(() => page.locator("#timeline").textContent()).toContain("Started this sprint");
 
     const detail = await api<{ post: { status: string }; timeline: Array<{ comment: string | null }> }>(
       `/feedback/posts/${id}`,
@@ -86,16 +92,45 @@ describe("feedback console", () => {
     await page.waitForURL(`${rapport.url}/console/`);
     await page.goto(`${rapport.url}/console/feedback/moderation/`);
     const approve = page.locator("#pending-posts button", { hasText: "Approve" }).first();
-    await expect.poll(() => approve.isVisible()).toBe(true);
+    await poll(() => approve.isVisible()).toBe(true);
     const id = (await approve.getAttribute("data-id")) ?? "";
     expect(id).toMatch(/^fbp_/);
     await approve.click();
-    await expect.poll(() => page.locator("#queue-result").textContent()).toBe("Approved.");
-    await expect.poll(() => page.locator(`#pending-posts button[data-id="${id}"]`).count()).toBe(0);
+    await poll(() => page.locator("#queue-result").textContent()).toBe("Approved.");
+    await poll(() => page.locator(`#pending-posts button[data-id="${id}"]`).count()).toBe(0);
 
     const post = await api<{ post: { moderation: string } }>(`/feedback/posts/${id}`);
     expect(post.post.moderation).toBe("approved");
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it("on the public board a signed-in visitor sees similar ideas while typing and votes with the form", async () => {
+    const context = await browser.newContext();
+    const token = await new SignJWT({ id: "browser-voter", email: "voter@example.com", name: "Browser Voter" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setExpirationTime("1h")
+      .sign(new TextEncoder().encode("browser-test-secret"));
+    await context.addCookies([{ name: "rapport_identity", value: token, url: rapport.url }]);
+    const page = await context.newPage();
+    // The shared public Layout has no favicon, so the browser's own /favicon.ico probe 404s: not ours.
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    page.on("console", (m) => {
+      if (m.type() === "error" && !m.location().url.endsWith("/favicon.ico")) errors.push(m.text());
+    });
+    await page.goto(`${rapport.url}/feedback/integrations`);
+    await page.getByLabel("Title").pressSequentially("Slack", { delay: 30 });
+    await poll(() => page.locator("#fb-similar li").count()).toBeGreaterThan(0);
+    expect(await page.locator("#fb-similar").textContent()).toMatch(/Slack/i);
+
+    const first = page.locator("article.fb-post").first();
+    const title = (await first.locator("h2 a").textContent()) ?? "";
+    await first.getByRole("button", { name: "▲ Vote" }).click();
+    await page.waitForURL(/\/feedback\/integrations\/fbp_/);
+    expect(await page.locator("h1").textContent()).toBe(title);
+    await poll(() => page.getByRole("button", { name: "Voted ✓" }).count()).toBe(1);
+    expect(errors).toEqual([]);
+    await context.close();
   });
 });

@@ -4,6 +4,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { contacts, feedbackEvents, feedbackJobRuns, feedbackPosts, feedbackVotes } from "../../db/schema/index.ts";
 import { monthOf } from "../../worker/feedback/digest.ts";
+import { emailsFor } from "../../worker/feedback/notify.ts";
 import { decay, TRENDING_SLOT_MS } from "../../worker/feedback/trending.ts";
 import worker from "../../worker/index.ts";
 import { call, db, eventually, identityToken, newKey } from "./helpers.ts";
@@ -125,5 +126,43 @@ describe("pagination", () => {
       cursor = page.nextCursor;
     } while (cursor);
     expect(seen).toEqual([...ids].reverse());
+  });
+});
+
+describe("closing the loop after the emails capability arrives", () => {
+  it("a stored event becomes the same emails (same idempotency keys) as at the status change", () => {
+    const event = {
+      type: "feedback.status_changed" as const,
+      key: "status:fbs_1",
+      postId: "fbp_1",
+      payload: {
+        post: { title: "Dark <b>mode</b>", url: "https://feedback.example/feedback/ideas/fbp_1" },
+        from: "planned",
+        to: "done",
+        comment: "Shipped in 2.0",
+      },
+    };
+    const emails = emailsFor(event, [
+      { id: "ct_1", email: "ada@example.com", name: "Ada" },
+      { id: "ct_2", email: null, name: "No address" },
+    ]);
+    expect(emails).toHaveLength(1);
+    expect(emails[0]).toMatchObject({
+      to: "ada@example.com",
+      contactId: "ct_1",
+      topic: "product_updates",
+      idempotencyKey: "status:fbs_1:ct_1",
+      subject: '"Dark <b>mode</b>" is now Done',
+    });
+    expect(emails[0].html).toContain("Dark &lt;b&gt;mode&lt;/b&gt;");
+    expect(emails[0].text).toContain("Shipped in 2.0");
+  });
+
+  it("replay is queued from the admin API; a malformed cursor is refused", async () => {
+    const key = await newKey(["feedback"]);
+    const res = await call("/api/v1/feedback/events/replay", { method: "POST", key, json: {} });
+    expect(res.status).toBe(202);
+    const bad = await call("/api/v1/feedback/events/replay", { method: "POST", key, json: { after: 5 } });
+    expect(bad.status).toBe(400);
   });
 });

@@ -95,6 +95,12 @@ describe("/feedback/:board", () => {
     expect(ok.headers.get("location")).toBe(`/feedback/${slug}/${id}`);
     await vote(ORIGIN);
     expect((await vote("https://evil.example")).status).toBe(403);
+    const crossSite = await call(`/feedback/${slug}/${id}/vote`, {
+      method: "POST",
+      headers: { cookie: me, "sec-fetch-site": "cross-site", "content-type": "application/x-www-form-urlencoded" },
+      body: "action=unvote",
+    });
+    expect(crossSite.status).toBe(403);
     expect(await db().select().from(feedbackVotes).where(eq(feedbackVotes.postId, id))).toHaveLength(1);
     const post = await (await call(`/feedback/${slug}/${id}`, { headers: { cookie: me } })).text();
     expect(post).toContain("Voted ✓");

@@ -100,6 +100,8 @@ describe("posts by visitors", () => {
     const post = await postIdea(slug, await visitor(), { tags: ["UI", "ui", "Dashboard"] });
     expect(post.bodyHtml).toContain("<strong>add</strong>");
     expect(post.tags).toEqual(["ui", "dashboard"]);
+    const created = await db().select().from(webhookEvents).where(eq(webhookEvents.type, "post.created"));
+    expect(created.some((h) => (h.payload as { post: { id: string } }).post.id === post.id)).toBe(true);
 
     await expectProblem(
       await call(`/api/v1/boards/${slug}/posts`, { method: "POST", json: { title: "Anonymous idea" } }),

@@ -1,7 +1,9 @@
 import { z } from "@hono/zod-openapi";
+import { kickEmails } from "../emails/index.ts";
 import { getDb } from "../lib/db.ts";
 import { type CronTask, defineJob, type JobMessage } from "../lib/jobs-types.ts";
 import { digestWritten, monthOf, writeDigest } from "./digest.ts";
+import { replayEvents } from "./notify.ts";
 import { recomputeTrending, TRENDING_SLOT_MS } from "./trending.ts";
 
 export const feedbackJobs = {
@@ -13,6 +15,19 @@ export const feedbackJobs = {
         await recomputeTrending(db, body.slot);
         message.ack();
       }
+    },
+  }),
+  // Hands stored loop events to the emails contract again (after the emails capability arrives).
+  "feedback.replay": defineJob({
+    schema: z.object({ kind: z.literal("feedback.replay"), cursor: z.string().max(64) }),
+    async run(messages, env) {
+      const db = getDb(env.DB);
+      for (const { body, message } of messages) {
+        const next = await replayEvents(db, body.cursor);
+        if (next) await env.JOBS.send({ kind: "feedback.replay", cursor: next });
+        message.ack();
+      }
+      await kickEmails(env);
     },
   }),
   "feedback.digest": defineJob({

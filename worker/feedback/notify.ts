@@ -1,4 +1,5 @@
-import { type FEEDBACK_EVENT_TYPES, feedbackEvents } from "../../db/schema/index.ts";
+import { and, asc, gt, inArray, ne } from "drizzle-orm";
+import { contacts, type FEEDBACK_EVENT_TYPES, feedbackEvents } from "../../db/schema/index.ts";
 import { emailStatements, type OutgoingEmail } from "../emails/index.ts";
 import type { Db } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
@@ -18,45 +19,95 @@ export const statusLabel = (s: string) => STATUS_LABEL[s] ?? s;
 const esc = (s: string) =>
   s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch] ?? ch);
 
-export type Notice = {
+/** A loop event as stored in feedback_events; `key` makes it unique. */
+export type LoopEvent = {
   type: (typeof FEEDBACK_EVENT_TYPES)[number];
-  /** Unique per event: the same key twice writes nothing more. */
   key: string;
   postId: string | null;
   payload: Record<string, unknown>;
-  subject: string;
-  lines: string[];
-  url: string;
 };
 
-/**
- * Batchable writes that close the loop: the event kept in feedback_events (so nothing is lost
- * while the email capability is absent) and one product-update email per recipient with an address,
- * through the emails contract (which checks consent). Idempotent by `notice.key`.
- */
-export function noticeStatements(db: Db, notice: Notice, recipients: Recipient[], now = Date.now()) {
-  const event = db
-    .insert(feedbackEvents)
-    .values({
-      id: newId("fbe", now),
-      key: notice.key,
-      type: notice.type,
-      postId: notice.postId,
-      payload: notice.payload,
-      recipients: recipients.map((r) => r.id),
-      createdAt: now,
-    })
-    .onConflictDoNothing();
-  const emails: OutgoingEmail[] = recipients
+type StatusPayload = { post: { title: string; url: string }; from: string; to: string; comment: string | null };
+type MergePayload = { duplicate: { title: string }; original: { title: string; url: string } };
+
+/** The email an event becomes, from the stored payload alone (so a stored event can be sent later). */
+export function noticeContent(e: LoopEvent): { subject: string; lines: string[]; url: string } | null {
+  if (e.type === "feedback.status_changed") {
+    const p = e.payload as StatusPayload;
+    return {
+      subject: `"${p.post.title.slice(0, 120)}" is now ${statusLabel(p.to)}`,
+      lines: [
+        `An idea you follow, "${p.post.title}", moved from ${statusLabel(p.from)} to ${statusLabel(p.to)}.`,
+        ...(p.comment ? [p.comment] : []),
+      ],
+      url: p.post.url,
+    };
+  }
+  if (e.type === "feedback.merged") {
+    const p = e.payload as MergePayload;
+    return {
+      subject: `"${p.duplicate.title.slice(0, 120)}" was merged`,
+      lines: [
+        `An idea you voted for, "${p.duplicate.title}", was merged into "${p.original.title}". Your vote moved with it.`,
+      ],
+      url: p.original.url,
+    };
+  }
+  return null; // the digest is left to the email capability's own templates
+}
+
+/** One product-update email per recipient with an address; the idempotency key is the event's key + contact. */
+export function emailsFor(e: LoopEvent, recipients: Recipient[]): OutgoingEmail[] {
+  const content = noticeContent(e);
+  if (!content) return [];
+  const { subject, lines, url } = content;
+  return recipients
     .filter((r) => r.email)
     .map((r) => ({
       to: r.email as string,
       contactId: r.id,
-      subject: notice.subject,
-      text: `${notice.lines.join("\n\n")}\n\n${notice.url}`,
-      html: `${notice.lines.map((l) => `<p>${esc(l)}</p>`).join("")}<p><a href="${esc(notice.url)}">${esc(notice.url)}</a></p>`,
+      subject,
+      text: `${lines.join("\n\n")}\n\n${url}`,
+      html: `${lines.map((l) => `<p>${esc(l)}</p>`).join("")}<p><a href="${esc(url)}">${esc(url)}</a></p>`,
       topic: "product_updates",
-      idempotencyKey: `${notice.key}:${r.id}`,
+      idempotencyKey: `${e.key}:${r.id}`,
     }));
-  return [event, ...emailStatements(db, emails)];
+}
+
+/**
+ * Batchable writes that close the loop: the event kept in feedback_events (so nothing is lost
+ * while the email capability is absent) and the emails through the emails contract, which checks
+ * consent. Idempotent by `event.key`.
+ */
+export function noticeStatements(db: Db, e: LoopEvent, recipients: Recipient[], now = Date.now()) {
+  const event = db
+    .insert(feedbackEvents)
+    .values({ id: newId("fbe", now), ...e, recipients: recipients.map((r) => r.id), createdAt: now })
+    .onConflictDoNothing();
+  return [event, ...emailStatements(db, emailsFor(e, recipients))];
+}
+
+/**
+ * Hands stored events (after `cursor`, oldest first) to the emails contract again. Safe to repeat:
+ * each email keeps the idempotency key of the first attempt, so the emails capability sends it once.
+ * Returns the last event id handled, or null when there are no more.
+ */
+export async function replayEvents(db: Db, cursor: string, limit = 20): Promise<string | null> {
+  const events = await db
+    .select()
+    .from(feedbackEvents)
+    .where(and(gt(feedbackEvents.id, cursor), ne(feedbackEvents.type, "feedback.monthly_digest")))
+    .orderBy(asc(feedbackEvents.id))
+    .limit(limit);
+  for (const e of events) {
+    const people = e.recipients.length
+      ? await db
+          .select({ id: contacts.id, email: contacts.email, name: contacts.name })
+          .from(contacts)
+          .where(inArray(contacts.id, e.recipients.slice(0, 10_000)))
+      : [];
+    const writes = emailStatements(db, emailsFor(e, people));
+    if (writes.length) await db.batch(writes as unknown as Parameters<Db["batch"]>[0]);
+  }
+  return events.length === limit ? events[events.length - 1].id : null;
 }

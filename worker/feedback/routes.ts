@@ -514,5 +514,23 @@ feedbackRoutes.openapi(
   async (c) => c.json(await listFeedbackEvents(getDb(c.env.DB), c.req.valid("query")), 200),
 );
 
+// POST /api/v1/feedback/events/replay — hand stored status-change and merge events to the emails capability
+feedbackRoutes.openapi(
+  adminRoute("feedback", {
+    method: "post",
+    path: "/api/v1/feedback/events/replay",
+    tags,
+    summary: "Replay loop events to the emails capability",
+    description:
+      "Queues every stored `feedback.status_changed` and `feedback.merged` event (after `after`, an event id) for the emails capability. Each email keeps its first idempotency key, so nobody is emailed twice.",
+    request: body(z.object({ after: z.string().max(64).default("") }).openapi("ReplayFeedbackEvents")),
+    responses: { 202: jsonContent(z.object({ queued: z.literal(true) }), "Queued"), 400: problemContent("Invalid") },
+  }),
+  async (c) => {
+    await c.env.JOBS.send({ kind: "feedback.replay", cursor: c.req.valid("json").after });
+    return c.json({ queued: true as const }, 202);
+  },
+);
+
 feedbackRoutes.route("/", publicRoutes);
 feedbackRoutes.route("/", pageRoutes);

@@ -16,7 +16,7 @@ import { emit } from "../lib/webhooks.ts";
 import type { Board } from "./boards.ts";
 import { bumpBoard } from "./boards.ts";
 import { renderMarkdown } from "./markdown.ts";
-import { noticeStatements, statusLabel } from "./notify.ts";
+import { noticeStatements } from "./notify.ts";
 import { followers, type PostRow, recountComments, recountVotes } from "./posts.ts";
 
 type Batch = [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
@@ -126,18 +126,7 @@ export async function changeStatus(
     post.status !== input.status
       ? noticeStatements(
           db,
-          {
-            type: "feedback.status_changed",
-            key: `status:${changeId}`,
-            postId: post.id,
-            payload,
-            subject: `"${post.title.slice(0, 120)}" is now ${statusLabel(input.status)}`,
-            lines: [
-              `An idea you follow, "${post.title}", moved from ${statusLabel(post.status)} to ${statusLabel(input.status)}.`,
-              ...(comment ? [comment] : []),
-            ],
-            url,
-          },
+          { type: "feedback.status_changed", key: `status:${changeId}`, postId: post.id, payload },
           recipients,
           now,
         )
@@ -240,17 +229,7 @@ export async function mergePost(
     emit(db, "post.merged", payload, now),
     ...noticeStatements(
       db,
-      {
-        type: "feedback.merged",
-        key: `merged:${changeId}`,
-        postId: dup.post.id,
-        payload,
-        subject: `"${dup.post.title.slice(0, 120)}" was merged`,
-        lines: [
-          `An idea you voted for, "${dup.post.title}", was merged into "${into.post.title}". Your vote moved with it.`,
-        ],
-        url,
-      },
+      { type: "feedback.merged", key: `merged:${changeId}`, postId: dup.post.id, payload },
       recipients,
       now,
     ),
