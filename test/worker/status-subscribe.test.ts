@@ -65,12 +65,20 @@ describe("email subscriptions", () => {
     expect((await subscriber(body.id)).unsubscribedAt).toBeTypeOf("number");
   });
 
-  it("the no-JS form accepts an email and explains a bad one", async () => {
-    const { slug } = await makePage();
+  it("the no-JS form accepts an email with chosen components and explains a bad one", async () => {
+    const { slug, page, group, components } = await makePage();
+    const html = await (await call(`/status/${slug}`)).text();
+    expect(html).toContain(`name="componentIds" value="${components[0].id}"`);
+    expect(html).toContain(`name="groupIds" value="${group.id}"`);
     const form = (email: string) =>
       call(`/status/${slug}/subscribe`, {
         method: "POST",
-        body: new URLSearchParams({ email }).toString(),
+        body: new URLSearchParams([
+          ["email", email],
+          ["componentIds", String(components[0].id)],
+          ["componentIds", String(components[1].id)],
+          ["groupIds", String(group.id)],
+        ]).toString(),
         headers: { "content-type": "application/x-www-form-urlencoded" },
       });
     const bad = await form("not-an-email");
@@ -79,6 +87,12 @@ describe("email subscriptions", () => {
     const ok = await form(`form-${crypto.randomUUID().slice(0, 6)}@example.com`);
     expect(ok.status).toBe(202);
     expect(await ok.text()).toContain("Check your inbox");
+    const [sub] = await db()
+      .select()
+      .from(statusSubscribers)
+      .where(eq(statusSubscribers.pageId, String(page.id)));
+    expect(sub.componentIds).toEqual([components[0].id, components[1].id]);
+    expect(sub.groupIds).toEqual([group.id]);
   });
 
   it("refuses input that names neither or both, or another page's components", async () => {
