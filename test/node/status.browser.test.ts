@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { launchBrowser, signIn, watchErrors } from "../support/browser.ts";
@@ -81,6 +83,23 @@ describe("status console", () => {
     await page.getByRole("button", { name: "Response times" }).first().click();
     await expect.poll(() => page.locator("#chart-svg polyline").count()).toBe(1);
     expect(await page.locator("#chart-summary").textContent()).toMatch(/\d+ checks/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("the public page has no accessibility violations (axe) and needs no script", async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    const res = await page.goto(`${rapport.url}/status/demo`);
+    expect(res?.headers()["content-security-policy"]).toContain("script-src 'self'");
+    expect(await page.locator("script").count()).toBe(0);
+    // Evaluated through the debugging protocol, so the page's CSP does not apply to axe itself.
+    await page.evaluate(readFileSync(resolve("node_modules/axe-core/axe.min.js"), "utf8"));
+    const violations = await page.evaluate(async () => {
+      const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string }> }> } }).axe;
+      return (await axe.run()).violations.map((v) => v.id);
+    });
+    expect(violations).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
   });

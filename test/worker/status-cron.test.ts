@@ -115,6 +115,23 @@ describe("HTTP monitors", () => {
     expect(results.data[0].responseMs).toBeGreaterThanOrEqual(0);
   });
 
+  it("do not open an incident while the component is under maintenance", async () => {
+    const { key, components } = await makePage();
+    await postJson(`/api/v1/status/components/${components[0].id}`, key, { status: "under_maintenance" }, "PATCH");
+    const { body } = await postJson(`/api/v1/status/components/${components[0].id}/monitors`, key, {
+      kind: "http",
+      url: `${env.RECEIVER_URL}/status/500/maint`,
+      failureThreshold: 1,
+    });
+    await runMonitorOnce(body.id);
+    expect((await monitor(body.id)).openIncidentId).toBeNull();
+    expect(await statusOf(components[0].id)).toBe("under_maintenance");
+    await postJson(`/api/v1/status/components/${components[0].id}`, key, { status: "operational" }, "PATCH");
+    await runMonitorOnce(body.id);
+    expect((await monitor(body.id)).openIncidentId).toBeTruthy();
+    expect(await statusOf(components[0].id)).toBe("major_outage");
+  });
+
   it("fails on a missing keyword and refuses private URLs unless allowed", async () => {
     const base = {
       method: "GET",

@@ -3,6 +3,7 @@ import { and, eq, like } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { statusNotifications, statusSubscribers } from "../../db/schema/index.ts";
+import { emailStatements } from "../../worker/emails/index.ts";
 import { emailFor, subscriberToken } from "../../worker/status/subscriptions.ts";
 import { call, db, eventually } from "./helpers.ts";
 import { makePage, postJson } from "./status-support.ts";
@@ -25,7 +26,7 @@ const subscriber = async (id: string) =>
   (await db().select().from(statusSubscribers).where(eq(statusSubscribers.id, id)))[0];
 
 describe("email subscriptions", () => {
-  it("need confirmation (a POST: a GET only shows the button) and hand the confirmation to emails", async () => {
+  it("need confirmation (a POST: a GET only shows the button) and hand the confirmation email to emails", async () => {
     const { slug } = await makePage();
     const { res, body } = await postJson(`/status/${slug}/api/v2/subscribers.json`, "", {
       email: `Ops-${crypto.randomUUID().slice(0, 6)}@Example.com`,
@@ -33,12 +34,15 @@ describe("email subscriptions", () => {
     expect(res.status).toBe(202);
     expect(body.secret).toBeNull();
     expect((await subscriber(body.id)).confirmedAt).toBeNull();
+    // Handed to the emails capability when it queues mail; kept pending (not lost) while it does not.
+    const probe = { to: "x@example.com", subject: "s", html: "h", text: "t", topic: "transactional" as const };
+    const handed = emailStatements(db(), [{ ...probe, idempotencyKey: "probe" }]).length > 0;
     await eventually(async () => {
       const rows = await db()
         .select()
         .from(statusNotifications)
         .where(and(eq(statusNotifications.subscriberId, body.id), like(statusNotifications.noticeId, "confirm:%")));
-      return rows[0]?.state === "sent";
+      return handed ? rows[0]?.state === "sent" : rows[0]?.lastError === "waiting for the emails capability";
     });
 
     const token = await subscriberToken(env.SIGNING_SECRET, "confirm", body.id);
@@ -61,12 +65,20 @@ describe("email subscriptions", () => {
     expect((await subscriber(body.id)).unsubscribedAt).toBeTypeOf("number");
   });
 
-  it("the no-JS form accepts an email and explains a bad one", async () => {
-    const { slug } = await makePage();
+  it("the no-JS form accepts an email with chosen components and explains a bad one", async () => {
+    const { slug, page, group, components } = await makePage();
+    const html = await (await call(`/status/${slug}`)).text();
+    expect(html).toContain(`name="componentIds" value="${components[0].id}"`);
+    expect(html).toContain(`name="groupIds" value="${group.id}"`);
     const form = (email: string) =>
       call(`/status/${slug}/subscribe`, {
         method: "POST",
-        body: new URLSearchParams({ email }).toString(),
+        body: new URLSearchParams([
+          ["email", email],
+          ["componentIds", String(components[0].id)],
+          ["componentIds", String(components[1].id)],
+          ["groupIds", String(group.id)],
+        ]).toString(),
         headers: { "content-type": "application/x-www-form-urlencoded" },
       });
     const bad = await form("not-an-email");
@@ -75,6 +87,12 @@ describe("email subscriptions", () => {
     const ok = await form(`form-${crypto.randomUUID().slice(0, 6)}@example.com`);
     expect(ok.status).toBe(202);
     expect(await ok.text()).toContain("Check your inbox");
+    const [sub] = await db()
+      .select()
+      .from(statusSubscribers)
+      .where(eq(statusSubscribers.pageId, String(page.id)));
+    expect(sub.componentIds).toEqual([components[0].id, components[1].id]);
+    expect(sub.groupIds).toEqual([group.id]);
   });
 
   it("refuses input that names neither or both, or another page's components", async () => {

@@ -136,6 +136,27 @@ describe("status admin: incidents", () => {
     expect(types).toEqual(expect.arrayContaining(["incident.created", "incident.updated", "incident.postmortem"]));
   });
 
+  it("resolving one incident leaves a component another open incident still holds", async () => {
+    const { key, page, components } = await makePage();
+    const [a, b] = components;
+    const first = await postJson(`/api/v1/status/pages/${page.id}/incidents`, key, {
+      name: "First",
+      body: "x",
+      components: [
+        { id: a.id, status: "major_outage" },
+        { id: b.id, status: "degraded_performance" },
+      ],
+    });
+    await postJson(`/api/v1/status/pages/${page.id}/incidents`, key, {
+      name: "Second",
+      body: "y",
+      components: [{ id: a.id, status: "major_outage" }],
+    });
+    await postJson(`/api/v1/status/incidents/${first.body.id}/resolve`, key, {});
+    expect(await statusOf(a.id)).toBe("major_outage");
+    expect(await statusOf(b.id)).toBe("operational");
+  });
+
   it("backdates with displayAt and refuses a maintenance status on an incident", async () => {
     const { key, page } = await makePage();
     const at = "2026-01-02T03:04:05Z";

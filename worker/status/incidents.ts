@@ -1,5 +1,5 @@
 // Incidents and scheduled maintenance: their timeline and the component statuses they set.
-import { and, asc, desc, eq, inArray, isNull, lt, or } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNull, lt, ne, or } from "drizzle-orm";
 import {
   type AffectedComponent,
   type ComponentStatus,
@@ -285,6 +285,24 @@ export async function planCreateMaintenance(
   return { statements, incidentId: id };
 }
 
+/** Of `componentIds`, those linked to another unresolved incident or maintenance in progress. */
+async function heldByOthers(db: Db, incidentId: string, componentIds: string[]): Promise<Set<string>> {
+  if (!componentIds.length) return new Set();
+  const rows = await db
+    .select({ id: statusIncidentComponents.componentId })
+    .from(statusIncidentComponents)
+    .innerJoin(statusIncidents, eq(statusIncidents.id, statusIncidentComponents.incidentId))
+    .where(
+      and(
+        inArray(statusIncidentComponents.componentId, componentIds),
+        isNull(statusIncidents.resolvedAt),
+        ne(statusIncidents.id, incidentId),
+        ne(statusIncidents.status, "scheduled"),
+      ),
+    );
+  return new Set(rows.map((r) => r.id));
+}
+
 /**
  * Posts a timeline update. Components named in it take their new status; when the incident is
  * resolved (or maintenance completed) the rest of its components return to operational, and
@@ -329,10 +347,20 @@ export async function planUpdate(
   const target = new Map(explicit.map((c) => [c.id, c.status]));
   const done = isDone(body.status);
   const wasDone = isDone(incident.status);
+  const held =
+    done && !wasDone
+      ? await heldByOthers(
+          db,
+          incident.id,
+          linked.map((l) => l.componentId),
+        )
+      : new Set();
   for (const l of linked) {
     if (target.has(l.componentId)) continue;
-    if (done && !wasDone) target.set(l.componentId, "operational");
-    else if (incident.kind === "maintenance" && body.status === "in_progress")
+    // A component another open incident or maintenance still holds keeps its status.
+    if (done && !wasDone) {
+      if (!held.has(l.componentId)) target.set(l.componentId, "operational");
+    } else if (incident.kind === "maintenance" && body.status === "in_progress")
       target.set(l.componentId, "under_maintenance");
   }
   const changes = [...target]

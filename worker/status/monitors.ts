@@ -117,7 +117,8 @@ async function componentOf(db: Db, m: Monitor) {
 /** The writes that open an automatic incident for a failing monitor. */
 async function openAutoIncident(db: Db, m: Monitor, reason: string, now: number, updateId: string) {
   const component = await componentOf(db, m);
-  if (!component) return null;
+  // Failing during maintenance is expected: the incident opens if it still fails afterwards.
+  if (!component || component.status === "under_maintenance") return null;
   const plan = await planCreateIncident(
     db,
     component.pageId,

@@ -225,8 +225,35 @@ export function StatusPageHtml(props: {
             <label for="sub-email">Email</label>{" "}
             <input id="sub-email" name="email" type="email" required maxlength={254} autocomplete="email" />{" "}
             <button type="submit">Subscribe</button>
+            <details>
+              <summary>Only some components</summary>
+              {snap.groups.map((g) => (
+                <fieldset>
+                  <legend>
+                    <label>
+                      <input type="checkbox" name="groupIds" value={g.id} /> All of {g.name} (and what is added to it)
+                    </label>
+                  </legend>
+                  {snap.components
+                    .filter((c) => c.groupId === g.id)
+                    .map((c) => (
+                      <label style="display:inline-block;margin-right:1rem">
+                        <input type="checkbox" name="componentIds" value={c.id} /> {c.name}
+                      </label>
+                    ))}
+                </fieldset>
+              ))}
+              {loose.map((c) => (
+                <label style="display:inline-block;margin-right:1rem">
+                  <input type="checkbox" name="componentIds" value={c.id} /> {c.name}
+                </label>
+              ))}
+            </details>
           </form>
-          <p class="muted">You confirm by email first; every message has a one-click unsubscribe link.</p>
+          <p class="muted">
+            You confirm by email first; every message has a one-click unsubscribe link. Nothing ticked means the whole
+            page.
+          </p>
         </section>
         <nav class="links">
           <a href={`/status/${slug}/history`}>Incident history</a>

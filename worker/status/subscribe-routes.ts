@@ -85,6 +85,7 @@ subscribeRoutes.post("/status/:page/subscribe", rateLimit("status-subscribe"), a
   const parsed = SubscribeBody.safeParse({
     email: typeof form.email === "string" ? form.email.trim() : undefined,
     componentIds: list(form.componentIds),
+    groupIds: list(form.groupIds),
   });
   if (!parsed.success) {
     const msg = fieldErrors(parsed.error.issues)

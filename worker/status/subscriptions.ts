@@ -253,7 +253,16 @@ export async function deliverNotification(env: Env, db: Db, id: string, now: num
       topic: confirm ? "transactional" : "status_notifications",
       idempotencyKey: `status:${id}`,
     };
-    const writes: Stmt[] = [...emailStatements(db, [email]), markSent];
+    const queued: Stmt[] = emailStatements(db, [email]);
+    if (!queued.length) {
+      // No email capability to take it yet: keep it pending; the cron backstop offers it again.
+      await db
+        .update(statusNotifications)
+        .set({ lastError: "waiting for the emails capability", updatedAt: now })
+        .where(eq(statusNotifications.id, id));
+      return "skipped";
+    }
+    const writes: Stmt[] = [...queued, markSent];
     await db.batch(writes as [Stmt, ...Stmt[]]);
     await kickEmails(env);
     return "sent";

@@ -86,7 +86,11 @@ function renderComposer() {
   $<HTMLSelectElement>("c-target").innerHTML = `<option value="">A new incident</option>${open
     .map((i) => `<option value="${esc(i.id)}">Update: ${esc(i.name)}</option>`)
     .join("")}`;
-  $("c-components").innerHTML = components
+  const order = new Map(groups.map((g, i) => [g.id, i]));
+  const byBoard = [...components].sort(
+    (a, b) => (order.get(a.groupId ?? "") ?? 1e9) - (order.get(b.groupId ?? "") ?? 1e9),
+  );
+  $("c-components").innerHTML = byBoard
     .map(
       (c) => `<p><label for="cc-${esc(c.id)}">${esc(c.name)}</label><br>
       <select id="cc-${esc(c.id)}" data-affected="${esc(c.id)}">${statusOptions("", true)}</select></p>`,
