@@ -443,6 +443,16 @@ describe("daily snapshots", () => {
       400,
       "validation-failed",
     );
+    for (const json of [
+      { from: "1900-01-01", to: "2025-01-01" },
+      { from: "2999-01-01", to: "2999-01-02" },
+    ]) {
+      await problem(
+        await call("/api/v1/kpis/snapshots/recompute", { method: "POST", key, json }),
+        400,
+        "validation-failed",
+      );
+    }
     const res = await call("/api/v1/kpis/snapshots/recompute", {
       method: "POST",
       key,

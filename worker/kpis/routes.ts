@@ -33,7 +33,7 @@ import {
   visitorView,
 } from "./nps.ts";
 import { npsPages } from "./pages.tsx";
-import { quarterOf, startOfDay } from "./quarters.ts";
+import { DAY, quarterOf, startOfDay } from "./quarters.ts";
 import { kpiHistory, quarterReport } from "./report.ts";
 import {
   AlertSchema,
@@ -335,14 +335,17 @@ kpisRoutes.openapi(
   }),
   async (c) => {
     const { from, to } = c.req.valid("json");
-    const last = Math.min(Date.parse(to), startOfDay(Date.now()) - 86_400_000);
-    const messages = recomputeMessages(Date.parse(from), last);
-    if (!messages.length)
+    const first = Date.parse(from);
+    const last = Math.min(Date.parse(to), startOfDay(Date.now()) - DAY);
+    if (last < first) {
       throw badRequest("Only completed days can be recomputed", [
         { path: "body.from", message: "Must be before today" },
       ]);
-    if (messages.length > 400)
+    }
+    if ((last - first) / DAY + 1 > 400) {
       throw badRequest("At most 400 days at a time", [{ path: "body.to", message: "Too many days" }]);
+    }
+    const messages = recomputeMessages(first, last);
     for (let i = 0; i < messages.length; i += 100) {
       await c.env.JOBS.sendBatch(messages.slice(i, i + 100).map((body) => ({ body })));
     }
