@@ -62,6 +62,21 @@ export const npsResponses = sqliteTable(
   ],
 );
 
+/** A survey emailed to a contact: once per contact per survey, so sending again invites only the new ones. */
+export const npsInvitations = sqliteTable(
+  "nps_invitations",
+  {
+    surveyId: text("survey_id")
+      .notNull()
+      .references(() => npsSurveys.id, { onDelete: "cascade" }),
+    contactId: text("contact_id")
+      .notNull()
+      .references(() => contacts.id),
+    sentAt: integer("sent_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("nps_invitations_survey_contact_uq").on(t.surveyId, t.contactId)],
+);
+
 /** Marketing spend the marketer enters per quarter and channel (CAC's numerator), in currency units. */
 export const marketingSpend = sqliteTable(
   "marketing_spend",

@@ -10,6 +10,7 @@ import {
   kpiSnapshots,
   kpiTargets,
   marketingSpend,
+  npsInvitations,
   npsResponses,
   npsSurveys,
   PILLARS,
@@ -106,6 +107,7 @@ export async function seedKpis(ctx: SeedContext): Promise<void> {
   }));
   await ctx.insertMany(npsSurveys, surveys, "NPS surveys");
   const responses: Array<typeof npsResponses.$inferInsert> = [];
+  const invitations: Array<typeof npsInvitations.$inferInsert> = [];
   quarters.forEach((q, qi) => {
     const r = quarterRange(q);
     const until = Math.min(r.to, ctx.now);
@@ -116,7 +118,10 @@ export async function seedKpis(ctx: SeedContext): Promise<void> {
     const n = Math.round(ctx.int(150, 180) * share);
     const promoters = Math.round(n * pPromoter);
     const detractors = Math.round(n * pDetractor);
-    const pool = shuffle(people, ctx.rng).slice(0, n);
+    // About 55% of those emailed answer.
+    const emailed = shuffle(people, ctx.rng).slice(0, Math.min(people.length, Math.round(n * 1.8)));
+    for (const contactId of emailed) invitations.push({ surveyId: surveys[qi].id, contactId, sentAt: r.from + DAY });
+    const pool = emailed.slice(0, n);
     for (const [i, contactId] of pool.entries()) {
       const score = i < promoters ? ctx.int(9, 10) : i < promoters + detractors ? ctx.int(0, 6) : ctx.int(7, 8);
       const segment = score >= 9 ? "promoter" : score >= 7 ? "passive" : "detractor";
@@ -131,6 +136,7 @@ export async function seedKpis(ctx: SeedContext): Promise<void> {
       });
     }
   });
+  await ctx.insertMany(npsInvitations, invitations, "NPS invitations");
   await ctx.insertMany(npsResponses, responses, "NPS responses");
 
   // Demo history for the other KPIs: each day's quarter-to-date value drifts from the last

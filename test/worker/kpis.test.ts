@@ -307,6 +307,29 @@ describe("NPS", () => {
     expect((await db().select().from(npsResponses).where(eq(npsResponses.surveyId, survey.id)))[0].score).toBe(9);
   });
 
+  it("emails a survey once per contact, skipping unknown contacts and those without an email", async () => {
+    const survey = await newSurvey("Invited");
+    const a = await upsertContact(db(), { externalId: "invite-a", email: "a@example.com" });
+    const b = await upsertContact(db(), { externalId: "invite-b" });
+    const send = (contactIds: string[]) =>
+      call(`/api/v1/nps/surveys/${survey.id}/send`, { method: "POST", key, json: { contactIds } });
+    let res = await send([a.id, b.id, "ct_nobody", a.id]);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      invited: [a.id],
+      skipped: [
+        { contactId: b.id, reason: "no-email" },
+        { contactId: "ct_nobody", reason: "unknown-contact" },
+      ],
+    });
+    res = await send([a.id]);
+    expect(await res.json()).toEqual({ invited: [], skipped: [{ contactId: a.id, reason: "already-invited" }] });
+    expect(await (await call(`/api/v1/nps/surveys/${survey.id}`, { key })).json()).toMatchObject({ invited: 1 });
+    await problem(await send([]), 400, "validation-failed");
+    await call(`/api/v1/nps/surveys/${survey.id}`, { method: "PATCH", key, json: { closed: true } });
+    await problem(await send([a.id]), 409, "conflict");
+  });
+
   it("one-click email links show a form (GET records nothing) and the POST records the answer", async () => {
     const survey = await newSurvey("Email NPS");
     const contact = await upsertContact(db(), { externalId: "nps-mail", email: "mail@example.com" });
@@ -420,6 +443,16 @@ describe("daily snapshots", () => {
       400,
       "validation-failed",
     );
+    for (const json of [
+      { from: "1900-01-01", to: "2025-01-01" },
+      { from: "2999-01-01", to: "2999-01-02" },
+    ]) {
+      await problem(
+        await call("/api/v1/kpis/snapshots/recompute", { method: "POST", key, json }),
+        400,
+        "validation-failed",
+      );
+    }
     const res = await call("/api/v1/kpis/snapshots/recompute", {
       method: "POST",
       key,

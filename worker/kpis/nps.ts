@@ -1,8 +1,9 @@
 // NPS surveys and their responses: one per contact per survey, answering again changes it.
-import { and, desc, eq, gte, isNotNull, lt, lte, sql } from "drizzle-orm";
-import { contacts, type NPS_CHANNELS, npsResponses, npsSurveys } from "../../db/schema/index.ts";
+import { and, desc, eq, gte, inArray, isNotNull, lt, lte, sql } from "drizzle-orm";
+import { contacts, type NPS_CHANNELS, npsInvitations, npsResponses, npsSurveys } from "../../db/schema/index.ts";
+import { emailStatements, type OutgoingEmail } from "../emails/index.ts";
 import { hmacSha256, timingSafeEqual, toHex } from "../lib/crypto.ts";
-import type { Db } from "../lib/db.ts";
+import { chunk, type Db, rowsPerInsert } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
 import { conflict, notFound, Problem } from "../lib/problem.ts";
 import { emit } from "../lib/webhooks.ts";
@@ -35,6 +36,7 @@ export async function npsLinks(env: Pick<Env, "PUBLIC_URL" | "SIGNING_SECRET">, 
 }
 
 const summary = {
+  invited: sql<number>`(select count(*) from ${npsInvitations} where ${npsInvitations.surveyId} = ${npsSurveys.id})`,
   responses: sql<number>`count(${npsResponses.id})`,
   promoters: sql<number>`coalesce(sum(${npsResponses.score} >= 9), 0)`,
   detractors: sql<number>`coalesce(sum(${npsResponses.score} <= 6), 0)`,
@@ -42,6 +44,7 @@ const summary = {
 };
 
 type SurveyRow = typeof npsSurveys.$inferSelect & {
+  invited: number;
   responses: number;
   promoters: number;
   detractors: number;
@@ -49,9 +52,10 @@ type SurveyRow = typeof npsSurveys.$inferSelect & {
 };
 
 function surveyView(r: SurveyRow) {
-  const { responses, promoters, detractors, comments, ...survey } = r;
+  const { invited, responses, promoters, detractors, comments, ...survey } = r;
   return {
     ...survey,
+    invited,
     responses,
     promoters,
     passives: responses - promoters - detractors,
@@ -254,4 +258,73 @@ export async function listResponses(
     .orderBy(desc(npsResponses.id))
     .limit(q.limit + 1);
   return rows.map((r) => ({ ...r, segment: segmentOf(r.score) }));
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The survey email: eleven one-click score links (each opens a confirm page) and a plain-text twin. */
+function surveyEmail(
+  survey: { id: string; name: string; question: string },
+  contact: { id: string; email: string },
+  links: Array<{ score: number; url: string }>,
+): OutgoingEmail {
+  const cells = links
+    .map(
+      (l) =>
+        `<td style="padding:2px"><a href="${escapeHtml(l.url)}" style="display:inline-block;min-width:28px;padding:8px 4px;border:1px solid #c8ced6;border-radius:4px;text-align:center;text-decoration:none;color:#1b1f24">${l.score}</a></td>`,
+    )
+    .join("");
+  return {
+    to: contact.email,
+    contactId: contact.id,
+    subject: survey.question,
+    html: `<p>${escapeHtml(survey.question)}</p><table role="presentation"><tr>${cells}</tr></table><p style="color:#5b6470;font-size:12px">0 = not at all likely, 10 = extremely likely. You can add a comment after choosing.</p>`,
+    text: `${survey.question}\n\n${links.map((l) => `${l.score}: ${l.url}`).join("\n")}\n`,
+    topic: "marketing",
+    idempotencyKey: `nps-invite:${survey.id}:${contact.id}`,
+  };
+}
+
+/**
+ * Emails the survey to `contactIds`: each contact is invited at most once per survey (the
+ * invitation row and its queued email are written in one batch). Returns who was invited now
+ * and why the others were not.
+ */
+export async function inviteContacts(
+  db: Db,
+  env: Pick<Env, "PUBLIC_URL" | "SIGNING_SECRET">,
+  surveyId: string,
+  contactIds: string[],
+  now = Date.now(),
+) {
+  const survey = await openSurvey(db, surveyId);
+  const ids = [...new Set(contactIds)];
+  const [people, already] = await Promise.all([
+    db.select({ id: contacts.id, email: contacts.email }).from(contacts).where(inArray(contacts.id, ids)),
+    db
+      .select({ contactId: npsInvitations.contactId })
+      .from(npsInvitations)
+      .where(and(eq(npsInvitations.surveyId, surveyId), inArray(npsInvitations.contactId, ids))),
+  ]);
+  const skipped: Array<{ contactId: string; reason: "unknown-contact" | "no-email" | "already-invited" }> = [];
+  const invite: Array<{ id: string; email: string }> = [];
+  for (const id of ids) {
+    const person = people.find((p) => p.id === id);
+    if (!person) skipped.push({ contactId: id, reason: "unknown-contact" });
+    else if (!person.email) skipped.push({ contactId: id, reason: "no-email" });
+    else if (already.some((a) => a.contactId === id)) skipped.push({ contactId: id, reason: "already-invited" });
+    else invite.push({ id, email: person.email });
+  }
+  if (invite.length) {
+    const emails = await Promise.all(
+      invite.map(async (c) => surveyEmail(survey, c, await npsLinks(env, surveyId, c.id))),
+    );
+    const rows = invite.map((c) => ({ surveyId, contactId: c.id, sentAt: now }));
+    const writes = [
+      ...chunk(rows, rowsPerInsert(3)).map((part) => db.insert(npsInvitations).values(part).onConflictDoNothing()),
+      ...emailStatements(db, emails),
+    ];
+    await db.batch(writes as [(typeof writes)[number], ...typeof writes]);
+  }
+  return { invited: invite.map((c) => c.id), skipped };
 }

@@ -1,3 +1,4 @@
+import { kickEmails } from "../emails/index.ts";
 import { getDb } from "../lib/db.ts";
 import { requireVisitor } from "../lib/identity.ts";
 import {
@@ -21,6 +22,7 @@ import {
   createSurvey,
   deleteSurvey,
   getSurvey,
+  inviteContacts,
   listResponses,
   listSurveys,
   npsLinks,
@@ -31,7 +33,7 @@ import {
   visitorView,
 } from "./nps.ts";
 import { npsPages } from "./pages.tsx";
-import { quarterOf, startOfDay } from "./quarters.ts";
+import { DAY, quarterOf, startOfDay } from "./quarters.ts";
 import { kpiHistory, quarterReport } from "./report.ts";
 import {
   AlertSchema,
@@ -42,6 +44,8 @@ import {
   HistoryQuery,
   HistorySchema,
   IdParams,
+  InviteBody,
+  InviteResultSchema,
   KpiParams,
   LinksBody,
   LinksSchema,
@@ -331,14 +335,17 @@ kpisRoutes.openapi(
   }),
   async (c) => {
     const { from, to } = c.req.valid("json");
-    const last = Math.min(Date.parse(to), startOfDay(Date.now()) - 86_400_000);
-    const messages = recomputeMessages(Date.parse(from), last);
-    if (!messages.length)
+    const first = Date.parse(from);
+    const last = Math.min(Date.parse(to), startOfDay(Date.now()) - DAY);
+    if (last < first) {
       throw badRequest("Only completed days can be recomputed", [
         { path: "body.from", message: "Must be before today" },
       ]);
-    if (messages.length > 400)
+    }
+    if ((last - first) / DAY + 1 > 400) {
       throw badRequest("At most 400 days at a time", [{ path: "body.to", message: "Too many days" }]);
+    }
+    const messages = recomputeMessages(first, last);
     for (let i = 0; i < messages.length; i += 100) {
       await c.env.JOBS.sendBatch(messages.slice(i, i + 100).map((body) => ({ body })));
     }
@@ -417,6 +424,38 @@ kpisRoutes.openapi(
   async (c) => {
     await deleteSurvey(getDb(c.env.DB), c.req.valid("param").id);
     return c.body(null, 204);
+  },
+);
+
+// POST /api/v1/nps/surveys/{id}/send — email the survey to contacts (once each), with one-click score links
+kpisRoutes.openapi(
+  adminRoute("kpis", {
+    method: "post",
+    path: "/api/v1/nps/surveys/{id}/send",
+    tags: npsTags,
+    summary: "Email the survey to contacts",
+    description:
+      "Queues one email per contact through the email capability (marketing consent and caps apply there). A contact already invited to this survey is skipped, so sending again is safe.",
+    request: {
+      params: IdParams,
+      body: { content: { "application/json": { schema: InviteBody } }, required: true },
+    },
+    responses: {
+      200: jsonContent(InviteResultSchema, "Who was invited and who was skipped"),
+      404: problemContent("No such survey"),
+      409: problemContent("The survey is closed"),
+      ...invalid,
+    },
+  }),
+  async (c) => {
+    const result = await inviteContacts(
+      getDb(c.env.DB),
+      c.env,
+      c.req.valid("param").id,
+      c.req.valid("json").contactIds,
+    );
+    if (result.invited.length) c.executionCtx.waitUntil(kickEmails(c.env));
+    return c.json(result, 200);
   },
 );
 

@@ -183,6 +183,7 @@ export const SurveySchema = z
     question: z.string(),
     closedAt: z.number().nullable(),
     createdAt: z.number(),
+    invited: z.number().openapi({ description: "Contacts the survey was emailed to" }),
     responses: z.number(),
     promoters: z.number(),
     passives: z.number(),
@@ -255,6 +256,18 @@ export const VisitorViewSchema = z
       .nullable(),
   })
   .openapi("NpsVisitorView");
+
+export const InviteBody = z
+  .object({ contactIds: z.array(z.string().min(1).max(64)).min(1).max(100) })
+  .openapi("NpsInvite");
+export const InviteResultSchema = z
+  .object({
+    invited: z.array(z.string()),
+    skipped: z.array(
+      z.object({ contactId: z.string(), reason: z.enum(["unknown-contact", "no-email", "already-invited"]) }),
+    ),
+  })
+  .openapi("NpsInviteResult");
 
 export const LinksBody = z.object({ contactId: z.string().min(1).max(64) }).openapi("NpsLinksRequest");
 export const LinksSchema = z

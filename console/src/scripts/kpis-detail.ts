@@ -65,7 +65,11 @@ async function load() {
     $("weeks").innerHTML = history.weeks
       .map((w) => `<tr><td>${esc(fmt.date(w.week))}</td><td>${esc(w.quarter)}</td><td>${v(w.value)}</td></tr>`)
       .join("");
+    // The running quarter's row shows the live value, like the card above, not yesterday's snapshot.
+    const live = (q: History["quarters"][number]) =>
+      q.quarter === report.quarter && report.phase === "live" ? { ...q, value: k.value, pacing: k.pacing } : q;
     $("quarters").innerHTML = [...history.quarters]
+      .map(live)
       .reverse()
       .map(
         (q) =>

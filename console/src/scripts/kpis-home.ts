@@ -45,6 +45,9 @@ async function load(quarter: string) {
   try {
     const r = await api<Report>(`/kpis?quarter=${encodeURIComponent(quarter)}`);
     $("kpis").innerHTML = r.kpis.map((k) => card(k, r)).join("");
+    loadAlerts(r.kpis).catch(() => {
+      $("alerts").innerHTML = `<li class="muted">Alerts could not be loaded.</li>`;
+    });
     const counts = new Map<string, number>();
     for (const k of r.kpis) if (k.pacing) counts.set(k.pacing.status, (counts.get(k.pacing.status) ?? 0) + 1);
     const parts = [...counts].map(([s, n]) => `${n} ${STATUS_LABEL[s as keyof typeof STATUS_LABEL].toLowerCase()}`);
@@ -59,6 +62,23 @@ async function load(quarter: string) {
   } catch (e) {
     $("summary").textContent = `Could not load the KPIs: ${errorText(e)}`;
   }
+}
+
+type Alert = { kpi: string; quarter: string; day: number; recipient: string | null };
+
+async function loadAlerts(kpis: Kpi[]) {
+  const { data } = await api<{ data: Alert[] }>("/kpis/alerts?limit=5");
+  const name = (id: string) => kpis.find((k) => k.kpi === id)?.name ?? id;
+  $("alerts").innerHTML = data.length
+    ? data
+        .map(
+          (a) =>
+            `<li>${esc(name(a.kpi))} slipped from on track to at risk on ${esc(fmt.date(a.day))} (${esc(a.quarter)})${
+              a.recipient ? `; ${esc(a.recipient)} was emailed` : "; its owner has no email address"
+            }.</li>`,
+        )
+        .join("")
+    : `<li class="muted">No KPI has slipped from on track to at risk.</li>`;
 }
 
 select.addEventListener("change", () => {

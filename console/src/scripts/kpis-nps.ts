@@ -6,6 +6,7 @@ type Survey = {
   id: string;
   name: string;
   closedAt: number | null;
+  invited: number;
   responses: number;
   promoters: number;
   passives: number;
@@ -35,11 +36,12 @@ async function loadSurveys() {
         .map(
           (
             s,
-          ) => `<tr><th scope="row">${esc(s.name)}</th><td>${s.nps ?? "—"}</td><td>${s.responses}</td><td>${s.promoters}</td>
+          ) => `<tr><th scope="row">${esc(s.name)}</th><td>${s.nps ?? "—"}</td><td>${s.invited}</td><td>${s.responses}</td>
+          <td>${s.invited ? fmt.pct(Math.min(1, s.responses / s.invited), 0) : "—"}</td><td>${s.promoters}</td>
           <td>${s.passives}</td><td>${s.detractors}</td><td>${s.comments}</td><td>${s.closedAt ? "closed" : "open"}</td></tr>`,
         )
         .join("")
-    : `<tr><td colspan="8" class="muted">No surveys yet.</td></tr>`;
+    : `<tr><td colspan="10" class="muted">No surveys yet.</td></tr>`;
   const select = $<HTMLSelectElement>("f-survey");
   const chosen = select.value;
   select.innerHTML = `<option value="">All surveys</option>${data

@@ -31,6 +31,7 @@ export type Report = {
   to: number;
   phase: "future" | "live" | "final";
   asOf: number;
+  currency: string;
   kpis: Kpi[];
 };
 
