@@ -49,6 +49,15 @@ CREATE TABLE `marketing_spend` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `marketing_spend_quarter_channel_uq` ON `marketing_spend` (`quarter`,`channel`);--> statement-breakpoint
+CREATE TABLE `nps_invitations` (
+	`survey_id` text NOT NULL,
+	`contact_id` text NOT NULL,
+	`sent_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,
+	FOREIGN KEY (`survey_id`) REFERENCES `nps_surveys`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`contact_id`) REFERENCES `contacts`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `nps_invitations_survey_contact_uq` ON `nps_invitations` (`survey_id`,`contact_id`);--> statement-breakpoint
 CREATE TABLE `nps_responses` (
 	`id` text PRIMARY KEY NOT NULL,
 	`survey_id` text NOT NULL,
