@@ -37,7 +37,7 @@ CREATE TABLE `referral_clicks` (
 --> statement-breakpoint
 CREATE INDEX `referral_clicks_program_at_idx` ON `referral_clicks` (`program_id`,`at`);--> statement-breakpoint
 CREATE INDEX `referral_clicks_visitor_idx` ON `referral_clicks` (`visitor_hash`,`at`);--> statement-breakpoint
-CREATE INDEX `referral_clicks_referrer_idx` ON `referral_clicks` (`referrer_id`,`at`);--> statement-breakpoint
+CREATE INDEX `referral_clicks_referrer_idx` ON `referral_clicks` (`referrer_id`,`duplicate`,`at`);--> statement-breakpoint
 CREATE TABLE `referral_conversions` (
 	`id` text PRIMARY KEY NOT NULL,
 	`program_id` text,

@@ -113,7 +113,7 @@ export const referralClicks = sqliteTable(
   (t) => [
     index("referral_clicks_program_at_idx").on(t.programId, t.at),
     index("referral_clicks_visitor_idx").on(t.visitorHash, t.at),
-    index("referral_clicks_referrer_idx").on(t.referrerId, t.at),
+    index("referral_clicks_referrer_idx").on(t.referrerId, t.duplicate, t.at),
   ],
 );
 
