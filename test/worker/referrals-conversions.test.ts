@@ -58,6 +58,11 @@ describe("POST /api/v1/conversions", () => {
       .from(referralConversions)
       .where(eq(referralConversions.attributionId, first.attributionId ?? ""));
     expect(rows).toHaveLength(1);
+    const announced = await db()
+      .select()
+      .from(webhookEvents)
+      .where(like(webhookEvents.payload, `%${first.id}%`));
+    expect(announced.map((e) => e.type)).toEqual(["conversion.created"]);
     const other = await convert(key, { ...body, event: "first_payment", occurredAt: at }, "idem-A");
     expect(other.status).toBe(409);
     expect(other.headers.get("content-type")).toBe("application/problem+json");
