@@ -113,7 +113,7 @@ export const referralClicks = sqliteTable(
   (t) => [
     index("referral_clicks_program_at_idx").on(t.programId, t.at),
     index("referral_clicks_visitor_idx").on(t.visitorHash, t.at),
-    index("referral_clicks_referrer_idx").on(t.referrerId, t.at),
+    index("referral_clicks_referrer_idx").on(t.referrerId, t.duplicate, t.at),
   ],
 );
 
@@ -140,6 +140,7 @@ export const referralAttributions = sqliteTable(
     index("referral_attributions_referrer_idx").on(t.referrerId, t.signedUpAt),
     index("referral_attributions_program_idx").on(t.programId, t.signedUpAt),
     index("referral_attributions_qualified_idx").on(t.programId, t.qualifiedAt),
+    index("referral_attributions_visitor_idx").on(t.visitorHash, t.signedUpAt),
   ],
 );
 

@@ -224,12 +224,14 @@ export async function seedReferrals(ctx: SeedContext): Promise<void> {
 
   // Clicks over the last 90 days, growing towards today; ~8% repeat visits within the hour.
   const clicks: (typeof referralClicks.$inferInsert)[] = [];
+  const lastHash = new Map<string, string>(); // a repeat visit reuses the link's previous visitor
   for (let i = 0; i < 30_000; i++) {
     const l = links[pickLink()];
     const age = Math.floor(90 * DAY * rng() ** 1.3);
     const at = now - age + int(0, DAY - 1) - DAY;
     const [country, city] = pick(COUNTRIES);
     const duplicate = rng() < 0.08;
+    const hash = `seed${i.toString(16).padStart(28, "0")}`;
     clicks.push({
       id: `clk_seed${String(i).padStart(8, "0")}_${l.code}`,
       linkId: l.id as string,
@@ -243,11 +245,11 @@ export async function seedReferrals(ctx: SeedContext): Promise<void> {
       utmSource: l.utm?.utm_source ?? pick(SOURCES),
       utmMedium: l.utm?.utm_medium ?? null,
       utmCampaign: l.utm?.utm_campaign ?? null,
-      visitorHash:
-        duplicate && i > 0 ? (clicks[i - 1].visitorHash as string) : `seed${i.toString(16).padStart(28, "0")}`,
-      duplicate: duplicate && i > 0,
+      visitorHash: duplicate && lastHash.has(l.code) ? (lastHash.get(l.code) as string) : hash,
+      duplicate: duplicate && lastHash.has(l.code),
       byReferrer: false,
     });
+    lastHash.set(l.code, clicks[i].visitorHash as string);
   }
 
   // Sign-ups from ~6% of clicks; rewards in every state depending on age.

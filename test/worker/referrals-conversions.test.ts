@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { and, eq, inArray, like } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import {
+  contacts,
   referralClicks,
   referralConversions,
   referralRewardEvents,
@@ -57,6 +58,11 @@ describe("POST /api/v1/conversions", () => {
       .from(referralConversions)
       .where(eq(referralConversions.attributionId, first.attributionId ?? ""));
     expect(rows).toHaveLength(1);
+    const announced = await db()
+      .select()
+      .from(webhookEvents)
+      .where(like(webhookEvents.payload, `%${first.id}%`));
+    expect(announced.map((e) => e.type)).toEqual(["conversion.created"]);
     const other = await convert(key, { ...body, event: "first_payment", occurredAt: at }, "idem-A");
     expect(other.status).toBe(409);
     expect(other.headers.get("content-type")).toBe("application/problem+json");
@@ -381,5 +387,51 @@ describe("attribution cookie", () => {
       expect(res.status).toBe(302);
       expect(res.headers.get("set-cookie") !== null, model).toBe(model === "last_click");
     }
+  });
+});
+
+describe("retention qualification", () => {
+  it("cron qualifies `active_after_days` referrals whose customer is still seen N days after sign-up, once", async () => {
+    const key = await newKey(["referrals"]);
+    const p = await newProgram(key, { qualifyingEvent: { type: "active_after_days", days: 14 } });
+    const r = await enroll(key, p.id, { id: uniq("ref") });
+    const t0 = Date.now() - 20 * DAY;
+    const stayed = { id: uniq("stay") };
+    const left = { id: uniq("left") };
+    const a = await ok(
+      await convert(key, {
+        event: "signup",
+        customer: stayed,
+        clickId: newClickId(r.code, t0),
+        occurredAt: new Date(t0).toISOString(),
+      }),
+    );
+    const b = await ok(
+      await convert(key, {
+        event: "signup",
+        customer: left,
+        clickId: newClickId(r.code, t0),
+        occurredAt: new Date(t0).toISOString(),
+      }),
+    );
+    await db()
+      .update(contacts)
+      .set({ lastSeenAt: t0 + 2 * DAY })
+      .where(eq(contacts.externalId, left.id));
+    for (let i = 0; i < 2; i++) {
+      const ctx = createExecutionContext();
+      await worker.scheduled(createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }), env, ctx);
+      await waitOnExecutionContext(ctx);
+    }
+    await eventually(async () => (await rewardsOf(a.attributionId)).every((w) => w.state === "held"));
+    await new Promise((res) => setTimeout(res, 2500));
+    expect((await rewardsOf(b.attributionId)).map((w) => w.state)).toEqual(["pending", "pending"]);
+    const actives = await db()
+      .select()
+      .from(referralConversions)
+      .where(
+        and(eq(referralConversions.attributionId, a.attributionId ?? ""), eq(referralConversions.event, "active")),
+      );
+    expect(actives).toHaveLength(1);
   });
 });

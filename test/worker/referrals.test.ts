@@ -21,8 +21,16 @@ describe("programs", () => {
     expect((await (await call(`/api/v1/programs/${p.id}`, { key })).json()) as object).toMatchObject({ id: p.id });
     const list = (await (await call("/api/v1/programs?limit=200", { key })).json()) as { data: Array<{ id: string }> };
     expect(list.data.map((x) => x.id)).toContain(p.id);
+    const r = await enroll(key, p.id, { id: "cust-archive-1" });
+    expect((await call(`/r/${r.code}`, { method: "HEAD" })).status).toBe(302);
     const res = await call(`/api/v1/programs/${p.id}`, { method: "PATCH", key, json: { state: "archived" } });
     expect(((await res.json()) as { state: string }).state).toBe("archived");
+    // An archived program's links stop at once (the cached code is dropped) and it takes no one new.
+    expect((await call(`/r/${r.code}`, { method: "HEAD" })).status).toBe(404);
+    await problem(
+      await call(`/api/v1/programs/${p.id}/referrers`, { method: "POST", key, json: { customer: { id: "x-1" } } }),
+      409,
+    );
   });
 
   it("refuses a default destination off the allow-list, non-https, or a bad policy, and writes nothing", async () => {

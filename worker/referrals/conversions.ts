@@ -75,6 +75,10 @@ export async function withIdempotency(
     // A concurrent request with the same key won the insert (and nothing of ours was written).
     const winner = await stored();
     if (winner) return winner;
+    // Another conversion for the same customer attributed them first: nothing of ours was written.
+    if (String((e as Error)?.cause ?? e).includes("UNIQUE constraint failed")) {
+      throw conflict("A concurrent conversion for this customer won; retry with the same Idempotency-Key");
+    }
     throw e;
   }
   return { body, replayed: false };
@@ -138,30 +142,33 @@ async function targets(db: Db, input: Input, customerId: string, occurredAt: num
   ];
 }
 
-/** What fraud rules say about a new referral, from a handful of indexed counts. */
+/**
+ * What fraud rules say about a referral, from a handful of indexed counts. Velocity looks at
+ * the day before the referral's sign-up, so a late qualification is judged like an early one.
+ */
 async function fraudFor(
   db: Db,
   program: Program,
   referrerId: string,
   customer: { id: string; email: string | null },
   visitorHash: string | null,
-  now: number,
+  signedUpAt: number,
 ) {
   const [referrer] = await db
     .select({ contactId: contacts.id, email: contacts.email })
     .from(referralReferrers)
     .innerJoin(contacts, eq(contacts.id, referralReferrers.contactId))
     .where(eq(referralReferrers.id, referrerId));
-  const since = now - DAY;
+  const day = (col: typeof referralAttributions.signedUpAt) => and(gte(col, signedUpAt - DAY), lt(col, signedUpAt));
   const [byReferrer] = await db
     .select({ n: count() })
     .from(referralAttributions)
-    .where(and(eq(referralAttributions.referrerId, referrerId), gte(referralAttributions.createdAt, since)));
+    .where(and(eq(referralAttributions.referrerId, referrerId), day(referralAttributions.signedUpAt)));
   const [byVisitor] = visitorHash
     ? await db
         .select({ n: count() })
         .from(referralAttributions)
-        .where(and(eq(referralAttributions.visitorHash, visitorHash), gte(referralAttributions.createdAt, since)))
+        .where(and(eq(referralAttributions.visitorHash, visitorHash), day(referralAttributions.signedUpAt)))
     : [{ n: 0 }];
   const [own] = visitorHash
     ? await db
@@ -440,7 +447,7 @@ async function qualifyStatements(
         gte(referralRewards.updatedAt, monthStart),
       ),
     );
-  const flags = await fraudFor(db, program, referrerId, customer, a.visitorHash, now);
+  const flags = await fraudFor(db, program, referrerId, customer, a.visitorHash, a.signedUpAt);
   const next = afterQualifying(policy, flags, now);
   const qualify = (r: Reward, set: { reward?: Reward["reward"]; tier?: number }) =>
     transitionStatements(

@@ -4,6 +4,7 @@ import { chunk, getDb } from "../lib/db.ts";
 import { type CronTask, defineJob, type JobHandler } from "../lib/jobs-types.ts";
 import { kickWebhooks } from "../lib/webhooks.ts";
 import { ClicksMessage, recordClicks } from "./clicks.ts";
+import { dueRetentionQualifications, qualifyRetained } from "./retention.ts";
 import { clearHolds, dueHoldClearances } from "./rewards.ts";
 import { conversionInRange } from "./stats.ts";
 
@@ -33,6 +34,17 @@ export const referralsJobs: Record<string, JobHandler> = {
       for (const m of messages) m.message.ack();
     },
   }),
+  // Referrals of "active after N days" programs whose customer is still around: qualify them.
+  "referrals.qualify": defineJob({
+    schema: z.object({ kind: z.literal("referrals.qualify"), attributionIds: z.array(z.string().max(64)).max(100) }),
+    async run(messages, env) {
+      const db = getDb(env.DB);
+      let qualified = 0;
+      for (const m of messages) qualified += await qualifyRetained(db, m.body.attributionIds);
+      if (qualified) await kickWebhooks(env);
+      for (const m of messages) m.message.ack();
+    },
+  }),
 };
 
 /** Cron tasks: each decides what is due and returns messages to enqueue. */
@@ -41,6 +53,11 @@ export const referralsCron: CronTask[] = [
     chunk(await dueHoldClearances(getDb(env.DB), now), 50).map((rewardIds) => ({
       kind: "referrals.clear-holds",
       rewardIds,
+    })),
+  async (env) =>
+    chunk(await dueRetentionQualifications(getDb(env.DB)), 50).map((attributionIds) => ({
+      kind: "referrals.qualify",
+      attributionIds,
     })),
 ];
 

@@ -26,9 +26,6 @@ type Entry = { link: CachedLink | null; expires: number; version: number };
 const entries = new Map<string, Entry>();
 let version = 0;
 
-/** Counters for tests and benchmarks: how often the redirect had to read D1. */
-export const linkCacheStats = { hits: 0, misses: 0 };
-
 export async function cachedLink(
   code: string,
   load: (code: string) => Promise<CachedLink | null>,
@@ -36,10 +33,8 @@ export async function cachedLink(
 ): Promise<CachedLink | null> {
   const hit = entries.get(code);
   if (hit && hit.expires > now && hit.version === version) {
-    linkCacheStats.hits++;
     return hit.link;
   }
-  linkCacheStats.misses++;
   const link = await load(code);
   if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
   entries.set(code, { link, expires: now + (link ? TTL_MS : MISS_TTL_MS), version });

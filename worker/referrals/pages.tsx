@@ -41,7 +41,8 @@ const REASONS: Record<string, string> = {
   cancellation_within_hold: "The account was cancelled during the hold period.",
 };
 
-function why(r: ReferrerDashboard["rewards"][number]): string {
+function why(r: ReferrerDashboard["rewards"][number], goal: string): string {
+  if (r.state === "pending") return `Counts once your friend reaches ${goal}.`;
   if (r.state === "held") {
     if (r.flags.length) return "Our team is reviewing this referral before approving it.";
     return `${REASONS.hold_period} Clears on ${r.clearsAt ? day(r.clearsAt) : "review"}.`;
@@ -106,8 +107,8 @@ export function RewardsPage(props: { view: ReferrerDashboard; url: string }) {
                   <td>
                     <span class="badge">{STATE_TEXT[r.state]}</span>
                   </td>
-                  <td>{why(r)}</td>
-                  <td>{day(r.updatedAt)}</td>
+                  <td>{why(r, goal)}</td>
+                  <td style="white-space:nowrap">{day(r.updatedAt)}</td>
                 </tr>
               ))}
             </tbody>

@@ -2,7 +2,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import { getDb } from "../lib/db.ts";
 import { IDENTITY_COOKIE, requireVisitor, verifyIdentityToken } from "../lib/identity.ts";
 import { adminRoute, createRoute, jsonContent, newRouter, page, problemContent, toPage, z } from "../lib/openapi.ts";
-import { badRequest } from "../lib/problem.ts";
+import { badRequest, conflict } from "../lib/problem.ts";
 import { kickWebhooks } from "../lib/webhooks.ts";
 import { bufferClick } from "./click-buffer.ts";
 import type { ClickMessage } from "./clicks.ts";
@@ -249,7 +249,7 @@ referralsRoutes.openapi(
   async (c) => {
     const db = getDb(c.env.DB);
     const program = await getProgramOrThrow(db, c.req.valid("param").id);
-    if (program.state !== "active") throw badRequest("The program is archived");
+    if (program.state !== "active") throw conflict("The program is archived: it takes no new referrers");
     const r = await enrollReferrer(db, program, c.req.valid("json").customer);
     return c.json({ ...r, url: linkUrl(c.env.PUBLIC_URL, r.code) }, 200);
   },

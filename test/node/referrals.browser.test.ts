@@ -1,0 +1,45 @@
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { launchBrowser, signIn, watchErrors } from "../support/browser.ts";
+
+const rapport = { url: inject("rapportUrl"), key: inject("rapportKey") };
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("referrals console", () => {
+  it("shows a program's funnel and top referrers, and approves a held reward from the review queue", async () => {
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await signIn(page, rapport.url, rapport.key);
+    await page.waitForURL(`${rapport.url}/console/`);
+    await page.getByRole("link", { name: "Referrals" }).click();
+    await page.getByLabel("Program").selectOption({ label: "Friends of Acme" });
+    await expect
+      .poll(() => page.getByTestId("funnel-totals").textContent(), { timeout: 20_000 })
+      .toMatch(/Clicks[\d,.\s]+Unique/);
+    const totals = (await page.getByTestId("funnel-totals").textContent()) ?? "";
+    expect(Number(/Clicks([\d,]+)/.exec(totals)?.[1]?.replace(/,/g, ""))).toBeGreaterThan(1000);
+    await expect.poll(() => page.locator("#top tr").count(), { timeout: 20_000 }).toBe(10);
+    await expect.poll(() => page.locator("#weeks tr").count(), { timeout: 20_000 }).toBeGreaterThan(10);
+
+    const queue = page.getByTestId("review-queue");
+    await expect.poll(() => queue.locator("tr[data-reward]").count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    const first = queue.locator("tr[data-reward]").first();
+    const id = (await first.getAttribute("data-reward")) ?? "";
+    await first.getByRole("button", { name: "Approve" }).click();
+    await expect.poll(() => page.locator("#review-result").textContent(), { timeout: 20_000 }).toBe("Approved.");
+    await expect.poll(() => queue.locator(`tr[data-reward="${id}"]`).count(), { timeout: 20_000 }).toBe(0);
+    const res = await fetch(`${rapport.url}/api/v1/rewards/${id}`, {
+      headers: { authorization: `Bearer ${rapport.key}` },
+    });
+    expect(await res.json()).toMatchObject({ state: "approved" });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
