@@ -17,6 +17,7 @@ CREATE UNIQUE INDEX `referral_attributions_program_customer_uq` ON `referral_att
 CREATE INDEX `referral_attributions_referrer_idx` ON `referral_attributions` (`referrer_id`,`signed_up_at`);--> statement-breakpoint
 CREATE INDEX `referral_attributions_program_idx` ON `referral_attributions` (`program_id`,`signed_up_at`);--> statement-breakpoint
 CREATE INDEX `referral_attributions_qualified_idx` ON `referral_attributions` (`program_id`,`qualified_at`);--> statement-breakpoint
+CREATE INDEX `referral_attributions_visitor_idx` ON `referral_attributions` (`visitor_hash`,`signed_up_at`);--> statement-breakpoint
 CREATE TABLE `referral_clicks` (
 	`id` text PRIMARY KEY NOT NULL,
 	`link_id` text NOT NULL,
@@ -37,7 +38,7 @@ CREATE TABLE `referral_clicks` (
 --> statement-breakpoint
 CREATE INDEX `referral_clicks_program_at_idx` ON `referral_clicks` (`program_id`,`at`);--> statement-breakpoint
 CREATE INDEX `referral_clicks_visitor_idx` ON `referral_clicks` (`visitor_hash`,`at`);--> statement-breakpoint
-CREATE INDEX `referral_clicks_referrer_idx` ON `referral_clicks` (`referrer_id`,`at`);--> statement-breakpoint
+CREATE INDEX `referral_clicks_referrer_idx` ON `referral_clicks` (`referrer_id`,`duplicate`,`at`);--> statement-breakpoint
 CREATE TABLE `referral_conversions` (
 	`id` text PRIMARY KEY NOT NULL,
 	`program_id` text,
