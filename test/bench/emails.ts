@@ -64,7 +64,6 @@ async function markDue(d1: D1Database, now: number, watermark: number) {
  * Worker: from the queue message to the watermark moving (includes the queue's batch wait).
  */
 async function tick(ctx: BenchContext, triggerId: string, watermark: number) {
-  const jobs = await ctx.mf.getQueueProducer("JOBS");
   const times: number[] = [];
   let rows = 0;
   for (let i = 0; i < 3; i++) {
@@ -74,7 +73,11 @@ async function tick(ctx: BenchContext, triggerId: string, watermark: number) {
       .bind(watermark, triggerId)
       .run();
     const t0 = performance.now();
-    await jobs.send({ kind: "emails.evaluate", triggerId });
+    const res = await fetch(`${ctx.url}/api/v1/emails/triggers/${triggerId}/evaluate`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ctx.key}` },
+    });
+    await res.text();
     for (let waited = 0; waited < 120_000; waited += 20) {
       const t = await one<{ watermark: number }>(
         ctx.d1,
@@ -146,11 +149,18 @@ async function tenThousandSends(ctx: BenchContext) {
       select 'em_${key}_' || printf('%05d', n), '${key}:' || n, 'transactional', 'r' || n || '@example.com',
         'Receipt ' || n, '<p>Thanks</p>', 'Thanks', 'queued', 0 from d`)
     .run();
-  const jobs = await ctx.mf.getQueueProducer("JOBS");
+  const tpl = await one<{ id: string }>(ctx.d1, "select id from email_templates limit 1");
   const t0 = performance.now();
-  // Two dispatches race over the same rows: every message is offered to the consumer twice.
-  await jobs.send({ kind: "emails.dispatch" });
-  await jobs.send({ kind: "emails.dispatch" });
+  // Two test sends: each kicks a dispatch, and the two race over the same 10,000 rows, so
+  // every message is offered to the consumer twice.
+  for (let i = 0; i < 2; i++) {
+    const res = await fetch(`${ctx.url}/api/v1/emails/templates/${tpl.id}/test`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${ctx.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ to: `bench-test-${i}@example.com` }),
+    });
+    await res.text();
+  }
   const counts = async () =>
     one<{ sent: number; other: number; claims: number; dupes: number }>(
       ctx.d1,
