@@ -57,6 +57,10 @@ describe("emails console", () => {
     await page.goto(`${rapport.url}/console/emails/outbox/`);
     await expect.poll(() => page.getByTestId("outbox-counts").textContent()).toContain("sent:");
     await page.getByLabel("State").selectOption("sent");
+    // The filtered list has replaced the first one.
+    await expect
+      .poll(async () => (await page.locator("#messages td:nth-child(5)").allTextContents()).every((t) => t === "sent"))
+      .toBe(true);
     await page.getByRole("button", { name: "View" }).first().click();
     await expect.poll(() => page.locator("#message-meta").textContent()).toContain("outbox");
 

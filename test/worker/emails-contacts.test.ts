@@ -10,6 +10,7 @@ import {
   emailSuppressions,
 } from "../../db/schema/index.ts";
 import { deliverMessage } from "../../worker/emails/deliver.ts";
+import { bindingProvider, mimeOf } from "../../worker/emails/delivery/binding.ts";
 import { postmarkProvider, resendProvider } from "../../worker/emails/delivery/http.ts";
 import { emailStatements } from "../../worker/emails/index.ts";
 import { addressHash } from "../../worker/emails/signing.ts";
@@ -171,5 +172,13 @@ describe("HTTP providers", () => {
     await expect(p5.send(mail)).rejects.toMatchObject({ retryable: true });
     const p4 = postmarkProvider({ ...env, EMAIL_API_BASE: `${env.RECEIVER_URL}/status/422` });
     await expect(p4.send(mail)).rejects.toMatchObject({ retryable: false });
+  });
+
+  it("the send_email binding gets a MIME message with the unsubscribe headers; without the binding it fails for good", async () => {
+    const raw = mimeOf(mail, "<m1@example.com>");
+    expect(raw).toMatch(/^List-Unsubscribe: <https:\/\/x\/u>\r?$/m);
+    expect(raw).toMatch(/^Message-ID: <m1@example.com>\r?$/m);
+    expect(raw).toContain("multipart/alternative");
+    await expect(bindingProvider(env).send(mail)).rejects.toMatchObject({ retryable: false });
   });
 });

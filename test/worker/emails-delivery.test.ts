@@ -158,4 +158,26 @@ describe("emails outbox contract", () => {
     // A week later (08:0x in New York) the first send has aged out of the window.
     expect((await deliverMessage(env, fourth.id, after.sendAfter)).outcome).toBe("sent");
   });
+
+  it("pauses marketing during a major incident (deferred, not dropped); transactional and status mail still go", async () => {
+    const c = await newContact({ consentMarketing: true });
+    const rows = await queue([
+      mail({ to: c.email as string, contactId: c.id, topic: "marketing" }),
+      mail({ to: c.email as string, contactId: c.id, topic: "transactional" }),
+      mail({ to: c.email as string, contactId: c.id, topic: "status_notifications" }),
+    ]);
+    const during = async () => true;
+    const outcome = async (topic: string, at: number, incident: () => Promise<boolean>) =>
+      deliverMessage(env, rows.find((r) => r.topic === topic)?.id as string, at, null, incident);
+    expect(await outcome("marketing", NOON, during)).toEqual({ outcome: "deferred", reason: "incident" });
+    expect((await outcome("transactional", NOON, during)).outcome).toBe("sent");
+    expect((await outcome("status_notifications", NOON, during)).outcome).toBe("sent");
+    const [m] = await db()
+      .select()
+      .from(emailMessages)
+      .where(eq(emailMessages.id, rows.find((r) => r.topic === "marketing")?.id as string));
+    expect(m).toMatchObject({ state: "deferred", deferReason: "incident", sendAfter: NOON + 5 * 60_000 });
+    // Resolved: it goes at the next look.
+    expect((await outcome("marketing", m.sendAfter, async () => false)).outcome).toBe("sent");
+  });
 });

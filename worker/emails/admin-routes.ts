@@ -270,6 +270,23 @@ export function registerAdminRoutes(r: OpenAPIHono<AppEnv>) {
       c.json(triggerOut(await updateTrigger(getDb(c.env.DB), c.req.valid("param").id, c.req.valid("json"))), 200),
   );
 
+  // POST /api/v1/emails/triggers/:id/evaluate — evaluate now instead of at the next cron tick (through the queue)
+  r.openapi(
+    adminRoute("emails", {
+      method: "post",
+      path: "/api/v1/emails/triggers/{id}/evaluate",
+      tags: ttags,
+      summary: "Evaluate a trigger now",
+      request: { params: IdParam },
+      responses: { 202: jsonContent(z.object({ queued: z.literal(true) }), "Evaluation queued"), ...notFound },
+    }),
+    async (c) => {
+      const t = await getTriggerOrThrow(getDb(c.env.DB), c.req.valid("param").id);
+      await c.env.JOBS.send({ kind: "emails.evaluate", triggerId: t.id });
+      return c.json({ queued: true as const }, 202);
+    },
+  );
+
   // DELETE /api/v1/emails/triggers/:id — its unsent messages are skipped
   r.openapi(
     adminRoute("emails", {

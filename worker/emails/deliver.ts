@@ -134,6 +134,7 @@ async function gate(
   row: Row,
   address: string | null,
   now: number,
+  incident: (db: Db) => Promise<boolean>,
 ): Promise<
   | { kind: "skip"; state: "skipped" | "suppressed"; reason: string }
   | { kind: "defer"; reason: "capped" | "quiet_hours" | "incident"; until: number }
@@ -155,7 +156,7 @@ async function gate(
   }
   if (m.triggerId && !row.trigger?.enabled) return { kind: "skip", state: "skipped", reason: "trigger_off" };
   if (await exited(db, row)) return { kind: "skip", state: "skipped", reason: "exited" };
-  if (m.topic === "marketing" && (await hasMajorIncident(db))) {
+  if (m.topic === "marketing" && (await incident(db))) {
     return { kind: "defer", reason: "incident", until: now + INCIDENT_RECHECK_MS };
   }
   if (m.topic === "marketing" || m.topic === "product_updates") {
@@ -227,6 +228,8 @@ export async function deliverMessage(
   id: string,
   now = Date.now(),
   provider: Provider | null = providerFor(env),
+  /** Status's check; passed in so the pause can be exercised before status ships incidents. */
+  incident: (db: Db) => Promise<boolean> = hasMajorIncident,
 ): Promise<DeliverResult> {
   const db = getDb(env.DB);
   const row = await loadMessage(db, id);
@@ -234,7 +237,7 @@ export async function deliverMessage(
     return { outcome: "noop" };
   }
   const address = row.m.toAddress ?? row.contact?.email ?? null;
-  const verdict = await gate(db, env, row, address, now);
+  const verdict = await gate(db, env, row, address, now, incident);
   if (verdict?.kind === "skip") {
     await finish(db, id, verdict.state, verdict.reason, now);
     return { outcome: verdict.state, reason: verdict.reason };

@@ -13,9 +13,15 @@ async function enqueue(env: Env, messages: Array<{ kind: string } & Record<strin
 export const emailsJobs: Record<string, JobHandler> = {
   // Fans out one delivery per due queued message (after emailStatements + kickEmails).
   "emails.dispatch": defineJob({
-    schema: z.object({ kind: z.literal("emails.dispatch") }),
+    schema: z.object({ kind: z.literal("emails.dispatch"), after: z.string().max(64).optional() }),
     async run(messages, env) {
-      await enqueue(env, deliverMessages(await dueQueued(getDb(env.DB), Date.now())));
+      const db = getDb(env.DB);
+      for (const after of new Set(messages.map((m) => m.body.after ?? ""))) {
+        const ids = await dueQueued(db, Date.now(), after);
+        await enqueue(env, deliverMessages(ids));
+        // A full page: the next dispatch continues after its last id.
+        if (ids.length === 1000) await env.JOBS.send({ kind: "emails.dispatch", after: ids[ids.length - 1] });
+      }
       for (const m of messages) m.message.ack();
     },
   }),

@@ -1,5 +1,5 @@
 // The outbox: queueing messages (for other capabilities and for triggers) and finding due work.
-import { and, desc, eq, inArray, lt, lte, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, lt, lte, sql } from "drizzle-orm";
 import { type EmailTopic, emailMessages } from "../../db/schema/index.ts";
 import type { Db } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
@@ -52,13 +52,13 @@ export function outboxInserts(db: Db, emails: QueuedEmail[], now = Date.now()) {
 /** Queue messages that deliver `ids`. */
 export const deliverMessages = (ids: string[]): JobMessage[] => ids.map((id) => ({ kind: "emails.deliver", id }));
 
-/** Queued messages that are due now (what a kick dispatches), oldest first. */
-export async function dueQueued(db: Db, now: number, limit = 1000): Promise<string[]> {
+/** Queued messages due now after id `after` (keyset), for a dispatch to fan out. */
+export async function dueQueued(db: Db, now: number, after = "", limit = 1000): Promise<string[]> {
   const rows = await db
     .select({ id: emailMessages.id })
     .from(emailMessages)
-    .where(and(eq(emailMessages.state, "queued"), lte(emailMessages.sendAfter, now)))
-    .orderBy(emailMessages.sendAfter)
+    .where(and(eq(emailMessages.state, "queued"), lte(emailMessages.sendAfter, now), gt(emailMessages.id, after)))
+    .orderBy(emailMessages.id)
     .limit(limit);
   return rows.map((r) => r.id);
 }

@@ -1,3 +1,4 @@
+import { bindingProvider } from "./binding.ts";
 import { postmarkProvider, resendProvider } from "./http.ts";
 import { smtpProvider } from "./smtp.ts";
 import type { Provider } from "./types.ts";
@@ -5,7 +6,7 @@ import type { Provider } from "./types.ts";
 export type { Mail, Provider } from "./types.ts";
 export { ProviderError } from "./types.ts";
 
-export const PROVIDERS = ["outbox", "smtp", "resend", "postmark"] as const;
+export const PROVIDERS = ["outbox", "smtp", "resend", "postmark", "binding"] as const;
 
 /**
  * The configured provider, or null for `outbox`: the stored row is the delivery (the
@@ -19,6 +20,8 @@ export function providerFor(env: Env): Provider | null {
       return resendProvider(env);
     case "postmark":
       return postmarkProvider(env);
+    case "binding":
+      return bindingProvider(env);
     default:
       return null;
   }
