@@ -113,7 +113,7 @@ describe("feedback console", () => {
       .sign(new TextEncoder().encode("browser-test-secret"));
     await context.addCookies([{ name: "rapport_identity", value: token, url: rapport.url }]);
     const page = await context.newPage();
-    // The shared public Layout has no favicon, so the browser's own /favicon.ico probe 404s: not ours.
+    // Some browsers still probe /favicon.ico beside the page's SVG icon: not ours.
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     page.on("console", (m) => {

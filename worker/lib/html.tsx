@@ -7,6 +7,7 @@ export function Layout(props: { title: string; description?: string; children: C
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <link rel="icon" href="/console/favicon.svg" type="image/svg+xml" />
         <title>{props.title}</title>
         {props.description ? <meta name="description" content={props.description} /> : null}
         <style>{BASE_CSS}</style>
