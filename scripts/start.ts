@@ -28,6 +28,12 @@ console.log(`
   Console:        http://127.0.0.1:${port}/console/
   API reference:  http://127.0.0.1:${port}/api/v1/docs
   Admin API key:  ${key}
+
+  Demo public pages:
+    status page   http://127.0.0.1:${port}/status/demo
+    feedback      http://127.0.0.1:${port}/feedback/product-ideas
+    roadmap       http://127.0.0.1:${port}/roadmap
+    campaign link http://127.0.0.1:${port}/r/CONF-BOOTH
 `);
 run("wrangler", [
   "dev",
