@@ -4,10 +4,11 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import { env } from "cloudflare:workers";
 import { and, eq, inArray, like, type SQL } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { contacts, emailMessages, npsResponses } from "../../db/schema/index.ts";
+import { contacts, emailMessages, kpiSnapshots, npsResponses } from "../../db/schema/index.ts";
 import { emailStatements, kickEmails, type OutgoingEmail } from "../../worker/emails/index.ts";
 import worker from "../../worker/index.ts";
 import { quarterOf, quarterRange } from "../../worker/kpis/quarters.ts";
+import { upsertContact } from "../../worker/lib/contacts.ts";
 import { call, db, eventually, identityToken, newKey } from "./helpers.ts";
 import { convert, enroll, newProgram } from "./referrals-support.ts";
 import { makePage, postJson } from "./status-support.ts";
@@ -342,5 +343,49 @@ describe("kpis -> emails", () => {
       const [row] = await messagesWhere(eq(emailMessages.id, message.id));
       return row.clickedAt ? row : null;
     });
+  });
+
+  it("a KPI slipping from on track to at risk mails its owner once, through the queue", {
+    timeout: 60_000,
+  }, async () => {
+    const key = await newKey(["kpis"]);
+    const quarter = "2024-Q2";
+    const { from } = quarterRange(quarter);
+    const day = from + 45 * DAY;
+    const survey = (await (
+      await call("/api/v1/nps/surveys", { method: "POST", key, json: { name: "Alert source" } })
+    ).json()) as { id: string };
+    // NPS 33.33 (two promoters, one detractor) against an expected 40 at mid-quarter: at risk.
+    for (const [i, score] of [10, 10, 2].entries()) {
+      const c = await upsertContact(db(), { externalId: uniq(`alert-${i}`) });
+      await db()
+        .insert(npsResponses)
+        .values({
+          id: uniq("npr"),
+          surveyId: survey.id,
+          contactId: c.id,
+          score,
+          channel: "email",
+          respondedAt: from + DAY,
+        });
+    }
+    const owner = await upsertContact(db(), { externalId: uniq("owner"), email: `${uniq("owner")}@example.com` });
+    const target = await call(`/api/v1/kpis/targets/${quarter}/nps`, {
+      method: "PUT",
+      key,
+      json: { startValue: 0, target: 80, ownerContactId: owner.id },
+    });
+    expect(target.status).toBe(200);
+    await db()
+      .insert(kpiSnapshots)
+      .values({ kpi: "nps", day: day - DAY, value: 5, inputs: {}, status: "on_track" });
+
+    // The snapshot job (as cron enqueues it), twice: one alert, one email, delivered by emails.
+    for (let i = 0; i < 2; i++) await env.JOBS.send({ kind: "kpis.snapshot", day, recompute: true, alert: true });
+    const [alert] = await settled(eq(emailMessages.contactId, owner.id), 1);
+    expect(alert).toMatchObject({ state: "sent", topic: "transactional", toAddress: owner.email });
+    expect(alert.subject).toBe(`Net Promoter Score is at risk for ${quarter}`);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await messagesWhere(eq(emailMessages.contactId, owner.id))).toHaveLength(1);
   });
 });
