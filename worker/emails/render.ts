@@ -74,11 +74,14 @@ export function templateVars(
   };
 }
 
+const NAMED: Record<string, string> = { amp: "&", quot: '"', apos: "'", lt: "<", gt: ">" };
+/** One pass, so `&amp;#38;` stays `&#38;`; numeric references too (`&#38;` is as common as `&amp;`). */
 const unescapeAttr = (s: string) =>
-  s
-    .replace(/&amp;/g, "&")
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'");
+  s.replace(/&(?:#(\d{1,7})|#x([\da-f]{1,6})|(amp|quot|apos|lt|gt));/gi, (all, dec, hex, name) => {
+    if (name) return NAMED[name.toLowerCase()];
+    const code = dec ? Number(dec) : Number.parseInt(hex, 16);
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : all;
+  });
 
 /**
  * Rewrites every absolute http(s) link through Rapport's signed click redirect and adds an

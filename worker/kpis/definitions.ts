@@ -166,7 +166,8 @@ export function computeKpis(facts: KpiFacts, settings: KpiSettings): Record<KpiI
     revenue,
     payingCustomers: facts.revenue.filter((r) => r.amount > 0).length,
     grossMargin: settings.grossMargin,
-    churnRate: kept.churn,
+    // Unrounded: the shown churn is rounded to 4 places, which would skew CLV by up to ~0.03%.
+    churnRate: kept.cohort ? (kept.cohort - kept.retained) / kept.cohort : null,
   });
   const cacResult = cac({ spend: facts.spend, newCustomers: facts.newCustomers });
   const cohort = { cohort: kept.cohort, retained: kept.retained, activeWindowDays: settings.activeWindowDays };

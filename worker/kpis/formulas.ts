@@ -53,7 +53,7 @@ export function clv(q: { revenue: number; payingCustomers: number; grossMargin: 
       payingCustomers: q.payingCustomers,
       arpu: round(arpu, 2),
       grossMargin: q.grossMargin,
-      churnRate: q.churnRate,
+      churnRate: round(q.churnRate),
     },
   };
 }
