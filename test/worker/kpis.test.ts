@@ -79,6 +79,25 @@ describe("KPI report", () => {
     expect(r.kpis.every((k) => k.value === null)).toBe(true);
     expect((await report("2020-Q1")).phase).toBe("final");
   });
+
+  it("computes every KPI over a date range, and refuses a backwards, too long or malformed range", async () => {
+    const res = await call("/api/v1/kpis/range?from=2020-01-01&to=2020-02-01", { key });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      from: number;
+      kpis: Array<{ kpi: string; value: number | null; formula: string }>;
+    };
+    expect(body.from).toBe(Date.UTC(2020, 0, 1));
+    expect(body.kpis.map((k) => k.kpi).sort()).toEqual([...KPI_IDS].sort());
+    expect(body.kpis.every((k) => k.value === null && k.formula.length > 0)).toBe(true);
+    for (const q of [
+      "from=2020-02-01&to=2020-01-01",
+      "from=2020-01-01&to=2022-01-01",
+      "from=yesterday&to=2020-01-01",
+    ]) {
+      await problem(await call(`/api/v1/kpis/range?${q}`, { key }), 400, "validation-failed");
+    }
+  });
 });
 
 describe("settings", () => {

@@ -1,3 +1,4 @@
+import { KPI_IDS } from "../../db/schema/index.ts";
 import { kickEmails } from "../emails/index.ts";
 import { getDb } from "../lib/db.ts";
 import { requireVisitor } from "../lib/identity.ts";
@@ -34,7 +35,7 @@ import {
 } from "./nps.ts";
 import { npsPages } from "./pages.tsx";
 import { DAY, quarterOf, startOfDay } from "./quarters.ts";
-import { kpiHistory, quarterReport } from "./report.ts";
+import { computeRange, kpiHistory, quarterReport } from "./report.ts";
 import {
   AlertSchema,
   AnswerBody,
@@ -55,6 +56,8 @@ import {
   QuarterParams,
   QuarterQuery,
   QuarterReportSchema,
+  RangeQuery,
+  RangeReportSchema,
   RecomputeBody,
   ResponseSchema,
   ResponsesQuery,
@@ -93,6 +96,26 @@ kpisRoutes.openapi(
     const now = Date.now();
     const quarter = c.req.valid("query").quarter ?? quarterOf(now);
     return c.json(await quarterReport(getDb(c.env.DB), quarter, now), 200);
+  },
+);
+
+// GET /api/v1/kpis/range — every KPI over any date range, computed now from live data (no targets)
+kpisRoutes.openapi(
+  adminRoute("kpis", {
+    method: "get",
+    path: "/api/v1/kpis/range",
+    tags,
+    summary: "KPIs over a date range",
+    description: "Each KPI's formula applied to `[from, to)` on the data as it is now, with its inputs.",
+    request: { query: RangeQuery },
+    responses: { 200: jsonContent(RangeReportSchema, "The KPIs of the range"), ...invalid },
+  }),
+  async (c) => {
+    const q = c.req.valid("query");
+    const range = { from: Date.parse(q.from), to: Date.parse(q.to) };
+    const results = await computeRange(getDb(c.env.DB), range);
+    const kpis = KPI_IDS.map((kpi) => ({ kpi, ...KPI_DEFINITIONS[kpi], ...results[kpi] }));
+    return c.json({ ...range, kpis }, 200);
   },
 );
 

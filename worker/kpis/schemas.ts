@@ -71,6 +71,25 @@ export const KpiReportItem = z
   })
   .openapi("KpiReportItem");
 
+export const RangeQuery = z
+  .object({
+    from: z.iso.datetime({ offset: true }).or(Day).openapi({ example: "2026-10-01", description: "Start (inclusive)" }),
+    to: z.iso.datetime({ offset: true }).or(Day).openapi({ example: "2026-11-01", description: "End (exclusive)" }),
+  })
+  .refine((q) => Date.parse(q.from) < Date.parse(q.to), { message: "`from` must be before `to`", path: ["to"] })
+  .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 400 * 86_400_000, {
+    message: "At most 400 days",
+    path: ["to"],
+  });
+
+export const RangeReportSchema = z
+  .object({
+    from: z.number(),
+    to: z.number(),
+    kpis: z.array(z.object({ ...DefinitionFields, value: z.number().nullable(), inputs: Inputs })),
+  })
+  .openapi("KpiRangeReport");
+
 export const QuarterReportSchema = z
   .object({
     quarter: z.string(),
