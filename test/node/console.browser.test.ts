@@ -1,21 +1,12 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser, signIn, watchErrors } from "../support/browser.ts";
+import { describe, expect, it } from "vitest";
+import { consoleBrowser, signIn, watchErrors } from "../support/browser.ts";
 
-// Started once for all browser tests by test/support/rapport-global.ts.
-const rapport = { url: inject("rapportUrl"), key: inject("rapportKey") };
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+// The local Rapport on the seeded demo data, one browser for this file.
+const { rapport, browser, signedIn } = consoleBrowser();
 
 describe("console", () => {
   it("sends a visitor without a key to sign in, refuses a wrong key, accepts the seeded one", async () => {
-    const page = await browser.newPage();
+    const page = await browser().newPage();
     const errors = watchErrors(page);
     await page.goto(`${rapport.url}/console/health/`);
     await page.waitForURL(/\/console\/sign-in\/$/);
@@ -35,10 +26,7 @@ describe("console", () => {
   });
 
   it("creates an API key from Settings, shows it once, and the key works", async () => {
-    const page = await browser.newPage();
-    const errors = watchErrors(page);
-    await signIn(page, rapport.url, rapport.key);
-    await page.waitForURL(`${rapport.url}/console/`);
+    const { page, errors } = await signedIn();
     await page.getByRole("link", { name: "Settings" }).click();
     await page.getByLabel("Name").fill("Browser-made key");
     await page.getByLabel("read").check();

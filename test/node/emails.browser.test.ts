@@ -1,24 +1,12 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser, signIn, watchErrors } from "../support/browser.ts";
+import { describe, expect, it } from "vitest";
+import { consoleBrowser } from "../support/browser.ts";
 
-// One local Rapport on the seeded demo data, started by test/support/rapport-global.ts.
-const rapport = { url: inject("rapportUrl"), key: inject("rapportKey") };
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+// The local Rapport on the seeded demo data, one browser for this file.
+const { rapport, signedIn } = consoleBrowser();
 
 describe("emails console", () => {
   it("lists the seeded triggers with metrics and creates one with a live match count", async () => {
-    const page = await browser.newPage();
-    const errors = watchErrors(page);
-    await signIn(page, rapport.url, rapport.key);
-    await page.waitForURL(`${rapport.url}/console/`);
+    const { page, errors } = await signedIn();
     await page.getByRole("link", { name: "Emails" }).click();
     await expect.poll(() => page.locator("#triggers").textContent()).toContain("30-day win-back");
     // Seeded history shows in the funnel columns.
@@ -50,10 +38,7 @@ describe("emails console", () => {
   });
 
   it("shows the outbox and a contact's timeline", async () => {
-    const page = await browser.newPage();
-    const errors = watchErrors(page);
-    await signIn(page, rapport.url, rapport.key);
-    await page.waitForURL(`${rapport.url}/console/`);
+    const { page, errors } = await signedIn();
     await page.goto(`${rapport.url}/console/emails/outbox/`);
     await expect.poll(() => page.getByTestId("outbox-counts").textContent()).toContain("sent:");
     await page.getByLabel("State").selectOption("sent");

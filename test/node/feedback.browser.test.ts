@@ -1,11 +1,9 @@
 import { SignJWT } from "jose";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser, signIn, watchErrors } from "../support/browser.ts";
+import { describe, expect, it } from "vitest";
+import { consoleBrowser } from "../support/browser.ts";
 
-// Started once for all browser tests by test/support/rapport-global.ts, on the seeded demo data.
-const rapport = { url: inject("rapportUrl"), key: inject("rapportKey") };
-let browser: Browser;
+// The local Rapport on the seeded demo data, one browser for this file.
+const { rapport, browser, signedIn } = consoleBrowser();
 /** The machine is shared: give the UI time to answer before calling it wrong. */
 const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000 });
 
@@ -17,19 +15,9 @@ const api = async <T>(path: string, init: RequestInit = {}) => {
   return (await res.json()) as T;
 };
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
 describe("feedback console", () => {
   it("triages by votes and ICE, and changes a post's status with a public note", async () => {
-    const page = await browser.newPage();
-    const errors = watchErrors(page);
-    await signIn(page, rapport.url, rapport.key);
-    await page.waitForURL(`${rapport.url}/console/`);
+    const { page, errors } = await signedIn();
     await page.getByRole("link", { name: "Feedback", exact: true }).click();
 
     // Sorted by votes: the first row has the most votes of the seeded posts.
@@ -86,10 +74,7 @@ describe("feedback console", () => {
   });
 
   it("approves a pending post from the moderation queue", async () => {
-    const page = await browser.newPage();
-    const errors = watchErrors(page);
-    await signIn(page, rapport.url, rapport.key);
-    await page.waitForURL(`${rapport.url}/console/`);
+    const { page, errors } = await signedIn();
     await page.goto(`${rapport.url}/console/feedback/moderation/`);
     const approve = page.locator("#pending-posts button", { hasText: "Approve" }).first();
     await poll(() => approve.isVisible()).toBe(true);
@@ -106,7 +91,7 @@ describe("feedback console", () => {
   });
 
   it("on the public board a signed-in visitor sees similar ideas while typing and votes with the form", async () => {
-    const context = await browser.newContext();
+    const context = await browser().newContext();
     const token = await new SignJWT({ id: "browser-voter", email: "voter@example.com", name: "Browser Voter" })
       .setProtectedHeader({ alg: "HS256" })
       .setExpirationTime("1h")

@@ -1,20 +1,12 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser, signIn, watchErrors } from "../support/browser.ts";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { consoleBrowser } from "../support/browser.ts";
 
-// Started once for all browser tests by test/support/rapport-global.ts, on the seeded demo data.
-const rapport = { url: inject("rapportUrl"), key: inject("rapportKey") };
+// The local Rapport on the seeded demo data, one browser for this file.
+const { rapport, signedIn } = consoleBrowser();
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
 
 /** Runs axe-core in the page (through the DevTools protocol, so the page's CSP still holds for the page). */
 async function axeViolations(page: Page) {
@@ -29,17 +21,15 @@ async function axeViolations(page: Page) {
   return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 
-async function home(page: Page) {
-  await signIn(page, rapport.url, rapport.key);
-  await page.waitForURL(`${rapport.url}/console/`);
-  await expect.poll(() => page.locator("#summary").textContent()).toContain("Targets:");
+async function home() {
+  const signed = await signedIn();
+  await expect.poll(() => signed.page.locator("#summary").textContent()).toContain("Targets:");
+  return signed;
 }
 
 describe("KPI console", () => {
   it("opens on this quarter's KPIs with the seeded targets, as bullet charts with pacing", async () => {
-    const page = await browser.newPage();
-    const errors = watchErrors(page);
-    await home(page);
+    const { page, errors } = await home();
     const nps = page.getByTestId("kpi-nps");
     await expect.poll(() => page.getByTestId("status-nps").textContent()).toBe("At risk");
     expect(await nps.textContent()).toContain("Target");
@@ -57,9 +47,7 @@ describe("KPI console", () => {
   });
 
   it("changes a target and the KPI's status follows", async () => {
-    const page = await browser.newPage();
-    const errors = watchErrors(page);
-    await home(page);
+    const { page, errors } = await home();
     await page.getByRole("link", { name: "Set targets" }).click();
     await page.getByLabel("KPI").selectOption("nps");
     await expect.poll(() => page.getByLabel("Target", { exact: true }).inputValue()).not.toBe("");
@@ -77,9 +65,7 @@ describe("KPI console", () => {
   });
 
   it("shows a KPI's formula, inputs, weekly history and past quarters", async () => {
-    const page = await browser.newPage();
-    const errors = watchErrors(page);
-    await home(page);
+    const { page, errors } = await home();
     await page.getByRole("link", { name: "Net Promoter Score" }).click();
     await expect.poll(() => page.locator("h1").textContent()).toBe("Net Promoter Score");
     expect(await page.locator("#formula").textContent()).toContain("promoters");
@@ -91,8 +77,7 @@ describe("KPI console", () => {
   });
 
   it("passes an axe-core accessibility check on the KPI pages", async () => {
-    const page = await browser.newPage();
-    await home(page);
+    const { page } = await home();
     expect(await axeViolations(page)).toEqual([]);
     for (const path of [
       "kpis/?kpi=nps",
@@ -110,9 +95,7 @@ describe("KPI console", () => {
   });
 
   it("runs the pillar audit and names the lowest pillar as the priority", async () => {
-    const page = await browser.newPage();
-    const errors = watchErrors(page);
-    await home(page);
+    const { page, errors } = await home();
     await page.goto(`${rapport.url}/console/kpis/audit/`);
     await expect.poll(() => page.locator("#audits tr").count()).toBeGreaterThanOrEqual(4);
     for (const [pillar, score] of [

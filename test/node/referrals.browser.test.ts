@@ -1,23 +1,12 @@
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser, signIn, watchErrors } from "../support/browser.ts";
+import { describe, expect, it } from "vitest";
+import { consoleBrowser } from "../support/browser.ts";
 
-const rapport = { url: inject("rapportUrl"), key: inject("rapportKey") };
-let browser: Browser;
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
+// The local Rapport on the seeded demo data, one browser for this file.
+const { rapport, signedIn } = consoleBrowser();
 
 describe("referrals console", () => {
   it("shows a program's funnel and top referrers, and approves a held reward from the review queue", async () => {
-    const page = await browser.newPage();
-    const errors = watchErrors(page);
-    await signIn(page, rapport.url, rapport.key);
-    await page.waitForURL(`${rapport.url}/console/`);
+    const { page, errors } = await signedIn();
     await page.getByRole("link", { name: "Referrals" }).click();
     await page.getByLabel("Program").selectOption({ label: "Friends of Acme" });
     await expect

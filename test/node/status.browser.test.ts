@@ -1,12 +1,10 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { launchBrowser, signIn, watchErrors } from "../support/browser.ts";
+import { describe, expect, it } from "vitest";
+import { consoleBrowser, watchErrors } from "../support/browser.ts";
 
-// Started once for all browser tests by test/support/rapport-global.ts, on the seeded demo data.
-const rapport = { url: inject("rapportUrl"), key: inject("rapportKey") };
-let browser: Browser;
+// The local Rapport on the seeded demo data, one browser for this file.
+const { rapport, browser, signedIn } = consoleBrowser();
 
 const admin = (path: string, init: RequestInit & { json?: unknown } = {}) =>
   fetch(`${rapport.url}/api/v1${path}`, {
@@ -15,19 +13,9 @@ const admin = (path: string, init: RequestInit & { json?: unknown } = {}) =>
     body: init.json === undefined ? init.body : JSON.stringify(init.json),
   });
 
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
 describe("status console", () => {
   it("composes an incident with an escaped live preview and publishes it to the public page", async () => {
-    const page = await browser.newPage();
-    const errors = watchErrors(page);
-    await signIn(page, rapport.url, rapport.key);
-    await page.waitForURL(`${rapport.url}/console/`);
+    const { page, errors } = await signedIn();
     await page.goto(`${rapport.url}/console/status/`);
     await expect.poll(() => page.locator("#board").textContent()).toContain("Database");
 
@@ -45,7 +33,7 @@ describe("status console", () => {
     await page.getByRole("button", { name: "Publish" }).click();
     await expect.poll(() => page.locator("#c-result").textContent()).toBe("Published.");
 
-    const pub = await browser.newPage({ javaScriptEnabled: false });
+    const pub = await browser().newPage({ javaScriptEnabled: false });
     await pub.goto(`${rapport.url}/status/demo`);
     expect(await pub.locator("main").textContent()).toContain(hostile);
     expect(await pub.locator("main img").count()).toBe(0);
@@ -63,10 +51,7 @@ describe("status console", () => {
   });
 
   it("changes a component from the board and charts a monitor's response times", async () => {
-    const page = await browser.newPage();
-    const errors = watchErrors(page);
-    await signIn(page, rapport.url, rapport.key);
-    await page.waitForURL(`${rapport.url}/console/`);
+    const { page, errors } = await signedIn();
     await page.goto(`${rapport.url}/console/status/`);
     const select = page.locator("#board").getByLabel("Slack app");
     await select.selectOption("degraded_performance");
@@ -88,7 +73,7 @@ describe("status console", () => {
   });
 
   it("the public page has no accessibility violations (axe) and needs no script", async () => {
-    const page = await browser.newPage();
+    const page = await browser().newPage();
     const errors = watchErrors(page);
     const res = await page.goto(`${rapport.url}/status/demo`);
     expect(res?.headers()["content-security-policy"]).toContain("script-src 'self'");

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, inject } from "vitest";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -35,4 +36,31 @@ export async function signIn(page: Page, base: string, key: string) {
   await page.goto(`${base}/console/sign-in/`);
   await page.getByLabel("API key").fill(key);
   await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+/**
+ * For a browser test file: the local Rapport started by test/support/rapport-global.ts (seeded
+ * demo data), one browser for the file, and pages signed in to the console with errors watched.
+ */
+export function consoleBrowser() {
+  const rapport = { url: inject("rapportUrl"), key: inject("rapportKey") };
+  let current: Browser | undefined;
+  beforeAll(async () => {
+    current = await launchBrowser();
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  const browser = () => {
+    if (!current) throw new Error("the browser starts in beforeAll");
+    return current;
+  };
+  async function signedIn() {
+    const page = await browser().newPage();
+    const errors = watchErrors(page);
+    await signIn(page, rapport.url, rapport.key);
+    await page.waitForURL(`${rapport.url}/console/`);
+    return { page, errors };
+  }
+  return { rapport, browser, signedIn };
 }
