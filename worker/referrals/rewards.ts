@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, lte, ne, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, lte, ne, sql } from "drizzle-orm";
 import {
   type RewardPolicy,
   type RewardSpec,
@@ -7,7 +7,7 @@ import {
   referralRewards,
   webhookEvents,
 } from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
+import { chunk, type Db } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
 import { conflict, notFound } from "../lib/problem.ts";
 
@@ -144,11 +144,12 @@ export async function dueHoldClearances(db: Db, now: number, limit = 500): Promi
 /** Queue consumer: approves each reward whose hold has cleared. Idempotent by the state guard. */
 export async function clearHolds(db: Db, ids: string[], now = Date.now()): Promise<number> {
   let cleared = 0;
-  for (const id of ids) {
-    const reward = await db.query.referralRewards.findFirst({ where: eq(referralRewards.id, id) });
-    if (!reward) continue;
+  // One read and one batch per chunk (D1 binds at most 100 parameters per statement).
+  for (const part of chunk(ids, 90)) {
+    const rewards = await db.query.referralRewards.findMany({ where: inArray(referralRewards.id, part) });
+    if (!rewards.length) continue;
     const when = sql`clears_at <= ${now} AND flags = '[]'`;
-    const [, , update] = await db.batch(
+    const statements = rewards.flatMap((reward) =>
       transitionStatements(
         db,
         reward,
@@ -157,7 +158,9 @@ export async function clearHolds(db: Db, ids: string[], now = Date.now()): Promi
         now,
       ),
     );
-    cleared += update.meta.changes;
+    const results = await db.batch(statements as unknown as Parameters<typeof db.batch>[0]);
+    // Each reward's three statements end with its guarded update.
+    for (let i = 2; i < results.length; i += 3) cleared += (results[i] as D1Result).meta.changes;
   }
   return cleared;
 }
