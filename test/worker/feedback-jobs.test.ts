@@ -1,8 +1,16 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
+import { eq, like } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { contacts, feedbackEvents, feedbackJobRuns, feedbackPosts, feedbackVotes } from "../../db/schema/index.ts";
+import {
+  contacts,
+  emailMessages,
+  feedbackEvents,
+  feedbackJobRuns,
+  feedbackPosts,
+  feedbackStatusChanges,
+  feedbackVotes,
+} from "../../db/schema/index.ts";
 import { monthOf } from "../../worker/feedback/digest.ts";
 import { emailsFor } from "../../worker/feedback/notify.ts";
 import { decay, TRENDING_SLOT_MS } from "../../worker/feedback/trending.ts";
@@ -108,6 +116,54 @@ describe("monthly digest", () => {
     });
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ type: "feedback.monthly_digest", payload: { month: lastMonth } });
+  });
+
+  it("emails the month's voters once: top ideas, what shipped, and a link to the page", async () => {
+    // A month of its own (three months back), reached by a cron tick early in the month after it.
+    const d = new Date();
+    const month = monthOf(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 3, 1));
+    const inMonth = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 3, 12);
+    const tick = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 2, 1, 0, 5);
+    const { key, ids } = await boardWithPosts(["Digest <b>favourite</b>", "Digest shipped"]);
+    const [favourite, shipped] = ids;
+    const voters: string[] = [];
+    for (const postId of [favourite, favourite, shipped]) {
+      const id = uniq("ct");
+      voters.push(id);
+      await db()
+        .insert(contacts)
+        .values({ id, externalId: id, email: `${id}@example.com`, firstSeenAt: inMonth, lastSeenAt: inMonth });
+      await db()
+        .insert(feedbackVotes)
+        .values({ id: uniq("fbv"), postId, contactId: id, createdAt: inMonth });
+    }
+    await call(`/api/v1/feedback/posts/${shipped}/status`, { method: "POST", key, json: { status: "done" } });
+    await db()
+      .update(feedbackStatusChanges)
+      .set({ createdAt: inMonth + DAY })
+      .where(eq(feedbackStatusChanges.postId, shipped));
+
+    await runCron(tick);
+    await runCron(tick);
+    const mails = await eventually(async () => {
+      const rows = await db()
+        .select()
+        .from(emailMessages)
+        .where(like(emailMessages.idempotencyKey, `digest:${month}:%`));
+      return rows.length >= voters.length ? rows : null;
+    });
+    expect(mails.map((m) => m.idempotencyKey).sort()).toEqual(voters.map((v) => `digest:${month}:${v}`).sort());
+    for (const m of mails) {
+      expect(m.topic).toBe("product_updates");
+      expect(m.text).toContain("Most voted this month:");
+      expect(m.text).toContain("• Digest <b>favourite</b>: 2 votes, Under review");
+      expect(m.text).toContain("Shipped:\n\n• Digest shipped");
+      expect(m.text).toContain(`/roadmap/digest/${month}`);
+      expect(m.html).toContain("Digest &lt;b&gt;favourite&lt;/b&gt;");
+      expect(m.html).not.toContain("<b>favourite");
+    }
+    const page = await call(`/roadmap/digest/${month}`);
+    expect(await page.text()).toContain("Digest shipped");
   });
 });
 

@@ -1,5 +1,6 @@
 import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
 import {
+  contacts,
   feedbackBoards,
   feedbackEvents,
   feedbackJobRuns,
@@ -7,8 +8,10 @@ import {
   feedbackStatusChanges,
   feedbackVotes,
 } from "../../db/schema/index.ts";
+import { emailStatements } from "../emails/index.ts";
 import type { Db } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
+import { emailsFor, type LoopEvent } from "./notify.ts";
 
 export const monthOf = (ms: number) => new Date(ms).toISOString().slice(0, 7);
 
@@ -87,18 +90,26 @@ export async function digestWritten(db: Db, month: string) {
 }
 
 /**
- * Stores the `feedback.monthly_digest` event for the email capability, once per month; its
- * recipients are the people who voted in that month.
+ * Stores the `feedback.monthly_digest` event and queues its email (topic product_updates, key
+ * `digest:<month>:<contact>`), once per month; the recipients are the people who voted in that month.
  */
 export async function writeDigest(db: Db, month: string, baseUrl: string, now = Date.now()) {
   if (await digestWritten(db, month)) return false;
   const { from, to } = monthRange(month);
   const digest = await digestOf(db, month, baseUrl);
   const voters = await db
-    .selectDistinct({ id: feedbackVotes.contactId })
+    .selectDistinct({ id: contacts.id, email: contacts.email, name: contacts.name })
     .from(feedbackVotes)
+    .innerJoin(contacts, eq(contacts.id, feedbackVotes.contactId))
     .where(and(gte(feedbackVotes.createdAt, from), lt(feedbackVotes.createdAt, to)))
     .limit(10_000);
+  const event: LoopEvent = {
+    key: `digest:${month}`,
+    type: "feedback.monthly_digest",
+    postId: null,
+    payload: { ...digest, url: `${baseUrl.replace(/\/$/, "")}/roadmap/digest/${month}` },
+  };
+  // The run marker, the stored event and the emails (consent checked by the emails contract) land together.
   await db.batch([
     db
       .insert(feedbackJobRuns)
@@ -106,16 +117,9 @@ export async function writeDigest(db: Db, month: string, baseUrl: string, now = 
       .onConflictDoNothing(),
     db
       .insert(feedbackEvents)
-      .values({
-        id: newId("fbe", now),
-        key: `digest:${month}`,
-        type: "feedback.monthly_digest",
-        postId: null,
-        payload: { ...digest, url: `${baseUrl.replace(/\/$/, "")}/roadmap/digest/${month}` },
-        recipients: voters.map((v) => v.id),
-        createdAt: now,
-      })
+      .values({ id: newId("fbe", now), ...event, recipients: voters.map((v) => v.id), createdAt: now })
       .onConflictDoNothing(),
+    ...emailStatements(db, emailsFor(event, voters)),
   ]);
   return true;
 }

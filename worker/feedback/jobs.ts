@@ -38,6 +38,7 @@ export const feedbackJobs = {
         await writeDigest(db, body.month, env.PUBLIC_URL);
         message.ack();
       }
+      await kickEmails(env);
     },
   }),
 };

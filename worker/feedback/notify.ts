@@ -1,4 +1,4 @@
-import { and, asc, gt, inArray, ne } from "drizzle-orm";
+import { asc, gt, inArray } from "drizzle-orm";
 import { contacts, type FEEDBACK_EVENT_TYPES, feedbackEvents } from "../../db/schema/index.ts";
 import { emailStatements, type OutgoingEmail } from "../emails/index.ts";
 import type { Db } from "../lib/db.ts";
@@ -29,6 +29,11 @@ export type LoopEvent = {
 
 type StatusPayload = { post: { title: string; url: string }; from: string; to: string; comment: string | null };
 type MergePayload = { duplicate: { title: string }; original: { title: string; url: string } };
+type DigestItem = { title: string; status: string; voteCount: number; votesThisMonth?: number };
+type DigestPayload = { month: string; top: DigestItem[]; shipped: DigestItem[]; url: string };
+
+const monthName = (month: string) =>
+  new Date(`${month}-01T00:00:00Z`).toLocaleString("en", { month: "long", year: "numeric", timeZone: "UTC" });
 
 /** The email an event becomes, from the stored payload alone (so a stored event can be sent later). */
 export function noticeContent(e: LoopEvent): { subject: string; lines: string[]; url: string } | null {
@@ -53,7 +58,28 @@ export function noticeContent(e: LoopEvent): { subject: string; lines: string[];
       url: p.original.url,
     };
   }
-  return null; // the digest is left to the email capability's own templates
+  if (e.type === "feedback.monthly_digest") {
+    const p = e.payload as DigestPayload;
+    const top = p.top.slice(0, 5);
+    const shipped = p.shipped.slice(0, 10);
+    if (!top.length && !shipped.length) return null; // nothing happened: no email
+    const votes = (n: number) => `${n} vote${n === 1 ? "" : "s"}`;
+    return {
+      subject: `Feedback in ${monthName(p.month)}: ${shipped.length} shipped, ${top.length} top ideas`,
+      lines: [
+        `Here is what happened with the ideas on our boards in ${monthName(p.month)}.`,
+        ...(shipped.length ? ["Shipped:", ...shipped.map((i) => `• ${i.title} (${votes(i.voteCount)})`)] : []),
+        ...(top.length
+          ? [
+              "Most voted this month:",
+              ...top.map((i) => `• ${i.title}: ${votes(i.votesThisMonth ?? i.voteCount)}, ${statusLabel(i.status)}`),
+            ]
+          : []),
+      ],
+      url: p.url,
+    };
+  }
+  return null;
 }
 
 /** One product-update email per recipient with an address; the idempotency key is the event's key + contact. */
@@ -96,7 +122,7 @@ export async function replayEvents(db: Db, cursor: string, limit = 20): Promise<
   const events = await db
     .select()
     .from(feedbackEvents)
-    .where(and(gt(feedbackEvents.id, cursor), ne(feedbackEvents.type, "feedback.monthly_digest")))
+    .where(gt(feedbackEvents.id, cursor))
     .orderBy(asc(feedbackEvents.id))
     .limit(limit);
   for (const e of events) {
