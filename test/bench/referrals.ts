@@ -32,19 +32,30 @@ export const suite: BenchSuite = {
           .first<{ id: string }>();
         if (!link) throw new Error(`seeded link ${CODE} is missing`);
         linkId = link.id;
+        before = await clicksOf(ctx);
+      },
+      async beforeRound(ctx) {
         // Warm the isolate's cache (HEAD: not a click), then hide the code from D1: any
-        // redirect under load that read D1 would now find nothing and answer 404.
+        // redirect under load that read D1 would now find nothing and answer 404. Per round,
+        // because the cache entry lives 60 s and the rounds take longer: the PATCH (an update
+        // through the API) drops the entry, so the warm-up loads it afresh.
+        await ctx.d1.prepare("UPDATE referral_links SET code = ? WHERE id = ?").bind(CODE, linkId).run();
+        const patch = await fetch(`${ctx.url}/api/v1/links/${linkId}`, {
+          method: "PATCH",
+          headers: { authorization: `Bearer ${ctx.key}`, "content-type": "application/json" },
+          body: JSON.stringify({ disabled: false }),
+        });
+        if (!patch.ok) throw new Error(`link update answered ${patch.status}`);
         const warm = await fetch(`${ctx.url}/r/${CODE}`, { method: "HEAD", redirect: "manual" });
         if (warm.status !== 302) throw new Error(`warm-up answered ${warm.status}`);
         await ctx.d1.prepare("UPDATE referral_links SET code = ? WHERE id = ?").bind(HIDDEN, linkId).run();
-        before = await clicksOf(ctx);
       },
       async after(ctx, sent) {
         await ctx.d1.prepare("UPDATE referral_links SET code = ? WHERE id = ?").bind(CODE, linkId).run();
         // Every request was a human GET: each must be one click. autocannon counts only the
-        // requests that completed in time; up to one per connection was still in flight.
+        // requests that completed in time; up to one per connection and run was still in flight.
         const expected = sent.requests;
-        const inFlight = Number(process.env.BENCH_CONNECTIONS ?? 50);
+        const inFlight = Number(process.env.BENCH_CONNECTIONS ?? 50) * sent.runs;
         const deadline = Date.now() + 120_000;
         let recorded = (await clicksOf(ctx)) - before;
         let last = -1;

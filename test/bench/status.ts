@@ -34,7 +34,7 @@ export const suite: BenchSuite = {
           headers: { authorization: `Bearer ${ctx.key}`, "content-type": "application/json" },
           body: "{}",
         });
-        return { firstReadAfterUpdateShowsIt: fresh };
+        return { passFirstReadAfterUpdateShowsIt: fresh };
       },
     },
     {

@@ -25,8 +25,13 @@ export type Scenario = {
   maxP99Ratio?: number;
   /** Runs before the load (warming caches, creating fixtures). */
   before?: (ctx: BenchContext) => Promise<void>;
+  /** Runs before each measured round of the scenario (after the no-op beside it). */
+  beforeRound?: (ctx: BenchContext) => Promise<void>;
   /** Runs after the load; what it returns is added to the printed line. */
-  after?: (ctx: BenchContext, sent: { requests: number; non2xx: number }) => Promise<Record<string, unknown>>;
+  after?: (
+    ctx: BenchContext,
+    sent: { requests: number; non2xx: number; runs: number },
+  ) => Promise<Record<string, unknown>>;
 };
 
 /** What a capability adds to `npm run bench`. */
