@@ -56,15 +56,16 @@ const FROM_JSON = sql.raw(COLUMNS.map(([, k]) => `j.value ->> '$.${k}'`).join(",
  */
 export async function recordClicks(db: Db, clicks: ClickMessage[]): Promise<void> {
   if (!clicks.length) return;
-  const seen = new Map<string, number[]>();
+  // In time order the latest earlier click of a visitor on a link is the nearest one: O(n) even
+  // when one visitor floods a link.
+  const last = new Map<string, number>();
   const rows = [...clicks]
     .sort((a, b) => a.at - b.at)
     .map((c) => {
       const key = `${c.visitorHash}|${c.linkId}`;
-      const times = seen.get(key) ?? [];
-      const dup = times.some((t) => c.at - t < HOUR);
-      seen.set(key, [...times, c.at]);
-      return { ...c, byReferrer: c.byReferrer ? 1 : 0, dup: dup ? 1 : 0 };
+      const prev = last.get(key);
+      last.set(key, c.at);
+      return { ...c, byReferrer: c.byReferrer ? 1 : 0, dup: prev !== undefined && c.at - prev < HOUR ? 1 : 0 };
     });
   for (const part of chunk(rows, 500)) {
     await db.run(sql`INSERT INTO referral_clicks (${INTO}, duplicate)

@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import { createHmac } from "node:crypto";
 import { isbot } from "isbot";
 import { newId } from "../lib/ids.ts";
@@ -30,15 +31,38 @@ export function deviceClass(ua: string): "mobile" | "tablet" | "desktop" | "unkn
   return "desktop";
 }
 
-export const isCountable = (method: string, ua: string) => method === "GET" && !isbot(ua);
+type UaClass = { bot: boolean; device: ReturnType<typeof deviceClass> };
+// A few hundred user-agent strings cover most traffic; isbot's pattern is the costliest step of
+// a redirect, so each string is classified once per isolate (bounded: cleared when full).
+const uaClasses = new Map<string, UaClass>();
+const MAX_UAS = 2000;
+
+export function classifyUa(ua: string): UaClass {
+  let known = uaClasses.get(ua);
+  if (!known) {
+    if (uaClasses.size >= MAX_UAS) uaClasses.clear();
+    known = { bot: isbot(ua), device: deviceClass(ua) };
+    uaClasses.set(ua, known);
+  }
+  return known;
+}
+
+export const isCountable = (method: string, ua: string) => method === "GET" && !classifyUa(ua).bot;
+
+let hmacKeyText = "";
+let hmacKey: Buffer | null = null;
 
 /**
  * A salted daily hash of IP + user agent: the same visitor within a UTC day, never the
  * address. Synchronous (node:crypto) so the redirect can hand the click over without awaiting.
  */
 export function visitorHash(secret: string, ip: string, ua: string, now: number): string {
-  const day = new Date(now).toISOString().slice(0, 10);
-  return createHmac("sha256", `${secret}:visitor:${day}`).update(`${ip}\n${ua}`).digest("hex").slice(0, 32);
+  const keyText = `${secret}:visitor:${new Date(now).toISOString().slice(0, 10)}`;
+  if (keyText !== hmacKeyText || !hmacKey) {
+    hmacKey = Buffer.from(keyText);
+    hmacKeyText = keyText;
+  }
+  return createHmac("sha256", hmacKey).update(`${ip}\n${ua}`).digest("hex").slice(0, 32);
 }
 
 export const newClickId = (code: string, now: number) => `${newId("clk", now)}_${code}`;

@@ -22,8 +22,8 @@ import {
 import { NotFoundPage, RewardsPage } from "./pages.tsx";
 import { createProgram, getProgramOrThrow, listPrograms, updateProgram } from "./programs.ts";
 import {
+  classifyUa,
   cookieName,
-  deviceClass,
   isCountable,
   newClickId,
   redirectTarget,
@@ -104,7 +104,7 @@ referralsRoutes.on(["GET", "HEAD"], "/r/:code", async (c) => {
       at: now,
       country: cf?.country?.slice(0, 8) ?? null,
       city: cf?.city?.slice(0, 100) ?? null,
-      device: deviceClass(ua),
+      device: classifyUa(ua).device,
       referrerHost: referrerHost(c.req.header("referer")),
       utmSource: utm("utm_source"),
       utmMedium: utm("utm_medium"),
