@@ -57,7 +57,7 @@ const FROM_JSON = sql.raw(COLUMNS.map(([, k]) => `j.value ->> '$.${k}'`).join(",
 export async function recordClicks(db: Db, clicks: ClickMessage[]): Promise<void> {
   if (!clicks.length) return;
   // In time order the latest earlier click of a visitor on a link is the nearest one: O(n) even
-  // when one visitor floods a link.
+  // when one visitor floods a link. Only a pair's first click in the batch needs D1 to tell.
   const last = new Map<string, number>();
   const rows = [...clicks]
     .sort((a, b) => a.at - b.at)
@@ -65,14 +65,15 @@ export async function recordClicks(db: Db, clicks: ClickMessage[]): Promise<void
       const key = `${c.visitorHash}|${c.linkId}`;
       const prev = last.get(key);
       last.set(key, c.at);
-      return { ...c, byReferrer: c.byReferrer ? 1 : 0, dup: prev !== undefined && c.at - prev < HOUR ? 1 : 0 };
+      const dup = prev !== undefined && c.at - prev < HOUR ? 1 : 0;
+      return { ...c, byReferrer: c.byReferrer ? 1 : 0, dup, first: prev === undefined ? 1 : 0 };
     });
   for (const part of chunk(rows, 500)) {
     await db.run(sql`INSERT INTO referral_clicks (${INTO}, duplicate)
-      SELECT ${FROM_JSON}, (j.value ->> '$.dup') OR EXISTS (
+      SELECT ${FROM_JSON}, CASE WHEN j.value ->> '$.dup' THEN 1 WHEN j.value ->> '$.first' THEN EXISTS (
         SELECT 1 FROM referral_clicks k INDEXED BY referral_clicks_visitor_idx WHERE k.visitor_hash = j.value ->> '$.visitorHash'
           AND k.link_id = j.value ->> '$.linkId' AND k.id <> j.value ->> '$.id'
-          AND k.at > (j.value ->> '$.at') - ${HOUR} AND k.at <= j.value ->> '$.at')
+          AND k.at > (j.value ->> '$.at') - ${HOUR} AND k.at <= j.value ->> '$.at') ELSE 0 END
       FROM json_each(${JSON.stringify(part)}) j WHERE true
       ON CONFLICT (id) DO NOTHING`);
   }
