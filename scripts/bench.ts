@@ -98,7 +98,16 @@ async function load(s: Scenario): Promise<Result> {
 
 const NOOP: Scenario = { name: "GET /api/v1/ping (no-op)", path: "/api/v1/ping" };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const settle = () => new Promise((r) => setTimeout(r, SETTLE_MS));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits out work the previous load left behind (queued clicks, slow reports still running). */
+async function settle() {
+  await sleep(SETTLE_MS);
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline; await sleep(500)) {
+    const t0 = performance.now();
+    await (await fetch(`${url}${NOOP.path}`)).arrayBuffer();
+    if (performance.now() - t0 < 50) return;
+  }
+}
 
 /**
  * The scenario and the no-op alternate (no-op first, a pause before each so queued work from the
