@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { BINDING_RECIPIENT } from "./test/support/email-binding.ts";
 
 Object.assign(process.env, {
   WRANGLER_SEND_METRICS: "false",
@@ -24,6 +25,9 @@ export default defineConfig(async () => {
             cloudflareTest(({ inject }) => ({
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
+                // Cloudflare's send_email binding, local: it parses the MIME, checks the sender
+                // and the allowed recipients, and keeps the .eml.
+                email: { send_email: [{ name: "SEND_EMAIL", allowed_destination_addresses: [BINDING_RECIPIENT] }] },
                 bindings: {
                   ...TEST_SECRETS,
                   TEST_MIGRATIONS: migrations,

@@ -6,6 +6,7 @@ import { deliverMessage } from "../../worker/emails/deliver.ts";
 import { emailStatements, kickEmails, type OutgoingEmail } from "../../worker/emails/index.ts";
 import { addressHash } from "../../worker/emails/signing.ts";
 import { upsertContact } from "../../worker/lib/contacts.ts";
+import { BINDING_RECIPIENT } from "../support/email-binding.ts";
 import { db, eventually } from "./helpers.ts";
 
 const uid = () => crypto.randomUUID().slice(0, 8);
@@ -92,6 +93,27 @@ describe("emails outbox contract", () => {
     expect((await deliverMessage(smtpEnv, row.id, NOON)).outcome).toBe("noop");
     const again = (await (await fetch(`${env.SMTP_TEST_URL}/messages?to=${to}`)).json()) as unknown[];
     expect(again).toHaveLength(1);
+  });
+
+  it("delivers through Cloudflare's send_email binding, which accepts the message; a refused recipient fails at once", async () => {
+    const bindingEnv = { ...env, EMAIL_PROVIDER: "binding" };
+    const [row] = await queue([mail({ to: BINDING_RECIPIENT, subject: "Über the binding" })]);
+    expect(await deliverMessage(bindingEnv, row.id, NOON)).toEqual({ outcome: "sent" });
+    const [after] = await db().select().from(emailMessages).where(eq(emailMessages.id, row.id));
+    expect(after).toMatchObject({ state: "sent", provider: "binding" });
+    expect(after.providerMessageId).toMatch(/^<test_[\w-]+@rapport\.localhost>$/);
+
+    const [refused] = await queue([mail({ to: `not-verified-${uid()}@example.com` })]);
+    expect(await deliverMessage(bindingEnv, refused.id, NOON)).toMatchObject({
+      outcome: "failed",
+      reason: expect.stringMatching(/not allowed/),
+    });
+
+    const [unbound] = await queue([mail()]);
+    const { SEND_EMAIL: _, ...withoutBinding } = bindingEnv as typeof bindingEnv & { SEND_EMAIL?: unknown };
+    expect(await deliverMessage(withoutBinding as typeof env, unbound.id, NOON)).toMatchObject({
+      reason: expect.stringMatching(/needs a send_email binding/),
+    });
   });
 
   it("a refused address is retried with backoff, then failed and parked as a dead letter", async () => {

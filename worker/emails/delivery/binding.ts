@@ -27,7 +27,17 @@ export function bindingProvider(env: Env): Provider {
         throw new ProviderError("EMAIL_PROVIDER=binding needs a send_email binding named SEND_EMAIL", false);
       const from = parseAddress(mail.from).email;
       const messageId = `<${mail.idempotencyKey.replace(/[^\w.-]/g, "_").slice(0, 120)}@${from.split("@")[1] ?? "rapport"}>`;
-      await binding.send(new EmailMessage(from, mail.to, mimeOf(mail, messageId)));
+      try {
+        await binding.send(new EmailMessage(from, mail.to, mimeOf(mail, messageId)));
+      } catch (e) {
+        // A recipient that is not a verified destination, or a sender off the routed domain, stays
+        // refused however often it is tried: fail at once instead of retrying for hours.
+        const message = e instanceof Error ? e.message : String(e);
+        throw new ProviderError(
+          `send_email: ${message}`,
+          !/not allowed|could not parse|invalid|does not match/i.test(message),
+        );
+      }
       return { id: messageId };
     },
   };
