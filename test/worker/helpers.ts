@@ -50,3 +50,12 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * The PUBLIC_WRITES limiter counts in fixed 60 s windows: a burst that straddles a window's end
+ * starts counting again. Waits (≤ 15 s) until the current window has 15 s left for the burst.
+ */
+export async function freshRateWindow(periodMs = 60_000, needMs = 15_000) {
+  const left = periodMs - (Date.now() % periodMs);
+  if (left < needMs) await new Promise((r) => setTimeout(r, left + 50));
+}
