@@ -1,5 +1,3 @@
-import { Buffer } from "node:buffer";
-import { createHmac } from "node:crypto";
 import { isbot } from "isbot";
 import { newId } from "../lib/ids.ts";
 import { overridePath } from "./destinations.ts";
@@ -18,9 +16,12 @@ const RESERVED = new Set(["to", CLICK_PARAM]);
 export function redirectTarget(link: CachedLink, query: URLSearchParams, clickId: string | null): string {
   const to = query.get("to");
   const url = new URL((to && overridePath(link.destination, to, link.allowedHosts)) || link.destination);
-  for (const [k, v] of query) if (!RESERVED.has(k) && !url.searchParams.has(k)) url.searchParams.append(k, v);
-  for (const [k, v] of Object.entries(link.utm)) url.searchParams.set(k, v);
-  if (clickId) url.searchParams.set(CLICK_PARAM, clickId);
+  // Edited apart and written back once: each change to url.searchParams re-serialises the URL.
+  const params = new URLSearchParams(url.search);
+  for (const [k, v] of query) if (!RESERVED.has(k) && !params.has(k)) params.append(k, v);
+  for (const [k, v] of Object.entries(link.utm)) params.set(k, v);
+  if (clickId) params.set(CLICK_PARAM, clickId);
+  url.search = params.toString();
   return url.toString();
 }
 
@@ -49,20 +50,47 @@ export function classifyUa(ua: string): UaClass {
 
 export const isCountable = (method: string, ua: string) => method === "GET" && !classifyUa(ua).bot;
 
-let hmacKeyText = "";
-let hmacKey: Buffer | null = null;
+const enc = new TextEncoder();
+const keys = new Map<string, Promise<CryptoKey>>();
+
+/** The day's HMAC key, derived from the secret and the UTC day (imported once per isolate and day). */
+function dayKey(secret: string, day: string): Promise<CryptoKey> {
+  const id = `${secret}:visitor:${day}`;
+  let key = keys.get(id);
+  if (!key) {
+    if (keys.size > 4) keys.clear();
+    key = crypto.subtle.importKey("raw", enc.encode(id), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    keys.set(id, key);
+  }
+  return key;
+}
+
+const hex = (buf: ArrayBuffer) =>
+  Array.from(new Uint8Array(buf, 0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
 
 /**
  * A salted daily hash of IP + user agent: the same visitor within a UTC day, never the
- * address. Synchronous (node:crypto) so the redirect can hand the click over without awaiting.
+ * address. `visitor` is `${ip}\n${ua}`; the day is the click's.
  */
-export function visitorHash(secret: string, ip: string, ua: string, now: number): string {
-  const keyText = `${secret}:visitor:${new Date(now).toISOString().slice(0, 10)}`;
-  if (keyText !== hmacKeyText || !hmacKey) {
-    hmacKey = Buffer.from(keyText);
-    hmacKeyText = keyText;
-  }
-  return createHmac("sha256", hmacKey).update(`${ip}\n${ua}`).digest("hex").slice(0, 32);
+export async function visitorHash(secret: string, visitor: string, at: number): Promise<string> {
+  const key = await dayKey(secret, new Date(at).toISOString().slice(0, 10));
+  return hex(await crypto.subtle.sign("HMAC", key, enc.encode(visitor)));
+}
+
+/** The hashes of a batch of clicks, each distinct visitor and day signed once. */
+export async function visitorHashes(secret: string, clicks: Array<{ visitor: string; at: number }>) {
+  const byInput = new Map<string, Promise<string>>();
+  return Promise.all(
+    clicks.map((c) => {
+      const id = `${new Date(c.at).toISOString().slice(0, 10)}|${c.visitor}`;
+      let h = byInput.get(id);
+      if (!h) {
+        h = visitorHash(secret, c.visitor, c.at);
+        byInput.set(id, h);
+      }
+      return h;
+    }),
+  );
 }
 
 export const newClickId = (code: string, now: number) => `${newId("clk", now)}_${code}`;

@@ -4,8 +4,7 @@ import { IDENTITY_COOKIE, requireVisitor, verifyIdentityToken } from "../lib/ide
 import { adminRoute, createRoute, jsonContent, newRouter, page, problemContent, toPage, z } from "../lib/openapi.ts";
 import { badRequest, conflict } from "../lib/problem.ts";
 import { kickWebhooks } from "../lib/webhooks.ts";
-import { bufferClick } from "./click-buffer.ts";
-import type { ClickMessage } from "./clicks.ts";
+import { bufferClick, type PendingClick } from "./click-buffer.ts";
 import { normalizeCode } from "./codes.ts";
 import { listConversions, planConversion, withIdempotency } from "./conversions.ts";
 import { cachedLink, invalidateAllLinks, invalidateLink } from "./link-cache.ts";
@@ -21,15 +20,7 @@ import {
 } from "./links.ts";
 import { NotFoundPage, RewardsPage } from "./pages.tsx";
 import { createProgram, getProgramOrThrow, listPrograms, updateProgram } from "./programs.ts";
-import {
-  classifyUa,
-  cookieName,
-  isCountable,
-  newClickId,
-  redirectTarget,
-  referrerHost,
-  visitorHash,
-} from "./redirect.ts";
+import { classifyUa, cookieName, isCountable, newClickId, redirectTarget, referrerHost } from "./redirect.ts";
 import { listReferrers, referrerDashboard } from "./referrers.ts";
 import { getRewardOrThrow, listRewards, reviewReward, rewardHistory } from "./rewards.ts";
 import {
@@ -96,7 +87,7 @@ referralsRoutes.on(["GET", "HEAD"], "/r/:code", async (c) => {
     const ip = c.req.header("cf-connecting-ip") ?? c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? "";
     const identity = getCookie(c, IDENTITY_COOKIE);
     const utm = (k: string) => (link.utm[k] ?? url.searchParams.get(k))?.slice(0, 100) ?? null;
-    const msg: ClickMessage = {
+    const msg: PendingClick = {
       id: clickId,
       linkId: link.linkId,
       programId: link.programId,
@@ -109,7 +100,7 @@ referralsRoutes.on(["GET", "HEAD"], "/r/:code", async (c) => {
       utmSource: utm("utm_source"),
       utmMedium: utm("utm_medium"),
       utmCampaign: utm("utm_campaign"),
-      visitorHash: visitorHash(c.env.SIGNING_SECRET, ip, ua, now),
+      visitor: `${ip}\n${ua}`,
       byReferrer: false,
     };
     const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
@@ -118,11 +109,11 @@ referralsRoutes.on(["GET", "HEAD"], "/r/:code", async (c) => {
       const externalId = link.referrerExternalId;
       waitUntil(
         isReferrer(c.env.IDENTITY_SECRET, identity, externalId).then((own) =>
-          bufferClick(c.env.JOBS, { ...msg, byReferrer: own }, waitUntil),
+          bufferClick(c.env.JOBS, c.env.SIGNING_SECRET, { ...msg, byReferrer: own }, waitUntil),
         ),
       );
     } else {
-      bufferClick(c.env.JOBS, msg, waitUntil);
+      bufferClick(c.env.JOBS, c.env.SIGNING_SECRET, msg, waitUntil);
     }
   }
   return c.redirect(target, 302);
