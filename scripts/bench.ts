@@ -74,8 +74,16 @@ async function load(s: Scenario): Promise<Result> {
     headers: s.headers,
     body: typeof s.body === "function" ? undefined : s.body,
     requests:
-      typeof s.body === "function"
-        ? [{ setupRequest: (req) => ({ ...req, body: (s.body as () => string)() }) }]
+      typeof s.body === "function" || s.perRequestHeaders
+        ? [
+            {
+              setupRequest: (req) => ({
+                ...req,
+                ...(typeof s.body === "function" ? { body: s.body() } : {}),
+                ...(s.perRequestHeaders ? { headers: { ...req.headers, ...s.perRequestHeaders() } } : {}),
+              }),
+            },
+          ]
         : undefined,
     connections: CONNECTIONS,
     duration: SECONDS,

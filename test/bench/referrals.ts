@@ -6,6 +6,7 @@ const HIDDEN = `${CODE}-MOVED`;
 const UA = "Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0";
 
 let before = 0;
+let seq = 0;
 let linkId = "";
 
 async function clicksOf(ctx: BenchContext): Promise<number> {
@@ -22,6 +23,8 @@ export const suite: BenchSuite = {
       name: "GET /r/:code (warm)",
       path: `/r/${CODE}?utm_content=bench`,
       headers: { "user-agent": UA },
+      // Every request from another address: each click is a distinct visitor to hash.
+      perRequestHeaders: () => ({ "cf-connecting-ip": `198.51.${(seq >> 8) & 255}.${seq++ & 255}` }),
       okStatuses: [302],
       minRatio: 0.8,
       maxP99Ratio: 2,

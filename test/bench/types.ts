@@ -16,6 +16,8 @@ export type Scenario = {
   /** A fixed path, or a function called per request (for varying bodies or keys). */
   path: string;
   headers?: Record<string, string>;
+  /** Headers added per request (for varying visitors). */
+  perRequestHeaders?: () => Record<string, string>;
   body?: string | (() => string);
   /** Statuses that count as success (default 2xx and 3xx). */
   okStatuses?: number[];
