@@ -107,13 +107,19 @@ async function load(s: Scenario): Promise<Result> {
 const NOOP: Scenario = { name: "GET /api/v1/ping (no-op)", path: "/api/v1/ping" };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Waits out work the previous load left behind (queued clicks, slow reports still running). */
+/**
+ * Waits out work the previous load left behind (queued clicks, slow reports still running): until
+ * the no-op and a D1 read (health) both answer quickly.
+ */
 async function settle() {
   await sleep(SETTLE_MS);
-  for (const deadline = Date.now() + 120_000; Date.now() < deadline; await sleep(500)) {
+  const quick = async (path: string) => {
     const t0 = performance.now();
-    await (await fetch(`${url}${NOOP.path}`)).arrayBuffer();
-    if (performance.now() - t0 < 50) return;
+    await (await fetch(`${url}${path}`)).arrayBuffer();
+    return performance.now() - t0 < 50;
+  };
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline; await sleep(500)) {
+    if ((await quick(NOOP.path)) && (await quick("/api/v1/health"))) return;
   }
 }
 
