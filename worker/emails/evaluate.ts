@@ -48,6 +48,17 @@ const fromProfiles = sql`email_profiles p join contacts c on c.id = p.contact_id
 
 /** The candidate query of an entry condition for keys in (lower, upper] of evaluation time. */
 export function source(rule: TriggerRuleT, lower: number, upper: number, now: number): Source {
+  // Contacts whose last event anywhere is `span` old by the window: absence of any event, churn risk.
+  const inactiveFor = (span: number, prefix: string): Source => ({
+    from: fromProfiles,
+    where: sql`p.last_event_at > ${lower - span} and p.last_event_at <= ${upper - span}`,
+    key: sql`p.last_event_at`,
+    keyToTime: (k) => k + span,
+    extra: sql`p.event_count as a, p.first_event_at as b, p.last_event_at as c`,
+    occurrence: (r) => `${prefix}${r.c}`,
+    enteredAt: (r) => Number(r.c) + span,
+    event: null,
+  });
   const e = rule.entry;
   switch (e.kind) {
     case "event":
@@ -85,30 +96,10 @@ export function source(rule: TriggerRuleT, lower: number, upper: number, now: nu
           event: e.event,
         };
       }
-      return {
-        from: fromProfiles,
-        where: sql`p.last_event_at > ${lower - span} and p.last_event_at <= ${upper - span}`,
-        key: sql`p.last_event_at`,
-        keyToTime: (k) => k + span,
-        extra: sql`p.event_count as a, p.first_event_at as b, p.last_event_at as c`,
-        occurrence: (r) => `absent${r.c}`,
-        enteredAt: (r) => Number(r.c) + span,
-        event: null,
-      };
+      return inactiveFor(span, "absent");
     }
-    case "churn_risk": {
-      const span = e.minInactiveDays * DAY;
-      return {
-        from: fromProfiles,
-        where: sql`p.last_event_at > ${lower - span} and p.last_event_at <= ${upper - span}`,
-        key: sql`p.last_event_at`,
-        keyToTime: (k) => k + span,
-        extra: sql`p.event_count as a, p.first_event_at as b, p.last_event_at as c`,
-        occurrence: (r) => `churn${r.c}`,
-        enteredAt: (r) => Number(r.c) + span,
-        event: null,
-      };
-    }
+    case "churn_risk":
+      return inactiveFor(e.minInactiveDays * DAY, "churn");
     case "trait_threshold": {
       const op = { gte: sql`>=`, lte: sql`<=`, eq: sql`=` }[e.op];
       return {

@@ -514,7 +514,7 @@ feedbackRoutes.openapi(
   async (c) => c.json(await listFeedbackEvents(getDb(c.env.DB), c.req.valid("query")), 200),
 );
 
-// POST /api/v1/feedback/events/replay — hand stored status-change and merge events to the emails capability
+// POST /api/v1/feedback/events/replay — hand stored loop events (status changes, merges, digests) to the emails capability
 feedbackRoutes.openapi(
   adminRoute("feedback", {
     method: "post",
@@ -522,7 +522,7 @@ feedbackRoutes.openapi(
     tags,
     summary: "Replay loop events to the emails capability",
     description:
-      "Queues every stored `feedback.status_changed` and `feedback.merged` event (after `after`, an event id) for the emails capability. Each email keeps its first idempotency key, so nobody is emailed twice.",
+      "Queues every stored `feedback.status_changed`, `feedback.merged` and `feedback.monthly_digest` event (after `after`, an event id) for the emails capability. Each email keeps its first idempotency key, so nobody is emailed twice.",
     request: body(z.object({ after: z.string().max(64).default("") }).openapi("ReplayFeedbackEvents")),
     responses: { 202: jsonContent(z.object({ queued: z.literal(true) }), "Queued"), 400: problemContent("Invalid") },
   }),
