@@ -3,7 +3,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../env.ts";
 import { getDb } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
-import { adminRoute, jsonContent, PageQuery, page, problemContent, toPage, z } from "../lib/openapi.ts";
+import { adminRoute, jsonBody, jsonContent, PageQuery, page, problemContent, toPage, z } from "../lib/openapi.ts";
 import { contactVarsOrSample } from "./contacts.ts";
 import { matchCount } from "./evaluate.ts";
 import { kick, outboxInserts } from "./outbox.ts";
@@ -37,7 +37,6 @@ import {
   updateTrigger,
 } from "./store.ts";
 
-const json = <T>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
 const tags = ["emails: templates"];
 const ttags = ["emails: triggers"];
 const Deleted = z.object({ deleted: z.literal(true) });
@@ -68,7 +67,7 @@ export function registerAdminRoutes(r: OpenAPIHono<AppEnv>) {
       path: "/api/v1/emails/templates",
       tags,
       summary: "Create a template",
-      request: json(TemplateBody),
+      request: { body: jsonBody(TemplateBody) },
       responses: { 201: jsonContent(Template, "Created"), ...invalid },
     }),
     async (c) => c.json(await createTemplate(getDb(c.env.DB), c.req.valid("json")), 201),
@@ -94,7 +93,7 @@ export function registerAdminRoutes(r: OpenAPIHono<AppEnv>) {
       path: "/api/v1/emails/templates/{id}",
       tags,
       summary: "Change a template",
-      request: { params: IdParam, ...json(TemplatePatch) },
+      request: { params: IdParam, body: jsonBody(TemplatePatch) },
       responses: { 200: jsonContent(Template, "Changed"), ...invalid, ...notFound },
     }),
     async (c) => c.json(await updateTemplate(getDb(c.env.DB), c.req.valid("param").id, c.req.valid("json")), 200),
@@ -123,7 +122,7 @@ export function registerAdminRoutes(r: OpenAPIHono<AppEnv>) {
       path: "/api/v1/emails/templates/{id}/preview",
       tags,
       summary: "Preview a template",
-      request: { params: IdParam, ...json(PreviewBody) },
+      request: { params: IdParam, body: jsonBody(PreviewBody) },
       responses: { 200: jsonContent(Rendered, "Rendered"), ...invalid, ...notFound },
     }),
     async (c) => {
@@ -148,7 +147,7 @@ export function registerAdminRoutes(r: OpenAPIHono<AppEnv>) {
       path: "/api/v1/emails/templates/{id}/test",
       tags,
       summary: "Send a test",
-      request: { params: IdParam, ...json(TestSendBody) },
+      request: { params: IdParam, body: jsonBody(TestSendBody) },
       responses: {
         202: jsonContent(z.object({ idempotencyKey: z.string() }), "Queued"),
         ...invalid,
@@ -216,7 +215,7 @@ export function registerAdminRoutes(r: OpenAPIHono<AppEnv>) {
       path: "/api/v1/emails/triggers",
       tags: ttags,
       summary: "Create a trigger",
-      request: json(TriggerBody),
+      request: { body: jsonBody(TriggerBody) },
       responses: { 201: jsonContent(Trigger, "Created"), ...invalid },
     }),
     async (c) => c.json(triggerOut(await createTrigger(getDb(c.env.DB), c.req.valid("json"))), 201),
@@ -229,7 +228,7 @@ export function registerAdminRoutes(r: OpenAPIHono<AppEnv>) {
       path: "/api/v1/emails/triggers/match-count",
       tags: ttags,
       summary: "Count who matches now",
-      request: json(MatchCountBody),
+      request: { body: jsonBody(MatchCountBody) },
       responses: { 200: jsonContent(z.object({ matching: z.number().int() }), "Contacts matching now"), ...invalid },
     }),
     async (c) => {
@@ -263,7 +262,7 @@ export function registerAdminRoutes(r: OpenAPIHono<AppEnv>) {
       path: "/api/v1/emails/triggers/{id}",
       tags: ttags,
       summary: "Change a trigger",
-      request: { params: IdParam, ...json(TriggerPatch) },
+      request: { params: IdParam, body: jsonBody(TriggerPatch) },
       responses: { 200: jsonContent(Trigger, "Changed"), ...invalid, ...notFound },
     }),
     async (c) =>

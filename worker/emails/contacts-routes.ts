@@ -3,7 +3,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { MESSAGE_STATES } from "../../db/schema/index.ts";
 import type { AppEnv } from "../env.ts";
 import { getDb } from "../lib/db.ts";
-import { adminRoute, jsonContent, PageQuery, problemContent, toPage, z } from "../lib/openapi.ts";
+import { adminRoute, jsonBody, jsonContent, PageQuery, problemContent, toPage, z } from "../lib/openapi.ts";
 import { notFound } from "../lib/problem.ts";
 import {
   contactDetail,
@@ -87,7 +87,7 @@ export function registerContactRoutes(r: OpenAPIHono<AppEnv>) {
       path: "/api/v1/contacts/{id}/consent",
       tags,
       summary: "Set consent per topic",
-      request: { params: IdParam, body: { content: { "application/json": { schema: ConsentBody } }, required: true } },
+      request: { params: IdParam, body: jsonBody(ConsentBody) },
       responses: { 200: jsonContent(Any, "The contact"), ...bad, ...nf },
     }),
     async (c) => {

@@ -3,7 +3,7 @@ import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
 import type { AppEnv } from "../env.ts";
 import { timingSafeEqual } from "../lib/crypto.ts";
 import { getDb } from "../lib/db.ts";
-import { createRoute, jsonContent, problemContent, z } from "../lib/openapi.ts";
+import { createRoute, jsonBody, jsonContent, problemContent, z } from "../lib/openapi.ts";
 import { Problem } from "../lib/problem.ts";
 import { kickWebhooks, signWebhook } from "../lib/webhooks.ts";
 import { suppressAddresses } from "./engagement.ts";
@@ -52,7 +52,7 @@ export function registerProviderWebhooks(r: OpenAPIHono<AppEnv>) {
         "Point Postmark's Bounce and Spam Complaint webhooks here with HTTP Basic auth: an API key with the `emails` scope as username.",
       security: [{ writeKey: [] as string[] }],
       middleware: [requireWriteKey()] as RouteConfig["middleware"],
-      request: { body: { content: { "application/json": { schema: PostmarkEvent } }, required: true } },
+      request: { body: jsonBody(PostmarkEvent) },
       responses: {
         200: jsonContent(Suppressed, "Handled"),
         400: problemContent("Not a Postmark event"),
@@ -83,7 +83,7 @@ export function registerProviderWebhooks(r: OpenAPIHono<AppEnv>) {
       summary: "Resend bounce and complaint webhook",
       description:
         "Verified by Resend's signature (RESEND_WEBHOOK_SECRET, the `whsec_…` signing secret) or, without one, an API key with the `emails` scope.",
-      request: { body: { content: { "application/json": { schema: z.unknown() } }, required: true } },
+      request: { body: jsonBody(z.unknown()) },
       responses: {
         200: jsonContent(Suppressed, "Handled"),
         400: problemContent("Not a Resend event"),

@@ -1,6 +1,6 @@
 import type { RouteConfig } from "@hono/zod-openapi";
 import { getDb } from "../lib/db.ts";
-import { createRoute, jsonContent, newRouter, problemContent } from "../lib/openapi.ts";
+import { createRoute, jsonBody, jsonContent, newRouter, problemContent } from "../lib/openapi.ts";
 import { registerAdminRoutes } from "./admin-routes.ts";
 import { registerContactRoutes } from "./contacts-routes.ts";
 import { ingest } from "./ingest.ts";
@@ -32,11 +32,10 @@ const ingestBase = {
     403: problemContent("The key lacks the `emails` scope"),
   },
 };
-const body = <T>(schema: T) => ({ body: { content: { "application/json": { schema } }, required: true } });
 
 // POST /v1/track — one event
 emailsRoutes.openapi(
-  createRoute({ ...ingestBase, path: "/v1/track", summary: "Track an event", request: body(TrackCall) }),
+  createRoute({ ...ingestBase, path: "/v1/track", summary: "Track an event", request: { body: jsonBody(TrackCall) } }),
   async (c) => {
     const call = c.req.valid("json");
     const out = await ingest(getDb(c.env.DB), [{ ...call, type: "track" }], undefined);
@@ -46,7 +45,12 @@ emailsRoutes.openapi(
 
 // POST /v1/identify — traits, timezone and consent of a contact
 emailsRoutes.openapi(
-  createRoute({ ...ingestBase, path: "/v1/identify", summary: "Identify a contact", request: body(IdentifyCall) }),
+  createRoute({
+    ...ingestBase,
+    path: "/v1/identify",
+    summary: "Identify a contact",
+    request: { body: jsonBody(IdentifyCall) },
+  }),
   async (c) => {
     const call = c.req.valid("json");
     const out = await ingest(getDb(c.env.DB), [{ ...call, type: "identify" }], undefined);
@@ -57,7 +61,12 @@ emailsRoutes.openapi(
 for (const path of ["/v1/batch", "/api/v1/events"]) {
   // POST /v1/batch and /api/v1/events — up to 500 calls in one request
   emailsRoutes.openapi(
-    createRoute({ ...ingestBase, path, summary: "Send a batch of calls (up to 500)", request: body(BatchBody) }),
+    createRoute({
+      ...ingestBase,
+      path,
+      summary: "Send a batch of calls (up to 500)",
+      request: { body: jsonBody(BatchBody) },
+    }),
     async (c) => {
       const { batch, context } = c.req.valid("json");
       const out = await ingest(getDb(c.env.DB), batch, context);

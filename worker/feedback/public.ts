@@ -5,7 +5,7 @@ import { feedbackPosts } from "../../db/schema/index.ts";
 import type { AppEnv } from "../env.ts";
 import { getDb } from "../lib/db.ts";
 import { identityTokenOf, optionalVisitor, requireVisitor } from "../lib/identity.ts";
-import { createRoute, jsonContent, newRouter, problemContent, z } from "../lib/openapi.ts";
+import { createRoute, jsonBody, jsonContent, newRouter, problemContent, z } from "../lib/openapi.ts";
 import { notFound, Problem } from "../lib/problem.ts";
 import { rateLimit } from "../lib/rate-limit.ts";
 import { kickWebhooks } from "../lib/webhooks.ts";
@@ -198,7 +198,7 @@ publicRoutes.openapi(
     middleware: [requireVisitor(), rateLimit("feedback.post")] as const,
     request: {
       params: BoardParams,
-      body: { content: { "application/json": { schema: CreatePostBody } }, required: true },
+      body: jsonBody(CreatePostBody),
     },
     responses: {
       201: jsonContent(PostSchema.extend({ moderation: z.enum(["pending", "approved", "rejected"]) }), "The post"),
@@ -278,7 +278,7 @@ publicRoutes.openapi(
     middleware: [requireVisitor(), rateLimit("feedback.comment")] as const,
     request: {
       params: BoardPostParams,
-      body: { content: { "application/json": { schema: CommentBody } }, required: true },
+      body: jsonBody(CommentBody),
     },
     responses: { 201: jsonContent(CommentSchema, "The comment"), 400: problemContent("Invalid"), ...refusals },
   }),

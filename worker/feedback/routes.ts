@@ -5,7 +5,7 @@ import { kickEmails } from "../emails/index.ts";
 import type { AppEnv } from "../env.ts";
 import { contactUpsert } from "../lib/contacts.ts";
 import { getDb } from "../lib/db.ts";
-import { adminRoute, jsonContent, newRouter, PageQuery, page, problemContent, z } from "../lib/openapi.ts";
+import { adminRoute, jsonBody, jsonContent, newRouter, PageQuery, page, problemContent, z } from "../lib/openapi.ts";
 import { notFound } from "../lib/problem.ts";
 import { kickWebhooks } from "../lib/webhooks.ts";
 import { boardView, createBoard, deleteBoard, getBoardOrThrow, listBoards, updateBoard } from "./boards.ts";
@@ -60,9 +60,6 @@ import {
 
 export const feedbackRoutes = newRouter();
 const tags = ["Feedback"];
-const body = <T extends z.ZodType>(schema: T) => ({
-  body: { content: { "application/json": { schema } }, required: true },
-});
 const actorOf = (c: Context<AppEnv>) => {
   const p = c.get("principal");
   return p.kind === "key" ? `key:${p.name}` : p.email;
@@ -88,7 +85,7 @@ feedbackRoutes.openapi(
     path: "/api/v1/feedback/boards",
     tags,
     summary: "Create a board",
-    request: body(CreateBoardBody),
+    request: { body: jsonBody(CreateBoardBody) },
     responses: {
       201: jsonContent(BoardSchema, "The board"),
       400: problemContent("Invalid"),
@@ -105,7 +102,7 @@ feedbackRoutes.openapi(
     path: "/api/v1/feedback/boards/{board}",
     tags,
     summary: "Update a board",
-    request: { params: BoardParams, ...body(UpdateBoardBody) },
+    request: { params: BoardParams, body: jsonBody(UpdateBoardBody) },
     responses: {
       200: jsonContent(BoardSchema, "The board"),
       400: problemContent("Invalid"),
@@ -194,7 +191,7 @@ feedbackRoutes.openapi(
     path: "/api/v1/feedback/posts",
     tags,
     summary: "Create a post",
-    request: body(AdminCreatePostBody),
+    request: { body: jsonBody(AdminCreatePostBody) },
     responses: {
       201: jsonContent(AdminPostSchema, "The post"),
       400: problemContent("Invalid"),
@@ -246,7 +243,7 @@ feedbackRoutes.openapi(
     path: "/api/v1/feedback/posts/{id}",
     tags,
     summary: "Update a post (title, body, tags, ICE)",
-    request: { params: IdParams, ...body(UpdatePostBody) },
+    request: { params: IdParams, body: jsonBody(UpdatePostBody) },
     responses: {
       200: jsonContent(AdminPostSchema, "The post"),
       400: problemContent("Invalid"),
@@ -268,7 +265,7 @@ feedbackRoutes.openapi(
     path: "/api/v1/feedback/posts/{id}/status",
     tags,
     summary: "Change a post's status",
-    request: { params: IdParams, ...body(StatusBody) },
+    request: { params: IdParams, body: jsonBody(StatusBody) },
     responses: {
       200: jsonContent(AdminPostSchema.extend({ notified: z.number().int() }), "The post"),
       400: problemContent("Invalid"),
@@ -296,7 +293,7 @@ feedbackRoutes.openapi(
     path: "/api/v1/feedback/posts/{id}/merge",
     tags,
     summary: "Merge a duplicate into its original",
-    request: { params: IdParams, ...body(MergeBody) },
+    request: { params: IdParams, body: jsonBody(MergeBody) },
     responses: {
       200: jsonContent(
         z.object({ duplicate: AdminPostSchema, original: AdminPostSchema, notified: z.number().int() }),
@@ -333,7 +330,7 @@ function reviewRoute(
       path,
       tags,
       summary,
-      request: { params: IdParams, ...body(ModerateBody) },
+      request: { params: IdParams, body: jsonBody(ModerateBody) },
       responses: {
         200: jsonContent(AdminPostSchema, "The post"),
         400: problemContent("Invalid"),
@@ -379,7 +376,7 @@ feedbackRoutes.openapi(
     path: "/api/v1/feedback/posts/{id}/comments",
     tags,
     summary: "Reply as the team",
-    request: { params: IdParams, ...body(TeamCommentBody) },
+    request: { params: IdParams, body: jsonBody(TeamCommentBody) },
     responses: {
       201: jsonContent(CommentSchema, "The comment"),
       400: problemContent("Invalid"),
@@ -443,7 +440,7 @@ feedbackRoutes.openapi(
     path: "/api/v1/feedback/comments/{id}/moderation",
     tags,
     summary: "Approve or reject a comment",
-    request: { params: IdParams, ...body(ModerateBody) },
+    request: { params: IdParams, body: jsonBody(ModerateBody) },
     responses: {
       200: jsonContent(CommentSchema, "The comment"),
       400: problemContent("Invalid"),
@@ -523,7 +520,7 @@ feedbackRoutes.openapi(
     summary: "Replay loop events to the emails capability",
     description:
       "Queues every stored `feedback.status_changed`, `feedback.merged` and `feedback.monthly_digest` event (after `after`, an event id) for the emails capability. Each email keeps its first idempotency key, so nobody is emailed twice.",
-    request: body(z.object({ after: z.string().max(64).default("") }).openapi("ReplayFeedbackEvents")),
+    request: { body: jsonBody(z.object({ after: z.string().max(64).default("") }).openapi("ReplayFeedbackEvents")) },
     responses: { 202: jsonContent(z.object({ queued: z.literal(true) }), "Queued"), 400: problemContent("Invalid") },
   }),
   async (c) => {

@@ -5,6 +5,7 @@ import { requireVisitor } from "../lib/identity.ts";
 import {
   adminRoute,
   createRoute,
+  jsonBody,
   jsonContent,
   newRouter,
   PageQuery,
@@ -156,7 +157,7 @@ kpisRoutes.openapi(
     tags,
     summary: "Change KPI settings",
     description: "Past snapshots keep the values they were computed with; recompute them on purpose if needed.",
-    request: { body: { content: { "application/json": { schema: KpiSettingsSchema } }, required: true } },
+    request: { body: jsonBody(KpiSettingsSchema) },
     responses: { 200: jsonContent(KpiSettingsSchema, "Settings"), ...invalid },
   }),
   async (c) => c.json(await putSettings(getDb(c.env.DB), c.req.valid("json")), 200),
@@ -184,7 +185,7 @@ kpisRoutes.openapi(
     summary: "Set a target",
     request: {
       params: TargetParams,
-      body: { content: { "application/json": { schema: PutTargetBody } }, required: true },
+      body: jsonBody(PutTargetBody),
     },
     responses: { 200: jsonContent(TargetRowSchema, "The target"), ...invalid },
   }),
@@ -238,7 +239,7 @@ kpisRoutes.openapi(
     summary: "Enter spend",
     request: {
       params: SpendParams,
-      body: { content: { "application/json": { schema: PutSpendBody } }, required: true },
+      body: jsonBody(PutSpendBody),
     },
     responses: { 200: jsonContent(SpendRowSchema, "The spend"), ...invalid },
   }),
@@ -304,7 +305,7 @@ kpisRoutes.openapi(
     summary: "Run the pillar audit",
     request: {
       params: QuarterParams,
-      body: { content: { "application/json": { schema: PutAuditBody } }, required: true },
+      body: jsonBody(PutAuditBody),
     },
     responses: { 200: jsonContent(AuditSchema, "The audit"), ...invalid },
   }),
@@ -353,7 +354,7 @@ kpisRoutes.openapi(
     summary: "Recompute snapshots",
     description:
       "Daily snapshots never change by themselves when data is backfilled; this recomputes the completed days from `from` to `to` (UTC, at most 400) from the data as it is now.",
-    request: { body: { content: { "application/json": { schema: RecomputeBody } }, required: true } },
+    request: { body: jsonBody(RecomputeBody) },
     responses: { 202: jsonContent(z.object({ days: z.number() }), "Queued"), ...invalid },
   }),
   async (c) => {
@@ -399,7 +400,7 @@ kpisRoutes.openapi(
     path: "/api/v1/nps/surveys",
     tags: npsTags,
     summary: "Create an NPS survey",
-    request: { body: { content: { "application/json": { schema: CreateSurveyBody } }, required: true } },
+    request: { body: jsonBody(CreateSurveyBody) },
     responses: { 201: jsonContent(SurveySchema, "Created"), ...invalid },
   }),
   async (c) => c.json(await createSurvey(getDb(c.env.DB), c.req.valid("json")), 201),
@@ -427,7 +428,7 @@ kpisRoutes.openapi(
     summary: "Change an NPS survey",
     request: {
       params: IdParams,
-      body: { content: { "application/json": { schema: UpdateSurveyBody } }, required: true },
+      body: jsonBody(UpdateSurveyBody),
     },
     responses: { 200: jsonContent(SurveySchema, "The survey"), 404: problemContent("No such survey"), ...invalid },
   }),
@@ -461,7 +462,7 @@ kpisRoutes.openapi(
       "Queues one email per contact through the email capability (marketing consent and caps apply there). A contact already invited to this survey is skipped, so sending again is safe.",
     request: {
       params: IdParams,
-      body: { content: { "application/json": { schema: InviteBody } }, required: true },
+      body: jsonBody(InviteBody),
     },
     responses: {
       200: jsonContent(InviteResultSchema, "Who was invited and who was skipped"),
@@ -491,7 +492,7 @@ kpisRoutes.openapi(
     summary: "One-click scoring links for a contact",
     request: {
       params: IdParams,
-      body: { content: { "application/json": { schema: LinksBody } }, required: true },
+      body: jsonBody(LinksBody),
     },
     responses: {
       200: jsonContent(LinksSchema, "Links for scores 0-10"),
@@ -543,7 +544,7 @@ kpisRoutes.openapi(
     middleware: [requireVisitor(), rateLimit("nps")] as const,
     request: {
       params: IdParams,
-      body: { content: { "application/json": { schema: AnswerBody } }, required: true },
+      body: jsonBody(AnswerBody),
     },
     responses: {
       200: jsonContent(AnswerSchema, "Recorded"),

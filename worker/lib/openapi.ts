@@ -27,6 +27,12 @@ export const jsonContent = <T extends z.ZodType>(schema: T, description: string)
 });
 
 /** One router per capability; every validation failure becomes the same 400 problem. */
+/** A required JSON request body validated by `schema`. */
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  content: { "application/json": { schema } },
+  required: true,
+});
+
 export function newRouter() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result, _c) => {

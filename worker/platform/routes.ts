@@ -9,6 +9,7 @@ import { newId } from "../lib/ids.ts";
 import {
   adminRoute,
   createRoute,
+  jsonBody,
   jsonContent,
   newRouter,
   PageQuery,
@@ -158,7 +159,7 @@ platform.openapi(
     path: "/api/v1/keys",
     tags: ["API keys"],
     summary: "Create an API key",
-    request: { body: { content: { "application/json": { schema: CreateKeyBody } }, required: true } },
+    request: { body: jsonBody(CreateKeyBody) },
     responses: { 201: jsonContent(CreatedKeySchema, "The new key, shown once"), 400: problemContent("Invalid") },
   }),
   async (c) => {
@@ -227,7 +228,7 @@ platform.openapi(
     path: "/api/v1/webhooks",
     tags: ["Webhooks"],
     summary: "Create a webhook endpoint",
-    request: { body: { content: { "application/json": { schema: CreateWebhookBody } }, required: true } },
+    request: { body: jsonBody(CreateWebhookBody) },
     responses: {
       201: jsonContent(CreatedWebhookSchema, "The endpoint and its secret"),
       400: problemContent("Invalid"),
@@ -259,7 +260,7 @@ platform.openapi(
     summary: "Update a webhook endpoint",
     request: {
       params: IdParams,
-      body: { content: { "application/json": { schema: UpdateWebhookBody } }, required: true },
+      body: jsonBody(UpdateWebhookBody),
     },
     responses: {
       200: jsonContent(WebhookEndpointSchema, "The endpoint"),

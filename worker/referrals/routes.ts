@@ -1,7 +1,17 @@
 import { getCookie, setCookie } from "hono/cookie";
 import { getDb } from "../lib/db.ts";
 import { IDENTITY_COOKIE, requireVisitor, verifyIdentityToken } from "../lib/identity.ts";
-import { adminRoute, createRoute, jsonContent, newRouter, page, problemContent, toPage, z } from "../lib/openapi.ts";
+import {
+  adminRoute,
+  createRoute,
+  jsonBody,
+  jsonContent,
+  newRouter,
+  page,
+  problemContent,
+  toPage,
+  z,
+} from "../lib/openapi.ts";
 import { badRequest, conflict } from "../lib/problem.ts";
 import { kickWebhooks } from "../lib/webhooks.ts";
 import { bufferClick, type PendingClick } from "./click-buffer.ts";
@@ -53,7 +63,6 @@ import { programStats } from "./stats.ts";
 
 export const referralsRoutes = newRouter();
 const tags = ["Referrals"];
-const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
 
 // GET /r/:code — redirect and count the click
 referralsRoutes.on(["GET", "HEAD"], "/r/:code", async (c) => {
@@ -165,7 +174,7 @@ referralsRoutes.openapi(
     path: "/api/v1/programs",
     tags,
     summary: "Create a referral program",
-    request: { body: json(ProgramBody) },
+    request: { body: jsonBody(ProgramBody) },
     responses: { 201: jsonContent(ProgramSchema, "Created"), 400: problemContent("Invalid") },
   }),
   async (c) => c.json(await createProgram(getDb(c.env.DB), c.req.valid("json")), 201),
@@ -207,7 +216,7 @@ referralsRoutes.openapi(
     path: "/api/v1/programs/{id}",
     tags,
     summary: "Update or archive a program",
-    request: { params: IdParams, body: json(ProgramPatch) },
+    request: { params: IdParams, body: jsonBody(ProgramPatch) },
     responses: {
       200: jsonContent(ProgramSchema, "Updated"),
       400: problemContent("Invalid"),
@@ -229,7 +238,7 @@ referralsRoutes.openapi(
     tags,
     summary: "Enroll a referrer",
     description: "Idempotent: enrolling the same customer again returns the same referrer and code.",
-    request: { params: IdParams, body: json(EnrollBody) },
+    request: { params: IdParams, body: jsonBody(EnrollBody) },
     responses: {
       200: jsonContent(ReferrerSchema, "The referrer and their link"),
       400: problemContent("Invalid"),
@@ -274,7 +283,7 @@ referralsRoutes.openapi(
     tags,
     summary: "Create a campaign link",
     description: "The destination is checked against the program's allowed hosts now, not at redirect time.",
-    request: { params: IdParams, body: json(CampaignLinkBody) },
+    request: { params: IdParams, body: jsonBody(CampaignLinkBody) },
     responses: {
       201: jsonContent(LinkSchema, "Created"),
       400: problemContent("Invalid or not allowed destination"),
@@ -315,7 +324,7 @@ referralsRoutes.openapi(
     path: "/api/v1/links/{id}",
     tags,
     summary: "Update or disable a link",
-    request: { params: IdParams, body: json(LinkPatch) },
+    request: { params: IdParams, body: jsonBody(LinkPatch) },
     responses: {
       200: jsonContent(LinkSchema, "Updated"),
       400: problemContent("Invalid"),
@@ -351,7 +360,7 @@ referralsRoutes.openapi(
       "through the ledger. The same `Idempotency-Key` returns the first answer and changes nothing.",
     request: {
       headers: z.object({ "idempotency-key": z.string().min(1).max(200) }),
-      body: json(ConversionBody),
+      body: jsonBody(ConversionBody),
     },
     responses: {
       201: jsonContent(ConversionResultSchema, "Recorded"),
@@ -448,7 +457,7 @@ for (const action of ["approve", "reverse", "pay"] as const) {
       summary: { approve: "Approve a held reward", reverse: "Reverse a reward", pay: "Mark a reward paid" }[action],
       request: {
         params: IdParams,
-        body: action === "reverse" ? json(ReverseBody) : { ...json(ReviewBody), required: false },
+        body: action === "reverse" ? jsonBody(ReverseBody) : { ...jsonBody(ReviewBody), required: false },
       },
       responses: {
         200: jsonContent(RewardSchema, "The reward after the transition"),

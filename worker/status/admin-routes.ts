@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { statusComponents, statusGroups, statusMonitors, statusPages } from "../../db/schema/index.ts";
 import { getDb } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
-import { adminRoute, jsonContent, newRouter, page, problemContent, toPage, z } from "../lib/openapi.ts";
+import { adminRoute, jsonBody, jsonContent, newRouter, page, problemContent, toPage, z } from "../lib/openapi.ts";
 import { conflict } from "../lib/problem.ts";
 import {
   getIncidentOrThrow,
@@ -55,9 +55,6 @@ import {
 
 export const adminRoutes = newRouter();
 const tags = ["Status pages"];
-const body = <T extends z.ZodType>(schema: T) => ({
-  body: { content: { "application/json": { schema } }, required: true },
-});
 const invalid = { 400: problemContent("Invalid") };
 const missing = (what: string) => ({ 404: problemContent(`No such ${what}`) });
 
@@ -129,7 +126,7 @@ adminRoutes.openapi(
     path: "/api/v1/status/pages",
     tags,
     summary: "Create a status page",
-    request: body(CreatePageBody),
+    request: { body: jsonBody(CreatePageBody) },
     responses: { 201: jsonContent(StatusPageSchema, "The page"), ...invalid, 409: problemContent("Slug taken") },
   }),
   async (c) => {
@@ -165,7 +162,7 @@ adminRoutes.openapi(
     path: "/api/v1/status/pages/{pageId}",
     tags,
     summary: "Update a status page",
-    request: { params: PageIdParams, ...body(UpdatePageBody) },
+    request: { params: PageIdParams, body: jsonBody(UpdatePageBody) },
     responses: {
       200: jsonContent(StatusPageSchema, "The page"),
       ...invalid,
@@ -210,7 +207,7 @@ adminRoutes.openapi(
     path: "/api/v1/status/pages/{pageId}/groups",
     tags,
     summary: "Create a component group",
-    request: { params: PageIdParams, ...body(CreateGroupBody) },
+    request: { params: PageIdParams, body: jsonBody(CreateGroupBody) },
     responses: { 201: jsonContent(GroupSchema, "The group"), ...invalid, ...missing("page") },
   }),
   async (c) => {
@@ -237,7 +234,7 @@ adminRoutes.openapi(
     path: "/api/v1/status/groups/{id}",
     tags,
     summary: "Update a component group",
-    request: { params: IdParams, ...body(UpdateGroupBody) },
+    request: { params: IdParams, body: jsonBody(UpdateGroupBody) },
     responses: { 200: jsonContent(GroupSchema, "The group"), ...invalid, ...missing("group") },
   }),
   async (c) => {
@@ -312,7 +309,7 @@ adminRoutes.openapi(
     path: "/api/v1/status/pages/{pageId}/components",
     tags,
     summary: "Create a component",
-    request: { params: PageIdParams, ...body(CreateComponentBody) },
+    request: { params: PageIdParams, body: jsonBody(CreateComponentBody) },
     responses: { 201: jsonContent(ComponentSchema, "The component"), ...invalid, ...missing("page") },
   }),
   async (c) => {
@@ -352,7 +349,7 @@ adminRoutes.openapi(
     tags,
     summary: "Update a component",
     description: "A status change is recorded in the component's history and announced (`component.status_changed`).",
-    request: { params: IdParams, ...body(UpdateComponentBody) },
+    request: { params: IdParams, body: jsonBody(UpdateComponentBody) },
     responses: { 200: jsonContent(ComponentSchema, "The component"), ...invalid, ...missing("component") },
   }),
   async (c) => {
@@ -432,7 +429,7 @@ adminRoutes.openapi(
     tags,
     summary: "Create an incident",
     description: "Sets the affected components' statuses and announces `incident.created`.",
-    request: { params: PageIdParams, ...body(CreateIncidentBody) },
+    request: { params: PageIdParams, body: jsonBody(CreateIncidentBody) },
     responses: { 201: jsonContent(IncidentSchema, "The incident"), ...invalid, ...missing("page") },
   }),
   async (c) => {
@@ -453,7 +450,7 @@ adminRoutes.openapi(
     tags,
     summary: "Schedule maintenance",
     description: "With `autoTransition`, cron starts and completes it at the window's edges.",
-    request: { params: PageIdParams, ...body(CreateMaintenanceBody) },
+    request: { params: PageIdParams, body: jsonBody(CreateMaintenanceBody) },
     responses: { 201: jsonContent(IncidentSchema, "The maintenance"), ...invalid, ...missing("page") },
   }),
   async (c) => {
@@ -488,7 +485,7 @@ adminRoutes.openapi(
     summary: "Post an update",
     description:
       "Incidents take investigating, identified, monitoring or resolved; maintenance takes scheduled, in_progress, verifying or completed.",
-    request: { params: IdParams, ...body(IncidentUpdateBody) },
+    request: { params: IdParams, body: jsonBody(IncidentUpdateBody) },
     responses: { 201: jsonContent(IncidentSchema, "The incident"), ...invalid, ...missing("incident") },
   }),
   async (c) => {
@@ -507,7 +504,7 @@ adminRoutes.openapi(
     path: "/api/v1/status/incidents/{id}/resolve",
     tags,
     summary: "Resolve an incident or complete maintenance",
-    request: { params: IdParams, ...body(ResolveBody) },
+    request: { params: IdParams, body: jsonBody(ResolveBody) },
     responses: { 200: jsonContent(IncidentSchema, "The incident"), ...invalid, ...missing("incident") },
   }),
   async (c) => {
@@ -539,7 +536,7 @@ adminRoutes.openapi(
     path: "/api/v1/status/incidents/{id}/postmortem",
     tags,
     summary: "Write the postmortem",
-    request: { params: IdParams, ...body(PostmortemBody) },
+    request: { params: IdParams, body: jsonBody(PostmortemBody) },
     responses: { 200: jsonContent(IncidentSchema, "The incident"), ...invalid, ...missing("incident") },
   }),
   async (c) => {

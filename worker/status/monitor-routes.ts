@@ -4,7 +4,7 @@ import { statusMonitors } from "../../db/schema/index.ts";
 import { sha256Hex } from "../lib/crypto.ts";
 import { getDb } from "../lib/db.ts";
 import { newId, randomString } from "../lib/ids.ts";
-import { adminRoute, createRoute, jsonContent, newRouter, problemContent, z } from "../lib/openapi.ts";
+import { adminRoute, createRoute, jsonBody, jsonContent, newRouter, problemContent, z } from "../lib/openapi.ts";
 import { badRequest, notFound } from "../lib/problem.ts";
 import { outboundUrlProblem } from "../lib/urls.ts";
 import { getMonitorOrThrow, listMonitors, type Monitor, monitorResults, recordBeat } from "./monitors.ts";
@@ -51,7 +51,7 @@ monitorRoutes.openapi(
       "HTTP monitors are checked by cron every `intervalMinutes`; `failureThreshold` failures in a row open an incident and set the component to `failureStatus`, recovery resolves it. A heartbeat monitor answers with its secret URL once.",
     request: {
       params: IdParams,
-      body: { content: { "application/json": { schema: CreateMonitorBody } }, required: true },
+      body: jsonBody(CreateMonitorBody),
     },
     responses: {
       201: jsonContent(MonitorSchema.extend({ heartbeatUrl: z.string().optional() }), "The monitor"),
@@ -151,7 +151,7 @@ monitorRoutes.openapi(
     summary: "Pause or resume a monitor",
     request: {
       params: IdParams,
-      body: { content: { "application/json": { schema: z.object({ enabled: z.boolean() }) } }, required: true },
+      body: jsonBody(z.object({ enabled: z.boolean() })),
     },
     responses: { 200: jsonContent(MonitorSchema, "The monitor"), 404: problemContent("No such monitor") },
   }),

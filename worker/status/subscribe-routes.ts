@@ -4,7 +4,17 @@ import type { Context } from "hono";
 import { statusSubscribers } from "../../db/schema/index.ts";
 import type { AppEnv } from "../env.ts";
 import { getDb } from "../lib/db.ts";
-import { adminRoute, createRoute, jsonContent, newRouter, PageQuery, page, problemContent, z } from "../lib/openapi.ts";
+import {
+  adminRoute,
+  createRoute,
+  jsonBody,
+  jsonContent,
+  newRouter,
+  PageQuery,
+  page,
+  problemContent,
+  z,
+} from "../lib/openapi.ts";
 import { fieldErrors, notFound, Problem } from "../lib/problem.ts";
 import { rateLimit } from "../lib/rate-limit.ts";
 import { MessageHtml } from "./pages.tsx";
@@ -58,7 +68,7 @@ subscribeRoutes.openapi(
     middleware: [rateLimit("status-subscribe")] as const,
     request: {
       params: PageParam,
-      body: { content: { "application/json": { schema: SubscribeBody } }, required: true },
+      body: jsonBody(SubscribeBody),
     },
     responses: {
       202: jsonContent(
