@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { allowedDestination, overridePath, resolveDestination } from "../../worker/referrals/destinations.ts";
+import type { CachedLink } from "../../worker/referrals/link-cache.ts";
+import { CLICK_PARAM, parseQuery, queryValue, redirectTarget } from "../../worker/referrals/redirect.ts";
 
 const HOSTS = ["app.example.com", "example.com"];
 const BASE = "https://app.example.com/start";
@@ -92,5 +94,81 @@ describe("destination allow-list (property tests)", () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe("redirect target (property tests)", () => {
+  const name = fc.constantFrom("utm_source", "utm_medium", "utm_campaign", "ref", "a b", "x&y", "to", CLICK_PARAM, "é");
+  const value = fc.string({ maxLength: 12 });
+  const pairs = fc.array(fc.tuple(name, value), { maxLength: 6 });
+  // `to` from the visitor is the path override, tested above; here it is only in destinations.
+  const visitorPairs = fc.array(
+    fc.tuple(
+      name.filter((n) => n !== "to"),
+      value,
+    ),
+    { maxLength: 6 },
+  );
+  const link = (destination: string, utm: Record<string, string>): CachedLink => ({
+    linkId: "lnk_1",
+    programId: "prg_1",
+    referrerId: null,
+    referrerExternalId: null,
+    destination,
+    utm,
+    allowedHosts: HOSTS,
+    windowDays: 90,
+    attributionModel: "last_click",
+    active: true,
+  });
+
+  it("keeps the destination, sets the link's UTM, passes the visitor's query through without overriding, adds the click", () => {
+    fc.assert(
+      fc.property(
+        fc.webPath(),
+        pairs,
+        fc.dictionary(fc.constantFrom("utm_source", "utm_medium", "utm_campaign"), value),
+        visitorPairs,
+        fc.option(fc.constantFrom("clk_abc_CODE-1", "clk_x"), { nil: null }),
+        fc.constantFrom("", "#top"),
+        (path, destPairs, utm, visitor, clickId, hash) => {
+          const dest = new URL(`https://app.example.com${path}`);
+          dest.search = new URLSearchParams(destPairs).toString();
+          dest.hash = hash;
+          const l = link(dest.toString(), utm);
+          const sent = new URLSearchParams(visitor);
+          const query = parseQuery(sent.toString());
+          const out = new URL(redirectTarget(l, query, clickId));
+          // Twice: the second answer comes from the link's prepared prefix.
+          expect(redirectTarget(l, query, clickId)).toBe(out.toString());
+          expect(out.origin + out.pathname + out.hash).toBe(dest.origin + dest.pathname + dest.hash);
+          const destParams = new URLSearchParams(dest.search);
+          const taken = new Set([...destParams.keys(), ...Object.keys(utm)]);
+          for (const [k, v] of Object.entries(utm)) expect(out.searchParams.getAll(k)).toEqual([v]);
+          for (const k of destParams.keys()) {
+            if (k in utm || k === CLICK_PARAM) continue;
+            expect(out.searchParams.getAll(k)).toEqual(destParams.getAll(k));
+          }
+          for (const [k] of visitor) {
+            if (taken.has(k) || k === CLICK_PARAM) continue;
+            expect(out.searchParams.getAll(k)).toEqual([sent.get(k)]);
+          }
+          if (!destParams.has("to")) expect(out.searchParams.has("to")).toBe(false);
+          expect(out.searchParams.getAll(CLICK_PARAM)).toEqual(clickId ? [clickId] : []);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it("reads names as URLSearchParams does and forwards what the visitor sent as written", () => {
+    const query = parseQuery("a%zz=1&%61=2&b+c=x%20y&&to&ref=%E2%9C%93");
+    expect(query?.map((p) => p.name)).toEqual(["a%zz", "a", "b c", "to", "ref"]);
+    expect(queryValue(query, "b c")).toBe("x y");
+    expect(queryValue(query, "to")).toBe("");
+    expect(queryValue(query, "ref")).toBe("✓");
+    expect(queryValue(query, "nope")).toBeNull();
+    const out = redirectTarget(link("https://app.example.com/x?a=0#top", {}), query, null);
+    expect(out).toBe("https://app.example.com/x?a=0&a%zz=1&b+c=x%20y&ref=%E2%9C%93#top");
   });
 });

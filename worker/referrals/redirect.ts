@@ -9,20 +9,82 @@ export const cookieName = (programId: string) => `rapport_ref_${programId}`;
 /** The query that is never forwarded: the override itself and our own click parameter. */
 const RESERVED = new Set(["to", CLICK_PARAM]);
 
-/**
- * Where a visit goes: the stored destination (or an allowed `?to=` path on its host), with
- * the visitor's query passed through, the link's UTM winning, and the click id appended.
- */
-export function redirectTarget(link: CachedLink, query: URLSearchParams, clickId: string | null): string {
-  const to = query.get("to");
-  const url = new URL((to && overridePath(link.destination, to, link.allowedHosts)) || link.destination);
-  // Edited apart and written back once: each change to url.searchParams re-serialises the URL.
+/** A destination with the link's UTM set on it, ready to have the visitor's query appended. */
+type Prepared = { base: string; sep: "?" | "&"; names: Set<string>; hash: string };
+
+function prepare(destination: string, utm: Record<string, string>): Prepared {
+  const url = new URL(destination);
   const params = new URLSearchParams(url.search);
-  for (const [k, v] of query) if (!RESERVED.has(k) && !params.has(k)) params.append(k, v);
-  for (const [k, v] of Object.entries(link.utm)) params.set(k, v);
-  if (clickId) params.set(CLICK_PARAM, clickId);
-  url.search = params.toString();
-  return url.toString();
+  for (const [k, v] of Object.entries(utm)) params.set(k, v);
+  params.delete(CLICK_PARAM);
+  const search = params.toString();
+  return {
+    base: url.origin + url.pathname + (search ? `?${search}` : ""),
+    sep: search ? "&" : "?",
+    names: new Set(params.keys()),
+    hash: url.hash,
+  };
+}
+
+// Prepared once per cached link object: a cache refresh or link change brings a new object.
+const prepared = new WeakMap<CachedLink, Prepared>();
+
+/** The visitor's query as sent: each parameter's decoded name and its `name=value` text as written. */
+export type VisitorQuery = Array<{ name: string; raw: string }>;
+
+/** Splits a query string (no `?`, no fragment) without decoding values nobody reads. */
+export function parseQuery(search: string): VisitorQuery | null {
+  if (!search) return null;
+  const out: VisitorQuery = [];
+  for (const raw of search.split("&")) {
+    if (!raw) continue;
+    const eq = raw.indexOf("=");
+    const name = eq < 0 ? raw : raw.slice(0, eq);
+    // Decoded as URLSearchParams would (lenient with stray `%`), only when there is anything to decode.
+    out.push({ name: /[%+]/.test(name) ? (new URLSearchParams(raw).keys().next().value ?? name) : name, raw });
+  }
+  return out.length ? out : null;
+}
+
+/** The decoded first value of `name`, or null. */
+export function queryValue(query: VisitorQuery | null, name: string): string | null {
+  const hit = query?.find((p) => p.name === name);
+  return hit ? (new URLSearchParams(hit.raw).values().next().value ?? "") : null;
+}
+
+/**
+ * Where a visit goes: the stored destination (or an allowed `?to=` path on its host) with the
+ * link's UTM set, then the visitor's own parameters as they sent them, if the name is not taken
+ * yet (first of each; never `to` or our click parameter), then the click id. The link's UTM and
+ * the destination's query win on conflicts.
+ */
+export function redirectTarget(link: CachedLink, query: VisitorQuery | null, clickId: string | null): string {
+  const to = queryValue(query, "to");
+  const override = to ? overridePath(link.destination, to, link.allowedHosts) : null;
+  let p = override ? prepare(override, link.utm) : prepared.get(link);
+  if (!p) {
+    p = prepare(link.destination, link.utm);
+    prepared.set(link, p);
+  }
+  let out = p.base;
+  let sep = p.sep;
+  if (query) {
+    const seen = new Set<string>();
+    for (const { name, raw } of query) {
+      if (RESERVED.has(name) || p.names.has(name) || seen.has(name)) continue;
+      seen.add(name);
+      out += sep + raw;
+      sep = "&";
+    }
+  }
+  if (clickId) out += `${sep}${CLICK_PARAM}=${encodeURIComponent(clickId)}`;
+  return out + p.hash;
+}
+
+/** The first-party attribution cookie (same attributes hono's serializer writes, built without it on the hot path). */
+export function clickCookie(programId: string, clickId: string, windowDays: number, secure: boolean): string {
+  const maxAge = Math.min(windowDays, 400) * 86_400; // browsers cap cookie lifetimes at 400 days
+  return `${cookieName(programId)}=${encodeURIComponent(clickId)}; Max-Age=${maxAge}; Path=/; HttpOnly${secure ? "; Secure" : ""}; SameSite=Lax`;
 }
 
 export function deviceClass(ua: string): "mobile" | "tablet" | "desktop" | "unknown" {

@@ -1,4 +1,4 @@
-import { getCookie, setCookie } from "hono/cookie";
+import { getCookie } from "hono/cookie";
 import { getDb } from "../lib/db.ts";
 import { IDENTITY_COOKIE, requireVisitor, verifyIdentityToken } from "../lib/identity.ts";
 import {
@@ -30,7 +30,17 @@ import {
 } from "./links.ts";
 import { NotFoundPage, RewardsPage } from "./pages.tsx";
 import { createProgram, getProgramOrThrow, listPrograms, updateProgram } from "./programs.ts";
-import { classifyUa, cookieName, isCountable, newClickId, redirectTarget, referrerHost } from "./redirect.ts";
+import {
+  classifyUa,
+  clickCookie,
+  cookieName,
+  isCountable,
+  newClickId,
+  parseQuery,
+  queryValue,
+  redirectTarget,
+  referrerHost,
+} from "./redirect.ts";
 import { listReferrers, referrerDashboard } from "./referrers.ts";
 import { getRewardOrThrow, listRewards, reviewReward, rewardHistory } from "./rewards.ts";
 import {
@@ -77,25 +87,27 @@ referralsRoutes.on(["GET", "HEAD"], "/r/:code", async (c) => {
   const ua = c.req.header("user-agent") ?? "";
   const countable = isCountable(c.req.method, ua);
   const clickId = countable ? newClickId(code, now) : null;
-  const url = new URL(c.req.url);
-  const target = redirectTarget(link, url.searchParams, clickId);
-  c.header("cache-control", "private, no-store");
-  c.header("referrer-policy", "strict-origin-when-cross-origin");
+  // Hono has already split the path off; only the query is needed here, not a whole URL.
+  const rawUrl = c.req.url;
+  const q = rawUrl.indexOf("?");
+  const hash = rawUrl.indexOf("#", q);
+  const query = q < 0 ? null : parseQuery(rawUrl.slice(q + 1, hash < 0 ? undefined : hash));
+  // One Headers built at once: cheaper on the hot path than c.header() calls merged by c.redirect().
+  const headers = new Headers({
+    location: redirectTarget(link, query, clickId),
+    "cache-control": "private, no-store",
+    "referrer-policy": "strict-origin-when-cross-origin",
+  });
   if (clickId) {
-    const cookie = cookieName(link.programId);
-    if (link.attributionModel === "last_click" || !getCookie(c, cookie)) {
-      setCookie(c, cookie, clickId, {
-        path: "/",
-        maxAge: link.windowDays * 86_400,
-        httpOnly: true,
-        sameSite: "Lax",
-        secure: url.protocol === "https:",
-      });
+    const cookies = c.req.header("cookie");
+    const jar: Record<string, string> = cookies ? getCookie(c) : {};
+    if (link.attributionModel === "last_click" || !jar[cookieName(link.programId)]) {
+      headers.set("set-cookie", clickCookie(link.programId, clickId, link.windowDays, rawUrl.startsWith("https:")));
     }
     const cf = (c.req.raw as { cf?: { country?: string; city?: string } }).cf;
     const ip = c.req.header("cf-connecting-ip") ?? c.req.header("x-forwarded-for")?.split(",")[0]?.trim() ?? "";
-    const identity = getCookie(c, IDENTITY_COOKIE);
-    const utm = (k: string) => (link.utm[k] ?? url.searchParams.get(k))?.slice(0, 100) ?? null;
+    const identity = jar[IDENTITY_COOKIE];
+    const utm = (k: string) => (link.utm[k] ?? queryValue(query, k))?.slice(0, 100) ?? null;
     const msg: PendingClick = {
       id: clickId,
       linkId: link.linkId,
@@ -125,7 +137,7 @@ referralsRoutes.on(["GET", "HEAD"], "/r/:code", async (c) => {
       bufferClick(c.env.JOBS, c.env.SIGNING_SECRET, msg, waitUntil);
     }
   }
-  return c.redirect(target, 302);
+  return new Response(null, { status: 302, headers });
 });
 
 /** Whether the visitor's own identity cookie names the link's referrer (a click on their own link). */
