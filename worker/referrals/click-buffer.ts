@@ -1,25 +1,43 @@
-import type { ClickMessage } from "./clicks.ts";
+import { type NamedClick, toTuple } from "./clicks.ts";
 import { visitorHashes } from "./redirect.ts";
 
 /**
- * Coalesces the clicks of concurrent redirects into one queue message (≤ 100 clicks) per
- * short window, instead of one queue send per click. The redirect that opens a window hands
- * its send to `waitUntil`, which keeps the isolate up until every click in it is on the
- * queue; the others add theirs synchronously and need no `waitUntil` of their own (a
- * `waitUntil` per request halved the redirect's throughput in workerd). 50 ms: a click reaches
- * the queue promptly, and under load a message fills to 100 clicks (~35 KB, one billed queue
- * operation) instead of many small ones.
+ * Coalesces the clicks of concurrent redirects into one queue message per short window,
+ * instead of one queue send per click. The redirect that opens a window hands its send to
+ * `waitUntil`, which keeps the isolate up until every click in it is on the queue; the others
+ * add theirs synchronously and need no `waitUntil` of their own (a `waitUntil` per request
+ * halved the redirect's throughput in workerd). 50 ms: a click reaches the queue promptly, and
+ * under load one message (one billed queue operation) carries hundreds of clicks.
  *
  * The visitor (IP + user agent) stays in this isolate's memory until the flush hashes it: the
  * queue and D1 only ever see the salted daily hash, and the redirect itself does no crypto.
  */
 const WINDOW_MS = 50;
-const MAX_BATCH = 100;
+const MAX_CLICKS = 500;
+// A queue message holds at most 128 KB. Counting three bytes per character (UTF-8's worst for
+// a UTF-16 unit) keeps a message under this whatever its cities, hosts and campaigns.
+const MAX_BYTES = 96_000;
+const TUPLE_BYTES = 96; // the hash, numbers, nulls, quotes and commas of one click
 
 /** A click before its visitor is hashed. */
-export type PendingClick = Omit<ClickMessage, "visitorHash"> & { visitor: string };
+export type PendingClick = NamedClick & { visitor: string };
 
-type Batch = { clicks: PendingClick[]; sent: Promise<void> };
+const bytesOf = (c: PendingClick) =>
+  TUPLE_BYTES +
+  3 *
+    (c.id.length +
+      c.linkId.length +
+      c.programId.length +
+      (c.referrerId?.length ?? 0) +
+      (c.country?.length ?? 0) +
+      (c.city?.length ?? 0) +
+      c.device.length +
+      (c.referrerHost?.length ?? 0) +
+      (c.utmSource?.length ?? 0) +
+      (c.utmMedium?.length ?? 0) +
+      (c.utmCampaign?.length ?? 0));
+
+type Batch = { clicks: PendingClick[]; bytes: number; sent: Promise<void> };
 let open: Batch | null = null;
 
 export function bufferClick(
@@ -28,19 +46,23 @@ export function bufferClick(
   click: PendingClick,
   waitUntil: (p: Promise<unknown>) => void,
 ): Promise<void> {
+  const bytes = bytesOf(click);
+  if (open && (open.clicks.length >= MAX_CLICKS || open.bytes + bytes > MAX_BYTES)) open = null;
   if (!open) {
-    const batch: Batch = { clicks: [], sent: Promise.resolve() };
-    batch.sent = new Promise<void>((r) => setTimeout(r, WINDOW_MS)).then(async () => {
-      if (open === batch) open = null;
-      const hashes = await visitorHashes(secret, batch.clicks);
-      const clicks = batch.clicks.map(({ visitor: _, ...c }, i) => ({ ...c, visitorHash: hashes[i] }));
-      await queue.send({ kind: "referrals.click", clicks });
-    });
+    const batch: Batch = { clicks: [], bytes: 0, sent: Promise.resolve() };
+    batch.sent = new Promise<void>((r) => setTimeout(r, WINDOW_MS)).then(() => flush(queue, secret, batch));
     open = batch;
     waitUntil(batch.sent);
   }
   const batch = open;
   batch.clicks.push(click);
-  if (batch.clicks.length >= MAX_BATCH) open = null;
+  batch.bytes += bytes;
   return batch.sent;
+}
+
+async function flush(queue: Queue, secret: string, batch: Batch): Promise<void> {
+  if (open === batch) open = null;
+  const hashes = await visitorHashes(secret, batch.clicks);
+  const clicks = batch.clicks.map((c, i) => toTuple(c, hashes[i]));
+  await queue.send({ kind: "referrals.clicks", clicks });
 }

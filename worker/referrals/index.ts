@@ -3,26 +3,30 @@ import { z } from "@hono/zod-openapi";
 import { chunk, getDb } from "../lib/db.ts";
 import { type CronTask, defineJob, type JobHandler } from "../lib/jobs-types.ts";
 import { kickWebhooks } from "../lib/webhooks.ts";
-import { ClicksMessage, recordClicks } from "./clicks.ts";
+import { ClicksMessage, type ClickTuple, LegacyClicksMessage, recordClicks } from "./clicks.ts";
 import { dueRetentionQualifications, qualifyRetained } from "./retention.ts";
 import { clearHolds, dueHoldClearances } from "./rewards.ts";
 import { conversionInRange } from "./stats.ts";
 
 export { referralsRoutes } from "./routes.ts";
 
+async function writeClicks(
+  messages: Array<{ body: { clicks: ClickTuple[] }; message: Message<unknown> }>,
+  env: Env,
+): Promise<void> {
+  await recordClicks(
+    getDb(env.DB),
+    messages.flatMap((m) => m.body.clicks),
+  );
+  for (const m of messages) m.message.ack();
+}
+
 /** Queue message kinds this capability handles (prefix `referrals.`). */
 export const referralsJobs: Record<string, JobHandler> = {
   // Clicks from the redirect, written in multi-row inserts (idempotent by click id).
-  "referrals.click": defineJob({
-    schema: ClicksMessage,
-    async run(messages, env) {
-      await recordClicks(
-        getDb(env.DB),
-        messages.flatMap((m) => m.body.clicks),
-      );
-      for (const m of messages) m.message.ack();
-    },
-  }),
+  "referrals.clicks": defineJob({ schema: ClicksMessage, run: writeClicks }),
+  // The same, in the named-object form queued by earlier versions.
+  "referrals.click": defineJob({ schema: LegacyClicksMessage, run: writeClicks }),
   // Held rewards whose hold passed: approve them (a second delivery finds them approved and does nothing).
   "referrals.clear-holds": defineJob({
     schema: z.object({ kind: z.literal("referrals.clear-holds"), rewardIds: z.array(z.string().max(64)).max(100) }),

@@ -1,0 +1,114 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { asc, eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { referralClicks } from "../../db/schema/index.ts";
+import worker from "../../worker/index.ts";
+import type { ClickTuple } from "../../worker/referrals/clicks.ts";
+import { db } from "./helpers.ts";
+
+let seq = 0;
+async function deliver(...bodies: unknown[]) {
+  const batch = createMessageBatch(
+    "rapport-jobs",
+    bodies.map((body) => ({ id: `clicks-${++seq}`, timestamp: new Date(), attempts: 1, body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env, ctx);
+  return getQueueResult(batch, ctx);
+}
+
+const HOUR = 3_600_000;
+const uid = () => crypto.randomUUID().slice(0, 8);
+const click = (linkId: string, visitor: string, at: number): ClickTuple => [
+  `clk_${uid()}`,
+  linkId,
+  "prg_test",
+  null,
+  at,
+  "DE",
+  "Berlin",
+  "desktop",
+  null,
+  "newsletter",
+  null,
+  null,
+  visitor,
+  0,
+];
+const rowsOf = (linkId: string) =>
+  db().select().from(referralClicks).where(eq(referralClicks.linkId, linkId)).orderBy(asc(referralClicks.at));
+
+describe("click batches from the queue", () => {
+  it("write each click once however often delivered, and flag repeat visits within the hour across hours and batches", async () => {
+    const link = `lnk_${uid()}`;
+    const other = `lnk_${uid()}`;
+    const t = Date.UTC(2030, 4, 1, 10, 59, 30);
+    const first = [click(link, "v1", t), click(link, "v2", t + 1000), click(other, "v1", t + 2000)];
+    // Next hour, a later batch: v1 again 40 s after the top of the hour (70 s after its first
+    // click), v2 again 61 minutes later, v1 a third time in the same batch.
+    const second = [
+      click(link, "v1", t + 70_000),
+      click(link, "v2", t + 1000 + HOUR + 60_000),
+      click(link, "v1", t + 80_000),
+    ];
+    const a = await deliver({ kind: "referrals.clicks", clicks: first });
+    expect(a.explicitAcks).toHaveLength(1);
+    await deliver({ kind: "referrals.clicks", clicks: second });
+    // Delivered again (queues deliver at least once), both in one batch this time.
+    await deliver({ kind: "referrals.clicks", clicks: second }, { kind: "referrals.clicks", clicks: first });
+
+    const rows = await rowsOf(link);
+    expect(rows.map((r) => [r.visitorHash, r.at - t, r.duplicate])).toEqual([
+      ["v1", 0, false],
+      ["v2", 1000, false],
+      ["v1", 70_000, true],
+      ["v1", 80_000, true],
+      ["v2", 1000 + HOUR + 60_000, false],
+    ]);
+    // Another link is another count.
+    expect((await rowsOf(other)).map((r) => r.duplicate)).toEqual([false]);
+    expect(rows[0]).toMatchObject({ programId: "prg_test", country: "DE", city: "Berlin", utmSource: "newsletter" });
+  });
+
+  it("still accepts the named-object form queued before an upgrade", async () => {
+    const link = `lnk_${uid()}`;
+    const at = Date.UTC(2030, 4, 2, 9);
+    const named = (id: string, visitorHash: string, when: number) => ({
+      id,
+      linkId: link,
+      programId: "prg_test",
+      referrerId: null,
+      at: when,
+      country: null,
+      city: null,
+      device: "mobile",
+      referrerHost: "news.example.com",
+      utmSource: null,
+      utmMedium: null,
+      utmCampaign: null,
+      visitorHash,
+      byReferrer: true,
+    });
+    const res = await deliver({
+      kind: "referrals.click",
+      clicks: [named(`clk_${uid()}`, "w1", at), named(`clk_${uid()}`, "w1", at + 5000)],
+    });
+    expect(res.explicitAcks).toHaveLength(1);
+    const rows = await rowsOf(link);
+    expect(rows.map((r) => [r.device, r.referrerHost, r.byReferrer, r.duplicate])).toEqual([
+      ["mobile", "news.example.com", true, false],
+      ["mobile", "news.example.com", true, true],
+    ]);
+  });
+
+  it("parks a malformed batch and writes none of it", async () => {
+    const link = `lnk_${uid()}`;
+    const good = click(link, "x1", Date.UTC(2030, 4, 3));
+    const bad = [...click(link, "x2", Date.UTC(2030, 4, 3)).slice(0, 13), 2];
+    const res = await deliver({ kind: "referrals.clicks", clicks: [good, bad] });
+    expect(res.explicitAcks).toHaveLength(1);
+    expect(res.retryMessages).toEqual([]);
+    expect(await rowsOf(link)).toEqual([]);
+  });
+});
