@@ -1,7 +1,7 @@
 // npm run bench — the bundled Worker in one workerd (Miniflare's API, no wrangler dev proxy),
 // loaded with autocannon on 127.0.0.1. One JSON line per endpoint, each with its ratio to
 // the no-op endpoint measured beside it in the same run.
-//   BENCH_SECONDS=10 BENCH_CONNECTIONS=50 BENCH_ROUNDS=3 npm run bench [-- name-filter]
+//   BENCH_SECONDS=10 BENCH_CONNECTIONS=50 BENCH_ROUNDS=5 npm run bench [-- name-filter]
 import { mkdirSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import autocannon from "autocannon";
@@ -19,7 +19,7 @@ import { compatibilityDate, databaseId, migrateLocal, ROOT, run } from "./lib.ts
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SETTLE_MS = 2000;
 const filter = process.argv[2];
 // kpis before emails: the emails suite leaves a million contacts behind for its cron-tick scale test.
@@ -126,8 +126,9 @@ async function settle() {
 /**
  * The scenario and the no-op alternate (no-op first, a pause before each so queued work from the
  * previous load has drained), so both see the same machine: on a shared 2-core box throughput
- * drifts by ±20 % between runs minutes apart. Scenarios with a target run ROUNDS rounds and
- * report the median per-round ratio; every round's numbers are printed too.
+ * drifts by ±20 % between runs minutes apart, and one round's ratio by ±10 %. Scenarios with a
+ * target run ROUNDS (5) rounds and report the median per-round ratio; every round's numbers are
+ * printed too.
  */
 async function compare(s: Scenario) {
   const rounds: Array<{ noop: Result; r: Result }> = [];
