@@ -102,6 +102,29 @@ describe("click batches from the queue", () => {
     ]);
   });
 
+  it("writes a batch too large for one statement in several, all of it", async () => {
+    const link = `lnk_${uid()}`;
+    const at = Date.UTC(2030, 4, 4, 12);
+    const long = (i: number): ClickTuple => {
+      const c = click(link, `big-${i}`, at + i);
+      c[6] = "C".repeat(100);
+      c[8] = `${"h".repeat(240)}.example`;
+      c[9] = c[10] = c[11] = "u".repeat(100);
+      return c;
+    };
+    const clicks = Array.from({ length: 1500 }, (_, i) => long(i));
+    const res = await deliver(
+      { kind: "referrals.clicks", clicks: clicks.slice(0, 500) },
+      { kind: "referrals.clicks", clicks: clicks.slice(500, 1000) },
+      { kind: "referrals.clicks", clicks: clicks.slice(1000) },
+    );
+    expect(res.explicitAcks).toHaveLength(3);
+    const row = await env.DB.prepare("SELECT count(*) AS n FROM referral_clicks WHERE link_id = ?")
+      .bind(link)
+      .first<{ n: number }>();
+    expect(row?.n).toBe(1500);
+  });
+
   it("parks a malformed batch and writes none of it", async () => {
     const link = `lnk_${uid()}`;
     const good = click(link, "x1", Date.UTC(2030, 4, 3));

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { chunk, type Db } from "../lib/db.ts";
+import type { Db } from "../lib/db.ts";
 import { z } from "../lib/openapi.ts";
 
 const HOUR = 3_600_000;
@@ -128,11 +128,13 @@ const FROM_JSON = sql.join(
 // Literal, not a parameter: the planner matches it to the index expression `at / 3600000`.
 const HOUR_OF_K = sql.raw(`k.at / ${HOUR}`);
 const hourOf = (i: number) => sql.raw(`(j.value ->> ${i}) / ${HOUR}`);
+// Characters, counted as up to three UTF-8 bytes each: under D1's 2 MB for one bound value.
+const MAX_PARAM_CHARS = 600_000;
 const DUP = COLUMNS.length;
 const FIRST = COLUMNS.length + 1;
 
 /**
- * Writes a batch of clicks in one statement per thousand (the batch travels as one JSON
+ * Writes a batch of clicks in as few statements as fit (each batch travels as one JSON
  * parameter), idempotent by click id. A click whose visitor hash was already seen on the same
  * link within the hour (earlier in the batch, or already in D1) is kept, flagged `duplicate`.
  */
@@ -148,16 +150,28 @@ export async function recordClicks(db: Db, clicks: ClickTuple[]): Promise<void> 
       const prev = last.get(key);
       last.set(key, c[AT]);
       const dup = prev !== undefined && c[AT] - prev < HOUR ? 1 : 0;
-      return [...c, dup, prev === undefined ? 1 : 0];
+      return JSON.stringify([...c, dup, prev === undefined ? 1 : 0]);
     });
-  for (const part of chunk(rows, 1000)) {
+  // As few statements as D1 allows (a bound value holds at most 2 MB): each statement is one
+  // commit, and a commit writes every index page its rows touched.
+  const parts: string[][] = [[]];
+  let chars = 0;
+  for (const row of rows) {
+    if (chars + row.length > MAX_PARAM_CHARS) {
+      parts.push([]);
+      chars = 0;
+    }
+    parts[parts.length - 1].push(row);
+    chars += row.length + 1;
+  }
+  for (const part of parts) {
     await db.run(sql`INSERT INTO referral_clicks (${INTO}, duplicate)
       SELECT ${FROM_JSON}, CASE WHEN ${col(DUP)} THEN 1 WHEN ${col(FIRST)} THEN EXISTS (
         SELECT 1 FROM referral_clicks k INDEXED BY referral_clicks_hour_visitor_idx
         WHERE ${HOUR_OF_K} IN (${hourOf(AT)} - 1, ${hourOf(AT)}) AND k.visitor_hash = ${col(VISITOR)}
           AND k.link_id = ${col(LINK)} AND k.id <> ${col(ID)}
           AND k.at > ${col(AT)} - ${HOUR} AND k.at <= ${col(AT)}) ELSE 0 END
-      FROM json_each(${JSON.stringify(part)}) j WHERE true
+      FROM json_each(${`[${part.join(",")}]`}) j WHERE true
       ON CONFLICT (id) DO NOTHING`);
   }
 }
