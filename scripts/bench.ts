@@ -15,7 +15,7 @@ import { suite as referrals } from "../test/bench/referrals.ts";
 import { suite as status } from "../test/bench/status.ts";
 import type { BenchContext, Scenario } from "../test/bench/types.ts";
 import { freePort } from "../test/support/local-rapport.ts";
-import { compatibilityDate, databaseId, migrateLocal, ROOT, run } from "./lib.ts";
+import { compatibilityDate, databaseId, migrateLocal, queueConsumers, ROOT, run } from "./lib.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -44,10 +44,7 @@ const mf = new Miniflare({
   d1Databases: { DB: databaseId() },
   d1Persist: resolve(state, "v3/d1"),
   queueProducers: { JOBS: "rapport-jobs", DLQ: "rapport-dlq" },
-  queueConsumers: {
-    "rapport-jobs": { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 8, deadLetterQueue: "rapport-dlq" },
-    "rapport-dlq": { maxBatchSize: 50, maxBatchTimeout: 1 },
-  },
+  queueConsumers: queueConsumers(),
   ratelimits: { PUBLIC_WRITES: { namespace_id: "1001", simple: { limit: 1_000_000, period: 60 } } },
   bindings: {
     PUBLIC_URL: `http://127.0.0.1:${port}`,
