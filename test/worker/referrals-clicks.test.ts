@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { referralClicks } from "../../db/schema/index.ts";
 import worker from "../../worker/index.ts";
 import type { ClickTuple } from "../../worker/referrals/clicks.ts";
+import { visitorHashes } from "../../worker/referrals/redirect.ts";
 import { db } from "./helpers.ts";
 
 let seq = 0;
@@ -133,5 +134,37 @@ describe("click batches from the queue", () => {
     expect(res.explicitAcks).toHaveLength(1);
     expect(res.retryMessages).toEqual([]);
     expect(await rowsOf(link)).toEqual([]);
+  });
+});
+
+describe("visitor hashes", () => {
+  it("are an HMAC of IP and user agent keyed by the secret and the UTC day: stable within a day, new the next", async () => {
+    const visitor = "203.0.113.7\nMozilla/5.0 Firefox/130.0";
+    const morning = Date.UTC(2030, 0, 15, 0, 0, 1);
+    const evening = Date.UTC(2030, 0, 15, 23, 59, 59);
+    const next = Date.UTC(2030, 0, 16, 0, 0, 0);
+    const expected = async (day: string) => {
+      const enc = new TextEncoder();
+      const key = await crypto.subtle.importKey(
+        "raw",
+        enc.encode(`s3cret:visitor:${day}`),
+        { name: "HMAC", hash: "SHA-256" },
+        false,
+        ["sign"],
+      );
+      const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(visitor)));
+      return Array.from(mac.slice(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
+    };
+    const [a, b, c, d] = await visitorHashes("s3cret", [
+      { visitor, at: morning },
+      { visitor, at: evening },
+      { visitor, at: next },
+      { visitor: "203.0.113.8\nMozilla/5.0 Firefox/130.0", at: morning },
+    ]);
+    expect(a).toBe(await expected("2030-01-15"));
+    expect(b).toBe(a);
+    expect(c).toBe(await expected("2030-01-16"));
+    expect(d).not.toBe(a);
+    expect(a).not.toContain("203.0.113");
   });
 });

@@ -127,32 +127,41 @@ function dayKey(secret: string, day: string): Promise<CryptoKey> {
   return key;
 }
 
-const hex = (buf: ArrayBuffer) =>
-  Array.from(new Uint8Array(buf, 0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+const DAY = 86_400_000;
 
 /**
- * A salted daily hash of IP + user agent: the same visitor within a UTC day, never the
- * address. `visitor` is `${ip}\n${ua}`; the day is the click's.
+ * Salted daily hashes of IP + user agent: the same visitor within a UTC day, never the
+ * address. `visitor` is `${ip}\n${ua}`; the day is the click's. Each distinct visitor and day
+ * of the batch is signed once.
  */
-export async function visitorHash(secret: string, visitor: string, at: number): Promise<string> {
-  const key = await dayKey(secret, new Date(at).toISOString().slice(0, 10));
-  return hex(await crypto.subtle.sign("HMAC", key, enc.encode(visitor)));
-}
-
-/** The hashes of a batch of clicks, each distinct visitor and day signed once. */
 export async function visitorHashes(secret: string, clicks: Array<{ visitor: string; at: number }>) {
+  const days = new Map<number, Promise<CryptoKey>>();
   const byInput = new Map<string, Promise<string>>();
   return Promise.all(
     clicks.map((c) => {
-      const id = `${new Date(c.at).toISOString().slice(0, 10)}|${c.visitor}`;
+      const day = Math.floor(c.at / DAY);
+      const id = `${day}|${c.visitor}`;
       let h = byInput.get(id);
       if (!h) {
-        h = visitorHash(secret, c.visitor, c.at);
+        let key = days.get(day);
+        if (!key) {
+          key = dayKey(secret, new Date(day * DAY).toISOString().slice(0, 10));
+          days.set(day, key);
+        }
+        h = sign(key, c.visitor);
         byInput.set(id, h);
       }
       return h;
     }),
   );
+}
+
+async function sign(key: Promise<CryptoKey>, visitor: string): Promise<string> {
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await key, enc.encode(visitor)));
+  let out = "";
+  for (let i = 0; i < 16; i++) out += HEX[mac[i]];
+  return out;
 }
 
 export const newClickId = (code: string, now: number) => `${newId("clk", now)}_${code}`;
