@@ -6,6 +6,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import autocannon from "autocannon";
 import { Miniflare } from "miniflare";
+import { type Unstable_Config, unstable_readConfig } from "wrangler";
 import { seedLocal } from "../db/seed.ts";
 import { suite as emails } from "../test/bench/emails.ts";
 import { suite as feedback } from "../test/bench/feedback.ts";
@@ -15,7 +16,7 @@ import { suite as referrals } from "../test/bench/referrals.ts";
 import { suite as status } from "../test/bench/status.ts";
 import type { BenchContext, Scenario } from "../test/bench/types.ts";
 import { freePort } from "../test/support/local-rapport.ts";
-import { compatibilityDate, databaseId, migrateLocal, queueConsumers, ROOT, run } from "./lib.ts";
+import { compatibilityDate, databaseId, migrateLocal, ROOT, run } from "./lib.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -102,6 +103,22 @@ async function load(s: Scenario): Promise<Result> {
     requests: r.requests.total,
     non2xx: r.non2xx,
   };
+}
+
+/** The queue consumers of wrangler.toml (read by wrangler itself), for Miniflare: local runs batch as a deployment does. */
+function queueConsumers() {
+  const config: Unstable_Config = unstable_readConfig({ config: resolve(ROOT, "wrangler.toml") });
+  return Object.fromEntries(
+    (config.queues.consumers ?? []).map((c) => [
+      c.queue,
+      {
+        maxBatchSize: c.max_batch_size,
+        maxBatchTimeout: c.max_batch_timeout,
+        maxRetries: c.max_retries,
+        deadLetterQueue: c.dead_letter_queue,
+      },
+    ]),
+  );
 }
 
 const NOOP: Scenario = { name: "GET /api/v1/ping (no-op)", path: "/api/v1/ping" };

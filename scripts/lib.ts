@@ -30,31 +30,6 @@ export function compatibilityDate(): string {
   return /compatibility_date\s*=\s*"([^"]+)"/.exec(toml)?.[1] ?? "2026-08-15";
 }
 
-type Consumer = { maxBatchSize?: number; maxBatchTimeout?: number; maxRetries?: number; deadLetterQueue?: string };
-
-/** The queue consumers of wrangler.toml, for Miniflare: local runs batch as a deployment does. */
-export function queueConsumers(): Record<string, Consumer> {
-  const toml = readFileSync(resolve(ROOT, "wrangler.toml"), "utf8");
-  const consumers: Record<string, Consumer> = {};
-  for (const block of toml.split("[[queues.consumers]]").slice(1)) {
-    const body = block.split(/^\[/m)[0];
-    const str = (k: string) => new RegExp(`^${k}\\s*=\\s*"([^"]+)"`, "m").exec(body)?.[1];
-    const num = (k: string) => {
-      const m = new RegExp(`^${k}\\s*=\\s*(\\d+)`, "m").exec(body);
-      return m ? Number(m[1]) : undefined;
-    };
-    const queue = str("queue");
-    if (!queue) continue;
-    consumers[queue] = {
-      maxBatchSize: num("max_batch_size"),
-      maxBatchTimeout: num("max_batch_timeout"),
-      maxRetries: num("max_retries"),
-      deadLetterQueue: str("dead_letter_queue"),
-    };
-  }
-  return consumers;
-}
-
 /** Runs a project binary (node_modules/.bin) and stops the script if it fails. */
 export function run(bin: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): void {
   const cmd = existsSync(resolve(BIN, bin)) ? resolve(BIN, bin) : bin;
