@@ -6,7 +6,8 @@ import { referralClicks } from "../../db/schema/index.ts";
 import worker from "../../worker/index.ts";
 import type { ClickTuple } from "../../worker/referrals/clicks.ts";
 import { visitorHashes } from "../../worker/referrals/redirect.ts";
-import { db } from "./helpers.ts";
+import { call, db, eventually, newKey } from "./helpers.ts";
+import { enroll, newProgram } from "./referrals-support.ts";
 
 let seq = 0;
 async function deliver(...bodies: unknown[]) {
@@ -103,7 +104,7 @@ describe("click batches from the queue", () => {
     ]);
   });
 
-  it("writes a batch too large for one statement in several, all of it", async () => {
+  it("writes every click of a batch larger than one statement holds", async () => {
     const link = `lnk_${uid()}`;
     const at = Date.UTC(2030, 4, 4, 12);
     const long = (i: number): ClickTuple => {
@@ -134,6 +135,36 @@ describe("click batches from the queue", () => {
     expect(res.explicitAcks).toHaveLength(1);
     expect(res.retryMessages).toEqual([]);
     expect(await rowsOf(link)).toEqual([]);
+  });
+});
+
+describe("click bursts", () => {
+  it("reach D1 whole when one window's clicks are more than one queue message holds", async () => {
+    const key = await newKey(["referrals"]);
+    const p = await newProgram(key);
+    const r = await enroll(key, p.id, { id: `burst-${uid()}` });
+    // ~700 characters a click: 400 concurrent clicks are well over the queue's 128 KB per message.
+    const long = (c: string) => c.repeat(100);
+    const query = `utm_source=${long("s")}&utm_medium=${long("m")}&utm_campaign=${long("c")}`;
+    const sent = await Promise.all(
+      Array.from({ length: 400 }, (_, i) =>
+        call(`/r/${r.code}?${query}`, {
+          headers: {
+            "user-agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0",
+            "cf-connecting-ip": `198.51.100.${i % 250}`,
+            referer: `https://${"h".repeat(240)}.example/${i}`,
+          },
+        }),
+      ),
+    );
+    expect(sent.every((res) => res.status === 302)).toBe(true);
+    const linkId = (await db().query.referralLinks.findFirst({ where: (l, { eq }) => eq(l.code, r.code) }))?.id ?? "";
+    const rows = await eventually(async () => {
+      const all = await rowsOf(linkId);
+      return all.length >= 400 ? all : null;
+    });
+    expect(rows).toHaveLength(400);
+    expect(rows[0]).toMatchObject({ utmCampaign: long("c"), referrerHost: `${"h".repeat(240)}.example` });
   });
 });
 

@@ -17,3 +17,19 @@ export function chunk<T>(items: T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/** Consecutive groups whose summed `sizeOf` stays within `max` (an item larger than `max` goes alone). */
+export function chunkBySize<T>(items: T[], sizeOf: (item: T) => number, max: number): T[][] {
+  const out: T[][] = [];
+  let total = Number.POSITIVE_INFINITY;
+  for (const item of items) {
+    const size = sizeOf(item);
+    if (total + size > max) {
+      out.push([]);
+      total = 0;
+    }
+    out[out.length - 1].push(item);
+    total += size;
+  }
+  return out;
+}

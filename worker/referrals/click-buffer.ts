@@ -1,4 +1,5 @@
-import { type NamedClick, toTuple } from "./clicks.ts";
+import { chunkBySize } from "../lib/db.ts";
+import { type ClickTuple, type NamedClick, toTuple } from "./clicks.ts";
 import { visitorHashes } from "./redirect.ts";
 
 /**
@@ -15,29 +16,14 @@ import { visitorHashes } from "./redirect.ts";
 const WINDOW_MS = 50;
 const MAX_CLICKS = 500;
 // A queue message holds at most 128 KB. Counting three bytes per character (UTF-8's worst for
-// a UTF-16 unit) keeps a message under this whatever its cities, hosts and campaigns.
+// a UTF-16 unit) keeps each message under this whatever its cities, hosts and campaigns.
 const MAX_BYTES = 96_000;
-const TUPLE_BYTES = 96; // the hash, numbers, nulls, quotes and commas of one click
+const TUPLE_BYTES = 64; // numbers, nulls, quotes and commas of one click
 
 /** A click before its visitor is hashed. */
 export type PendingClick = NamedClick & { visitor: string };
 
-const bytesOf = (c: PendingClick) =>
-  TUPLE_BYTES +
-  3 *
-    (c.id.length +
-      c.linkId.length +
-      c.programId.length +
-      (c.referrerId?.length ?? 0) +
-      (c.country?.length ?? 0) +
-      (c.city?.length ?? 0) +
-      c.device.length +
-      (c.referrerHost?.length ?? 0) +
-      (c.utmSource?.length ?? 0) +
-      (c.utmMedium?.length ?? 0) +
-      (c.utmCampaign?.length ?? 0));
-
-type Batch = { clicks: PendingClick[]; bytes: number; sent: Promise<void> };
+type Batch = { clicks: PendingClick[]; sent: Promise<void> };
 let open: Batch | null = null;
 
 export function bufferClick(
@@ -46,23 +32,29 @@ export function bufferClick(
   click: PendingClick,
   waitUntil: (p: Promise<unknown>) => void,
 ): Promise<void> {
-  const bytes = bytesOf(click);
-  if (open && (open.clicks.length >= MAX_CLICKS || open.bytes + bytes > MAX_BYTES)) open = null;
   if (!open) {
-    const batch: Batch = { clicks: [], bytes: 0, sent: Promise.resolve() };
+    const batch: Batch = { clicks: [], sent: Promise.resolve() };
     batch.sent = new Promise<void>((r) => setTimeout(r, WINDOW_MS)).then(() => flush(queue, secret, batch));
     open = batch;
     waitUntil(batch.sent);
   }
   const batch = open;
   batch.clicks.push(click);
-  batch.bytes += bytes;
+  if (batch.clicks.length >= MAX_CLICKS) open = null;
   return batch.sent;
 }
 
+const bytesOf = (tuple: ClickTuple) => {
+  let n = TUPLE_BYTES;
+  for (const v of tuple) if (typeof v === "string") n += 3 * v.length;
+  return n;
+};
+
+/** Off the response path: hash the visitors, then send the window's clicks in messages under the size limit. */
 async function flush(queue: Queue, secret: string, batch: Batch): Promise<void> {
   if (open === batch) open = null;
   const hashes = await visitorHashes(secret, batch.clicks);
-  const clicks = batch.clicks.map((c, i) => toTuple(c, hashes[i]));
-  await queue.send({ kind: "referrals.clicks", clicks });
+  const tuples = batch.clicks.map((c, i) => toTuple(c, hashes[i]));
+  const messages = chunkBySize(tuples, bytesOf, MAX_BYTES);
+  await Promise.all(messages.map((clicks) => queue.send({ kind: "referrals.clicks", clicks })));
 }

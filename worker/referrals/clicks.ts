@@ -1,9 +1,26 @@
 import { sql } from "drizzle-orm";
-import type { Db } from "../lib/db.ts";
+import { chunkBySize, type Db } from "../lib/db.ts";
 import { z } from "../lib/openapi.ts";
 
 const HOUR = 3_600_000;
 const opt = (max: number) => z.string().max(max).nullable();
+
+/** A click's fields and their bounds, once for both message forms. */
+const Field = {
+  id: z.string().min(1).max(100),
+  linkId: z.string().min(1).max(64),
+  programId: z.string().min(1).max(64),
+  referrerId: opt(64),
+  at: z.number().int(),
+  country: opt(8),
+  city: opt(100),
+  device: z.string().max(16),
+  referrerHost: opt(253),
+  utmSource: opt(100),
+  utmMedium: opt(100),
+  utmCampaign: opt(100),
+  visitorHash: z.string().min(1).max(64),
+};
 
 /**
  * One click as the redirect saw it, as a tuple in the order of `COLUMNS`: a queue message of
@@ -11,39 +28,27 @@ const opt = (max: number) => z.string().max(max).nullable();
  * each field by position.
  */
 export const ClickTuple = z.tuple([
-  z.string().min(1).max(100), // id
-  z.string().min(1).max(64), // link id
-  z.string().min(1).max(64), // program id
-  opt(64), // referrer id
-  z.number().int(), // at (ms)
-  opt(8), // country
-  opt(100), // city
-  z.string().max(16), // device class
-  opt(253), // referrer host
-  opt(100), // utm_source
-  opt(100), // utm_medium
-  opt(100), // utm_campaign
-  z.string().min(1).max(64), // visitor hash
+  Field.id,
+  Field.linkId,
+  Field.programId,
+  Field.referrerId,
+  Field.at,
+  Field.country,
+  Field.city,
+  Field.device,
+  Field.referrerHost,
+  Field.utmSource,
+  Field.utmMedium,
+  Field.utmCampaign,
+  Field.visitorHash,
   z.union([z.literal(0), z.literal(1)]), // by the referrer themself
 ]);
 export type ClickTuple = z.infer<typeof ClickTuple>;
 
-/** A click with its fields named, as the redirect builds it. */
-export type NamedClick = {
-  id: string;
-  linkId: string;
-  programId: string;
-  referrerId: string | null;
-  at: number;
-  country: string | null;
-  city: string | null;
-  device: string;
-  referrerHost: string | null;
-  utmSource: string | null;
-  utmMedium: string | null;
-  utmCampaign: string | null;
-  byReferrer: boolean;
-};
+const NamedClickSchema = z.object({ ...Field, byReferrer: z.boolean().default(false) });
+
+/** A click with its fields named, as the redirect builds it (before its visitor is hashed). */
+export type NamedClick = Omit<z.infer<typeof NamedClickSchema>, "visitorHash">;
 
 export const toTuple = (c: NamedClick, visitorHash: string): ClickTuple => [
   c.id,
@@ -96,24 +101,7 @@ export const ClicksMessage = z.object({
 export const LegacyClicksMessage = z.object({
   kind: z.literal("referrals.click"),
   clicks: z
-    .array(
-      z.object({
-        id: z.string().min(1).max(100),
-        linkId: z.string().min(1).max(64),
-        programId: z.string().min(1).max(64),
-        referrerId: opt(64),
-        at: z.number().int(),
-        country: opt(8),
-        city: opt(100),
-        device: z.string().max(16),
-        referrerHost: opt(253),
-        utmSource: opt(100),
-        utmMedium: opt(100),
-        utmCampaign: opt(100),
-        visitorHash: z.string().min(1).max(64),
-        byReferrer: z.boolean().default(false),
-      }),
-    )
+    .array(NamedClickSchema)
     .min(1)
     .max(100)
     .transform((clicks) => clicks.map((c) => toTuple(c, c.visitorHash))),
@@ -154,16 +142,7 @@ export async function recordClicks(db: Db, clicks: ClickTuple[]): Promise<void> 
     });
   // As few statements as D1 allows (a bound value holds at most 2 MB): each statement is one
   // commit, and a commit writes every index page its rows touched.
-  const parts: string[][] = [[]];
-  let chars = 0;
-  for (const row of rows) {
-    if (chars + row.length > MAX_PARAM_CHARS) {
-      parts.push([]);
-      chars = 0;
-    }
-    parts[parts.length - 1].push(row);
-    chars += row.length + 1;
-  }
+  const parts = chunkBySize(rows, (row) => row.length + 1, MAX_PARAM_CHARS);
   for (const part of parts) {
     await db.run(sql`INSERT INTO referral_clicks (${INTO}, duplicate)
       SELECT ${FROM_JSON}, CASE WHEN ${col(DUP)} THEN 1 WHEN ${col(FIRST)} THEN EXISTS (
