@@ -155,6 +155,51 @@ describe("rewards", () => {
     expect(referrerSide[2]?.reward).toEqual({ kind: "credit", amount: 2000, currency: "USD" });
   });
 
+  it("the admin list pages with a cursor and filters by program, state and referrer; a bad query is problem+json", async () => {
+    const key = await newKey(["referrals"]);
+    const p = await newProgram(key);
+    const a = await enroll(key, p.id, { id: uniq("ref") });
+    const b = await enroll(key, p.id, { id: uniq("ref") });
+    for (const r of [a, a, a, b]) {
+      await ok(await convert(key, { event: "signup", customer: { id: uniq("cust") }, code: r.code }));
+    }
+    type Page = { data: Array<{ id: string; state: string; referrerId: string }>; nextCursor: string | null };
+    const all = async (query: string) => {
+      const seen: Page["data"] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await call(`/api/v1/rewards?${query}&limit=3${cursor ? `&cursor=${cursor}` : ""}`, { key });
+        expect(res.status).toBe(200);
+        const page = (await res.json()) as Page;
+        expect(page.data.length).toBeLessThanOrEqual(3);
+        seen.push(...page.data);
+        cursor = page.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    const stored = await db().select().from(referralRewards).where(eq(referralRewards.programId, p.id));
+    expect(stored).toHaveLength(8);
+    const listed = await all(`programId=${p.id}`);
+    expect(listed.map((r) => r.id).sort()).toEqual(stored.map((r) => r.id).sort());
+    const ofB = await all(`programId=${p.id}&referrerId=${b.id}`);
+    expect(ofB.map((r) => r.id).sort()).toEqual(
+      stored
+        .filter((r) => r.referrerId === b.id)
+        .map((r) => r.id)
+        .sort(),
+    );
+    expect(ofB).toHaveLength(2);
+    const held = stored.filter((r) => r.state === "held");
+    expect(held.length).toBeGreaterThan(0);
+    expect((await all(`programId=${p.id}&state=held`)).map((r) => r.id).sort()).toEqual(held.map((r) => r.id).sort());
+    expect(await all(`programId=${p.id}&state=paid`)).toEqual([]);
+    for (const bad of ["state=lost", "limit=0", "limit=500", "flagged=maybe"]) {
+      const res = await call(`/api/v1/rewards?${bad}`, { key });
+      expect(res.status, bad).toBe(400);
+      expect(res.headers.get("content-type"), bad).toMatch(/application\/problem\+json/);
+    }
+  });
+
   it("fraud rules hold the reward for review and name themselves", async () => {
     const key = await newKey(["referrals"]);
     const p = await newProgram(key, {
