@@ -34,7 +34,7 @@ const V4_RANGES = (
 ).map(([base, bits]) => ({ base: parseIPv4(base) ?? 0, shift: 32 - bits }));
 
 // Names whose only purpose is the instance metadata service (also when ALLOW_PRIVATE_URLS=true).
-const METADATA_NAMES = new Set(["metadata", "metadata.google.internal", "metadata.goog", "instance-data"]);
+const METADATA_NAMES = new Set(["metadata", "metadata.google.internal", "instance-data"]);
 /** Special-use and never-delegated suffixes: no public DNS answer, so only a local network resolves them. */
 const LOCAL_SUFFIXES = [
   "localhost",
