@@ -1,11 +1,22 @@
 import { createServer, type IncomingMessage } from "node:http";
 import type { TestProject } from "vitest/node";
 
+const challengeOf = (body: string): string | undefined => {
+  try {
+    const msg = JSON.parse(body) as { type?: string; challenge?: string };
+    return msg.type === "subscription.challenge" ? msg.challenge : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
 type Received = { path: string; headers: IncomingMessage["headers"]; body: string; at: number };
 
 /**
  * A real HTTP server on 127.0.0.1 that webhook and monitor tests call out to.
- * `GET /__received?path=/x` lists what `/x` received; `/status/:code/...` answers with that code.
+ * `GET /__received?path=/x` lists what `/x` received; a path containing `/status/:code/` answers
+ * with that code; `/redirect/...?to=URL` answers 302 to URL. Under `/echo/` (plain text) or
+ * `/echo-json/` a status subscription challenge is answered with its challenge.
  */
 export default async function setup(project: TestProject) {
   const received: Received[] = [];
@@ -23,7 +34,19 @@ export default async function setup(project: TestProject) {
     });
     req.on("end", () => {
       received.push({ path: url.pathname, headers: req.headers, body, at: Date.now() });
-      const code = /^\/status\/(\d{3})\b/.exec(url.pathname);
+      const to = url.searchParams.get("to");
+      if (url.pathname.startsWith("/redirect/") && to) {
+        res.writeHead(302, { location: to }).end();
+        return;
+      }
+      const echo = /^\/echo(-json)?\//.exec(url.pathname);
+      const challenge = echo ? challengeOf(body) : undefined;
+      if (challenge !== undefined) {
+        res.setHeader("content-type", echo?.[1] ? "application/json" : "text/plain");
+        res.end(echo?.[1] ? JSON.stringify({ challenge }) : challenge);
+        return;
+      }
+      const code = /\/status\/(\d{3})\b/.exec(url.pathname);
       res.statusCode = code ? Number(code[1]) : 200;
       res.end(code ? `status ${code[1]}` : "ok");
     });

@@ -288,6 +288,35 @@ describe("outbound webhooks", () => {
     await waitOnExecutionContext(ctx);
   });
 
+  it("checks the URL again as it sends: a refused endpoint fails at once and is not called", async () => {
+    const key = await newKey();
+    const path = `/hooks/${crypto.randomUUID()}`;
+    const created = await call("/api/v1/webhooks", {
+      method: "POST",
+      key,
+      json: { url: `${env.RECEIVER_URL}${path}`, eventTypes: ["manual.check"] },
+    });
+    const endpoint = (await created.json()) as { id: string };
+    const d = db();
+    await d.insert(webhookEvents).values({ id: "msg_refused_1", type: "manual.check", payload: {}, fannedOutAt: 1 });
+    await d
+      .insert(webhookDeliveries)
+      .values({ id: "whd_refused_1", eventId: "msg_refused_1", endpointId: endpoint.id });
+    const batch = createMessageBatch("rapport-jobs", [
+      { id: "r1", timestamp: new Date(), attempts: 1, body: { kind: "webhook.deliver", deliveryId: "whd_refused_1" } },
+    ]);
+    const ctx = createExecutionContext();
+    // Saved while private URLs were allowed (local development), sent by a deployment that refuses them.
+    await worker.queue(batch, { ...env, ALLOW_PRIVATE_URLS: "false" }, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.retryMessages).toEqual([]);
+    const row = await d.query.webhookDeliveries.findFirst({ where: eq(webhookDeliveries.id, "whd_refused_1") });
+    expect(row).toMatchObject({ state: "failed", attempts: 1, lastStatus: null });
+    expect(row?.lastError).toMatch(/^refused: /);
+    const got = await (await fetch(`${env.RECEIVER_URL}/__received?path=${path}`)).json();
+    expect(got).toEqual([]);
+  });
+
   it("retries a failing endpoint with backoff and records the failure", async () => {
     const key = await newKey();
     const created = await call("/api/v1/webhooks", {

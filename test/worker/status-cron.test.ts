@@ -150,6 +150,34 @@ describe("HTTP monitors", () => {
     expect(refused.statusCode).toBeNull();
   });
 
+  it("follows redirects only to allowed destinations: one to a metadata address is a refused run", async () => {
+    const { key, components } = await makePage();
+    const monitorTo = async (to: string) => {
+      const { body } = await postJson(`/api/v1/status/components/${components[0].id}/monitors`, key, {
+        kind: "http",
+        url: `${env.RECEIVER_URL}/redirect/${crypto.randomUUID()}?to=${encodeURIComponent(to)}`,
+        timeoutMs: 2000,
+      });
+      const runAt = await runMonitorOnce(body.id);
+      const [result] = await db()
+        .select()
+        .from(statusMonitorResults)
+        .where(eq(statusMonitorResults.monitorId, body.id));
+      expect(result.runAt).toBe(runAt);
+      return result;
+    };
+    const target = `/status/204/${crypto.randomUUID()}`;
+    expect(await monitorTo(`${env.RECEIVER_URL}${target}`)).toMatchObject({ ok: true, statusCode: 204, error: null });
+    const reached = (await (await fetch(`${env.RECEIVER_URL}/__received?path=${target}`)).json()) as unknown[];
+    expect(reached).toHaveLength(1);
+
+    const refused = await monitorTo("http://169.254.169.254/latest/meta-data/");
+    expect(refused).toMatchObject({ ok: false, statusCode: null });
+    expect(refused.error).toBe(
+      "refused: redirect to http://169.254.169.254/latest/meta-data/: points at a link-local or cloud metadata address",
+    );
+  });
+
   it("cron enqueues due monitors and the queue records their results", async () => {
     const { key, components } = await makePage();
     const { body } = await postJson(`/api/v1/status/components/${components[1].id}/monitors`, key, {

@@ -5,20 +5,38 @@ import { describe, expect, it } from "vitest";
 import { statusNotifications, statusSubscribers } from "../../db/schema/index.ts";
 import { emailStatements } from "../../worker/emails/index.ts";
 import { emailFor, subscriberToken } from "../../worker/status/subscriptions.ts";
-import { call, db, eventually } from "./helpers.ts";
+import { call, db, eventually, freshRateWindow } from "./helpers.ts";
 import { makePage, postJson } from "./status-support.ts";
 
 type Received = { headers: Record<string, string>; body: string };
-const received = async (path: string) =>
-  (await (await fetch(`${env.RECEIVER_URL}/__received?path=${path}`)).json()) as Received[];
+const isChallenge = (r: Received) => r.body.includes('"type":"subscription.challenge"');
+/** What `path` received: its subscription challenges, and everything else (notifications). */
+async function receivedAt(path: string) {
+  const all = (await (await fetch(`${env.RECEIVER_URL}/__received?path=${path}`)).json()) as Received[];
+  return { challenges: all.filter(isChallenge), notifications: all.filter((r) => !isChallenge(r)) };
+}
+const received = async (path: string) => (await receivedAt(path)).notifications;
 
-async function hookSubscriber(slug: string, scope: { componentIds?: string[]; groupIds?: string[] } = {}) {
-  const path = `/status-hooks/${crypto.randomUUID()}`;
-  const { res, body } = await postJson(`/status/${slug}/api/v2/subscribers.json`, "", {
-    url: `${env.RECEIVER_URL}${path}`,
-    ...scope,
+type SubscribeAnswer = { id: string; kind: string; secret: string | null; active: boolean; detail: string | null };
+/** A subscription through the public API, as one visitor (its own rate-limit key). */
+async function subscribeAs(slug: string, json: Record<string, unknown>, visitor = crypto.randomUUID()) {
+  const res = await call(`/status/${slug}/api/v2/subscribers.json`, {
+    method: "POST",
+    json,
+    headers: { "cf-connecting-ip": visitor },
   });
+  return { res, body: (await res.json()) as SubscribeAnswer };
+}
+
+/** A webhook subscriber whose endpoint echoes the challenge (`/echo/…`), so it is active. */
+async function hookSubscriber(
+  slug: string,
+  scope: { componentIds?: string[]; groupIds?: string[] } = {},
+  path = `/echo/status-hooks/${crypto.randomUUID()}`,
+) {
+  const { res, body } = await subscribeAs(slug, { url: `${env.RECEIVER_URL}${path}`, ...scope });
   expect(res.status).toBe(202);
+  expect(body).toMatchObject({ kind: "webhook", active: true, detail: null });
   return { path, id: body.id, secret: String(body.secret) };
 }
 
@@ -148,9 +166,8 @@ describe("webhook subscriptions", () => {
   it("notify a component change without an incident, and retry a failing endpoint", async () => {
     const { key, slug, components } = await makePage();
     const ok = await hookSubscriber(slug, { componentIds: [components[1].id] });
-    const failing = await postJson(`/status/${slug}/api/v2/subscribers.json`, "", {
-      url: `${env.RECEIVER_URL}/status/500/${crypto.randomUUID()}`,
-    });
+    // It answers the challenge, then fails every notification.
+    const failing = await hookSubscriber(slug, {}, `/echo/status/500/${crypto.randomUUID()}`);
     await postJson(`/api/v1/status/components/${components[1].id}`, key, { status: "major_outage" }, "PATCH");
     const [got] = await eventually(async () => {
       const r = await received(ok.path);
@@ -162,13 +179,27 @@ describe("webhook subscriptions", () => {
     };
     expect(event).toMatchObject({ type: "component.status_changed", data: { newStatus: "major_outage" } });
     const [row] = await eventually(async () => {
-      const r = await db()
-        .select()
-        .from(statusNotifications)
-        .where(eq(statusNotifications.subscriberId, failing.body.id));
+      const r = await db().select().from(statusNotifications).where(eq(statusNotifications.subscriberId, failing.id));
       return r[0]?.attempts ? r : undefined;
     });
     expect(row).toMatchObject({ state: "pending", lastError: "HTTP 500" });
+  });
+
+  it("check the URL again as they send: one that became a metadata address fails at once, unsent", async () => {
+    const { key, slug, components } = await makePage();
+    const hook = await hookSubscriber(slug);
+    // As if stored before the rule existed: refused even where private URLs are allowed.
+    await db()
+      .update(statusSubscribers)
+      .set({ url: "http://[::ffff:a9fe:a9fe]/latest/meta-data/" })
+      .where(eq(statusSubscribers.id, hook.id));
+    await postJson(`/api/v1/status/components/${components[0].id}`, key, { status: "major_outage" }, "PATCH");
+    const [row] = await eventually(async () => {
+      const r = await db().select().from(statusNotifications).where(eq(statusNotifications.subscriberId, hook.id));
+      return r[0]?.attempts ? r : undefined;
+    });
+    expect(row).toMatchObject({ state: "failed", attempts: 1 });
+    expect(row.lastError).toMatch(/^refused: points at a link-local or cloud metadata address/);
   });
 
   it("admins list and remove subscribers", async () => {
@@ -181,6 +212,124 @@ describe("webhook subscriptions", () => {
     expect((await call(`/api/v1/status/subscribers/${hook.id}`, { method: "DELETE", key })).status).toBe(204);
     expect((await call(`/api/v1/status/subscribers/${hook.id}`, { method: "DELETE", key })).status).toBe(404);
   });
+});
+
+describe("webhook subscription challenge", () => {
+  const notificationsFor = (id: string) =>
+    db().select().from(statusNotifications).where(eq(statusNotifications.subscriberId, id));
+
+  it("is a signed Standard Webhooks POST; an endpoint that echoes it is active and gets notifications", async () => {
+    const { key, page, slug, components } = await makePage();
+    const secret = `whsec_${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))}`;
+    const path = `/echo-json/${crypto.randomUUID()}`;
+    const { res, body } = await subscribeAs(slug, { url: `${env.RECEIVER_URL}${path}`, secret });
+    expect(res.status).toBe(202);
+    expect(body).toEqual({ id: body.id, kind: "webhook", secret, active: true, detail: null });
+
+    const [challenge] = (await receivedAt(path)).challenges;
+    // Verifiable with the secret the endpoint chose, before it has seen this answer.
+    const msg = new Webhook(secret).verify(challenge.body, challenge.headers) as Record<string, unknown>;
+    expect(msg).toMatchObject({
+      type: "subscription.challenge",
+      challenge: expect.stringMatching(/^[A-Za-z0-9]{32}$/),
+      data: { subscriberId: body.id, page: { id: page.id, slug } },
+    });
+    expect((await subscriber(body.id)).confirmedAt).toBeTypeOf("number");
+
+    await postJson(`/api/v1/status/components/${components[0].id}`, key, { status: "major_outage" }, "PATCH");
+    const [got] = await eventually(async () => {
+      const r = await received(path);
+      return r.length ? r : undefined;
+    });
+    expect(new Webhook(secret).verify(got.body, got.headers)).toMatchObject({ type: "component.status_changed" });
+  });
+
+  it("an endpoint that does not echo it stays pending, is told why, and never gets a notification", async () => {
+    const { key, slug, components } = await makePage();
+    const quiet = `/quiet/${crypto.randomUUID()}`;
+    const { res, body } = await subscribeAs(slug, { url: `${env.RECEIVER_URL}${quiet}` });
+    expect(res.status).toBe(202);
+    expect(body).toMatchObject({
+      kind: "webhook",
+      active: false,
+      detail: "the endpoint's answer did not echo the challenge",
+    });
+    expect(body.secret).toMatch(/^whsec_/);
+    expect((await subscriber(body.id)).confirmedAt).toBeNull();
+    const control = await hookSubscriber(slug);
+
+    await postJson(`/api/v1/status/components/${components[0].id}`, key, { status: "major_outage" }, "PATCH");
+    await eventually(async () => (await received(control.path)).length === 1);
+    expect(await receivedAt(quiet)).toMatchObject({ challenges: [expect.anything()], notifications: [] });
+    expect(await notificationsFor(body.id)).toEqual([]);
+  });
+
+  it("an endpoint that is down or fails leaves the subscription pending with the reason, never a 500", async () => {
+    const { slug } = await makePage();
+    const down = await subscribeAs(slug, { url: "http://127.0.0.1:1/hook" });
+    expect(down.res.status).toBe(202);
+    expect(down.body).toMatchObject({
+      active: false,
+      detail: expect.stringMatching(/^the challenge could not be delivered/),
+    });
+    const failing = await subscribeAs(slug, { url: `${env.RECEIVER_URL}/status/500/${crypto.randomUUID()}` });
+    expect(failing.body).toMatchObject({ active: false, detail: "the endpoint answered the challenge with HTTP 500" });
+    for (const b of [down.body, failing.body]) expect((await subscriber(b.id)).confirmedAt).toBeNull();
+  });
+
+  it("subscribing a URL again replaces the earlier subscription for it on that page", async () => {
+    const { slug, page, components } = await makePage();
+    const first = await hookSubscriber(slug);
+    const again = await hookSubscriber(slug, { componentIds: [components[0].id] }, first.path);
+    expect(again.secret).not.toBe(first.secret);
+    const quiet = `${env.RECEIVER_URL}/quiet/${crypto.randomUUID()}`;
+    await subscribeAs(slug, { url: quiet });
+    const pending = await subscribeAs(slug, { url: quiet });
+    const rows = await db()
+      .select()
+      .from(statusSubscribers)
+      .where(eq(statusSubscribers.pageId, String(page.id)));
+    expect(rows.map((r) => r.id).sort()).toEqual([again.id, pending.body.id].sort());
+    expect(rows.find((r) => r.id === again.id)?.componentIds).toEqual([components[0].id]);
+  });
+
+  it("refuses a malformed secret, and a secret without a URL", async () => {
+    const { slug } = await makePage();
+    const url = `${env.RECEIVER_URL}/echo/${crypto.randomUUID()}`;
+    for (const json of [
+      { url, secret: "whsec_short" },
+      { url, secret: `whsec_${"A".repeat(31)}` },
+      { url, secret: `sk_${"A".repeat(40)}` },
+      { email: "a@example.com", secret: `whsec_${"A".repeat(32)}` },
+    ]) {
+      const { res } = await subscribeAs(slug, json);
+      expect(res.status).toBe(400);
+      expect(res.headers.get("content-type")).toBe("application/problem+json");
+    }
+  });
+
+  it("is rate limited per visitor: over the limit is a 429 problem and subscribes nothing", async () => {
+    const { slug, page } = await makePage();
+    const visitor = crypto.randomUUID();
+    const url = () => `${env.RECEIVER_URL}/quiet/${crypto.randomUUID()}`;
+    await freshRateWindow();
+    const statuses: number[] = [];
+    let limited: { res: Response; body: unknown } | undefined;
+    for (let i = 0; i < 40 && !limited; i++) {
+      const answer = await subscribeAs(slug, { url: url() }, visitor);
+      statuses.push(answer.res.status);
+      if (answer.res.status === 429) limited = answer;
+    }
+    expect(statuses).toEqual([...Array(30).fill(202), 429]);
+    expect(limited?.res.headers.get("content-type")).toBe("application/problem+json");
+    expect(limited?.body).toMatchObject({ type: "urn:rapport:problem:rate-limited", status: 429 });
+    const rows = await db()
+      .select()
+      .from(statusSubscribers)
+      .where(eq(statusSubscribers.pageId, String(page.id)));
+    expect(rows).toHaveLength(30);
+    expect((await subscribeAs(slug, { url: url() })).res.status).toBe(202);
+  }, 40_000);
 });
 
 describe("notice emails", () => {

@@ -4,6 +4,8 @@ import { fromBase64, hmacSha256, toBase64 } from "./crypto.ts";
 import { chunk, type Db, rowsPerInsert } from "./db.ts";
 import { newId } from "./ids.ts";
 import type { JobMessage } from "./jobs-types.ts";
+import { RefusedUrl, safeFetch } from "./outbound.ts";
+import type { OutboundEnv } from "./urls.ts";
 
 export const MAX_DELIVERY_ATTEMPTS = 8;
 
@@ -30,6 +32,53 @@ export function newWebhookSecret(): string {
 export async function signWebhook(secret: string, id: string, timestamp: number, body: string): Promise<string> {
   const key = fromBase64(secret.replace(/^whsec_/, ""));
   return `v1,${toBase64(await hmacSha256(key, `${id}.${timestamp}.${body}`))}`;
+}
+
+/**
+ * POSTs a Standard Webhooks message: JSON `body`, signed with `secret`, no redirects followed, the
+ * URL checked against the outbound rule first (throws `RefusedUrl`). The caller reads or cancels
+ * the response body.
+ */
+export async function sendSignedWebhook(
+  env: OutboundEnv,
+  to: { url: string; secret: string },
+  msg: { id: string; body: string; userAgent: string; timeoutMs?: number },
+  now: number,
+): Promise<Response> {
+  const timestamp = Math.floor(now / 1000);
+  return safeFetch(
+    to.url,
+    {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "user-agent": msg.userAgent,
+        "webhook-id": msg.id,
+        "webhook-timestamp": String(timestamp),
+        "webhook-signature": await signWebhook(to.secret, msg.id, timestamp, msg.body),
+      },
+      body: msg.body,
+      signal: AbortSignal.timeout(msg.timeoutMs ?? 10_000),
+    },
+    env,
+  );
+}
+
+/** Sends a signed webhook and reports its HTTP status, or why none came back (never throws). */
+export async function postWebhook(
+  env: OutboundEnv,
+  to: { url: string; secret: string },
+  msg: { id: string; body: string; userAgent: string },
+  now: number,
+): Promise<{ status: number | null; error: string | null; refused: boolean }> {
+  try {
+    const res = await sendSignedWebhook(env, to, msg, now);
+    await res.body?.cancel();
+    return { status: res.status, error: null, refused: false };
+  } catch (e) {
+    const error = e instanceof Error ? e.message.slice(0, 300) : "request failed";
+    return { status: null, error, refused: e instanceof RefusedUrl };
+  }
 }
 
 const matches = (types: string[], type: string) =>
@@ -81,8 +130,16 @@ export async function fanOutEvents(db: Db, now = Date.now()): Promise<string[]> 
 
 export type DeliveryOutcome = { outcome: "succeeded" | "retry" | "failed" | "skipped"; attempt: number };
 
-/** Sends one delivery. Returns what the queue should do next. */
-export async function deliverWebhook(db: Db, deliveryId: string, now = Date.now()): Promise<DeliveryOutcome> {
+/**
+ * Sends one delivery. Returns what the queue should do next. The URL is checked again here (the
+ * rule or the endpoint may have changed since it was saved): a refused one fails at once.
+ */
+export async function deliverWebhook(
+  env: OutboundEnv,
+  db: Db,
+  deliveryId: string,
+  now = Date.now(),
+): Promise<DeliveryOutcome> {
   const [row] = await db
     .select({ d: webhookDeliveries, ep: webhookEndpoints, ev: webhookEvents })
     .from(webhookDeliveries)
@@ -91,35 +148,19 @@ export async function deliverWebhook(db: Db, deliveryId: string, now = Date.now(
     .where(eq(webhookDeliveries.id, deliveryId));
   if (row?.d.state !== "pending" || !row.ep.enabled) return { outcome: "skipped", attempt: 0 };
   const attempt = row.d.attempts + 1;
-  const timestamp = Math.floor(now / 1000);
   const body = JSON.stringify({
     type: row.ev.type,
     timestamp: new Date(row.ev.createdAt).toISOString(),
     data: row.ev.payload,
   });
-  let status: number | null = null;
-  let error: string | null = null;
-  try {
-    const res = await fetch(row.ep.url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "user-agent": "Rapport-Webhooks/1",
-        "webhook-id": row.ev.id,
-        "webhook-timestamp": String(timestamp),
-        "webhook-signature": await signWebhook(row.ep.secret, row.ev.id, timestamp, body),
-      },
-      body,
-      redirect: "manual",
-      signal: AbortSignal.timeout(10_000),
-    });
-    status = res.status;
-    await res.body?.cancel();
-  } catch (e) {
-    error = e instanceof Error ? e.message.slice(0, 500) : "request failed";
-  }
+  const { status, error, refused } = await postWebhook(
+    env,
+    row.ep,
+    { id: row.ev.id, body, userAgent: "Rapport-Webhooks/1" },
+    now,
+  );
   const ok = status !== null && status >= 200 && status < 300;
-  const state = ok ? "succeeded" : attempt >= MAX_DELIVERY_ATTEMPTS ? "failed" : "pending";
+  const state = ok ? "succeeded" : refused || attempt >= MAX_DELIVERY_ATTEMPTS ? "failed" : "pending";
   await db
     .update(webhookDeliveries)
     .set({

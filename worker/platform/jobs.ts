@@ -20,7 +20,7 @@ export const platformJobs = {
       const db = getDb(env.DB);
       await Promise.all(
         messages.map(async ({ body, message }) => {
-          const { outcome, attempt } = await deliverWebhook(db, body.deliveryId);
+          const { outcome, attempt } = await deliverWebhook(env, db, body.deliveryId);
           if (outcome === "retry") message.retry({ delaySeconds: retryDelaySeconds(attempt) });
           else message.ack();
         }),

@@ -4,8 +4,9 @@ import { statusComponents, statusMonitorResults, statusMonitors } from "../../db
 import { sha256Hex } from "../lib/crypto.ts";
 import type { Db } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
+import { RefusedUrl, safeFetch } from "../lib/outbound.ts";
 import { notFound } from "../lib/problem.ts";
-import { outboundUrlProblem } from "../lib/urls.ts";
+import type { OutboundEnv } from "../lib/urls.ts";
 import { getIncidentOrThrow, planCreateIncident, planUpdate } from "./incidents.ts";
 import { commit, isUniqueViolation, type Stmt } from "./store.ts";
 
@@ -17,6 +18,8 @@ export const SUBREQUEST_BUDGET = 40;
 /** Checks in flight at once (Workers keep six connections open per invocation). */
 export const CONCURRENCY = 6;
 export const RUNS_PER_MESSAGE = 10;
+/** Redirects a check follows, each Location checked against the outbound rule. */
+export const MAX_REDIRECTS = 5;
 
 export async function getMonitorOrThrow(db: Db, id: string): Promise<Monitor> {
   const m = await db.query.statusMonitors.findFirst({ where: eq(statusMonitors.id, id) });
@@ -73,17 +76,21 @@ export async function missedHeartbeats(db: Db, now: number, limit = 500) {
     .limit(limit);
 }
 
-/** One HTTP check: status in range and, when set, the keyword in the body. Never throws. */
-export async function runCheck(m: Monitor, env: { ALLOW_PRIVATE_URLS?: string }): Promise<CheckResult> {
-  const refused = m.url ? outboundUrlProblem(m.url, env) : "no URL";
-  if (refused || !m.url) return { ok: false, statusCode: null, responseMs: null, error: `refused: ${refused}` };
+/**
+ * One HTTP check: status in range and, when set, the keyword in the body. The URL and every
+ * redirect are checked against the outbound rule as the check runs; a refused one is a failure
+ * with no request made. Never throws.
+ */
+export async function runCheck(m: Monitor, env: OutboundEnv): Promise<CheckResult> {
+  if (!m.url) return { ok: false, statusCode: null, responseMs: null, error: "refused: no URL" };
   const started = Date.now();
   try {
-    const res = await fetch(m.url, {
-      method: m.method,
-      headers: { "user-agent": "Rapport-Monitor/1" },
-      signal: AbortSignal.timeout(m.timeoutMs),
-    });
+    const res = await safeFetch(
+      m.url,
+      { method: m.method, headers: { "user-agent": "Rapport-Monitor/1" }, signal: AbortSignal.timeout(m.timeoutMs) },
+      env,
+      MAX_REDIRECTS,
+    );
     let body = "";
     if (m.keyword && m.method !== "HEAD") body = await res.text();
     else await res.body?.cancel();
@@ -101,7 +108,7 @@ export async function runCheck(m: Monitor, env: { ALLOW_PRIVATE_URLS?: string })
     return {
       ok: false,
       statusCode: null,
-      responseMs: Date.now() - started,
+      responseMs: e instanceof RefusedUrl ? null : Date.now() - started,
       error: timeout
         ? `timed out after ${m.timeoutMs} ms`
         : (e instanceof Error ? e.message : "request failed").slice(0, 300),

@@ -32,15 +32,33 @@ import {
 export const subscribeRoutes = newRouter();
 const tags = ["Status subscribers"];
 
+/** `whsec_` + base64 of 24 to 64 bytes, as Standard Webhooks libraries take it. */
+function isWebhookSecret(s: string) {
+  const b64 = s.slice("whsec_".length);
+  if (!s.startsWith("whsec_") || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4) return false;
+  const bytes = (b64.length / 4) * 3 - (b64.length - b64.replace(/=+$/, "").length);
+  return bytes >= 24 && bytes <= 64;
+}
+
 const Ids = z.array(z.string().min(1).max(64)).max(100);
 export const SubscribeBody = z
   .object({
     email: z.email().max(254).optional(),
     url: z.url().max(2000).optional().openapi({ description: "A webhook URL (signed with Standard Webhooks)" }),
+    secret: z
+      .string()
+      .max(100)
+      .refine(isWebhookSecret, "whsec_ and the base64 of 24 to 64 random bytes")
+      .optional()
+      .openapi({
+        description:
+          "The signing secret (`whsec_` + base64 of 24–64 random bytes), so the endpoint can verify even the challenge; Rapport makes one when absent",
+      }),
     componentIds: Ids.optional(),
     groupIds: Ids.optional(),
   })
   .refine((b) => Boolean(b.email) !== Boolean(b.url), { message: "give either email or url", path: ["email"] })
+  .refine((b) => !b.secret || b.url, { message: "a secret goes with a webhook url", path: ["secret"] })
   .openapi("StatusSubscribe");
 
 const PageParam = z.object({
@@ -64,7 +82,7 @@ subscribeRoutes.openapi(
     tags,
     summary: "Subscribe to a status page",
     description:
-      "Email subscribers get a confirmation link first. A webhook subscriber is active at once; its signing secret is in this answer only. Empty componentIds and groupIds mean the whole page.",
+      "Email subscribers get a confirmation link first. A webhook endpoint gets a signed `subscription.challenge` first and must answer it with the challenge (see the README); `active` says whether it did and `detail` why not. The signing secret is in this answer only. Empty componentIds and groupIds mean the whole page.",
     middleware: [rateLimit("status-subscribe")] as const,
     request: {
       params: PageParam,
@@ -72,7 +90,15 @@ subscribeRoutes.openapi(
     },
     responses: {
       202: jsonContent(
-        z.object({ id: z.string(), kind: z.enum(["email", "webhook"]), secret: z.string().nullable() }),
+        z.object({
+          id: z.string(),
+          kind: z.enum(["email", "webhook"]),
+          secret: z.string().nullable(),
+          active: z.boolean().openapi({
+            description: "A webhook whose endpoint echoed the challenge; always false for email (the link confirms)",
+          }),
+          detail: z.string().nullable().openapi({ description: "Why a webhook subscription is still pending" }),
+        }),
         "Accepted",
       ),
       400: problemContent("Invalid"),
@@ -83,7 +109,8 @@ subscribeRoutes.openapi(
   async (c) => {
     const p = await pageOr404(c);
     const out = await subscribe(c.env, getDb(c.env.DB), p, c.req.valid("json"), Date.now());
-    return c.json({ id: out.subscriber.id, kind: out.subscriber.kind, secret: out.secret }, 202);
+    const { subscriber, secret, active, pending } = out;
+    return c.json({ id: subscriber.id, kind: subscriber.kind, secret, active, detail: pending }, 202);
   },
 );
 

@@ -5,15 +5,23 @@ import { emailStatements, kickEmails, type OutgoingEmail } from "../emails/index
 import { upsertContact } from "../lib/contacts.ts";
 import { hmacSha256, timingSafeEqual, toBase64 } from "../lib/crypto.ts";
 import { chunk, type Db, rowsPerInsert } from "../lib/db.ts";
-import { newId } from "../lib/ids.ts";
+import { newId, randomString } from "../lib/ids.ts";
+import { readStart } from "../lib/outbound.ts";
 import { badRequest } from "../lib/problem.ts";
 import { outboundUrlProblem } from "../lib/urls.ts";
-import { MAX_DELIVERY_ATTEMPTS, newWebhookSecret, signWebhook } from "../lib/webhooks.ts";
+import { MAX_DELIVERY_ATTEMPTS, newWebhookSecret, postWebhook, sendSignedWebhook } from "../lib/webhooks.ts";
 import { xml as escapeText } from "./feeds.ts";
 import { componentsOnPage, type Page, type Stmt } from "./store.ts";
 
 export type Subscriber = typeof statusSubscribers.$inferSelect;
-export type SubscribeInput = { email?: string; url?: string; componentIds?: string[]; groupIds?: string[] };
+export type SubscribeInput = {
+  email?: string;
+  url?: string;
+  secret?: string;
+  componentIds?: string[];
+  groupIds?: string[];
+};
+type Scope = { componentIds: string[]; groupIds: string[] };
 
 /** A link token naming a subscriber, signed so it cannot be guessed: `<id>.<hmac>`. */
 export async function subscriberToken(secret: string, purpose: "confirm" | "unsubscribe", id: string) {
@@ -41,31 +49,99 @@ async function checkScope(db: Db, page: Page, input: SubscribeInput) {
   }
 }
 
+/** How long the subscription challenge may take: the visitor waits for it. */
+export const CHALLENGE_TIMEOUT_MS = 5000;
+const CHALLENGE_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+
+/** True when an endpoint's answer echoes the challenge: as the whole body, or as JSON `{"challenge": …}`. */
+export function echoesChallenge(answer: string, challenge: string): boolean {
+  if (answer.trim() === challenge) return true;
+  try {
+    return (JSON.parse(answer) as { challenge?: unknown } | null)?.challenge === challenge;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Subscribes an email (pending until its confirmation link is used) or a webhook (active at once,
- * its signing secret returned once). Subscribing again updates the choice and, for an email not
- * yet confirmed or unsubscribed, sends a new confirmation. Answers the same whether or not the
- * address was known.
+ * Asks a webhook endpoint whether it wants this subscription: a signed `subscription.challenge`
+ * POST whose 2xx answer must echo the challenge. Returns null when it did, else why not.
+ */
+async function challengeEndpoint(env: Env, page: Page, sub: { id: string; url: string; secret: string }, now: number) {
+  const challenge = randomString(32, CHALLENGE_ALPHABET);
+  const body = JSON.stringify({
+    type: "subscription.challenge",
+    timestamp: new Date(now).toISOString(),
+    challenge,
+    data: { subscriberId: sub.id, page: { id: page.id, slug: page.slug, name: page.name } },
+  });
+  const msg = { id: newId("msg", now), body, userAgent: "Rapport-Status/1", timeoutMs: CHALLENGE_TIMEOUT_MS };
+  try {
+    const res = await sendSignedWebhook(env, sub, msg, now);
+    const answer = await readStart(res, 1024);
+    if (res.status < 200 || res.status > 299) return `the endpoint answered the challenge with HTTP ${res.status}`;
+    return echoesChallenge(answer, challenge) ? null : "the endpoint's answer did not echo the challenge";
+  } catch (e) {
+    if (e instanceof Error && e.name === "TimeoutError") {
+      return `the endpoint did not answer the challenge within ${CHALLENGE_TIMEOUT_MS / 1000} s`;
+    }
+    return `the challenge could not be delivered: ${(e instanceof Error ? e.message : "request failed").slice(0, 200)}`;
+  }
+}
+
+/**
+ * A webhook subscription is active only once its endpoint has echoed the challenge; until then it
+ * is stored pending and receives nothing. One subscription per URL per page: a new one replaces
+ * the pending ones for that URL at once, and the active one only when its own challenge passes.
+ */
+async function subscribeWebhook(
+  env: Env,
+  db: Db,
+  page: Page,
+  input: SubscribeInput & { url: string },
+  scope: Scope,
+  now: number,
+) {
+  const why = outboundUrlProblem(input.url, env);
+  if (why) throw badRequest("The webhook URL is not allowed", [{ path: "body.url", message: why }]);
+  const row = {
+    id: newId("sub", now),
+    pageId: page.id,
+    kind: "webhook" as const,
+    url: input.url,
+    secret: input.secret ?? newWebhookSecret(),
+    ...scope,
+    confirmedAt: null as number | null,
+    createdAt: now,
+  };
+  const pending = await challengeEndpoint(env, page, row, now);
+  if (!pending) row.confirmedAt = now;
+  await db.batch([
+    db
+      .delete(statusSubscribers)
+      .where(
+        and(
+          eq(statusSubscribers.pageId, page.id),
+          eq(statusSubscribers.kind, "webhook"),
+          eq(statusSubscribers.url, input.url),
+          pending ? isNull(statusSubscribers.confirmedAt) : undefined,
+        ),
+      ),
+    db.insert(statusSubscribers).values(row),
+  ]);
+  return { subscriber: row, secret: row.secret, active: !pending, pending };
+}
+
+/**
+ * Subscribes an email (pending until its confirmation link is used) or a webhook (pending until
+ * its endpoint echoes the challenge; the signing secret is returned once). Subscribing an email
+ * again updates the choice and, when not yet confirmed or unsubscribed, sends a new confirmation.
+ * Answers the same whether or not the address was known.
  */
 export async function subscribe(env: Env, db: Db, page: Page, input: SubscribeInput, now: number) {
   await checkScope(db, page, input);
   const scope = { componentIds: [...new Set(input.componentIds ?? [])], groupIds: [...new Set(input.groupIds ?? [])] };
-  if (input.url) {
-    const why = outboundUrlProblem(input.url, env);
-    if (why) throw badRequest("The webhook URL is not allowed", [{ path: "body.url", message: why }]);
-    const row = {
-      id: newId("sub", now),
-      pageId: page.id,
-      kind: "webhook" as const,
-      url: input.url,
-      secret: newWebhookSecret(),
-      ...scope,
-      confirmedAt: now,
-      createdAt: now,
-    };
-    await db.insert(statusSubscribers).values(row);
-    return { subscriber: row, secret: row.secret };
-  }
+  if (input.url) return subscribeWebhook(env, db, page, { ...input, url: input.url }, scope, now);
   const email = (input.email ?? "").toLowerCase();
   const known = await db.query.contacts.findFirst({ where: eq(contacts.email, email) });
   const contact = known ?? (await upsertContact(db, { externalId: `email:${email}`, email }, now));
@@ -95,7 +171,7 @@ export async function subscribe(env: Env, db: Db, page: Page, input: SubscribeIn
   }
   await db.batch(writes as [Stmt, ...Stmt[]]);
   if (notificationId) await env.JOBS.send({ kind: "status.notify.deliver", ids: [notificationId] });
-  return { subscriber: { id, pageId: page.id, kind: "email" as const }, secret: null };
+  return { subscriber: { id, pageId: page.id, kind: "email" as const }, secret: null, active: false, pending: null };
 }
 
 export async function confirmSubscriber(db: Db, id: string, now: number) {
@@ -278,37 +354,22 @@ export async function deliverNotification(env: Env, db: Db, id: string, now: num
       ...(notice?.payload as object),
     },
   });
-  const timestamp = Math.floor(now / 1000);
-  let status: number | null = null;
-  let error: string | null = null;
-  const refused = row.s.url ? outboundUrlProblem(row.s.url, env) : "no URL";
-  if (!refused && row.s.url && row.s.secret) {
-    try {
-      const res = await fetch(row.s.url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "user-agent": "Rapport-Status/1",
-          "webhook-id": id,
-          "webhook-timestamp": String(timestamp),
-          "webhook-signature": await signWebhook(row.s.secret, id, timestamp, body),
-        },
-        body,
-        redirect: "manual",
-        signal: AbortSignal.timeout(10_000),
-      });
-      status = res.status;
-      await res.body?.cancel();
-    } catch (e) {
-      error = e instanceof Error ? e.message.slice(0, 300) : "request failed";
-    }
-  } else error = `refused: ${refused}`;
+  // The URL is checked again as it is sent; a refused one fails at once.
+  const { status, error, refused } =
+    row.s.url && row.s.secret && row.s.confirmedAt
+      ? await postWebhook(
+          env,
+          { url: row.s.url, secret: row.s.secret },
+          { id, body, userAgent: "Rapport-Status/1" },
+          now,
+        )
+      : { status: null, error: "refused: the subscription is not confirmed", refused: true };
   if (status !== null && status >= 200 && status < 300) {
     await markSent;
     return "sent";
   }
   const attempts = row.n.attempts + 1;
-  const failed = attempts >= MAX_DELIVERY_ATTEMPTS;
+  const failed = refused || attempts >= MAX_DELIVERY_ATTEMPTS;
   await db
     .update(statusNotifications)
     .set({ attempts, state: failed ? "failed" : "pending", lastError: error ?? `HTTP ${status}`, updatedAt: now })
