@@ -43,7 +43,7 @@ const lastUsed = (r: { lastUsedAt: number | null; revokedAt: number | null }) =>
 
 /** A secret shown once, with a button that copies it. */
 const shownOnce = (id: string, value: string) =>
-  `<code id="${id}" data-testid="${id}">${esc(value)}</code> <button type="button" class="secondary" data-copy="${id}">Copy</button>`;
+  `<code id="${id}" class="secret" data-testid="${id}">${esc(value)}</code> <button type="button" class="secondary" data-copy="${id}">Copy</button>`;
 
 async function loadKeys() {
   const { data } = await api<Page<Key>>("/keys?limit=100");
