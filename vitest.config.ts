@@ -32,6 +32,7 @@ export default defineConfig(async () => {
                   ...TEST_SECRETS,
                   TEST_MIGRATIONS: migrations,
                   ALLOW_PRIVATE_URLS: "true",
+                  RESEND_WEBHOOK_SECRET: "whsec_dGVzdC1yZXNlbmQtd2ViaG9vay1zZWNyZXQ=",
                   RECEIVER_URL: `http://127.0.0.1:${inject<number>("receiverPort")}`,
                   SMTP_PORT: String(inject<number>("smtpPort")),
                   SMTP_TEST_URL: `http://127.0.0.1:${inject<number>("smtpApiPort")}`,

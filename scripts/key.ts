@@ -1,5 +1,6 @@
 // Manage API keys in the local database.
 //   npm run key -- create --name "CI" --scopes admin,read
+//   npm run key -- create --name "web" --scopes ingest      (a write key safe in a web page)
 //   npm run key -- list
 //   npm run key -- revoke <id>
 //   npm run key -- create --name "First admin" --scopes admin --remote   (the deployed database)
@@ -27,11 +28,17 @@ const [command, id] = positionals;
 function usage(message?: string): never {
   if (message) console.error(message);
   console.error('Usage: npm run key -- create --name "NAME" --scopes admin,read | list | revoke <id>');
-  console.error(`Scopes: ${API_SCOPES.join(", ")}`);
+  console.error(`Scopes: ${API_SCOPES.join(", ")} (\`ingest\` only sends events: the one safe in a web page)`);
   process.exit(2);
 }
 
 if (!["create", "list", "revoke"].includes(command)) usage();
+
+/** Where a new key may live: only an ingest-only key may leave the server. */
+const whereItLives = (scopes: readonly ApiScope[]) =>
+  scopes.every((s) => s === "ingest")
+    ? "It only sends events: safe to embed in a web page or a Segment/RudderStack source."
+    : "It can read data: keep it server-side (for a web page, make an `ingest` key).";
 
 function parseScopes(): ApiScope[] {
   const scopes = values.scopes.split(",").map((s) => s.trim());
@@ -48,7 +55,7 @@ if (values.remote) {
   const sql = `INSERT INTO api_keys (id, name, prefix, hash, scopes, created_at) VALUES (${q(row.id)}, ${q(row.name)}, ${q(row.prefix)}, ${q(row.hash)}, ${q(JSON.stringify(row.scopes))}, ${row.createdAt})`;
   run("wrangler", ["d1", "execute", "DB", "--remote", "--command", sql]);
   console.log(
-    `Created ${row.id} (${row.scopes.join(", ")}) in the remote database. The key is shown only this once:\n\n  ${key}\n`,
+    `Created ${row.id} (${row.scopes.join(", ")}) in the remote database. ${whereItLives(row.scopes)} The key is shown only this once:\n\n  ${key}\n`,
   );
   process.exit(0);
 }
@@ -66,7 +73,7 @@ try {
     if (!values.name?.trim()) usage("--name is required");
     const created = await createApiKey(db, { name: values.name.trim(), scopes: parseScopes() });
     console.log(
-      `Created ${created.id} (${created.scopes.join(", ")}). The key is shown only this once:\n\n  ${created.key}\n`,
+      `Created ${created.id} (${created.scopes.join(", ")}). ${whereItLives(created.scopes)} The key is shown only this once:\n\n  ${created.key}\n`,
     );
   } else if (command === "list") {
     const rows = await db.select().from(apiKeys).orderBy(desc(apiKeys.id));

@@ -4,8 +4,14 @@ import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqli
 /** Times are stored as integer milliseconds since the epoch (UTC). */
 const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
 
-export const API_SCOPES = ["admin", "read", "referrals", "feedback", "status", "emails", "kpis"] as const;
+/**
+ * `admin` does anything, `read` reads anything, a capability scope reads and writes its capability.
+ * `ingest` only sends events (a Segment write key, safe to embed in a web page): it opens no admin route.
+ */
+export const API_SCOPES = ["admin", "read", "referrals", "feedback", "status", "emails", "kpis", "ingest"] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
+/** The scopes an admin route may require. */
+export type AdminScope = Exclude<ApiScope, "ingest">;
 
 /** Every person the host app names. Capabilities point here; none keeps its own copy. */
 export const contacts = sqliteTable(

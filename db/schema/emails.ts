@@ -215,3 +215,25 @@ export const emailSuppressions = sqliteTable("email_suppressions", {
   reason: text("reason", { enum: ["unsubscribed", "bounced", "complained", "erased", "manual"] }).notNull(),
   createdAt: integer("created_at").notNull().default(now),
 });
+
+/** Email providers whose webhooks authenticate with a secret Rapport issues (Postmark: Basic auth). */
+export const WEBHOOK_PROVIDERS = ["postmark"] as const;
+
+/**
+ * Credentials made only for a provider's webhook, so no provider dashboard holds an API key that
+ * reads data. Only the SHA-256 is kept; the secret is shown once.
+ */
+export const emailProviderSecrets = sqliteTable(
+  "email_provider_secrets",
+  {
+    id: text("id").primaryKey(),
+    provider: text("provider", { enum: WEBHOOK_PROVIDERS }).notNull(),
+    name: text("name").notNull(),
+    prefix: text("prefix").notNull(),
+    hash: text("hash").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+    lastUsedAt: integer("last_used_at"),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("email_provider_secrets_hash_uq").on(t.hash)],
+);

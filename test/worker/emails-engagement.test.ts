@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
+import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { emailMessages, emailProfiles, emailSuppressions } from "../../db/schema/index.ts";
 import { deliverMessage } from "../../worker/emails/deliver.ts";
@@ -155,10 +156,15 @@ describe("tracking", () => {
 
 describe("bounce and complaint webhooks", () => {
   it("a Postmark hard bounce suppresses the address; a soft one does not", async () => {
-    const key = await newKey(["emails"]);
+    const made = await call("/api/v1/emails/provider-secrets", {
+      method: "POST",
+      key: await newKey(["emails"]),
+      json: { provider: "postmark", name: "Postmark" },
+    });
+    const { secret } = (await made.json()) as { secret: string };
     const hard = `hb-${uid()}@example.com`;
     const soft = `sb-${uid()}@example.com`;
-    const auth = { authorization: `Basic ${btoa(`${key}:`)}` };
+    const auth = { authorization: `Basic ${btoa(`postmark:${secret}`)}` };
     const post = (json: unknown) => call("/v1/webhooks/postmark", { method: "POST", json, headers: auth });
     expect(
       await (await post({ RecordType: "Bounce", Type: "HardBounce", Email: hard, Inactive: true })).json(),
@@ -189,12 +195,24 @@ describe("bounce and complaint webhooks", () => {
     expect(await deliverMessage(env, m.id, T)).toEqual({ outcome: "suppressed", reason: "bounced" });
   });
 
-  it("a Resend complaint suppresses the address; without signature or key it is refused", async () => {
-    const key = await newKey(["emails"]);
+  it("a Resend complaint signed with RESEND_WEBHOOK_SECRET suppresses the address; a key or a bad signature is refused", async () => {
     const to = `rc-${uid()}@example.com`;
-    const json = { type: "email.complained", data: { to: [to], email_id: "x" } };
-    expect((await call("/v1/webhooks/resend", { method: "POST", json })).status).toBe(401);
-    const res = await call("/v1/webhooks/resend", { method: "POST", json, key });
+    const body = JSON.stringify({ type: "email.complained", data: { to: [to], email_id: "x" } });
+    // Resend signs with Svix, the Standard Webhooks scheme: signed here by that library.
+    const id = `msg_${uid()}`;
+    const at = new Date();
+    const signed = (secret: string) => ({
+      "content-type": "application/json",
+      "svix-id": id,
+      "svix-timestamp": String(Math.floor(at.getTime() / 1000)),
+      "svix-signature": new Webhook(secret).sign(id, at, body),
+    });
+    const post = (headers: Record<string, string>) => call("/v1/webhooks/resend", { method: "POST", body, headers });
+    expect((await post({ "content-type": "application/json" })).status).toBe(401);
+    const admin = { "content-type": "application/json", authorization: `Bearer ${await newKey(["admin"])}` };
+    expect((await post(admin)).status).toBe(401);
+    expect((await post(signed("whsec_c29tZSBvdGhlciBzZWNyZXQgb2YgMjQgYnl0ZXM="))).status).toBe(401);
+    const res = await post(signed(env.RESEND_WEBHOOK_SECRET));
     expect(await res.json()).toEqual({ suppressed: 1 });
     const rows = await db()
       .select()

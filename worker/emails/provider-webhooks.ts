@@ -1,13 +1,22 @@
-// Bounce and complaint webhooks from Resend and Postmark: the address is suppressed.
+// Bounce and complaint webhooks from Resend and Postmark (the address is suppressed), and the
+// secrets Postmark's webhook authenticates with.
 import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
 import type { AppEnv } from "../env.ts";
 import { timingSafeEqual } from "../lib/crypto.ts";
 import { getDb } from "../lib/db.ts";
-import { createRoute, jsonBody, jsonContent, problemContent, z } from "../lib/openapi.ts";
+import { adminRoute, createRoute, jsonBody, jsonContent, problemContent, z } from "../lib/openapi.ts";
 import { Problem } from "../lib/problem.ts";
 import { kickWebhooks, signWebhook } from "../lib/webhooks.ts";
 import { suppressAddresses } from "./engagement.ts";
-import { requireWriteKey } from "./write-key.ts";
+import {
+  createProviderSecret,
+  listProviderSecrets,
+  providerSecretView,
+  providerWebhookUrl,
+  requireProviderSecret,
+  revokeProviderSecret,
+} from "./provider-secrets.ts";
+import { CreatedProviderSecret, IdParam, ProviderSecret, ProviderSecretBody } from "./schemas.ts";
 
 const Email = z.string().max(320);
 const Suppressed = z.object({ suppressed: z.number().int() });
@@ -41,6 +50,13 @@ async function resendSignatureOk(env: Env, headers: Headers, body: string): Prom
 }
 
 export function registerProviderWebhooks(r: OpenAPIHono<AppEnv>) {
+  r.openAPIRegistry.registerComponent("securitySchemes", "providerSecret", {
+    type: "http",
+    scheme: "basic",
+    description:
+      "A webhook secret made for one provider (`POST /api/v1/emails/provider-secrets`) as the Basic password. It opens that webhook only.",
+  });
+
   // POST /v1/webhooks/postmark — bounces (hard, or made inactive) and spam complaints suppress the address
   r.openapi(
     createRoute({
@@ -49,15 +65,14 @@ export function registerProviderWebhooks(r: OpenAPIHono<AppEnv>) {
       tags: ["emails: providers"],
       summary: "Postmark bounce and complaint webhook",
       description:
-        "Point Postmark's Bounce and Spam Complaint webhooks here with HTTP Basic auth: an API key with the `emails` scope as username.",
-      security: [{ writeKey: [] as string[] }],
-      middleware: [requireWriteKey()] as RouteConfig["middleware"],
+        "Point Postmark's Bounce and Spam Complaint webhooks at the `webhookUrl` of `POST /api/v1/emails/provider-secrets`: a Postmark webhook secret is the HTTP Basic password (the user name is ignored). API keys are refused.",
+      security: [{ providerSecret: [] as string[] }],
+      middleware: [requireProviderSecret("postmark")] as RouteConfig["middleware"],
       request: { body: jsonBody(PostmarkEvent) },
       responses: {
         200: jsonContent(Suppressed, "Handled"),
         400: problemContent("Not a Postmark event"),
-        401: problemContent("Missing or unknown key"),
-        403: problemContent("The key lacks the `emails` scope"),
+        401: problemContent("Missing, unknown or revoked Postmark webhook secret"),
       },
     }),
     async (c) => {
@@ -82,19 +97,18 @@ export function registerProviderWebhooks(r: OpenAPIHono<AppEnv>) {
       tags: ["emails: providers"],
       summary: "Resend bounce and complaint webhook",
       description:
-        "Verified by Resend's signature (RESEND_WEBHOOK_SECRET, the `whsec_…` signing secret) or, without one, an API key with the `emails` scope.",
+        "Verified by Resend's signature with RESEND_WEBHOOK_SECRET (the endpoint's `whsec_…` signing secret, a credential for this webhook only). API keys are refused.",
       request: { body: jsonBody(z.unknown()) },
       responses: {
         200: jsonContent(Suppressed, "Handled"),
         400: problemContent("Not a Resend event"),
-        401: problemContent("Bad signature and no key"),
+        401: problemContent("Missing or bad signature"),
       },
     }),
     async (c) => {
       const raw = await c.req.text();
       if (!(await resendSignatureOk(c.env, c.req.raw.headers, raw))) {
-        // No valid signature: fall back to the write key.
-        await requireWriteKey()(c, async () => {});
+        throw new Problem(401, "unauthorized", "Not signed with RESEND_WEBHOOK_SECRET");
       }
       let parsed: z.infer<typeof ResendEvent>;
       try {
@@ -112,6 +126,56 @@ export function registerProviderWebhooks(r: OpenAPIHono<AppEnv>) {
         : 0;
       if (n) c.executionCtx.waitUntil(kickWebhooks(c.env));
       return c.json({ suppressed: n }, 200);
+    },
+  );
+
+  // GET /api/v1/emails/provider-secrets — provider webhook secrets, newest first (never the secrets)
+  r.openapi(
+    adminRoute("emails", {
+      method: "get",
+      path: "/api/v1/emails/provider-secrets",
+      tags: ["emails: providers"],
+      summary: "List provider webhook secrets",
+      responses: { 200: jsonContent(z.object({ data: z.array(ProviderSecret) }), "Secrets, newest first") },
+    }),
+    async (c) => c.json({ data: (await listProviderSecrets(getDb(c.env.DB))).map(providerSecretView) }, 200),
+  );
+
+  // POST /api/v1/emails/provider-secrets — make a secret; the response is the only time it is shown
+  r.openapi(
+    adminRoute("emails", {
+      method: "post",
+      path: "/api/v1/emails/provider-secrets",
+      tags: ["emails: providers"],
+      summary: "Create a provider webhook secret",
+      description: "The answer holds the secret and the exact webhook URL to paste into the provider, once.",
+      request: { body: jsonBody(ProviderSecretBody) },
+      responses: {
+        201: jsonContent(CreatedProviderSecret, "The secret and webhook URL, shown once"),
+        400: problemContent("Invalid"),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const { row, secret } = await createProviderSecret(getDb(c.env.DB), body, Date.now());
+      const webhookUrl = providerWebhookUrl(c.env.PUBLIC_URL, row.provider, secret);
+      return c.json({ ...providerSecretView(row), secret, webhookUrl }, 201);
+    },
+  );
+
+  // DELETE /api/v1/emails/provider-secrets/:id — revoke; the provider's next call is refused
+  r.openapi(
+    adminRoute("emails", {
+      method: "delete",
+      path: "/api/v1/emails/provider-secrets/{id}",
+      tags: ["emails: providers"],
+      summary: "Revoke a provider webhook secret",
+      request: { params: IdParam },
+      responses: { 200: jsonContent(ProviderSecret, "The revoked secret"), 404: problemContent("No such secret") },
+    }),
+    async (c) => {
+      const row = await revokeProviderSecret(getDb(c.env.DB), c.req.valid("param").id, Date.now());
+      return c.json(providerSecretView(row), 200);
     },
   );
 }

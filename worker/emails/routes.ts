@@ -14,7 +14,8 @@ export const emailsRoutes = newRouter();
 emailsRoutes.openAPIRegistry.registerComponent("securitySchemes", "writeKey", {
   type: "http",
   scheme: "basic",
-  description: "Segment-style write key: an API key with the `emails` scope as the Basic username",
+  description:
+    "Segment-style write key: an API key with the `ingest` scope as the Basic username. An `ingest` key only sends events, so it is the one to embed in a web page or a Segment/RudderStack source; `emails` and `admin` keys also work but read data: keep them server-side.",
 });
 
 /** Ingestion routes: Segment's auth (Basic write key, or Bearer), documented like admin routes. */
@@ -22,14 +23,14 @@ const ingestBase = {
   method: "post" as const,
   tags: ["emails: events"],
   description:
-    "Segment HTTP Tracking API compatible. Requires an API key with the `emails` scope (or `admin`), as HTTP Basic username (Segment's write key) or Bearer.",
+    "Segment HTTP Tracking API compatible. Requires an API key with the `ingest` scope (or `emails` or `admin`, which must stay server-side), as HTTP Basic username (Segment's write key) or Bearer.",
   security: [{ apiKey: [] as string[] }, { writeKey: [] as string[] }] as Array<Record<string, string[]>>,
   middleware: [requireWriteKey()] as RouteConfig["middleware"],
   responses: {
     200: jsonContent(IngestResult, "Written (duplicates by messageId are ignored)"),
     400: problemContent("Not a valid call"),
     401: problemContent("Missing, unknown or revoked write key"),
-    403: problemContent("The key lacks the `emails` scope"),
+    403: problemContent("The key lacks the `ingest` scope"),
   },
 };
 

@@ -1,6 +1,6 @@
 // zod schemas of every request body and query of emails, with the inferred types.
 import { z } from "@hono/zod-openapi";
-import { CONSENT_TOPICS, EMAIL_TOPICS } from "../../db/schema/index.ts";
+import { CONSENT_TOPICS, EMAIL_TOPICS, WEBHOOK_PROVIDERS } from "../../db/schema/index.ts";
 
 const MAX_JSON = 32 * 1024;
 const jsonObject = (what: string) =>
@@ -268,6 +268,27 @@ export const Trigger = z
     metrics: TriggerMetrics.optional(),
   })
   .openapi("Trigger");
+
+export const ProviderSecretBody = z
+  .object({ provider: z.enum(WEBHOOK_PROVIDERS), name: z.string().trim().min(1).max(100) })
+  .openapi("CreateProviderSecret");
+export const ProviderSecret = z
+  .object({
+    id: z.string(),
+    provider: z.enum(WEBHOOK_PROVIDERS),
+    name: z.string(),
+    prefix: z.string(),
+    createdAt: z.number().int(),
+    lastUsedAt: z.number().int().nullable(),
+    revokedAt: z.number().int().nullable(),
+  })
+  .openapi("ProviderSecret");
+export const CreatedProviderSecret = ProviderSecret.extend({
+  secret: z.string().openapi({ description: "The secret. Shown once: only its SHA-256 is stored." }),
+  webhookUrl: z.string().openapi({
+    description: "The URL to paste into the provider, the secret as its HTTP Basic password. Shown once.",
+  }),
+}).openapi("CreatedProviderSecret");
 
 export const IdParam = z.object({
   id: z

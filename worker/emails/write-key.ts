@@ -22,7 +22,7 @@ function keyOf(header: string): string | null {
   }
 }
 
-/** Ingestion guard: an API key allowed the `emails` scope, sent the way Segment libraries send it. */
+/** Ingestion guard: an API key allowed `ingest` (an `ingest`, `emails` or `admin` key), sent the way Segment libraries send it. */
 export function requireWriteKey(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const key = keyOf(c.req.header("authorization") ?? "");
@@ -32,9 +32,9 @@ export function requireWriteKey(): MiddlewareHandler<AppEnv> {
     if (!row || row.revokedAt) {
       throw new Problem(401, "unauthorized", row ? "This API key was revoked" : "Unknown API key", {}, challenge);
     }
-    if (!allows(row.scopes, "emails", "POST")) {
-      throw new Problem(403, "forbidden", "This needs the `emails` scope (or `admin`)", {
-        requiredScope: "emails",
+    if (!allows(row.scopes, "ingest", "POST")) {
+      throw new Problem(403, "forbidden", "This needs the `ingest` scope (or `emails` or `admin`)", {
+        requiredScope: "ingest",
         grantedScopes: row.scopes,
       });
     }

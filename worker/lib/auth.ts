@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
 import { createLocalJWKSet, createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from "jose";
-import { type ApiScope, apiKeys } from "../../db/schema/index.ts";
+import { type AdminScope, type ApiScope, apiKeys } from "../../db/schema/index.ts";
 import type { AppEnv } from "../env.ts";
 import { sha256Hex } from "./crypto.ts";
 import { type Db, getDb } from "./db.ts";
@@ -15,15 +15,21 @@ export type Principal =
 const LOWER = "abcdefghijklmnopqrstuvwxyz0123456789";
 const BASE62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
+/** A new secret `<tag>_<8 lowercase>_<32 base62>`, its recognisable prefix and the SHA-256 to store. */
+export async function newCredential(tag: string) {
+  const prefix = `${tag}_${randomString(8, LOWER)}`;
+  const secret = `${prefix}_${randomString(32, BASE62)}`;
+  return { secret, prefix, hash: await sha256Hex(secret) };
+}
+
 /** Makes a key and the row that stores it. The full key exists only in the return value. */
 export async function generateApiKey(input: { name: string; scopes: ApiScope[] }, now = Date.now()) {
-  const prefix = `rk_${randomString(8, LOWER)}`;
-  const key = `${prefix}_${randomString(32, BASE62)}`;
+  const { secret: key, prefix, hash } = await newCredential("rk");
   const row = {
     id: newId("key", now),
     name: input.name,
     prefix,
-    hash: await sha256Hex(key),
+    hash,
     scopes: [...new Set(input.scopes)],
     createdAt: now,
   };
@@ -39,10 +45,12 @@ export async function createApiKey(db: Db, input: { name: string; scopes: ApiSco
 
 /**
  * Whether `scopes` may do what needs `needed`: `admin` may do anything, `read` may read
- * anything, a capability scope may read and write its own capability.
+ * anything, a capability scope may read and write its own capability. Ingestion (`ingest`) is
+ * open to `ingest` and `emails` keys; an `ingest` key opens nothing else, whatever the method.
  */
 export function allows(scopes: readonly ApiScope[], needed: ApiScope, method: string): boolean {
   if (scopes.includes("admin")) return true;
+  if (needed === "ingest") return scopes.includes("ingest") || scopes.includes("emails");
   if (needed === "admin") return false;
   if ((method === "GET" || method === "HEAD") && scopes.includes("read")) return true;
   return needed !== "read" && scopes.includes(needed);
@@ -117,7 +125,7 @@ async function principalFromKey(c: Parameters<MiddlewareHandler<AppEnv>>[0]): Pr
 }
 
 /** Admin-route guard: an API key (or, when configured, a Cloudflare Access JWT) that allows `scope`. */
-export function requireScope(scope: ApiScope): MiddlewareHandler<AppEnv> {
+export function requireScope(scope: AdminScope): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const accessToken = c.req.header("cf-access-jwt-assertion");
     const principal =

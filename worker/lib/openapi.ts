@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
-import type { ApiScope } from "../../db/schema/index.ts";
+import type { AdminScope } from "../../db/schema/index.ts";
 import type { AppEnv } from "../env.ts";
 import { requireScope } from "./auth.ts";
 import { fieldErrors, Problem } from "./problem.ts";
@@ -52,7 +52,7 @@ const authResponses = {
 } as const;
 
 /** An admin route: documented with its security and refusals, guarded by `requireScope(scope)`. */
-export function adminRoute<R extends RouteConfig>(scope: ApiScope, route: R) {
+export function adminRoute<R extends RouteConfig>(scope: AdminScope, route: R) {
   return createRoute({
     ...route,
     security: [{ apiKey: [] }],

@@ -8,6 +8,14 @@ type Key = {
   lastUsedAt: number | null;
   revokedAt: number | null;
 };
+type ProviderSecret = {
+  id: string;
+  provider: string;
+  name: string;
+  prefix: string;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+};
 type Hook = { id: string; url: string; eventTypes: string[]; enabled: boolean };
 type Delivery = {
   id: string;
@@ -24,15 +32,42 @@ type Page<T> = { data: T[]; nextCursor: string | null };
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
 const problemText = (e: unknown) => (e instanceof ApiError ? e.message : "Something went wrong");
 
+/** Only a key that can do nothing but send events may sit in a web page; every other scope reads data. */
+const embeddable = (scopes: string[]) => scopes.every((s) => s === "ingest");
+const whereItLives = (scopes: string[]) =>
+  embeddable(scopes)
+    ? '<span class="ok">safe to embed in a web page</span>'
+    : '<span class="warn">server-side only</span>';
+const lastUsed = (r: { lastUsedAt: number | null; revokedAt: number | null }) =>
+  r.revokedAt ? '<span class="bad">revoked</span>' : r.lastUsedAt ? esc(fmt.dateTime(r.lastUsedAt)) : "never";
+
+/** A secret shown once, with a button that copies it. */
+const shownOnce = (id: string, value: string) =>
+  `<code id="${id}" class="secret" data-testid="${id}">${esc(value)}</code> <button type="button" class="secondary" data-copy="${id}">Copy</button>`;
+
 async function loadKeys() {
   const { data } = await api<Page<Key>>("/keys?limit=100");
   $("keys").innerHTML = data
     .map(
       (k) => `<tr><td>${esc(k.name)}</td><td><code>${esc(k.prefix)}…</code></td><td>${esc(k.scopes.join(", "))}</td>
-      <td>${k.revokedAt ? '<span class="bad">revoked</span>' : k.lastUsedAt ? esc(fmt.dateTime(k.lastUsedAt)) : "never"}</td>
+      <td>${whereItLives(k.scopes)}</td><td>${lastUsed(k)}</td>
       <td>${k.revokedAt ? "" : `<button class="secondary" data-revoke="${esc(k.id)}" aria-label="Revoke ${esc(k.name)}">Revoke</button>`}</td></tr>`,
     )
     .join("");
+}
+
+async function loadProviderSecrets() {
+  const { data } = await api<{ data: ProviderSecret[] }>("/emails/provider-secrets");
+  $("provider-secrets").innerHTML = data.length
+    ? data
+        .map(
+          (
+            p,
+          ) => `<tr><td>${esc(p.name)}</td><td>${esc(p.provider)}</td><td><code>${esc(p.prefix)}…</code></td><td>${lastUsed(p)}</td>
+          <td>${p.revokedAt ? "" : `<button class="secondary" data-revoke-secret="${esc(p.id)}" aria-label="Revoke ${esc(p.name)}">Revoke</button>`}</td></tr>`,
+        )
+        .join("")
+    : '<tr><td colspan="5" class="muted">None yet.</td></tr>';
 }
 
 async function loadHooks() {
@@ -75,16 +110,37 @@ $("new-key").addEventListener("submit", async (e) => {
   const form = e.target as HTMLFormElement;
   const data = new FormData(form);
   try {
-    const created = await api<{ key: string }>("/keys", {
+    const created = await api<{ key: string; scopes: string[] }>("/keys", {
       method: "POST",
       json: { name: String(data.get("name")), scopes: data.getAll("scopes").map(String) },
     });
+    const where = embeddable(created.scopes)
+      ? "It only sends events: safe to embed in a web page or a Segment/RudderStack source."
+      : "It can read data: keep it server-side only.";
     $("key-result").innerHTML =
-      `Copy it now, it will not be shown again: <code data-testid="new-key">${esc(created.key)}</code>`;
+      `Copy it now, it will not be shown again: ${shownOnce("new-key", created.key)}<br />${where}`;
     form.reset();
     await loadKeys();
   } catch (err) {
     $("key-result").textContent = problemText(err);
+  }
+});
+
+$("new-provider-secret").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const form = e.target as HTMLFormElement;
+  const data = new FormData(form);
+  try {
+    const created = await api<{ webhookUrl: string }>("/emails/provider-secrets", {
+      method: "POST",
+      json: { provider: String(data.get("provider")), name: String(data.get("name")) },
+    });
+    $("provider-result").innerHTML =
+      `Paste this URL into Postmark's Bounce and Spam Complaint webhooks. It holds the secret and will not be shown again: ${shownOnce("provider-webhook-url", created.webhookUrl)}`;
+    form.reset();
+    await loadProviderSecrets();
+  } catch (err) {
+    $("provider-result").textContent = problemText(err);
   }
 });
 
@@ -111,9 +167,20 @@ $("new-hook").addEventListener("submit", async (e) => {
 
 document.addEventListener("click", async (e) => {
   const t = e.target as HTMLElement;
-  if (t.dataset.revoke && confirm("Revoke this key? Anything using it stops working at once.")) {
+  if (t.dataset.copy) {
+    const text = $(t.dataset.copy).textContent ?? "";
+    t.textContent = await navigator.clipboard.writeText(text).then(
+      () => "Copied",
+      () => "Select it and copy by hand",
+    );
+  } else if (t.dataset.revoke && confirm("Revoke this key? Anything using it stops working at once.")) {
     await api(`/keys/${t.dataset.revoke}`, { method: "DELETE" }).catch((err) => alert(problemText(err)));
     await loadKeys();
+  } else if (t.dataset.revokeSecret && confirm("Revoke this secret? The provider's webhook is refused at once.")) {
+    await api(`/emails/provider-secrets/${t.dataset.revokeSecret}`, { method: "DELETE" }).catch((err) =>
+      alert(problemText(err)),
+    );
+    await loadProviderSecrets();
   } else if (t.dataset.test) {
     await api(`/webhooks/${t.dataset.test}/test`, { method: "POST" });
     setTimeout(loadHooks, 3000);
@@ -123,4 +190,4 @@ document.addEventListener("click", async (e) => {
   }
 });
 
-await Promise.all([loadKeys(), loadHooks(), loadDead()]);
+await Promise.all([loadKeys(), loadProviderSecrets(), loadHooks(), loadDead()]);
