@@ -46,6 +46,16 @@ app.use(
     maxAge: 600,
   }),
 );
+// Segment-compatible ingestion is called by browsers on any origin; the write key authenticates, never a cookie.
+app.use(
+  "/v1/*",
+  cors({
+    origin: "*",
+    allowHeaders: ["authorization", "content-type", "content-encoding", "x-retry-count", "anonymousid"],
+    allowMethods: ["POST"],
+    maxAge: 86400,
+  }),
+);
 app.use(
   bodyLimit({
     maxSize: 1024 * 1024,

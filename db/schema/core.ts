@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Times are stored as integer milliseconds since the epoch (UTC). */
 const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
@@ -31,6 +31,53 @@ export const contacts = sqliteTable(
     index("contacts_email_idx").on(t.email),
     index("contacts_last_seen_idx").on(t.lastSeenAt),
   ],
+);
+
+/**
+ * Other ids a contact was known by: `anon:<anonymousId>` of a visitor merged into the contact
+ * (Segment `alias`, or a call naming both ids). Later calls with only that id land on the contact.
+ */
+export const contactAliases = sqliteTable(
+  "contact_aliases",
+  {
+    alias: text("alias").primaryKey(),
+    contactId: text("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [index("contact_aliases_contact_idx").on(t.contactId)],
+);
+
+/** Accounts (Segment `group`): the companies or teams contacts belong to, with their traits. */
+export const accounts = sqliteTable(
+  "accounts",
+  {
+    id: text("id").primaryKey(),
+    /** The host app's group id. */
+    externalId: text("external_id").notNull(),
+    name: text("name"),
+    traits: text("traits", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    firstSeenAt: integer("first_seen_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("accounts_external_id_uq").on(t.externalId)],
+);
+
+/** Which accounts a contact belongs to (a contact may belong to several). */
+export const accountMembers = sqliteTable(
+  "account_members",
+  {
+    contactId: text("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    accountId: text("account_id")
+      .notNull()
+      .references(() => accounts.id, { onDelete: "cascade" }),
+    joinedAt: integer("joined_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [primaryKey({ columns: [t.contactId, t.accountId] }), index("account_members_account_idx").on(t.accountId)],
 );
 
 /** Admin API keys. Only the SHA-256 of the key is kept; `prefix` is what people recognise. */

@@ -5,7 +5,7 @@ import { emailMessages, emailTriggers } from "../../db/schema/index.ts";
 import { DAY } from "../../worker/emails/churn.ts";
 import { EVAL_LAG_MS, evaluateTrigger } from "../../worker/emails/evaluate.ts";
 import { runScheduled } from "../../worker/jobs.ts";
-import { call, db, eventually, newKey } from "./helpers.ts";
+import { call, db, eventually, matchCount, newKey } from "./helpers.ts";
 
 const uid = () => crypto.randomUUID().slice(0, 8);
 
@@ -226,14 +226,7 @@ describe("trigger evaluation", () => {
     const users = [`p-${uid()}`, `q-${uid()}`];
     for (const u of users) await history(key, u, ev, [0]);
     await call("/v1/identify", { method: "POST", key, json: { userId: users[0], traits: { plan: "pro" } } });
-    const count = async (filters: unknown[]) =>
-      (await (
-        await call("/api/v1/emails/triggers/match-count", {
-          method: "POST",
-          key,
-          json: { entry: { kind: "event", event: ev }, filters },
-        })
-      ).json()) as { matching: number };
+    const count = (filters: unknown[]) => matchCount(key, ev, filters);
     expect(await count([])).toEqual({ matching: 2 });
     expect(await count([{ trait: "plan", op: "eq", value: "pro" }])).toEqual({ matching: 1 });
     expect(await count([{ trait: "plan", op: "in", value: ["team", "enterprise"] }])).toEqual({ matching: 0 });

@@ -25,6 +25,16 @@ export async function call(path: string, init: RequestInit & { key?: string; jso
   );
 }
 
+/** How many contacts a trigger with an `event` entry and `filters` would match now (the editor's live count). */
+export async function matchCount(key: string, event: string, filters: unknown[]) {
+  const res = await call("/api/v1/emails/triggers/match-count", {
+    method: "POST",
+    key,
+    json: { entry: { kind: "event", event }, filters },
+  });
+  return (await res.json()) as { matching: number };
+}
+
 /** An identity token as the host app would sign it. */
 export async function identityToken(
   claims: Record<string, unknown> = { id: "user-1", email: "ada@example.com", name: "Ada" },

@@ -1,7 +1,10 @@
 // Contacts as emails sees them: template variables, search, timeline, export and erase.
 import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
 import {
+  accountMembers,
+  accounts,
   contactActivityDays,
+  contactAliases,
   contactEventStats,
   contacts,
   emailEvents,
@@ -171,15 +174,34 @@ export async function timeline(db: Db, id: string, q: { limit: number; before?: 
 /** Everything emails holds about the person (GDPR access / portability). */
 export async function exportContact(db: Db, id: string) {
   const contact = await getContactOrThrow(db, id);
-  const [profile, stats, events, messages] = await db.batch([
+  const [profile, stats, events, messages, groups, aliases] = await db.batch([
     db.select().from(emailProfiles).where(eq(emailProfiles.contactId, id)),
     db.select().from(contactEventStats).where(eq(contactEventStats.contactId, id)),
     db.select().from(emailEvents).where(eq(emailEvents.contactId, id)).orderBy(emailEvents.occurredAt),
     db.select().from(emailMessages).where(eq(emailMessages.contactId, id)).orderBy(emailMessages.createdAt),
+    db
+      .select({
+        groupId: accounts.externalId,
+        name: accounts.name,
+        traits: accounts.traits,
+        joinedAt: accountMembers.joinedAt,
+      })
+      .from(accountMembers)
+      .innerJoin(accounts, eq(accounts.id, accountMembers.accountId))
+      .where(eq(accountMembers.contactId, id))
+      .orderBy(accountMembers.joinedAt),
+    db
+      .select({ alias: contactAliases.alias, createdAt: contactAliases.createdAt })
+      .from(contactAliases)
+      .where(eq(contactAliases.contactId, id)),
   ]);
   return {
     exportedAt: new Date().toISOString(),
     contact,
+    /** Segment `group`: the accounts the person belongs to. */
+    accounts: groups,
+    /** Anonymous ids merged into the person (Segment `alias`). */
+    aliases,
     emailProfile: profile[0] ?? null,
     eventStats: stats,
     events,
@@ -212,6 +234,8 @@ export async function eraseContact(db: Db, id: string, now = Date.now()) {
     sql`delete from contact_event_stats where contact_id = ${id}`,
     sql`delete from contact_activity_days where contact_id = ${id}`,
     sql`delete from email_profiles where contact_id = ${id}`,
+    sql`delete from account_members where contact_id = ${id}`,
+    sql`delete from contact_aliases where contact_id = ${id}`,
     sql`update contacts set external_id = ${`erased:${id}`}, email = null, name = null, timezone = null, traits = '{}'
       where id = ${id}`,
   ]);

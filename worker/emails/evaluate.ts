@@ -120,25 +120,37 @@ export function source(rule: TriggerRuleT, lower: number, upper: number, now: nu
 /** Trait filters as SQL on contacts c (paths are validated keys, values are bound). */
 export function filterSql(filters: TriggerRuleT["filters"]): SQL {
   const parts = filters.map((f) => {
-    const v = sql`json_extract(c.traits, ${`$.${f.trait}`})`;
-    const one = f.value as string | number | boolean;
-    switch (f.op) {
-      case "exists":
-        return sql`${v} is not null`;
-      case "not_exists":
-        return sql`${v} is null`;
-      case "in":
-        return sql`${v} in (${sql.join(
-          (f.value as Array<string | number | boolean>).map((x) => sql`${x}`),
-          sql`, `,
-        )})`;
-      case "neq":
-        return sql`(${v} is null or ${v} != ${one})`;
-      default:
-        return sql`${v} ${{ eq: sql`=`, gt: sql`>`, gte: sql`>=`, lt: sql`<`, lte: sql`<=` }[f.op]} ${one}`;
-    }
+    if (f.of !== "account") return traitCondition(f, sql`c.traits`);
+    // Some account of the contact matches; for the negative ops, none has the trait or value.
+    const negative = f.op === "neq" || f.op === "not_exists";
+    const cond = traitCondition(
+      { ...f, op: f.op === "neq" ? "eq" : f.op === "not_exists" ? "exists" : f.op },
+      sql`a.traits`,
+    );
+    return sql`${negative ? sql`not ` : sql``}exists (select 1 from account_members am join accounts a on a.id = am.account_id
+      where am.contact_id = c.id and ${cond})`;
   });
   return parts.length ? sql.join(parts, sql` and `) : sql`1 = 1`;
+}
+
+function traitCondition(f: TriggerRuleT["filters"][number], traits: SQL): SQL {
+  const v = sql`json_extract(${traits}, ${`$.${f.trait}`})`;
+  const one = f.value as string | number | boolean;
+  switch (f.op) {
+    case "exists":
+      return sql`${v} is not null`;
+    case "not_exists":
+      return sql`${v} is null`;
+    case "in":
+      return sql`${v} in (${sql.join(
+        (f.value as Array<string | number | boolean>).map((x) => sql`${x}`),
+        sql`, `,
+      )})`;
+    case "neq":
+      return sql`(${v} is null or ${v} != ${one})`;
+    default:
+      return sql`${v} ${{ eq: sql`=`, gt: sql`>`, gte: sql`>=`, lt: sql`<`, lte: sql`<=` }[f.op]} ${one}`;
+  }
 }
 
 const CONSENT: Record<EmailTopic, (r: Row) => boolean> = {

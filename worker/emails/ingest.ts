@@ -1,16 +1,19 @@
-// Segment-compatible ingestion: contacts, traits, consent, events and the per-contact aggregates,
-// all written in one batch. Aggregates are computed from exactly the event rows this batch
-// inserted (by batch id), so a retried messageId changes nothing.
-import { type SQL, sql } from "drizzle-orm";
-import type { ConsentTopic } from "../../db/schema/index.ts";
+// Segment-compatible ingestion: contacts, traits, consent, accounts (group), merges of visitors
+// (alias), events and the per-contact aggregates, all written in one batch. Aggregates are
+// computed from exactly the event rows this batch inserted (by batch id), so a retried
+// messageId changes nothing.
+import { inArray, type SQL, sql } from "drizzle-orm";
+import { type ConsentTopic, contacts } from "../../db/schema/index.ts";
 import type { Person } from "../lib/contacts.ts";
 import { chunk, type Db } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
+import { aliasInserts, dropMerged, mergeStatements } from "./merge.ts";
 import type { AnyCallT } from "./schemas.ts";
 import { execBatch } from "./sql.ts";
 
 type Normalized = {
-  type: string;
+  type: AnyCallT["type"];
+  /** The contact it lands on: userId, or the known contact an anonymousId was merged into, or `anon:<id>`. */
   externalId: string;
   messageId: string;
   event?: string;
@@ -21,18 +24,32 @@ type Normalized = {
   consent?: Partial<Record<ConsentTopic, boolean>>;
   email?: string;
   name?: string;
+  group?: { id: string; traits: Record<string, unknown> };
 };
+
+/** What a batch says around its calls. */
+export type BatchMeta = { context?: AnyCallT["context"]; sentAt?: string };
 
 const str = (v: unknown, max: number) => (typeof v === "string" && v.trim() ? v.trim().slice(0, max) : undefined);
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const EPOCH_2000 = Date.UTC(2000, 0, 1);
+const anon = (anonymousId: string) => `anon:${anonymousId}`;
 
-/** One Segment call -> what Rapport keeps of it. Future times are clamped to now. */
-function normalize(call: AnyCallT, batchContext: AnyCallT["context"], now: number): Normalized | null {
-  if (call.type === "group" || call.type === "alias") return null;
-  const context = { ...batchContext, ...call.context };
-  const externalId = call.userId ? String(call.userId) : `anon:${call.anonymousId}`;
+/**
+ * When a call happened. With `sentAt` (the call's, else the batch's) the sender's clock skew
+ * is corrected as Segment does: receivedAt − (sentAt − timestamp). Future times become now.
+ */
+export function occurredAt(call: AnyCallT, batchSentAt: string | undefined, now: number): number {
   const when = call.timestamp ?? call.originalTimestamp;
-  const occurredAt = Math.min(when ? Date.parse(when) : now, now);
+  if (!when) return now;
+  const sentAt = call.sentAt ?? batchSentAt;
+  const at = sentAt ? now - (Date.parse(sentAt) - Date.parse(when)) : Date.parse(when);
+  return Math.max(EPOCH_2000, Math.min(at, now));
+}
+
+/** One Segment call -> what Rapport keeps of it. */
+function normalize(call: AnyCallT, externalId: string, meta: BatchMeta, now: number): Normalized {
+  const context = { ...meta.context, ...call.context };
   const traits = (call.type === "identify" ? call.traits : undefined) ?? {};
   const known = { ...context.traits, ...traits };
   const first = str(known.first_name ?? known.firstName, 100);
@@ -44,37 +61,92 @@ function normalize(call: AnyCallT, batchContext: AnyCallT["context"], now: numbe
     if (typeof prefs[t] === "boolean") consent[t] = prefs[t];
   }
   const base = {
-    type: call.type ?? "track",
+    type: call.type,
     externalId,
     messageId: call.messageId ?? newId("seg", now),
-    occurredAt,
+    occurredAt: occurredAt(call, meta.sentAt, now),
     email: email && EMAIL.test(email) ? email : undefined,
     name: str(known.name, 200) ?? (first ? [first, last].filter(Boolean).join(" ") : undefined),
     timezone: str(context.timezone ?? known.timezone, 64),
     consent: Object.keys(consent).length ? consent : undefined,
+    properties: {},
   };
-  if (call.type === "identify") return { ...base, properties: {}, traits };
-  if (call.type === "page" || call.type === "screen") {
-    return {
-      ...base,
-      event: call.type === "page" ? "page_viewed" : "screen_viewed",
-      properties: { ...call.properties, name: call.name },
-    };
+  switch (call.type) {
+    case "identify":
+      return { ...base, traits };
+    case "page":
+    case "screen":
+      return {
+        ...base,
+        event: call.type === "page" ? "page_viewed" : "screen_viewed",
+        properties: { ...call.properties, name: call.name ?? undefined, category: call.category ?? undefined },
+      };
+    case "group":
+      return { ...base, group: { id: call.groupId, traits: call.traits ?? {} } };
+    case "alias":
+      return base;
+    case "track":
+      return { ...base, event: call.event, properties: call.properties ?? {} };
   }
-  return {
-    ...base,
-    event: (call as { event: string }).event,
-    properties: (call as { properties?: Record<string, unknown> }).properties ?? {},
-  };
 }
 
-const bool = (v: boolean | undefined) => (v === undefined ? null : v ? 1 : 0);
+/**
+ * Who each call is about. A call naming both ids, or an alias, links `anon:<anonymousId>` to
+ * the user (the first link of an anonymousId wins, kept in contact_aliases); a call with only
+ * an anonymousId lands on the user it was linked to. Two known users are never merged: an
+ * alias whose previousId is a known user's id, or the userId itself, is ignored.
+ */
+async function resolveIdentities(db: Db, calls: AnyCallT[]) {
+  const anonIds = new Set<string>();
+  const previousIds = new Set<string>();
+  for (const c of calls) {
+    if (c.anonymousId) anonIds.add(anon(c.anonymousId));
+    if (c.type === "alias") {
+      anonIds.add(anon(c.previousId));
+      previousIds.add(c.previousId);
+    }
+  }
+  const links = new Map<string, string>();
+  for (const part of chunk([...anonIds], 90)) {
+    const rows = (await db.all(sql`select al.alias, c.external_id from contact_aliases al
+      join contacts c on c.id = al.contact_id where al.alias in (${sql.join(
+        part.map((a) => sql`${a}`),
+        sql`, `,
+      )})`)) as Array<{ alias: string; external_id: string }>;
+    for (const r of rows) links.set(r.alias, r.external_id);
+  }
+  const knownUsers = new Set<string>();
+  for (const part of chunk([...previousIds], 90)) {
+    const rows = await db
+      .select({ externalId: contacts.externalId })
+      .from(contacts)
+      .where(inArray(contacts.externalId, part));
+    for (const r of rows) knownUsers.add(r.externalId);
+  }
+  const pairs: Array<{ alias: string; externalId: string }> = [];
+  const ignored = new Set<AnyCallT>();
+  const link = (alias: string, userId: string) => {
+    if (links.has(alias)) return;
+    links.set(alias, userId);
+    pairs.push({ alias, externalId: userId });
+  };
+  for (const c of calls) {
+    if (c.type === "alias") {
+      const userId = c.userId as string; // required for alias by the schema
+      if (c.previousId === userId || knownUsers.has(c.previousId)) ignored.add(c);
+      else link(anon(c.previousId), userId);
+    }
+    if (c.userId && c.anonymousId) link(anon(c.anonymousId), c.userId);
+  }
+  const externalIdOf = (c: AnyCallT) =>
+    c.userId ?? links.get(anon(c.anonymousId as string)) ?? anon(c.anonymousId as string);
+  return { externalIdOf, pairs, ignored };
+}
 
 /** Writes `calls` (already validated). Returns how many were new, duplicates, and ignored. */
-export async function ingest(db: Db, calls: AnyCallT[], batchContext: AnyCallT["context"], now = Date.now()) {
-  const items = calls.map((c) => normalize(c, batchContext, now));
-  const kept = items.filter((n): n is Normalized => n !== null);
-  const ignored = items.length - kept.length;
+export async function ingest(db: Db, calls: AnyCallT[], meta: BatchMeta = {}, now = Date.now()) {
+  const { externalIdOf, pairs, ignored } = await resolveIdentities(db, calls);
+  const kept = calls.filter((c) => !ignored.has(c)).map((c) => normalize(c, externalIdOf(c), meta, now));
   const batchId = newId("ib", now);
 
   // One upsert per person, with the last known email and name from this batch.
@@ -84,6 +156,13 @@ export async function ingest(db: Db, calls: AnyCallT[], batchContext: AnyCallT["
     people.set(n.externalId, { externalId: n.externalId, email: n.email ?? p.email, name: n.name ?? p.name });
   }
   const statements: Parameters<typeof execBatch>[1] = contactUpserts([...people.values()], now);
+  statements.push(...aliasInserts(pairs, now));
+  const mergeStart = statements.length;
+  const merges = mergeStatements(
+    pairs.map((p) => p.alias),
+    now,
+  );
+  statements.push(...merges);
 
   for (const n of kept) {
     if (n.type !== "identify" && !n.timezone && !n.consent) continue;
@@ -106,6 +185,7 @@ export async function ingest(db: Db, calls: AnyCallT[], batchContext: AnyCallT["
           updated_at = excluded.updated_at`,
     );
   }
+  statements.push(...groupStatements(kept, now));
 
   const events = kept.filter((n) => n.event);
   const eventInserts = chunk(events, 16).map((part) => {
@@ -126,12 +206,50 @@ export async function ingest(db: Db, calls: AnyCallT[], batchContext: AnyCallT["
   if (events.length) statements.push(...aggregateStatements(batchId, now));
 
   const results = await execBatch(db, statements);
+  await dropMerged(
+    db,
+    results
+      .slice(mergeStart, mergeStart + merges.length)
+      .flatMap((r) => (r.results as Array<{ id: string }>).map((x) => x.id)),
+  );
   const inserted = results
     .slice(firstEventStatement, firstEventStatement + eventInserts.length)
     .reduce((s, r) => s + (r.meta?.changes ?? 0), 0);
-  const identifies = kept.length - events.length;
-  return { accepted: inserted + identifies, duplicates: events.length - inserted, ignored };
+  const others = kept.length - events.length;
+  return { accepted: inserted + others, duplicates: events.length - inserted, ignored: ignored.size };
 }
+
+/** Group calls: each account's traits merged in call order, and the caller's membership. */
+function groupStatements(kept: Normalized[], now: number): SQL[] {
+  const accounts = new Map<string, Record<string, unknown>>();
+  const members = new Map<string, { accountId: string; externalId: string }>();
+  for (const n of kept) {
+    if (!n.group) continue;
+    accounts.set(n.group.id, { ...accounts.get(n.group.id), ...n.group.traits });
+    members.set(JSON.stringify([n.group.id, n.externalId]), { accountId: n.group.id, externalId: n.externalId });
+  }
+  const accountRows = [...accounts].map(
+    ([groupId, traits]) =>
+      sql`(${newId("acc", now)}, ${groupId}, ${str(traits.name, 200) ?? null}, ${JSON.stringify(traits)}, ${now}, ${now})`,
+  );
+  const memberRows = [...members.values()].map((m) => sql`(${m.accountId}, ${m.externalId})`);
+  return [
+    ...chunk(accountRows, 16).map(
+      (part) => sql`insert into accounts (id, external_id, name, traits, first_seen_at, updated_at)
+        values ${sql.join(part, sql`, `)}
+        on conflict (external_id) do update set name = coalesce(excluded.name, accounts.name),
+          traits = json_patch(accounts.traits, excluded.traits), updated_at = excluded.updated_at`,
+    ),
+    ...chunk(memberRows, 45).map(
+      (part) => sql`insert into account_members (contact_id, account_id, joined_at, updated_at)
+        select c.id, a.id, ${now}, ${now} from (values ${sql.join(part, sql`, `)}) v
+        join accounts a on a.external_id = v.column1 join contacts c on c.external_id = v.column2 where true
+        on conflict (contact_id, account_id) do update set updated_at = excluded.updated_at`,
+    ),
+  ];
+}
+
+const bool = (v: boolean | undefined) => (v === undefined ? null : v ? 1 : 0);
 
 /**
  * The shared contacts upsert (worker/lib/contacts.ts `contactUpsert`: create on first sight,

@@ -6,7 +6,18 @@ import { registerContactRoutes } from "./contacts-routes.ts";
 import { ingest } from "./ingest.ts";
 import { registerProviderWebhooks } from "./provider-webhooks.ts";
 import { registerPublicRoutes } from "./public-routes.ts";
-import { BatchBody, IdentifyCall, IngestResult, TrackCall } from "./schemas.ts";
+import {
+  AliasCall,
+  type AnyCallT,
+  BatchBody,
+  GroupCall,
+  IdentifyCall,
+  IngestResult,
+  PageCall,
+  ScreenCall,
+  TrackCall,
+} from "./schemas.ts";
+import { segmentBody } from "./segment-body.ts";
 import { requireWriteKey } from "./write-key.ts";
 
 export const emailsRoutes = newRouter();
@@ -15,62 +26,91 @@ emailsRoutes.openAPIRegistry.registerComponent("securitySchemes", "writeKey", {
   type: "http",
   scheme: "basic",
   description:
-    "Segment-style write key: an API key with the `ingest` scope as the Basic username. An `ingest` key only sends events, so it is the one to embed in a web page or a Segment/RudderStack source; `emails` and `admin` keys also work but read data: keep them server-side.",
+    "Segment-style write key: an API key with the `ingest` scope as the Basic username (or the body's `writeKey`). An `ingest` key only sends events, so it is the one to embed in a web page or a Segment/RudderStack source; `emails` and `admin` keys also work but read data: keep them server-side.",
 });
 
-/** Ingestion routes: Segment's auth (Basic write key, or Bearer), documented like admin routes. */
+/** Ingestion routes: Segment's auth (Basic write key, Bearer, or `writeKey` in the body) and bodies. */
 const ingestBase = {
   method: "post" as const,
   tags: ["emails: events"],
   description:
-    "Segment HTTP Tracking API compatible. Requires an API key with the `ingest` scope (or `emails` or `admin`, which must stay server-side), as HTTP Basic username (Segment's write key) or Bearer.",
+    "Segment HTTP Tracking API compatible. Requires an API key with the `ingest` scope (or `emails` or `admin`, which must stay server-side), as HTTP Basic username (Segment's write key), Bearer, or the body's `writeKey`. The body is JSON whatever its Content-Type label, optionally `Content-Encoding: gzip` (at most 1 MiB decompressed). Any origin may call it from a browser (CORS).",
   security: [{ apiKey: [] as string[] }, { writeKey: [] as string[] }] as Array<Record<string, string[]>>,
-  middleware: [requireWriteKey()] as RouteConfig["middleware"],
+  middleware: [segmentBody(), requireWriteKey()] as RouteConfig["middleware"],
   responses: {
     200: jsonContent(IngestResult, "Written (duplicates by messageId are ignored)"),
-    400: problemContent("Not a valid call"),
+    400: problemContent("Not a valid call, or not JSON"),
     401: problemContent("Missing, unknown or revoked write key"),
     403: problemContent("The key lacks the `ingest` scope"),
+    413: problemContent("The body is over 1 MiB (decompressed)"),
+    415: problemContent("A Content-Encoding other than gzip"),
   },
 };
 
-// POST /v1/track — one event
-emailsRoutes.openapi(
-  createRoute({ ...ingestBase, path: "/v1/track", summary: "Track an event", request: { body: jsonBody(TrackCall) } }),
-  async (c) => {
-    const call = c.req.valid("json");
-    const out = await ingest(getDb(c.env.DB), [{ ...call, type: "track" }], undefined);
-    return c.json({ success: true as const, ...out }, 200);
-  },
-);
-
-// POST /v1/identify — traits, timezone and consent of a contact
-emailsRoutes.openapi(
-  createRoute({
-    ...ingestBase,
+const single = [
+  { type: "track", path: "/v1/track", short: "/v1/t", body: TrackCall, summary: "Track an event" },
+  {
+    type: "identify",
     path: "/v1/identify",
-    summary: "Identify a contact",
-    request: { body: jsonBody(IdentifyCall) },
-  }),
-  async (c) => {
-    const call = c.req.valid("json");
-    const out = await ingest(getDb(c.env.DB), [{ ...call, type: "identify" }], undefined);
-    return c.json({ success: true as const, ...out }, 200);
+    short: "/v1/i",
+    body: IdentifyCall,
+    summary: "Identify a contact (traits, timezone, consent)",
   },
-);
+  { type: "page", path: "/v1/page", short: "/v1/p", body: PageCall, summary: "A page view (event `page_viewed`)" },
+  {
+    type: "screen",
+    path: "/v1/screen",
+    short: "/v1/s",
+    body: ScreenCall,
+    summary: "A screen view (event `screen_viewed`)",
+  },
+  {
+    type: "group",
+    path: "/v1/group",
+    short: "/v1/g",
+    body: GroupCall,
+    summary: "Put a contact in an account (groupId) and merge the account's traits",
+  },
+  {
+    type: "alias",
+    path: "/v1/alias",
+    short: "/v1/a",
+    body: AliasCall,
+    summary: "Merge an anonymous visitor (previousId) into a user (userId)",
+  },
+] as const;
 
-for (const path of ["/v1/batch", "/api/v1/events"]) {
-  // POST /v1/batch and /api/v1/events — up to 500 calls in one request
+for (const { type, path, short, body, summary } of single) {
+  for (const p of [path, short]) {
+    // POST /v1/<type> — one call; /v1/<first letter> is where analytics.js sends it
+    emailsRoutes.openapi(
+      createRoute({
+        ...ingestBase,
+        path: p,
+        summary: p === short ? `${summary} (analytics.js path)` : summary,
+        request: { body: jsonBody(body) },
+      }),
+      async (c) => {
+        const call = { ...(c.req.valid("json") as object), type } as AnyCallT;
+        const out = await ingest(getDb(c.env.DB), [call]);
+        return c.json({ success: true as const, ...out }, 200);
+      },
+    );
+  }
+}
+
+for (const path of ["/v1/batch", "/v1/b", "/api/v1/events"]) {
+  // POST /v1/batch, /v1/b (analytics.js) and /api/v1/events — up to 500 calls in one request
   emailsRoutes.openapi(
     createRoute({
       ...ingestBase,
       path,
-      summary: "Send a batch of calls (up to 500)",
+      summary: `Send a batch of calls (up to 500)${path === "/v1/b" ? " (analytics.js path)" : ""}`,
       request: { body: jsonBody(BatchBody) },
     }),
     async (c) => {
-      const { batch, context } = c.req.valid("json");
-      const out = await ingest(getDb(c.env.DB), batch, context);
+      const { batch, context, sentAt } = c.req.valid("json");
+      const out = await ingest(getDb(c.env.DB), batch, { context, sentAt });
       return c.json({ success: true as const, ...out }, 200);
     },
   );

@@ -14,6 +14,8 @@ const isoTime = z
   .refine((s) => !Number.isNaN(Date.parse(s)) && Date.parse(s) > Date.UTC(2000, 0, 1), "an ISO 8601 time after 2000");
 
 const id = z.union([z.string().min(1).max(200), z.number().int().transform(String)]);
+/** analytics.js sends `userId: null` until identify. */
+const optionalId = id.nullish().transform((v) => v ?? undefined);
 
 export const SegmentContext = z
   .looseObject({
@@ -27,47 +29,78 @@ export const SegmentContext = z
   })
   .openapi({ description: "Segment context; `timezone`, `traits` and `consent.categoryPreferences` are read" });
 
+const writeKey = z
+  .string()
+  .max(200)
+  .optional()
+  .openapi({ description: "The write key in the body, as analytics.js sends it (instead of Basic auth)" });
+
 const common = {
   messageId: z.string().min(1).max(200).optional().openapi({ description: "Makes the call idempotent" }),
-  userId: id.optional().openapi({ description: "The host app's user id (the contact's external id)" }),
-  anonymousId: id.optional(),
+  userId: optionalId.openapi({ description: "The host app's user id (the contact's external id)" }),
+  anonymousId: optionalId.openapi({
+    description: "A visitor not yet known; with `userId` in the same call, the visitor is merged into the user",
+  }),
   timestamp: isoTime.optional().openapi({ description: "When it happened; past times backfill" }),
   originalTimestamp: isoTime.optional(),
-  sentAt: isoTime.optional(),
+  sentAt: isoTime
+    .optional()
+    .openapi({ description: "When the sender sent it, by its clock: corrects the clock skew of `timestamp`" }),
   context: SegmentContext.optional(),
   integrations: z.record(z.string().max(200), z.unknown()).optional(),
+  writeKey,
 };
-const named = (o: { userId?: string; anonymousId?: string }) => Boolean(o.userId ?? o.anonymousId);
+type Named = { userId?: string; anonymousId?: string };
+const named = (o: Named) => Boolean(o.userId ?? o.anonymousId);
 const NAMED = { message: "userId or anonymousId is required", path: ["userId"] };
+const USER = { message: "userId is required", path: ["userId"] };
 
-export const TrackCall = z
-  .object({
-    ...common,
-    type: z.literal("track").optional(),
-    event: z.string().trim().min(1).max(200),
-    properties: jsonObject("properties").optional(),
-  })
-  .refine(named, NAMED)
-  .openapi("TrackCall");
-export const IdentifyCall = z
-  .object({ ...common, type: z.literal("identify").optional(), traits: jsonObject("traits").optional() })
-  .refine(named, NAMED)
-  .openapi("IdentifyCall");
-const PageCall = z
-  .object({
-    ...common,
-    type: z.enum(["page", "screen"]),
-    name: z.string().max(200).optional(),
-    properties: jsonObject("properties").optional(),
-  })
-  .refine(named, NAMED);
-const OtherCall = z.object({ ...common, type: z.enum(["group", "alias"]) }).loose();
+/** One call type: as its own endpoint's body (`type` optional) and as a batch item (`type` required). */
+function callSchemas<T extends string, S extends z.ZodRawShape>(type: T, shape: S, userOnly = false) {
+  const check = (o: unknown) => (userOnly ? Boolean((o as Named).userId) : named(o as Named));
+  const why = userOnly ? USER : NAMED;
+  return {
+    body: z.object({ ...common, ...shape, type: z.literal(type).optional() }).refine(check, why),
+    item: z.object({ ...common, ...shape, type: z.literal(type) }).refine(check, why),
+  };
+}
 
-export const AnyCall = z.union([
-  TrackCall.and(z.object({ type: z.literal("track") })),
-  IdentifyCall.and(z.object({ type: z.literal("identify") })),
-  PageCall,
-  OtherCall,
+const viewShape = {
+  name: z.string().max(200).nullish(),
+  category: z.string().max(200).nullish(),
+  properties: jsonObject("properties").optional(),
+};
+const track = callSchemas("track", {
+  event: z.string().trim().min(1).max(200),
+  properties: jsonObject("properties").optional(),
+});
+const identify = callSchemas("identify", { traits: jsonObject("traits").optional() });
+const page = callSchemas("page", viewShape);
+const screen = callSchemas("screen", viewShape);
+const group = callSchemas("group", {
+  groupId: id.openapi({ description: "The account's id in the host app" }),
+  traits: jsonObject("traits").optional().openapi({ description: "The account's traits (merged into what is known)" }),
+});
+const alias = callSchemas(
+  "alias",
+  { previousId: id.openapi({ description: "The anonymousId the person had before" }) },
+  true,
+);
+
+export const TrackCall = track.body.openapi("TrackCall");
+export const IdentifyCall = identify.body.openapi("IdentifyCall");
+export const PageCall = page.body.openapi("PageCall");
+export const ScreenCall = screen.body.openapi("ScreenCall");
+export const GroupCall = group.body.openapi("GroupCall");
+export const AliasCall = alias.body.openapi("AliasCall");
+
+export const AnyCall = z.discriminatedUnion("type", [
+  track.item,
+  identify.item,
+  page.item,
+  screen.item,
+  group.item,
+  alias.item,
 ]);
 export type AnyCallT = z.infer<typeof AnyCall>;
 
@@ -75,16 +108,19 @@ export const BatchBody = z
   .object({
     batch: z.array(AnyCall).min(1).max(500),
     context: SegmentContext.optional(),
-    sentAt: isoTime.optional(),
+    sentAt: isoTime.optional().openapi({ description: "When the batch was sent, for calls without their own" }),
+    writeKey,
   })
   .openapi("BatchBody");
 
 export const IngestResult = z
   .object({
     success: z.literal(true),
-    accepted: z.number().int().openapi({ description: "New events and identifies written" }),
+    accepted: z.number().int().openapi({ description: "New events, identifies, groups and aliases written" }),
     duplicates: z.number().int().openapi({ description: "Events whose messageId was already seen" }),
-    ignored: z.number().int().openapi({ description: "group and alias calls (accepted, not used)" }),
+    ignored: z.number().int().openapi({
+      description: "Aliases that merge nothing: previousId equals userId, or names a user already known",
+    }),
   })
   .openapi("IngestResult");
 
@@ -162,6 +198,10 @@ export const Filter = z
     trait: traitKey,
     op: z.enum(["eq", "neq", "gt", "gte", "lt", "lte", "in", "exists", "not_exists"]),
     value: z.union([traitValue, z.array(traitValue).max(50)]).optional(),
+    of: z.enum(["contact", "account"]).optional().openapi({
+      description:
+        "Whose trait: the contact's (default), or an account's it belongs to (Segment `group`): true when one of its accounts matches; `neq` and `not_exists` when none does",
+    }),
   })
   .refine((f) => f.op === "exists" || f.op === "not_exists" || f.value !== undefined, {
     message: "value is required for this op",

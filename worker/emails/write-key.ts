@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { apiKeys } from "../../db/schema/index.ts";
 import type { AppEnv } from "../env.ts";
 import { allows } from "../lib/auth.ts";
@@ -22,10 +22,19 @@ function keyOf(header: string): string | null {
   }
 }
 
+/** The key from the Authorization header, else the body's `writeKey` (where analytics.js puts it). */
+async function writeKeyOf(c: Context<AppEnv>): Promise<string | null> {
+  const fromHeader = keyOf(c.req.header("authorization") ?? "");
+  if (fromHeader) return fromHeader;
+  const body: unknown = await c.req.json().catch(() => null);
+  const key = body && typeof body === "object" ? (body as { writeKey?: unknown }).writeKey : undefined;
+  return typeof key === "string" && key ? key : null;
+}
+
 /** Ingestion guard: an API key allowed `ingest` (an `ingest`, `emails` or `admin` key), sent the way Segment libraries send it. */
 export function requireWriteKey(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const key = keyOf(c.req.header("authorization") ?? "");
+    const key = await writeKeyOf(c);
     if (!key)
       throw new Problem(401, "unauthorized", "Send the write key as HTTP Basic username or Bearer", {}, challenge);
     const row = await getDb(c.env.DB).query.apiKeys.findFirst({ where: eq(apiKeys.hash, await sha256Hex(key)) });
