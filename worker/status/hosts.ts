@@ -4,14 +4,13 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env.ts";
 import { getDb } from "../lib/db.ts";
 import { cachedHost, type HostedPage } from "./cache.ts";
-import type { Site } from "./site.ts";
+import { hostnameOf, type Site } from "./site.ts";
 import { listHostedPages } from "./store.ts";
 
 /** Requests on a page's own host, noted before routing. */
 const hosted = new WeakMap<Request, HostedPage>();
 
 let publicHost: { url: string; hostname: string } | undefined;
-const hostnameOf = (url: string) => new URL(url).hostname.replace(/\.$/, "");
 
 /**
  * Notes `req` when its host is a page's domain. Requests on the Worker's own host (PUBLIC_URL)

@@ -12,3 +12,6 @@ export type Site = {
 export const sitePath = (site: Site, path = "") => `${site.root}${path}` || "/";
 /** An absolute URL on the page's site. */
 export const siteUrl = (site: Site, path = "") => `${site.origin}${site.root}${path}`;
+
+/** The host name of `url` without a trailing dot; "" when `url` is not one (a PUBLIC_URL left empty). */
+export const hostnameOf = (url: string) => (URL.canParse(url) ? new URL(url).hostname.replace(/\.$/, "") : "");

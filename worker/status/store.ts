@@ -13,6 +13,7 @@ import { newId } from "../lib/ids.ts";
 import { badRequest, conflict, notFound } from "../lib/problem.ts";
 import { emit, kickWebhooks } from "../lib/webhooks.ts";
 import { type HostedPage, purgePage } from "./cache.ts";
+import { hostnameOf } from "./site.ts";
 
 export type Page = typeof statusPages.$inferSelect;
 export type Group = typeof statusGroups.$inferSelect;
@@ -39,7 +40,7 @@ export async function getPageByDomain(db: Db, domain: string): Promise<Page | un
  * The unique index catches a race between two writes (`isUniqueViolation`).
  */
 export async function domainFreeOrThrow(db: Db, domain: string, publicUrl: string, pageId?: string): Promise<void> {
-  if (domain === new URL(publicUrl).hostname) {
+  if (domain === hostnameOf(publicUrl)) {
     throw badRequest("The Worker's own host cannot be a status page's domain", [
       { path: "body.domain", message: "is the host of PUBLIC_URL" },
     ]);
