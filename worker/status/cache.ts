@@ -75,9 +75,10 @@ export type HostedPage = { pageId: string; slug: string; domain: string };
 /**
  * Every page's domain, read whole (pages are few) and re-read at most once per REVALIDATE_MS, so
  * a request on another host costs a map lookup. A write in this isolate drops the table at once.
+ * Each request that finds it stale reads it itself: a promise awaited across requests can hang one
+ * when the request that started it ends first.
  */
 let hosts: { at: number; byDomain: Map<string, HostedPage> } | undefined;
-let hostsLoading: Promise<void> | undefined;
 let hostsGeneration = 0;
 
 /** The page whose domain is `hostname`, if any; `load` reads every page that has a domain. */
@@ -86,20 +87,12 @@ export async function cachedHost(
   now: number,
   load: () => Promise<HostedPage[]>,
 ): Promise<HostedPage | undefined> {
-  while (!hosts || now - hosts.at >= REVALIDATE_MS) {
-    const generation = hostsGeneration;
-    // One read for every request that finds the table stale at the same time.
-    hostsLoading ??= load()
-      .then((rows) => {
-        // A write purged the table while this read ran: the next round reads again.
-        if (generation === hostsGeneration) hosts = { at: now, byDomain: new Map(rows.map((r) => [r.domain, r])) };
-      })
-      .finally(() => {
-        hostsLoading = undefined;
-      });
-    await hostsLoading;
-  }
-  return hosts.byDomain.get(hostname);
+  if (hosts && now - hosts.at < REVALIDATE_MS) return hosts.byDomain.get(hostname);
+  const generation = hostsGeneration;
+  const byDomain = new Map((await load()).map((r) => [r.domain, r]));
+  // A write purged the table while this read ran: answer from it, but keep it only if none did.
+  if (generation === hostsGeneration) hosts = { at: now, byDomain };
+  return byDomain.get(hostname);
 }
 
 async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
