@@ -4,6 +4,7 @@ import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
+import { getPath } from "hono/utils/url";
 import pkg from "../package.json";
 import { emailsRoutes } from "./emails/index.ts";
 import type { AppEnv } from "./env.ts";
@@ -14,9 +15,10 @@ import { Problem, problemResponse } from "./lib/problem.ts";
 import { type OpenApiDoc, ReferencePage } from "./platform/reference.tsx";
 import { platform } from "./platform/routes.ts";
 import { referralsRoutes } from "./referrals/index.ts";
-import { statusRoutes } from "./status/index.ts";
+import { publicStatusCors, routedPath, statusRoutes } from "./status/index.ts";
 
-export const app = newRouter();
+// On a status page's own host only that page's paths route anywhere (worker/status/hosts.ts).
+export const app = newRouter((req) => routedPath(req, getPath(req)));
 
 app.use(requestId({ headerName: "x-request-id" }));
 app.use(
@@ -86,6 +88,8 @@ app.use("/api/*", async (c, next) => {
   await next();
 });
 
+app.use(publicStatusCors);
+
 app.route("/", platform);
 app.route("/", referralsRoutes);
 app.route("/", feedbackRoutes);
@@ -143,7 +147,7 @@ function allowedMethods(path: string): string[] {
 }
 
 app.notFound((c) => {
-  const allow = allowedMethods(new URL(c.req.url).pathname);
+  const allow = allowedMethods(c.req.path);
   if (allow.length) {
     return problemResponse(
       c,

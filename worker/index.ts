@@ -1,8 +1,12 @@
 import { app } from "./app.ts";
 import { runQueue, runScheduled } from "./jobs.ts";
+import { notePageHost } from "./status/index.ts";
 
 export default {
-  fetch: app.fetch,
+  async fetch(request, env, ctx) {
+    await notePageHost(request, env);
+    return app.fetch(request, env, ctx);
+  },
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(runScheduled(controller, env));
   },

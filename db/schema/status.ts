@@ -30,11 +30,13 @@ export const statusPages = sqliteTable(
     description: text("description"),
     /** Weight of a partial outage minute in uptime (published on the page). */
     partialWeight: real("partial_weight").notNull().default(0.3),
+    /** The page's own host (`status.example.com`), served at its root; null: only `/status/<slug>`. */
+    domain: text("domain"),
     version: integer("version").notNull().default(0),
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
   },
-  (t) => [uniqueIndex("status_pages_slug_uq").on(t.slug)],
+  (t) => [uniqueIndex("status_pages_slug_uq").on(t.slug), uniqueIndex("status_pages_domain_uq").on(t.domain)],
 );
 
 export const statusGroups = sqliteTable(

@@ -1,10 +1,30 @@
 import { readFileSync } from "node:fs";
+import { request } from "node:http";
 import { resolve } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { consoleBrowser, watchErrors } from "../support/browser.ts";
 
 // The local Rapport on the seeded demo data, one browser for this file.
 const { rapport, browser, signedIn } = consoleBrowser();
+
+/** A GET to the local Rapport with another Host header (fetch may not set one), decoded as a browser would. */
+const getOnHost = (path: string, host: string) =>
+  new Promise<{ status: number; body: string }>((resolvePromise, reject) => {
+    const url = new URL(path, rapport.url);
+    const headers = { host, "accept-encoding": "gzip" };
+    const req = request({ hostname: url.hostname, port: url.port, path: url.pathname, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (d: Buffer) => chunks.push(d));
+      res.on("end", () => {
+        const raw = Buffer.concat(chunks);
+        const body = res.headers["content-encoding"] === "gzip" ? gunzipSync(raw) : raw;
+        resolvePromise({ status: res.statusCode ?? 0, body: body.toString("utf8") });
+      });
+    });
+    req.on("error", reject);
+    req.end();
+  });
 
 const admin = (path: string, init: RequestInit & { json?: unknown } = {}) =>
   fetch(`${rapport.url}/api/v1${path}`, {
@@ -69,6 +89,44 @@ describe("status console", () => {
     await expect.poll(() => page.locator("#chart-svg polyline").count()).toBe(1);
     expect(await page.locator("#chart-summary").textContent()).toMatch(/\d+ checks/);
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("sets the page's own domain with the route to add, and the page answers on that host", async () => {
+    const { page, errors } = await signedIn();
+    await page.goto(`${rapport.url}/console/status/`);
+    await expect.poll(() => page.locator("#board").textContent()).toContain("Database");
+    const domain = page.getByLabel("Own domain (optional)");
+    expect(await domain.inputValue()).toBe("");
+    expect(await page.locator("#domain-setup").isHidden()).toBe(true);
+
+    await domain.fill("https://Status.Example.test");
+    await page.getByRole("button", { name: "Save domain" }).click();
+    await expect.poll(() => page.locator("#domain-result").textContent()).toContain("body.domain");
+
+    await domain.fill("status.example.test");
+    await page.getByRole("button", { name: "Save domain" }).click();
+    await expect.poll(() => page.locator("#domain-result").textContent()).toContain("Saved");
+    expect(await page.locator("#domain-toml").textContent()).toBe(
+      'routes = [{ pattern = "status.example.test", custom_domain = true }]',
+    );
+    expect(await page.locator("#domain-link").getAttribute("href")).toBe("https://status.example.test/");
+    // wrangler dev passes the Host header through, as Cloudflare does for a custom domain.
+    const onHost = await getOnHost("/api/v2/summary.json", "status.example.test");
+    expect(onHost.status).toBe(200);
+    expect(JSON.parse(onHost.body).page).toMatchObject({
+      id: "stp_demo",
+      url: expect.stringContaining("status.example.test"),
+    });
+
+    // Leave the shared demo page as it was.
+    await domain.fill("");
+    await page.getByRole("button", { name: "Save domain" }).click();
+    await expect.poll(() => page.locator("#domain-result").textContent()).toBe("Saved: no own domain.");
+    expect(await page.locator("#domain-setup").isHidden()).toBe(true);
+    expect((await getOnHost("/api/v2/summary.json", "status.example.test")).status).toBe(404);
+    // The refused domain's 400 is logged by the browser; nothing else may be.
+    expect(errors.filter((e) => !e.includes("400"))).toEqual([]);
     await page.close();
   });
 

@@ -1,7 +1,8 @@
 // Public HTML of feedback (Hono JSX: every interpolated value is escaped; bodies were sanitised at write).
 import type { Child } from "hono/jsx";
 import { POST_STATUSES } from "../../db/schema/index.ts";
-import { Layout } from "../lib/html.tsx";
+import { type FeedLink, Layout } from "../lib/html.tsx";
+import { xml } from "../lib/xml.ts";
 import type { Board } from "./boards.ts";
 import { statusLabel } from "./notify.ts";
 
@@ -30,9 +31,9 @@ export type Card = {
 
 const fmtDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-export function Page(props: { title: string; description?: string; children: Child }) {
+export function Page(props: { title: string; description?: string; feeds?: FeedLink[]; children: Child }) {
   return (
-    <Layout title={props.title} description={props.description}>
+    <Layout title={props.title} description={props.description} feeds={props.feeds}>
       <style>{FEEDBACK_CSS}</style>
       <main>{props.children}</main>
     </Layout>
@@ -84,7 +85,11 @@ export function BoardPage(props: {
     Object.entries({ ...query, cursor: props.nextCursor ?? "" }).filter(([, v]) => v) as [string, string][],
   );
   return (
-    <Page title={board.name} description={board.description ?? undefined}>
+    <Page
+      title={board.name}
+      description={board.description ?? undefined}
+      feeds={[{ href: `/feedback/${board.slug}/feed.atom`, title: `${board.name}: updates` }]}
+    >
       <nav class="fb-nav">
         <h1>{board.name}</h1>
         <a href="/roadmap">Roadmap</a>
@@ -272,7 +277,7 @@ export function RoadmapPage(props: { planned: RoadmapCard[]; inProgress: Roadmap
     </section>
   );
   return (
-    <Page title="Roadmap">
+    <Page title="Roadmap" feeds={[{ href: "/roadmap/feed.atom", title: "Roadmap updates" }]}>
       <nav class="fb-nav">
         <h1>Roadmap</h1>
         <a href="/roadmap/feed.atom">Atom feed</a>
@@ -321,10 +326,7 @@ export function DigestPage(props: {
   );
 }
 
-const xml = (s: string) =>
-  s.replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[ch] ?? ch);
-
-/** Atom feed of status changes; every text node is XML-escaped. */
+/** Atom feed (RFC 4287) of status changes; every text node goes through `xml()`. */
 export function atomFeed(opts: {
   title: string;
   selfUrl: string;
@@ -348,5 +350,5 @@ export function atomFeed(opts: {
       return `<entry><id>urn:rapport:feedback:${xml(e.id)}</id><title>${xml(`${e.title}: ${statusLabel(e.toStatus)}`)}</title><link href="${xml(link)}"/><updated>${new Date(e.createdAt).toISOString()}</updated><content type="text">${xml(e.comment ?? `Now ${statusLabel(e.toStatus)}`)}</content></entry>`;
     })
     .join("");
-  return `<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>${xml(opts.title)}</title><id>${xml(opts.selfUrl)}</id><link rel="self" href="${xml(opts.selfUrl)}"/><link href="${xml(opts.siteUrl)}"/><updated>${updated}</updated><author><name>${xml(opts.title)}</name></author>${items}</feed>`;
+  return `<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>${xml(opts.title)}</title><id>${xml(opts.selfUrl)}</id><link rel="self" type="application/atom+xml" href="${xml(opts.selfUrl)}"/><link rel="alternate" type="text/html" href="${xml(opts.siteUrl)}"/><updated>${updated}</updated><author><name>${xml(opts.title)}</name></author>${items}</feed>`;
 }

@@ -1,7 +1,10 @@
 import type { Child } from "hono/jsx";
 
+/** A feed a page advertises to feed readers and browsers. */
+export type FeedLink = { href: string; title: string; type?: "application/atom+xml" | "application/rss+xml" };
+
 /** Shared shell for every public page. Hono JSX escapes every interpolated value. */
-export function Layout(props: { title: string; description?: string; children: Child }) {
+export function Layout(props: { title: string; description?: string; feeds?: FeedLink[]; children: Child }) {
   return (
     <html lang="en">
       <head>
@@ -10,6 +13,9 @@ export function Layout(props: { title: string; description?: string; children: C
         <link rel="icon" href="/console/favicon.svg" type="image/svg+xml" />
         <title>{props.title}</title>
         {props.description ? <meta name="description" content={props.description} /> : null}
+        {(props.feeds ?? []).map((f) => (
+          <link rel="alternate" type={f.type ?? "application/atom+xml"} title={f.title} href={f.href} />
+        ))}
         <style>{BASE_CSS}</style>
       </head>
       <body>{props.children}</body>

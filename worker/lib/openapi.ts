@@ -33,8 +33,10 @@ export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   required: true,
 });
 
-export function newRouter() {
+export function newRouter(getPath?: (request: Request) => string) {
   return new OpenAPIHono<AppEnv>({
+    // Only the app itself routes by more than the path (a status page's own host).
+    ...(getPath ? { getPath } : {}),
     defaultHook: (result, _c) => {
       if (!result.success) {
         const target = (result as { target?: string }).target;

@@ -5,6 +5,7 @@ import { getDb } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
 import { adminRoute, jsonBody, jsonContent, newRouter, page, problemContent, toPage, z } from "../lib/openapi.ts";
 import { conflict } from "../lib/problem.ts";
+import { purgePage } from "./cache.ts";
 import {
   getIncidentOrThrow,
   getIncidentView,
@@ -39,6 +40,7 @@ import {
 import {
   type Component,
   commit,
+  domainFreeOrThrow,
   type Group,
   getComponentOrThrow,
   getGroupOrThrow,
@@ -46,6 +48,7 @@ import {
   getPageOrThrow,
   groupOnPageOrThrow,
   historyStatement,
+  isUniqueViolation,
   listComponents,
   listGroups,
   listPages,
@@ -54,6 +57,11 @@ import {
 } from "./store.ts";
 
 export const adminRoutes = newRouter();
+
+/** Two writes raced for one slug or domain: the unique index decided. */
+const takenOrThrow = (e: unknown): never => {
+  throw isUniqueViolation(e) ? conflict("Another status page already uses this slug or domain") : e;
+};
 const tags = ["Status pages"];
 const invalid = { 400: problemContent("Invalid") };
 const missing = (what: string) => ({ 404: problemContent(`No such ${what}`) });
@@ -64,6 +72,7 @@ const pageView = (p: Page) => ({
   name: p.name,
   description: p.description,
   partialWeight: p.partialWeight,
+  domain: p.domain,
   createdAt: p.createdAt,
   updatedAt: p.updatedAt,
 });
@@ -127,17 +136,24 @@ adminRoutes.openapi(
     tags,
     summary: "Create a status page",
     request: { body: jsonBody(CreatePageBody) },
-    responses: { 201: jsonContent(StatusPageSchema, "The page"), ...invalid, 409: problemContent("Slug taken") },
+    responses: {
+      201: jsonContent(StatusPageSchema, "The page"),
+      ...invalid,
+      409: problemContent("Slug or domain taken"),
+    },
   }),
   async (c) => {
     const input = c.req.valid("json");
     const db = getDb(c.env.DB);
     if (await getPageBySlug(db, input.slug)) throw conflict("A page already uses this slug", { slug: input.slug });
+    if (input.domain) await domainFreeOrThrow(db, input.domain, c.env.PUBLIC_URL);
     const now = Date.now();
     const [row] = await db
       .insert(statusPages)
       .values({ id: newId("stp", now), ...input, createdAt: now, updatedAt: now })
-      .returning();
+      .returning()
+      .catch(takenOrThrow);
+    purgePage(row.id); // the new domain is served at once
     return c.json(pageView(row), 201);
   },
 );
@@ -155,7 +171,7 @@ adminRoutes.openapi(
   async (c) => c.json(pageView(await getPageOrThrow(getDb(c.env.DB), c.req.valid("param").pageId)), 200),
 );
 
-// PATCH /api/v1/status/pages/:pageId — rename, change slug or uptime weight
+// PATCH /api/v1/status/pages/:pageId — rename, change slug, domain or uptime weight
 adminRoutes.openapi(
   adminRoute("status", {
     method: "patch",
@@ -167,7 +183,7 @@ adminRoutes.openapi(
       200: jsonContent(StatusPageSchema, "The page"),
       ...invalid,
       ...missing("page"),
-      409: problemContent("Slug taken"),
+      409: problemContent("Slug or domain taken"),
     },
   }),
   async (c) => {
@@ -177,8 +193,15 @@ adminRoutes.openapi(
     if (input.slug && input.slug !== current.slug && (await getPageBySlug(db, input.slug))) {
       throw conflict("A page already uses this slug", { slug: input.slug });
     }
+    if (input.domain) await domainFreeOrThrow(db, input.domain, c.env.PUBLIC_URL, current.id);
     const now = Date.now();
-    await commit(c.env, db, current.id, [db.update(statusPages).set(input).where(eq(statusPages.id, current.id))], now);
+    await commit(
+      c.env,
+      db,
+      current.id,
+      [db.update(statusPages).set(input).where(eq(statusPages.id, current.id))],
+      now,
+    ).catch(takenOrThrow);
     return c.json(pageView(await getPageOrThrow(db, current.id)), 200);
   },
 );

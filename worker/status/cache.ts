@@ -62,9 +62,37 @@ export async function cachedRender(
   return entry;
 }
 
-/** Drops this isolate's entries for a page (others notice the version bump). */
+/** Drops this isolate's entries for a page (others notice the version bump) and its table of domains. */
 export function purgePage(pageId: string): void {
   for (const [k, e] of entries) if (e.pageId === pageId) entries.delete(k);
+  hosts = undefined;
+  hostsGeneration++;
+}
+
+/** A page served at the root of its own host. */
+export type HostedPage = { pageId: string; slug: string; domain: string };
+
+/**
+ * Every page's domain, read whole (pages are few) and re-read at most once per REVALIDATE_MS, so
+ * a request on another host costs a map lookup. A write in this isolate drops the table at once.
+ * Each request that finds it stale reads it itself: a promise awaited across requests can hang one
+ * when the request that started it ends first.
+ */
+let hosts: { at: number; byDomain: Map<string, HostedPage> } | undefined;
+let hostsGeneration = 0;
+
+/** The page whose domain is `hostname`, if any; `load` reads every page that has a domain. */
+export async function cachedHost(
+  hostname: string,
+  now: number,
+  load: () => Promise<HostedPage[]>,
+): Promise<HostedPage | undefined> {
+  if (hosts && now - hosts.at < REVALIDATE_MS) return hosts.byDomain.get(hostname);
+  const generation = hostsGeneration;
+  const byDomain = new Map((await load()).map((r) => [r.domain, r]));
+  // A write purged the table while this read ran: answer from it, but keep it only if none did.
+  if (generation === hostsGeneration) hosts = { at: now, byDomain };
+  return byDomain.get(hostname);
 }
 
 async function gzip(bytes: Uint8Array): Promise<Uint8Array> {

@@ -1,12 +1,11 @@
-// Atom and RSS feeds of a page's incidents and maintenance. Every text node is XML-escaped.
+// Atom (RFC 4287) and RSS 2.0 feeds of a page's incidents and maintenance. Every text node goes
+// through `xml()`: escaped, and without the characters XML 1.0 forbids.
+import { xml } from "../lib/xml.ts";
 import type { IncidentView } from "./incidents.ts";
+import { type Site, siteUrl } from "./site.ts";
 import type { Page } from "./store.ts";
 
-const XML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
-/** Escapes text for XML and drops characters XML 1.0 cannot carry. */
-export const xml = (s: string) =>
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
-  s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "").replace(/[&<>"']/g, (ch) => XML_ESCAPES[ch]);
+export { xml } from "../lib/xml.ts";
 
 const iso = (t: number) => new Date(t).toISOString();
 
@@ -20,16 +19,17 @@ function summary(i: IncidentView): string {
 }
 
 const title = (i: IncidentView) => `${i.kind === "maintenance" ? "[Maintenance] " : ""}${i.name}`;
-const link = (base: string, page: Page, i: IncidentView) => `${base}/status/${page.slug}/incidents/${i.id}`;
+const link = (site: Site, i: IncidentView) => siteUrl(site, `/incidents/${i.id}`);
+const feedTitle = (page: Page) => `${page.name} status`;
+const description = (page: Page) => `Incidents and maintenance of ${page.name}`;
 
-export function atomFeed(page: Page, events: IncidentView[], publicUrl: string): string {
-  const base = publicUrl.replace(/\/$/, "");
+export function atomFeed(page: Page, events: IncidentView[], site: Site): string {
   const updated = Math.max(page.updatedAt, ...events.map((e) => e.updatedAt));
   const entries = events.map(
     (i) => `  <entry>
     <id>${xml(`urn:rapport:status:${i.id}`)}</id>
-    <title>${xml(title(i))}</title>
-    <link rel="alternate" type="text/html" href="${xml(link(base, page, i))}"/>
+    <title type="text">${xml(title(i))}</title>
+    <link rel="alternate" type="text/html" href="${xml(link(site, i))}"/>
     <published>${iso(i.startedAt)}</published>
     <updated>${iso(i.updatedAt)}</updated>
     <category term="${xml(i.kind)}"/>
@@ -39,33 +39,37 @@ export function atomFeed(page: Page, events: IncidentView[], publicUrl: string):
   return `<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
   <id>${xml(`urn:rapport:status-page:${page.id}`)}</id>
-  <title>${xml(`${page.name} status`)}</title>
-  <link rel="alternate" type="text/html" href="${xml(`${base}/status/${page.slug}`)}"/>
-  <link rel="self" type="application/atom+xml" href="${xml(`${base}/status/${page.slug}/feed.atom`)}"/>
+  <title type="text">${xml(feedTitle(page))}</title>
+  <subtitle type="text">${xml(description(page))}</subtitle>
+  <link rel="alternate" type="text/html" href="${xml(siteUrl(site))}"/>
+  <link rel="self" type="application/atom+xml" href="${xml(siteUrl(site, "/feed.atom"))}"/>
   <updated>${iso(updated)}</updated>
+  <author><name>${xml(page.name)}</name></author>
 ${entries.join("\n")}
 </feed>
 `;
 }
 
-export function rssFeed(page: Page, events: IncidentView[], publicUrl: string): string {
-  const base = publicUrl.replace(/\/$/, "");
+export function rssFeed(page: Page, events: IncidentView[], site: Site): string {
+  const updated = Math.max(page.updatedAt, ...events.map((e) => e.updatedAt));
   const items = events.map(
     (i) => `    <item>
-      <guid isPermaLink="false">${xml(i.id)}</guid>
       <title>${xml(title(i))}</title>
-      <link>${xml(link(base, page, i))}</link>
+      <link>${xml(link(site, i))}</link>
+      <guid isPermaLink="false">${xml(i.id)}</guid>
       <pubDate>${new Date(i.startedAt).toUTCString()}</pubDate>
       <category>${xml(i.kind)}</category>
       <description>${xml(summary(i))}</description>
     </item>`,
   );
   return `<?xml version="1.0" encoding="utf-8"?>
-<rss version="2.0">
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">
   <channel>
-    <title>${xml(`${page.name} status`)}</title>
-    <link>${xml(`${base}/status/${page.slug}`)}</link>
-    <description>${xml(`Incidents and maintenance of ${page.name}`)}</description>
+    <title>${xml(feedTitle(page))}</title>
+    <link>${xml(siteUrl(site))}</link>
+    <description>${xml(description(page))}</description>
+    <atom:link rel="self" type="application/rss+xml" href="${xml(siteUrl(site, "/feed.rss"))}"/>
+    <lastBuildDate>${new Date(updated).toUTCString()}</lastBuildDate>
 ${items.join("\n")}
   </channel>
 </rss>

@@ -11,3 +11,6 @@ import { anyMajorIncident } from "./incidents.ts";
 export async function hasMajorIncident(db: Db): Promise<boolean> {
   return anyMajorIncident(db);
 }
+
+/** A status page on its own host: noted before routing, routed, and its public JSON open to any site. */
+export { notePageHost, publicStatusCors, routedPath } from "./hosts.ts";

@@ -3,6 +3,7 @@ import type { ComponentStatus } from "../../db/schema/index.ts";
 import { BASE_CSS } from "../lib/html.tsx";
 import type { IncidentView } from "./incidents.ts";
 import { STATUS_LABEL, UPDATE_LABEL } from "./labels.ts";
+import { type Site, sitePath } from "./site.ts";
 import type { ComponentUptime, Snapshot } from "./snapshot.ts";
 import { type PageStatus, worstStatus } from "./statuspage.ts";
 import type { Page } from "./store.ts";
@@ -23,7 +24,8 @@ const CSS = `${BASE_CSS}
 nav.links a{margin-right:1rem}
 `;
 
-function Shell(props: { title: string; slug: string; children: unknown }) {
+/** Every link is a path on the page's site: its own host's root, or `/status/<slug>`. */
+function Shell(props: { title: string; site: Site; children: unknown }) {
   return (
     <html lang="en">
       <head>
@@ -34,13 +36,13 @@ function Shell(props: { title: string; slug: string; children: unknown }) {
           rel="alternate"
           type="application/atom+xml"
           title="Incidents (Atom)"
-          href={`/status/${props.slug}/feed.atom`}
+          href={sitePath(props.site, "/feed.atom")}
         />
         <link
           rel="alternate"
           type="application/rss+xml"
           title="Incidents (RSS)"
-          href={`/status/${props.slug}/feed.rss`}
+          href={sitePath(props.site, "/feed.rss")}
         />
         <style>{CSS}</style>
       </head>
@@ -92,13 +94,13 @@ function UptimeBars(props: { uptime: ComponentUptime }) {
   );
 }
 
-export function IncidentCard(props: { incident: IncidentView; slug: string; link?: boolean }) {
+export function IncidentCard(props: { incident: IncidentView; site: Site; link?: boolean }) {
   const i = props.incident;
   const maintenance = i.kind === "maintenance";
   return (
     <article class={maintenance ? "incident maint" : "incident"} id={i.id}>
       <h3>
-        {props.link ? <a href={`/status/${props.slug}/incidents/${i.id}`}>{i.name}</a> : i.name}{" "}
+        {props.link ? <a href={sitePath(props.site, `/incidents/${i.id}`)}>{i.name}</a> : i.name}{" "}
         <span class="badge">{maintenance ? "maintenance" : `impact: ${i.impact}`}</span>
       </h3>
       {maintenance ? (
@@ -149,13 +151,13 @@ function ComponentRow(props: {
   );
 }
 
-function IncidentSection(props: { id: string; title: string; incidents: IncidentView[]; slug: string }) {
+function IncidentSection(props: { id: string; title: string; incidents: IncidentView[]; site: Site }) {
   if (!props.incidents.length) return null;
   return (
     <section aria-labelledby={props.id}>
       <h2 id={props.id}>{props.title}</h2>
       {props.incidents.map((i) => (
-        <IncidentCard incident={i} slug={props.slug} link />
+        <IncidentCard incident={i} site={props.site} link />
       ))}
     </section>
   );
@@ -163,26 +165,26 @@ function IncidentSection(props: { id: string; title: string; incidents: Incident
 
 export function StatusPageHtml(props: {
   snap: Snapshot;
+  site: Site;
   status: PageStatus;
   uptime: ComponentUptime[];
   partialWeight: number;
   active: IncidentView[];
   maintenance: IncidentView[];
 }) {
-  const { snap } = props;
-  const slug = snap.page.slug;
+  const { snap, site } = props;
   const uptimeOf = new Map(props.uptime.map((u) => [u.id, u]));
   const grouped = new Set(snap.groups.map((g) => g.id));
   const loose = snap.components.filter((c) => !c.groupId || !grouped.has(c.groupId));
   return (
-    <Shell title={`${snap.page.name} status`} slug={slug}>
+    <Shell title={`${snap.page.name} status`} site={site}>
       <main>
         <h1>{snap.page.name}</h1>
         {snap.page.description ? <p class="muted">{snap.page.description}</p> : null}
         <div class={`banner ind-${props.status.indicator}`} role="status">
           {props.status.description}
         </div>
-        <IncidentSection id="active-h" title="Active incidents" incidents={props.active} slug={slug} />
+        <IncidentSection id="active-h" title="Active incidents" incidents={props.active} site={site} />
         <section aria-labelledby="components-h">
           <h2 id="components-h">Components</h2>
           {snap.groups.map((g) => {
@@ -218,10 +220,10 @@ export function StatusPageHtml(props: {
             degraded performance as up; maintenance is left out.
           </p>
         </section>
-        <IncidentSection id="maint-h" title="Scheduled maintenance" incidents={props.maintenance} slug={slug} />
+        <IncidentSection id="maint-h" title="Scheduled maintenance" incidents={props.maintenance} site={site} />
         <section aria-labelledby="sub-h">
           <h2 id="sub-h">Get updates</h2>
-          <form method="post" action={`/status/${slug}/subscribe`}>
+          <form method="post" action={sitePath(site, "/subscribe")}>
             <label for="sub-email">Email</label>{" "}
             <input id="sub-email" name="email" type="email" required maxlength={254} autocomplete="email" />{" "}
             <button type="submit">Subscribe</button>
@@ -256,28 +258,28 @@ export function StatusPageHtml(props: {
           </p>
         </section>
         <nav class="links">
-          <a href={`/status/${slug}/history`}>Incident history</a>
-          <a href={`/status/${slug}/feed.atom`}>Atom</a>
-          <a href={`/status/${slug}/feed.rss`}>RSS</a>
-          <a href={`/status/${slug}/api/v2/summary.json`}>JSON API</a>
+          <a href={sitePath(site, "/history")}>Incident history</a>
+          <a href={sitePath(site, "/feed.atom")}>Atom</a>
+          <a href={sitePath(site, "/feed.rss")}>RSS</a>
+          <a href={sitePath(site, "/api/v2/summary.json")}>JSON API</a>
         </nav>
       </main>
     </Shell>
   );
 }
 
-export function HistoryHtml(props: { snap: Snapshot; events: IncidentView[] }) {
-  const slug = props.snap.page.slug;
+export function HistoryHtml(props: { snap: Snapshot; site: Site; events: IncidentView[] }) {
+  const { site } = props;
   const months = new Map<string, IncidentView[]>();
   for (const e of props.events) {
     const m = new Date(e.startedAt).toISOString().slice(0, 7);
     months.set(m, [...(months.get(m) ?? []), e]);
   }
   return (
-    <Shell title={`${props.snap.page.name} incident history`} slug={slug}>
+    <Shell title={`${props.snap.page.name} incident history`} site={site}>
       <main>
         <p>
-          <a href={`/status/${slug}`}>← {props.snap.page.name} status</a>
+          <a href={sitePath(site)}>← {props.snap.page.name} status</a>
         </p>
         <h1>Incident history</h1>
         {props.events.length ? null : <p class="muted">No incidents reported.</p>}
@@ -285,7 +287,7 @@ export function HistoryHtml(props: { snap: Snapshot; events: IncidentView[] }) {
           <section>
             <h2>{month}</h2>
             {list.map((i) => (
-              <IncidentCard incident={i} slug={slug} link />
+              <IncidentCard incident={i} site={site} link />
             ))}
           </section>
         ))}
@@ -294,27 +296,33 @@ export function HistoryHtml(props: { snap: Snapshot; events: IncidentView[] }) {
   );
 }
 
-export function IncidentHtml(props: { snap: Snapshot; incident: IncidentView }) {
-  const slug = props.snap.page.slug;
+export function IncidentHtml(props: { snap: Snapshot; site: Site; incident: IncidentView }) {
+  const { site } = props;
   return (
-    <Shell title={`${props.incident.name} · ${props.snap.page.name}`} slug={slug}>
+    <Shell title={`${props.incident.name} · ${props.snap.page.name}`} site={site}>
       <main>
         <p>
-          <a href={`/status/${slug}`}>← {props.snap.page.name} status</a>
+          <a href={sitePath(site)}>← {props.snap.page.name} status</a>
         </p>
-        <IncidentCard incident={props.incident} slug={slug} />
+        <IncidentCard incident={props.incident} site={site} />
       </main>
     </Shell>
   );
 }
 
 /** A short page answering a form or a link (subscribe, confirm, unsubscribe). */
-export function MessageHtml(props: { page: Page; title: string; text: string; action?: { label: string } }) {
+export function MessageHtml(props: {
+  page: Page;
+  site: Site;
+  title: string;
+  text: string;
+  action?: { label: string };
+}) {
   return (
-    <Shell title={`${props.title} · ${props.page.name}`} slug={props.page.slug}>
+    <Shell title={`${props.title} · ${props.page.name}`} site={props.site}>
       <main>
         <p>
-          <a href={`/status/${props.page.slug}`}>← {props.page.name} status</a>
+          <a href={sitePath(props.site)}>← {props.page.name} status</a>
         </p>
         <h1>{props.title}</h1>
         <p>{props.text}</p>

@@ -6,8 +6,10 @@ import { createRoute, jsonContent, newRouter, problemContent, z } from "../lib/o
 import { notFound } from "../lib/problem.ts";
 import { cachedRender } from "./cache.ts";
 import { atomFeed, rssFeed } from "./feeds.ts";
+import { siteOf } from "./hosts.ts";
 import { getIncidentView } from "./incidents.ts";
 import { HistoryHtml, IncidentHtml, StatusPageHtml } from "./pages.tsx";
+import type { Site } from "./site.ts";
 import {
   activeMaintenance,
   loadSnapshot,
@@ -22,14 +24,16 @@ import { pageVersion } from "./store.ts";
 
 export const publicRoutes = newRouter();
 
-type Render = (snap: Snapshot, ctx: { db: ReturnType<typeof getDb>; now: number; url: string }) => Promise<string>;
+type Render = (snap: Snapshot, ctx: { db: ReturnType<typeof getDb>; now: number; site: Site }) => Promise<string>;
 
 /**
  * Serves `resource` of the page named in the path from the in-isolate cache, rebuilding it when
- * the page's version moved. The first read after any write shows that write.
+ * the page's version moved. The first read after any write shows that write. Links are built for
+ * where the page is served (its own host or `/status/<slug>`), so each place has its own entry.
  */
 export async function servePublic(c: Context<AppEnv>, resource: string, contentType: string, render: Render) {
   const slug = c.req.param("page") ?? "";
+  const site = siteOf(c, slug);
   const now = Date.now();
   // Made only on a miss or a revalidation: a cache hit touches no database.
   let conn: ReturnType<typeof getDb> | undefined;
@@ -38,13 +42,13 @@ export async function servePublic(c: Context<AppEnv>, resource: string, contentT
     return conn;
   };
   const out = await cachedRender(
-    `${slug}\u0000${resource}`,
+    `${slug}\u0000${site.origin}${site.root}\u0000${resource}`,
     now,
     () => pageVersion(db(), slug),
     async () => {
       const snap = await loadSnapshot(db(), slug);
       if (!snap) return null;
-      const body = await render(snap, { db: db(), now, url: c.env.PUBLIC_URL });
+      const body = await render(snap, { db: db(), now, site });
       return { pageId: snap.page.id, version: snap.page.version, body };
     },
   );
@@ -95,14 +99,14 @@ function v2Route(path: string, summary: string, schema: z.ZodType) {
 }
 
 const json = (v: unknown) => JSON.stringify(v);
-const incidents = (snap: Snapshot, list: Snapshot["open"], url: string) =>
-  list.map((i) => incidentJson(snap.page, i, snap.components, url));
+const incidents = (snap: Snapshot, list: Snapshot["open"], site: Site) =>
+  list.map((i) => incidentJson(snap.page, i, snap.components, site));
 
-const summaryOf = (snap: Snapshot, url: string) => ({
-  page: pageJson(snap.page, url),
+const summaryOf = (snap: Snapshot, site: Site) => ({
+  page: pageJson(snap.page, site),
   components: componentsJson(snap.page, snap.groups, snap.components),
-  incidents: incidents(snap, unresolvedIncidents(snap), url),
-  scheduled_maintenances: incidents(snap, [...activeMaintenance(snap), ...upcomingMaintenance(snap)], url),
+  incidents: incidents(snap, unresolvedIncidents(snap), site),
+  scheduled_maintenances: incidents(snap, [...activeMaintenance(snap), ...upcomingMaintenance(snap)], site),
   status: pageStatus(snap.components, snap.open),
 });
 
@@ -117,21 +121,21 @@ const routes: Array<[string, string, z.ZodType, Render]> = [
       incidents: z.array(Loose),
       scheduled_maintenances: z.array(Loose),
     }),
-    async (snap, { url }) => json(summaryOf(snap, url)),
+    async (snap, { site }) => json(summaryOf(snap, site)),
   ],
   [
     "status.json",
     "Page status indicator",
     z.object({ page: PageJson, status: StatusJson }),
-    async (snap, { url }) => json({ page: pageJson(snap.page, url), status: pageStatus(snap.components, snap.open) }),
+    async (snap, { site }) => json({ page: pageJson(snap.page, site), status: pageStatus(snap.components, snap.open) }),
   ],
   [
     "components.json",
     "Components (with Rapport's 90-day uptime beside them)",
     z.looseObject({ page: PageJson, components: z.array(Loose), uptime: Loose }),
-    async (snap, { url, db, now }) =>
+    async (snap, { site, db, now }) =>
       json({
-        page: pageJson(snap.page, url),
+        page: pageJson(snap.page, site),
         components: componentsJson(snap.page, snap.groups, snap.components),
         uptime: await pageUptime(db, snap, now),
       }),
@@ -140,48 +144,52 @@ const routes: Array<[string, string, z.ZodType, Render]> = [
     "uptime.json",
     "Rapport: uptime per component per day for 90 days, with the minutes in each status",
     z.looseObject({ page: PageJson, uptime: Loose }),
-    async (snap, { url, db, now }) => json({ page: pageJson(snap.page, url), uptime: await pageUptime(db, snap, now) }),
+    async (snap, { site, db, now }) =>
+      json({ page: pageJson(snap.page, site), uptime: await pageUptime(db, snap, now) }),
   ],
   [
     "incidents.json",
     "The 50 most recent incidents",
     z.object({ page: PageJson, incidents: z.array(Loose) }),
-    async (snap, { url, db }) =>
+    async (snap, { site, db }) =>
       json({
-        page: pageJson(snap.page, url),
-        incidents: incidents(snap, await recentEvents(db, snap.page.id, ["incident"]), url),
+        page: pageJson(snap.page, site),
+        incidents: incidents(snap, await recentEvents(db, snap.page.id, ["incident"]), site),
       }),
   ],
   [
     "incidents/unresolved.json",
     "Unresolved incidents",
     z.object({ page: PageJson, incidents: z.array(Loose) }),
-    async (snap, { url }) =>
-      json({ page: pageJson(snap.page, url), incidents: incidents(snap, unresolvedIncidents(snap), url) }),
+    async (snap, { site }) =>
+      json({ page: pageJson(snap.page, site), incidents: incidents(snap, unresolvedIncidents(snap), site) }),
   ],
   [
     "scheduled-maintenances.json",
     "The 50 most recent scheduled maintenances",
     z.object({ page: PageJson, scheduled_maintenances: z.array(Loose) }),
-    async (snap, { url, db }) =>
+    async (snap, { site, db }) =>
       json({
-        page: pageJson(snap.page, url),
-        scheduled_maintenances: incidents(snap, await recentEvents(db, snap.page.id, ["maintenance"]), url),
+        page: pageJson(snap.page, site),
+        scheduled_maintenances: incidents(snap, await recentEvents(db, snap.page.id, ["maintenance"]), site),
       }),
   ],
   [
     "scheduled-maintenances/upcoming.json",
     "Upcoming maintenance (status scheduled)",
     z.object({ page: PageJson, scheduled_maintenances: z.array(Loose) }),
-    async (snap, { url }) =>
-      json({ page: pageJson(snap.page, url), scheduled_maintenances: incidents(snap, upcomingMaintenance(snap), url) }),
+    async (snap, { site }) =>
+      json({
+        page: pageJson(snap.page, site),
+        scheduled_maintenances: incidents(snap, upcomingMaintenance(snap), site),
+      }),
   ],
   [
     "scheduled-maintenances/active.json",
     "Active maintenance (in progress or verifying)",
     z.object({ page: PageJson, scheduled_maintenances: z.array(Loose) }),
-    async (snap, { url }) =>
-      json({ page: pageJson(snap.page, url), scheduled_maintenances: incidents(snap, activeMaintenance(snap), url) }),
+    async (snap, { site }) =>
+      json({ page: pageJson(snap.page, site), scheduled_maintenances: incidents(snap, activeMaintenance(snap), site) }),
   ],
 ];
 
@@ -196,11 +204,12 @@ const html = async (el: unknown) =>
 
 // GET /status/:page — the public status page (works without JavaScript)
 publicRoutes.get("/status/:page", (c) =>
-  servePublic(c, "page.html", HTML_TYPE, async (snap, { db, now }) => {
+  servePublic(c, "page.html", HTML_TYPE, async (snap, { db, now, site }) => {
     const uptime = await pageUptime(db, snap, now);
     return html(
       StatusPageHtml({
         snap,
+        site,
         status: pageStatus(snap.components, snap.open),
         uptime: uptime.components,
         partialWeight: snap.page.partialWeight,
@@ -213,18 +222,18 @@ publicRoutes.get("/status/:page", (c) =>
 
 // GET /status/:page/history — past incidents and maintenance by month
 publicRoutes.get("/status/:page/history", (c) =>
-  servePublic(c, "history.html", HTML_TYPE, async (snap, { db }) =>
-    html(HistoryHtml({ snap, events: await recentEvents(db, snap.page.id, ["incident", "maintenance"], 100) })),
+  servePublic(c, "history.html", HTML_TYPE, async (snap, { db, site }) =>
+    html(HistoryHtml({ snap, site, events: await recentEvents(db, snap.page.id, ["incident", "maintenance"], 100) })),
   ),
 );
 
 // GET /status/:page/incidents/:id — one incident's timeline (the Statuspage shortlink)
 publicRoutes.get("/status/:page/incidents/:id", async (c) => {
   const id = c.req.param("id");
-  return servePublic(c, `incident:${id.slice(0, 64)}`, HTML_TYPE, async (snap, { db }) => {
+  return servePublic(c, `incident:${id.slice(0, 64)}`, HTML_TYPE, async (snap, { db, site }) => {
     const incident = await getIncidentView(db, id);
     if (incident.pageId !== snap.page.id) throw notFound("No such incident on this page");
-    return html(IncidentHtml({ snap, incident }));
+    return html(IncidentHtml({ snap, site, incident }));
   });
 });
 
@@ -248,14 +257,14 @@ const RSS = "application/rss+xml";
 publicRoutes.openapi(
   feedRoute("feed.atom", ATOM, "Incidents and maintenance (Atom)"),
   (c) =>
-    servePublic(c, "feed.atom", `${ATOM}; charset=utf-8`, async (snap, { db, url }) =>
-      atomFeed(snap.page, await recentEvents(db, snap.page.id, ["incident", "maintenance"]), url),
+    servePublic(c, "feed.atom", `${ATOM}; charset=utf-8`, async (snap, { db, site }) =>
+      atomFeed(snap.page, await recentEvents(db, snap.page.id, ["incident", "maintenance"]), site),
     ) as never,
 );
 publicRoutes.openapi(
   feedRoute("feed.rss", RSS, "Incidents and maintenance (RSS)"),
   (c) =>
-    servePublic(c, "feed.rss", `${RSS}; charset=utf-8`, async (snap, { db, url }) =>
-      rssFeed(snap.page, await recentEvents(db, snap.page.id, ["incident", "maintenance"]), url),
+    servePublic(c, "feed.rss", `${RSS}; charset=utf-8`, async (snap, { db, site }) =>
+      rssFeed(snap.page, await recentEvents(db, snap.page.id, ["incident", "maintenance"]), site),
     ) as never,
 );

@@ -21,6 +21,32 @@ const Id = z.string().min(1).max(64);
 export const IdParams = z.object({ id: Id.openapi({ param: { name: "id", in: "path" } }) });
 export const PageIdParams = z.object({ pageId: Id.openapi({ param: { name: "pageId", in: "path" } }) });
 
+/** Why `s` is not a host name a page can have as its own, or null when it is one. */
+function hostNameIssue(s: string): string | null {
+  if (/[/:@?#]/.test(s)) return "the host name alone: no scheme, port or path";
+  if (s !== s.toLowerCase()) return "must be lowercase";
+  if (!s.includes(".")) return "needs at least one dot (status.example.com)";
+  const labels = s.split(".");
+  if (labels.some((l) => !/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(l))) {
+    return "letters, digits and inner dashes between dots, up to 63 each (internationalised names in their xn-- form)";
+  }
+  if (/^\d+$/.test(labels[labels.length - 1])) return "a host name, not an IP address";
+  return null;
+}
+
+export const Domain = z
+  .string()
+  .max(253)
+  .superRefine((s, ctx) => {
+    const issue = hostNameIssue(s);
+    if (issue) ctx.addIssue({ code: "custom", message: issue });
+  })
+  .openapi({
+    description:
+      "The page's own host, served at its root (page, history, feeds, subscribe pages and `/api/v2/*`). Point it at the Worker (a custom domain in wrangler.toml `routes`); null removes it.",
+    example: "status.example.com",
+  });
+
 export const CreatePageBody = z
   .object({
     slug: z
@@ -34,6 +60,7 @@ export const CreatePageBody = z
     partialWeight: z.number().min(0).max(1).optional().openapi({
       description: "How much of a partial-outage minute counts as down in uptime (default 0.3)",
     }),
+    domain: Domain.nullable().optional(),
   })
   .openapi("CreateStatusPage");
 export const UpdatePageBody = CreatePageBody.partial().openapi("UpdateStatusPage");
@@ -45,6 +72,7 @@ export const StatusPageSchema = z
     name: z.string(),
     description: z.string().nullable(),
     partialWeight: z.number(),
+    domain: z.string().nullable(),
     createdAt: z.number().int(),
     updatedAt: z.number().int(),
   })

@@ -1,6 +1,7 @@
 // Statuspage public API v2 shapes (field names, enums, indicator rules), built from Rapport's rows.
 import type { ComponentStatus } from "../../db/schema/index.ts";
 import type { IncidentView } from "./incidents.ts";
+import { type Site, siteUrl } from "./site.ts";
 import type { Component, Group, Page } from "./store.ts";
 
 const iso = (t: number | null | undefined) => (t == null ? null : new Date(t).toISOString());
@@ -56,11 +57,11 @@ export function pageStatus(components: Array<{ status: ComponentStatus }>, unres
   return { indicator, description };
 }
 
-export function pageJson(page: Page, publicUrl: string) {
+export function pageJson(page: Page, site: Site) {
   return {
     id: page.id,
     name: page.name,
-    url: `${publicUrl.replace(/\/$/, "")}/status/${page.slug}`,
+    url: siteUrl(site),
     time_zone: "Etc/UTC",
     updated_at: iso(page.updatedAt),
   };
@@ -114,7 +115,7 @@ export function componentsJson(page: Page, groups: Group[], components: Componen
 }
 
 /** An incident or maintenance in Statuspage's shape (maintenance adds the window and impact `maintenance`). */
-export function incidentJson(page: Page, i: IncidentView, components: Component[], publicUrl: string) {
+export function incidentJson(page: Page, i: IncidentView, components: Component[], site: Site) {
   const byId = new Map(components.map((c) => [c.id, c]));
   const postmortem = i.postmortemPublishedAt ? i.postmortemBody : null;
   const base = {
@@ -126,7 +127,7 @@ export function incidentJson(page: Page, i: IncidentView, components: Component[
     monitoring_at: iso(i.monitoringAt),
     resolved_at: iso(i.resolvedAt),
     impact: i.kind === "maintenance" ? "maintenance" : i.impact,
-    shortlink: `${publicUrl.replace(/\/$/, "")}/status/${page.slug}/incidents/${i.id}`,
+    shortlink: siteUrl(site, `/incidents/${i.id}`),
     started_at: iso(i.startedAt),
     page_id: page.id,
     incident_updates: i.updates.map((u) => ({

@@ -1,5 +1,5 @@
 // Pages, groups and components: reads and the batchable writes every change is made of.
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import {
   type ComponentStatus,
   statusComponentChanges,
@@ -10,9 +10,10 @@ import {
 } from "../../db/schema/index.ts";
 import type { Db } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
-import { badRequest, notFound } from "../lib/problem.ts";
+import { badRequest, conflict, notFound } from "../lib/problem.ts";
 import { emit, kickWebhooks } from "../lib/webhooks.ts";
-import { purgePage } from "./cache.ts";
+import { type HostedPage, purgePage } from "./cache.ts";
+import { hostnameOf } from "./site.ts";
 
 export type Page = typeof statusPages.$inferSelect;
 export type Group = typeof statusGroups.$inferSelect;
@@ -28,6 +29,33 @@ export async function getPageOrThrow(db: Db, id: string): Promise<Page> {
 
 export async function getPageBySlug(db: Db, slug: string): Promise<Page | undefined> {
   return db.query.statusPages.findFirst({ where: eq(statusPages.slug, slug) });
+}
+
+export async function getPageByDomain(db: Db, domain: string): Promise<Page | undefined> {
+  return db.query.statusPages.findFirst({ where: eq(statusPages.domain, domain) });
+}
+
+/**
+ * A 400 when `domain` is the Worker's own host, a 409 when a page other than `pageId` has it.
+ * The unique index catches a race between two writes (`isUniqueViolation`).
+ */
+export async function domainFreeOrThrow(db: Db, domain: string, publicUrl: string, pageId?: string): Promise<void> {
+  if (domain === hostnameOf(publicUrl)) {
+    throw badRequest("The Worker's own host cannot be a status page's domain", [
+      { path: "body.domain", message: "is the host of PUBLIC_URL" },
+    ]);
+  }
+  const other = await getPageByDomain(db, domain);
+  if (other && other.id !== pageId) throw conflict("Another status page already uses this domain", { domain });
+}
+
+/** Every page that has its own domain (the host table). */
+export async function listHostedPages(db: Db): Promise<HostedPage[]> {
+  const rows = await db
+    .select({ pageId: statusPages.id, slug: statusPages.slug, domain: statusPages.domain })
+    .from(statusPages)
+    .where(isNotNull(statusPages.domain));
+  return rows.map((r) => ({ ...r, domain: r.domain as string }));
 }
 
 export async function pageVersion(db: Db, slug: string) {

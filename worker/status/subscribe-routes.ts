@@ -17,8 +17,10 @@ import {
 } from "../lib/openapi.ts";
 import { fieldErrors, notFound, Problem } from "../lib/problem.ts";
 import { rateLimit } from "../lib/rate-limit.ts";
+import { siteOf } from "./hosts.ts";
 import { MessageHtml } from "./pages.tsx";
 import { IdParams, PageIdParams } from "./schemas.ts";
+import type { Site } from "./site.ts";
 import { getPageBySlug, getPageOrThrow, type Page } from "./store.ts";
 import {
   confirmSubscriber,
@@ -68,10 +70,11 @@ const PageParam = z.object({
     .openapi({ param: { name: "page", in: "path" } }),
 });
 
-async function pageOr404(c: Context<AppEnv>): Promise<Page> {
+/** The page in the path, and where it is served (for the links on the answer). */
+async function pageOr404(c: Context<AppEnv>): Promise<{ p: Page; site: Site }> {
   const p = await getPageBySlug(getDb(c.env.DB), c.req.param("page") ?? "");
   if (!p) throw notFound("No such status page");
-  return p;
+  return { p, site: siteOf(c, p.slug) };
 }
 
 // POST /status/:page/api/v2/subscribers.json — subscribe by email (double opt-in) or webhook
@@ -107,7 +110,7 @@ subscribeRoutes.openapi(
     },
   }),
   async (c) => {
-    const p = await pageOr404(c);
+    const { p } = await pageOr404(c);
     const out = await subscribe(c.env, getDb(c.env.DB), p, c.req.valid("json"), Date.now());
     const { subscriber, secret, active, pending } = out;
     return c.json({ id: subscriber.id, kind: subscriber.kind, secret, active, detail: pending }, 202);
@@ -116,7 +119,7 @@ subscribeRoutes.openapi(
 
 // POST /status/:page/subscribe — the page's email form (works without JavaScript)
 subscribeRoutes.post("/status/:page/subscribe", rateLimit("status-subscribe"), async (c) => {
-  const p = await pageOr404(c);
+  const { p, site } = await pageOr404(c);
   const form = await c.req.parseBody({ all: true });
   const list = (v: unknown) => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).map(String));
   const parsed = SubscribeBody.safeParse({
@@ -128,19 +131,20 @@ subscribeRoutes.post("/status/:page/subscribe", rateLimit("status-subscribe"), a
     const msg = fieldErrors(parsed.error.issues)
       .map((e) => e.message)
       .join("; ");
-    return c.html(MessageHtml({ page: p, title: "Check your email address", text: msg }), 400);
+    return c.html(MessageHtml({ page: p, site, title: "Check your email address", text: msg }), 400);
   }
   try {
     await subscribe(c.env, getDb(c.env.DB), p, parsed.data as SubscribeInput, Date.now());
   } catch (e) {
     if (e instanceof Problem && e.status === 400) {
-      return c.html(MessageHtml({ page: p, title: "That did not work", text: e.detail ?? "Invalid input" }), 400);
+      return c.html(MessageHtml({ page: p, site, title: "That did not work", text: e.detail ?? "Invalid input" }), 400);
     }
     throw e;
   }
   return c.html(
     MessageHtml({
       page: p,
+      site,
       title: "Check your inbox",
       text: "We sent you a link to confirm your subscription. Nothing is sent until you confirm.",
     }),
@@ -149,24 +153,30 @@ subscribeRoutes.post("/status/:page/subscribe", rateLimit("status-subscribe"), a
 });
 
 const tokenPage = (purpose: "confirm" | "unsubscribe") => async (c: Context<AppEnv>) => {
-  const p = await pageOr404(c);
+  const { p, site } = await pageOr404(c);
   const token = (c.req.param("token") ?? "").slice(0, 120);
   const id = await verifyToken(c.env.SIGNING_SECRET, purpose, token);
   const db = getDb(c.env.DB);
   const sub = id ? await db.query.statusSubscribers.findFirst({ where: eq(statusSubscribers.id, id) }) : undefined;
   if (!sub || sub.pageId !== p.id) {
-    return c.html(MessageHtml({ page: p, title: "This link is not valid", text: "It may have been mistyped." }), 404);
+    return c.html(
+      MessageHtml({ page: p, site, title: "This link is not valid", text: "It may have been mistyped." }),
+      404,
+    );
   }
   const verb = purpose === "confirm" ? "Confirm subscription" : "Unsubscribe";
   if (c.req.method === "GET") {
     // Link scanners follow GETs: the change itself needs the button (a POST).
-    return c.html(MessageHtml({ page: p, title: verb, text: `Updates about ${p.name}.`, action: { label: verb } }));
+    return c.html(
+      MessageHtml({ page: p, site, title: verb, text: `Updates about ${p.name}.`, action: { label: verb } }),
+    );
   }
   if (purpose === "confirm") await confirmSubscriber(db, sub.id, Date.now());
   else await unsubscribe(db, sub.id, Date.now());
   return c.html(
     MessageHtml({
       page: p,
+      site,
       title: purpose === "confirm" ? "Subscribed" : "Unsubscribed",
       text:
         purpose === "confirm"

@@ -1,7 +1,7 @@
 import { STATUS_LABEL as STATUSES, UPDATE_LABEL } from "../../../worker/status/labels.ts";
 import { ApiError, api, esc, fmt } from "../lib/api";
 
-type StatusPage = { id: string; slug: string; name: string };
+type StatusPage = { id: string; slug: string; name: string; domain: string | null };
 type Group = { id: string; name: string; position: number };
 type Component = { id: string; name: string; groupId: string | null; status: string };
 type Incident = { id: string; kind: string; name: string; status: string; impact: string; resolvedAt: number | null };
@@ -31,23 +31,57 @@ const statusOptions = (selected: string, withNone = false) =>
     .join("");
 
 let pageId = "";
+let pages: StatusPage[] = [];
 let components: Component[] = [];
 let groups: Group[] = [];
 let open: Incident[] = [];
 
 async function loadPages() {
   const { data } = await api<{ data: StatusPage[] }>("/status/pages");
+  pages = data;
   const select = $<HTMLSelectElement>("page-select");
   select.innerHTML = data.map((p) => `<option value="${esc(p.id)}">${esc(p.name)}</option>`).join("");
   const choose = () => {
     pageId = select.value;
-    const p = data.find((x) => x.id === pageId);
+    const p = pages.find((x) => x.id === pageId);
     $<HTMLAnchorElement>("public-link").href = p ? `/status/${encodeURIComponent(p.slug)}` : "#";
+    $<HTMLInputElement>("page-domain").value = p?.domain ?? "";
+    $("domain-result").textContent = "";
+    showDomainSetup(p?.domain ?? null);
     void loadPage();
   };
   select.addEventListener("change", choose);
   if (data.length) choose();
   else $("status-error").textContent = "No status page yet: create one with POST /api/v1/status/pages.";
+}
+
+/** What to put in wrangler.toml for the page's domain, and where the page will be. */
+function showDomainSetup(domain: string | null) {
+  $("domain-setup").hidden = !domain;
+  if (!domain) return;
+  $("domain-toml").textContent = `routes = [{ pattern = "${domain}", custom_domain = true }]`;
+  const link = $<HTMLAnchorElement>("domain-link");
+  link.href = `https://${domain}/`;
+  link.textContent = `https://${domain}/`;
+}
+
+async function saveDomain(ev: SubmitEvent) {
+  ev.preventDefault();
+  const value = $<HTMLInputElement>("page-domain").value.trim();
+  const result = $("domain-result");
+  try {
+    const saved = await api<StatusPage>(`/status/pages/${pageId}`, {
+      method: "PATCH",
+      json: { domain: value || null },
+    });
+    pages = pages.map((p) => (p.id === saved.id ? saved : p));
+    result.textContent = saved.domain ? `Saved: served at ${saved.domain} once it is routed.` : "Saved: no own domain.";
+    result.className = "ok";
+    showDomainSetup(saved.domain);
+  } catch (e) {
+    result.textContent = problemText(e);
+    result.className = "bad";
+  }
 }
 
 async function loadPage() {
@@ -234,4 +268,5 @@ document.addEventListener("click", (ev) => {
 $("composer").addEventListener("input", renderPreview);
 $("composer").addEventListener("change", renderPreview);
 $("composer").addEventListener("submit", publish);
+$("page-settings").addEventListener("submit", saveDomain);
 void loadPages();
