@@ -308,7 +308,7 @@ referralsRoutes.openapi(
     const program = await getProgramOrThrow(db, c.req.valid("param").id);
     const link = await createCampaignLink(db, program, c.req.valid("json"));
     invalidateLink(link.code); // a cached "unknown code" must not outlive its creation
-    return c.json(linkView(link, c.env.PUBLIC_URL), 201);
+    return c.json(linkView(link, c.env.PUBLIC_URL, program), 201);
   },
 );
 
@@ -325,7 +325,7 @@ referralsRoutes.openapi(
   async (c) => {
     const q = c.req.valid("query");
     const p = toPage(await listLinks(getDb(c.env.DB), q), q.limit);
-    return c.json({ ...p, data: p.data.map((l) => linkView(l, c.env.PUBLIC_URL)) }, 200);
+    return c.json({ ...p, data: p.data.map(({ program, ...l }) => linkView(l, c.env.PUBLIC_URL, program)) }, 200);
   },
 );
 
@@ -355,7 +355,7 @@ referralsRoutes.openapi(
     const program = await getProgramOrThrow(db, link.programId);
     const row = await updateLink(db, link, program, patch);
     invalidateLink(row.code);
-    return c.json(linkView(row, c.env.PUBLIC_URL), 200);
+    return c.json(linkView(row, c.env.PUBLIC_URL, program), 200);
   },
 );
 
