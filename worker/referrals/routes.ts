@@ -129,7 +129,7 @@ referralsRoutes.on(["GET", "HEAD"], "/r/:code", async (c) => {
       // Rare: a signed-in visitor. Checking whether it is the referrer needs an async verify.
       const externalId = link.referrerExternalId;
       waitUntil(
-        isReferrer(c.env.IDENTITY_SECRET, identity, externalId).then((own) =>
+        isReferrer(c.env, identity, externalId).then((own) =>
           bufferClick(c.env.JOBS, c.env.SIGNING_SECRET, { ...msg, byReferrer: own }, waitUntil),
         ),
       );
@@ -141,9 +141,9 @@ referralsRoutes.on(["GET", "HEAD"], "/r/:code", async (c) => {
 });
 
 /** Whether the visitor's own identity cookie names the link's referrer (a click on their own link). */
-async function isReferrer(secret: string, token: string, externalId: string) {
+async function isReferrer(env: Env, token: string, externalId: string) {
   try {
-    return (await verifyIdentityToken(token, secret)).externalId === externalId;
+    return (await verifyIdentityToken(token, env)).externalId === externalId;
   } catch {
     return false;
   }
