@@ -26,7 +26,7 @@ export default defineConfig(async () => {
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
                 // Cloudflare's send_email binding, local: it parses the MIME, checks the sender
-                // and the allowed recipients, and keeps the .eml.
+                // and the allowed recipients, and keeps the .eml (served by email-binding.ts).
                 email: { send_email: [{ name: "SEND_EMAIL", allowed_destination_addresses: [BINDING_RECIPIENT] }] },
                 bindings: {
                   ...TEST_SECRETS,
@@ -35,6 +35,7 @@ export default defineConfig(async () => {
                   RECEIVER_URL: `http://127.0.0.1:${inject<number>("receiverPort")}`,
                   SMTP_PORT: String(inject<number>("smtpPort")),
                   SMTP_TEST_URL: `http://127.0.0.1:${inject<number>("smtpApiPort")}`,
+                  BINDING_MAIL_URL: `http://127.0.0.1:${inject<number>("bindingMailPort")}`,
                 },
               },
             })),
@@ -44,7 +45,7 @@ export default defineConfig(async () => {
             testTimeout: 20_000,
             include: ["test/worker/**/*.test.{ts,tsx}"],
             setupFiles: ["./test/worker/apply-migrations.ts"],
-            globalSetup: ["./test/support/receiver.ts", "./test/support/smtp.ts"],
+            globalSetup: ["./test/support/receiver.ts", "./test/support/smtp.ts", "./test/support/email-binding.ts"],
           },
         },
         {
