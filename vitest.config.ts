@@ -15,6 +15,13 @@ export const TEST_SECRETS = {
   SIGNING_SECRET: "test-signing-secret-0123456789abcdef",
 };
 
+/**
+ * Optional quiet hours for the whole run (`00:00-23:59`, `off`, any `EMAIL_QUIET_HOURS` value): the
+ * worker tests' binding and the browser tests' local Rapport. Running the suite once with quiet
+ * hours covering now and once with `off` shows that no test depends on the hour it runs at.
+ */
+const QUIET_HOURS = process.env.RAPPORT_TEST_QUIET_HOURS;
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./db/migrations");
   return {
@@ -36,6 +43,7 @@ export default defineConfig(async () => {
                   SMTP_PORT: String(inject<number>("smtpPort")),
                   SMTP_TEST_URL: `http://127.0.0.1:${inject<number>("smtpApiPort")}`,
                   BINDING_MAIL_URL: `http://127.0.0.1:${inject<number>("bindingMailPort")}`,
+                  ...(QUIET_HOURS ? { EMAIL_QUIET_HOURS: QUIET_HOURS } : {}),
                 },
               },
             })),

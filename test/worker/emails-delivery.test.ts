@@ -1,4 +1,4 @@
-import { env } from "cloudflare:workers";
+import { env as workerEnv } from "cloudflare:workers";
 import { eq, inArray } from "drizzle-orm";
 import PostalMime from "postal-mime";
 import { describe, expect, it } from "vitest";
@@ -47,8 +47,10 @@ const mail = (over: Partial<OutgoingEmail> = {}): OutgoingEmail => ({
   ...over,
 });
 
-// A time at noon UTC, outside the default quiet hours (21:00-08:00 UTC).
+// A time at noon UTC, outside the default quiet hours (21:00-08:00 UTC), which these tests pin
+// whatever the run's EMAIL_QUIET_HOURS: every delivery here gets its time and its quiet hours.
 const NOON = Date.UTC(2030, 0, 15, 12, 0);
+const env = { ...workerEnv, EMAIL_QUIET_HOURS: "21:00-08:00" };
 
 describe("emails outbox contract", () => {
   it("queues once per idempotency key and delivers through the queue into the outbox", async () => {
