@@ -15,6 +15,13 @@ export const TEST_SECRETS = {
   SIGNING_SECRET: "test-signing-secret-0123456789abcdef",
 };
 
+/**
+ * Optional quiet hours for the whole run (`00:00-23:59`, `off`, any `EMAIL_QUIET_HOURS` value): the
+ * worker tests' binding and the browser tests' local Rapport. Running the suite once with quiet
+ * hours covering now and once with `off` shows that no test depends on the hour it runs at.
+ */
+const QUIET_HOURS = process.env.RAPPORT_TEST_QUIET_HOURS;
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./db/migrations");
   return {
@@ -26,7 +33,7 @@ export default defineConfig(async () => {
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
                 // Cloudflare's send_email binding, local: it parses the MIME, checks the sender
-                // and the allowed recipients, and keeps the .eml.
+                // and the allowed recipients, and keeps the .eml (served by email-binding.ts).
                 email: { send_email: [{ name: "SEND_EMAIL", allowed_destination_addresses: [BINDING_RECIPIENT] }] },
                 bindings: {
                   ...TEST_SECRETS,
@@ -36,6 +43,8 @@ export default defineConfig(async () => {
                   RECEIVER_URL: `http://127.0.0.1:${inject<number>("receiverPort")}`,
                   SMTP_PORT: String(inject<number>("smtpPort")),
                   SMTP_TEST_URL: `http://127.0.0.1:${inject<number>("smtpApiPort")}`,
+                  BINDING_MAIL_URL: `http://127.0.0.1:${inject<number>("bindingMailPort")}`,
+                  ...(QUIET_HOURS ? { EMAIL_QUIET_HOURS: QUIET_HOURS } : {}),
                 },
               },
             })),
@@ -45,7 +54,7 @@ export default defineConfig(async () => {
             testTimeout: 20_000,
             include: ["test/worker/**/*.test.{ts,tsx}"],
             setupFiles: ["./test/worker/apply-migrations.ts"],
-            globalSetup: ["./test/support/receiver.ts", "./test/support/smtp.ts"],
+            globalSetup: ["./test/support/receiver.ts", "./test/support/smtp.ts", "./test/support/email-binding.ts"],
           },
         },
         {

@@ -6,6 +6,7 @@ declare global {
       TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
       RECEIVER_URL: string;
       SMTP_TEST_URL: string;
+      BINDING_MAIL_URL: string;
     }
   }
 }
@@ -15,6 +16,7 @@ declare module "vitest" {
     receiverPort: number;
     smtpPort: number;
     smtpApiPort: number;
+    bindingMailPort: number;
     rapportUrl: string;
     rapportKey: string;
   }

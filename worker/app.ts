@@ -106,7 +106,8 @@ app.openAPIRegistry.registerComponent("securitySchemes", "identityToken", {
   type: "http",
   scheme: "bearer",
   bearerFormat: "JWT",
-  description: "A visitor identity token the host app signs with IDENTITY_SECRET (HS256, exp required)",
+  description:
+    "A visitor identity token the host app signs with IDENTITY_SECRET (HS256, exp required, at most IDENTITY_MAX_LIFETIME_DAYS after iat, iat not in the future)",
 });
 
 const openApiConfig = {

@@ -13,6 +13,7 @@ export const SETTABLE_STATUSES = ["under_review", "planned", "in_progress", "don
 export const MODERATION_STATES = ["pending", "approved", "rejected"] as const;
 /** A vote is `held` when it came in a burst from new identities: stored, not counted until reviewed. */
 export const VOTE_STATES = ["counted", "held"] as const;
+export type VoteState = (typeof VOTE_STATES)[number];
 
 export const feedbackBoards = sqliteTable(
   "feedback_boards",

@@ -31,4 +31,35 @@ describe("referrals console", () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it("marks a campaign link whose destination the program no longer allows", async () => {
+    const admin = (path: string, method: string, json: unknown) =>
+      fetch(`${rapport.url}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${rapport.key}`, "content-type": "application/json" },
+        body: JSON.stringify(json),
+      }).then((r) => r.json() as Promise<{ id: string; code: string }>);
+    const program = await admin("/programs", "POST", {
+      name: "Hosts moved",
+      allowedHosts: ["app.example.com", "www.example.com"],
+      defaultDestination: "https://app.example.com/signup",
+      rewardPolicy: { referrer: { tiers: [{ minQualified: 1, reward: { kind: "feature", feature: "beta" } }] } },
+    });
+    const link = await admin(`/programs/${program.id}/links`, "POST", {
+      name: "Old site",
+      destination: "https://www.example.com/promo",
+    });
+    await admin(`/programs/${program.id}`, "PATCH", { allowedHosts: ["app.example.com"] });
+
+    const { page, errors } = await signedIn();
+    await page.getByRole("link", { name: "Referrals" }).click();
+    await page.getByLabel("Program").selectOption({ label: "Hosts moved" });
+    const row = page.getByTestId("campaign-links").locator(`tr[data-link="${link.id}"]`);
+    await expect
+      .poll(() => row.textContent(), { timeout: 20_000 })
+      .toMatch(/Destination no longer allowed: sends visitors to the program's default/);
+    expect(await row.textContent()).toContain(link.code);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });

@@ -39,7 +39,13 @@ export async function startLocalRapport(vars: Record<string, string> = {}): Prom
     state,
     "--show-interactive-dev-session=false",
   ];
-  for (const [k, v] of Object.entries({ IDENTITY_SECRET: "browser-test-secret", ...vars }))
+  // RAPPORT_TEST_QUIET_HOURS (see vitest.config.ts) runs the browser tests under other quiet hours.
+  const quietHours = process.env.RAPPORT_TEST_QUIET_HOURS;
+  for (const [k, v] of Object.entries({
+    IDENTITY_SECRET: "browser-test-secret",
+    ...(quietHours ? { EMAIL_QUIET_HOURS: quietHours } : {}),
+    ...vars,
+  }))
     args.push("--var", `${k}:${v}`);
   const child: ChildProcess = spawn(resolve(BIN, "wrangler"), args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";

@@ -1,5 +1,6 @@
-import { env } from "cloudflare:workers";
+import { env as workerEnv } from "cloudflare:workers";
 import { eq, inArray } from "drizzle-orm";
+import PostalMime from "postal-mime";
 import { describe, expect, it } from "vitest";
 import { deadLetters, emailMessages, emailProfiles, emailSuppressions } from "../../db/schema/index.ts";
 import { deliverMessage } from "../../worker/emails/deliver.ts";
@@ -46,8 +47,10 @@ const mail = (over: Partial<OutgoingEmail> = {}): OutgoingEmail => ({
   ...over,
 });
 
-// A time at noon UTC, outside the default quiet hours (21:00-08:00 UTC).
+// A time at noon UTC, outside the default quiet hours (21:00-08:00 UTC), which these tests pin
+// whatever the run's EMAIL_QUIET_HOURS: every delivery here gets its time and its quiet hours.
 const NOON = Date.UTC(2030, 0, 15, 12, 0);
+const env = { ...workerEnv, EMAIL_QUIET_HOURS: "21:00-08:00" };
 
 describe("emails outbox contract", () => {
   it("queues once per idempotency key and delivers through the queue into the outbox", async () => {
@@ -114,6 +117,24 @@ describe("emails outbox contract", () => {
     expect(await deliverMessage(withoutBinding as typeof env, unbound.id, NOON)).toMatchObject({
       reason: expect.stringMatching(/needs a send_email binding/),
     });
+  });
+
+  it("hands the binding the message as written: a line starting with a dot arrives once, not doubled", async () => {
+    const bindingEnv = { ...env, EMAIL_PROVIDER: "binding" };
+    const text = "Release notes\r\n.NET 9 support\r\n.\r\n..and a line of two dots\r\nThe end";
+    const [row] = await queue([mail({ to: BINDING_RECIPIENT, text, html: "<p>.NET</p>" })]);
+    expect(await deliverMessage(bindingEnv, row.id, NOON)).toEqual({ outcome: "sent" });
+    const [sent] = await db().select().from(emailMessages).where(eq(emailMessages.id, row.id));
+    const res = await fetch(`${env.BINDING_MAIL_URL}/eml?contains=${encodeURIComponent(sent.providerMessageId ?? "")}`);
+    expect(res.status).toBe(200);
+    const raw = new TextDecoder().decode(await res.arrayBuffer());
+    // The SMTP terminator is not part of the message.
+    expect(raw.endsWith("\r\n.\r\n")).toBe(false);
+    const parsed = await PostalMime.parse(raw);
+    expect(parsed.messageId).toBe(sent.providerMessageId);
+    // Line for line as sent (the parser gives LF line ends; the part ends with a line break).
+    expect(parsed.text?.replace(/\n+$/, "")).toBe(text.replaceAll("\r\n", "\n"));
+    expect(parsed.html).toContain("<p>.NET</p>");
   });
 
   it("a refused address is retried with backoff, then failed and parked as a dead letter", async () => {

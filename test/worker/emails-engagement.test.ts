@@ -11,6 +11,8 @@ import { call, db, eventually, newKey } from "./helpers.ts";
 
 const uid = () => crypto.randomUUID().slice(0, 8);
 const T = Date.UTC(2031, 4, 6, 12, 0);
+// Sent at a pinned time with quiet hours pinned off: these tests are about what follows a send.
+const sendEnv = { ...env, EMAIL_QUIET_HOURS: "off" };
 
 async function sentMessage(over: Partial<OutgoingEmail> = {}, consent = true, at = T) {
   const id = uid();
@@ -33,7 +35,7 @@ async function sentMessage(over: Partial<OutgoingEmail> = {}, consent = true, at
     .select()
     .from(emailMessages)
     .where(eq(emailMessages.idempotencyKey, `eng:${id}`));
-  expect(await deliverMessage(env, row.id, at)).toMatchObject({ outcome: "sent" });
+  expect(await deliverMessage(sendEnv, row.id, at)).toMatchObject({ outcome: "sent" });
   const [sent] = await db().select().from(emailMessages).where(eq(emailMessages.id, row.id));
   return { contact: c, message: sent };
 }
@@ -80,7 +82,10 @@ describe("unsubscribe", () => {
     await db().batch(statements as [(typeof statements)[number], ...typeof statements]);
     const next = await db().select().from(emailMessages).where(eq(emailMessages.contactId, contact.id));
     const queued = next.find((r) => r.state === "queued");
-    expect(await deliverMessage(env, queued?.id as string, T)).toEqual({ outcome: "skipped", reason: "no_consent" });
+    expect(await deliverMessage(sendEnv, queued?.id as string, T)).toEqual({
+      outcome: "skipped",
+      reason: "no_consent",
+    });
   });
 
   it("refuses a tampered signature without changing anything", async () => {
@@ -192,7 +197,7 @@ describe("bounce and complaint webhooks", () => {
     ]);
     await db().batch(statements as [(typeof statements)[number], ...typeof statements]);
     const [m] = await db().select().from(emailMessages).where(eq(emailMessages.toAddress, hard));
-    expect(await deliverMessage(env, m.id, T)).toEqual({ outcome: "suppressed", reason: "bounced" });
+    expect(await deliverMessage(sendEnv, m.id, T)).toEqual({ outcome: "suppressed", reason: "bounced" });
   });
 
   it("a Resend complaint signed with RESEND_WEBHOOK_SECRET suppresses the address; a key or a bad signature is refused", async () => {

@@ -102,11 +102,12 @@ async function boardId(slug: string) {
 
 describe("monthly digest", () => {
   it("is written once per month as an event, and shown as a page", async () => {
-    const now = Date.now();
-    const d = new Date(now);
-    const lastMonth = monthOf(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1));
-    await runCron(now);
-    await runCron(now);
+    // A pinned tick just after midnight on the first day of a year and quarter.
+    const tick = Date.UTC(2024, 0, 1, 0, 1);
+    const lastMonth = "2023-12";
+    expect(monthOf(tick - DAY)).toBe(lastMonth);
+    await runCron(tick);
+    await runCron(tick);
     const events = await eventually(async () => {
       const e = await db()
         .select()
@@ -119,11 +120,10 @@ describe("monthly digest", () => {
   });
 
   it("emails the month's voters once: top ideas, what shipped, and a link to the page", async () => {
-    // A month of its own (three months back), reached by a cron tick early in the month after it.
-    const d = new Date();
-    const month = monthOf(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 3, 1));
-    const inMonth = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 3, 12);
-    const tick = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 2, 1, 0, 5);
+    // A month of its own, reached by a cron tick early in the month after it.
+    const month = "2025-05";
+    const inMonth = Date.UTC(2025, 4, 12);
+    const tick = Date.UTC(2025, 5, 1, 0, 5);
     const { key, ids } = await boardWithPosts(["Digest <b>favourite</b>", "Digest shipped"]);
     const [favourite, shipped] = ids;
     const voters: string[] = [];

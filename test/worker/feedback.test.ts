@@ -220,6 +220,26 @@ describe("votes", () => {
     });
     expect(await approved.json()).toMatchObject({ voteCount: 11, heldVotes: 0, flaggedAt: null });
   });
+
+  it("a burst of 30 parallel votes from new identities counts exactly 10 and holds 20", async () => {
+    const { slug } = await newBoard();
+    const post = await postIdea(slug, await visitor());
+    const tokens = await Promise.all(Array.from({ length: 30 }, () => visitor()));
+    const results = await Promise.all(
+      tokens.map(async (t) => (await (await vote(slug, post.id, t)).json()) as { state: string; voted: boolean }),
+    );
+    // Each voter sees their own vote at once, whichever side of the line it fell.
+    expect(results.every((r) => r.voted)).toBe(true);
+    expect(results.filter((r) => r.state === "counted")).toHaveLength(10);
+    expect(results.filter((r) => r.state === "held")).toHaveLength(20);
+    const states = await db()
+      .select({ state: feedbackVotes.state })
+      .from(feedbackVotes)
+      .where(eq(feedbackVotes.postId, post.id));
+    expect(states.filter((v) => v.state === "counted")).toHaveLength(10);
+    const page = (await (await call(`/api/v1/boards/${slug}/posts/${post.id}`)).json()) as { post: Post };
+    expect(page.post.voteCount).toBe(10);
+  });
 });
 
 describe("throttles", () => {

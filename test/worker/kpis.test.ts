@@ -409,9 +409,11 @@ describe("NPS", () => {
 
 describe("daily snapshots", () => {
   it("cron enqueues yesterday and the queue writes one snapshot per KPI", async () => {
-    const yesterday = startOfDay(Date.now()) - DAY;
+    // A pinned tick at 03:00 on the first day of a quarter: "yesterday" closes the quarter before.
+    const tick = Date.UTC(2026, 3, 1, 3, 0);
+    const yesterday = startOfDay(tick) - DAY;
     const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }), env, ctx);
+    await worker.scheduled(createScheduledController({ cron: "* * * * *", scheduledTime: tick }), env, ctx);
     await waitOnExecutionContext(ctx);
     const rows = await eventually(async () => {
       const r = await db().select().from(kpiSnapshots).where(eq(kpiSnapshots.day, yesterday));
@@ -419,7 +421,7 @@ describe("daily snapshots", () => {
     }, 15_000);
     expect(rows.find((r) => r.kpi === "nps")?.inputs).toHaveProperty("responses");
     // Cron caught up the whole past week; once each day is complete, nothing more is due.
-    await eventually(async () => (await dueSnapshotDays(db(), Date.now())).length === 0, 15_000);
+    await eventually(async () => (await dueSnapshotDays(db(), tick)).length === 0, 15_000);
     const week = await db()
       .select()
       .from(kpiSnapshots)

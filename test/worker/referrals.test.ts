@@ -1,7 +1,9 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { referralClicks, referralLinks } from "../../db/schema/index.ts";
+import { referralClicks, referralLinks, referralPrograms } from "../../db/schema/index.ts";
+import { cachedLink, LINK_TTL_MS } from "../../worker/referrals/link-cache.ts";
+import { loadLink } from "../../worker/referrals/links.ts";
 import { call, db, eventually, newKey } from "./helpers.ts";
 import { enroll, newProgram } from "./referrals-support.ts";
 
@@ -243,6 +245,63 @@ describe("GET /r/:code", () => {
     expect(new URL(after.headers.get("location") ?? "").pathname).toBe("/b");
     await call(`/api/v1/links/${link.id}`, { method: "PATCH", key, json: { disabled: true } });
     expect((await call(`/r/${link.code}`)).status).toBe(404);
+  });
+});
+
+describe("a destination the program no longer allows", () => {
+  const PROMO = "https://www.example.com/promo";
+  async function promoLink(key: string, programId: string) {
+    const res = await call(`/api/v1/programs/${programId}/links`, {
+      method: "POST",
+      key,
+      json: { name: "Promo", destination: PROMO },
+    });
+    expect(res.status).toBe(201);
+    return (await res.json()) as { id: string; code: string };
+  }
+  const hosts = (key: string, programId: string, allowedHosts: string[]) =>
+    call(`/api/v1/programs/${programId}`, { method: "PATCH", key, json: { allowedHosts } });
+  const location = async (code: string) => (await call(`/r/${code}`, { method: "HEAD" })).headers.get("location");
+
+  it("sends the link's visitors to the program's default once the host is dropped, and the link list says so", async () => {
+    const key = await newKey(["referrals"]);
+    const p = await newProgram(key);
+    const link = await promoLink(key, p.id);
+    expect(await location(link.code)).toBe(PROMO);
+
+    expect((await hosts(key, p.id, ["app.example.com"])).status).toBe(200);
+    expect(await location(link.code)).toBe(p.defaultDestination);
+    const list = (await (await call(`/api/v1/links?programId=${p.id}`, { key })).json()) as {
+      data: Array<{ id: string; destination: string; destinationAllowed: boolean; redirectsTo: string | null }>;
+    };
+    expect(list.data.find((l) => l.id === link.id)).toMatchObject({
+      destination: PROMO,
+      destinationAllowed: false,
+      redirectsTo: p.defaultDestination,
+    });
+
+    // The stored destination is kept: allowing the host again restores it.
+    expect((await hosts(key, p.id, ["app.example.com", "www.example.com"])).status).toBe(200);
+    expect(await location(link.code)).toBe(PROMO);
+  });
+
+  it("reaches a warm link in another isolate within the cache's bound, and is a 404 when nothing is allowed", async () => {
+    const key = await newKey(["referrals"]);
+    const p = await newProgram(key);
+    const link = await promoLink(key, p.id);
+    // This isolate's cache with its own clock, loading from D1 as the redirect does; the program
+    // is changed in D1 directly, as a PATCH served by another isolate would leave it.
+    const load = (code: string) => loadLink(db(), code);
+    const t0 = Date.UTC(2030, 0, 1);
+    const setHosts = (allowedHosts: string[]) =>
+      db().update(referralPrograms).set({ allowedHosts }).where(eq(referralPrograms.id, p.id));
+    expect((await cachedLink(link.code, load, t0))?.destination).toBe(PROMO);
+    await setHosts(["app.example.com"]);
+    expect((await cachedLink(link.code, load, t0 + LINK_TTL_MS - 1))?.destination).toBe(PROMO);
+    expect((await cachedLink(link.code, load, t0 + LINK_TTL_MS))?.destination).toBe(p.defaultDestination);
+    // Not even the default is allowed (only possible behind the API's back): nowhere to send anyone.
+    await setHosts(["other.example.com"]);
+    expect(await cachedLink(link.code, load, t0 + 2 * LINK_TTL_MS)).toBeNull();
   });
 });
 

@@ -1,4 +1,4 @@
-import { asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import { feedbackBoards } from "../../db/schema/index.ts";
 import type { Db } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
@@ -64,11 +64,14 @@ export async function deleteBoard(db: Db, slug: string) {
   return row;
 }
 
-/** Batchable: marks the board's pages stale (the version is part of every cache key). */
-export function bumpBoard(db: Db, boardId: string) {
+/**
+ * Batchable: marks the board's pages stale (the version is part of every cache key); `when` limits
+ * it to a batch that changed something.
+ */
+export function bumpBoard(db: Db, boardId: string, when?: SQL) {
   forgetBoard(boardId);
   return db
     .update(feedbackBoards)
     .set({ version: sql`${feedbackBoards.version} + 1` })
-    .where(eq(feedbackBoards.id, boardId));
+    .where(and(eq(feedbackBoards.id, boardId), when));
 }

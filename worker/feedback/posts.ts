@@ -243,14 +243,16 @@ export async function similarPosts(db: Db, boardId: string, q: string, limit: nu
 }
 
 /** Batchable recount of a post's counted votes (the stored count never drifts from the rows). */
-export function recountVotes(db: Db, postId: string, now: number) {
+/** Batchable: the post's counted votes, again; `when` limits it to a batch that changed a vote. */
+export function recountVotes(db: Db, postId: string, now: number, opts: { when?: SQL; flaggedAt?: SQL } = {}) {
   return db
     .update(feedbackPosts)
     .set({
       voteCount: sql`(select count(*) from feedback_votes v where v.post_id = ${postId} and v.state = 'counted')`,
       updatedAt: now,
+      ...(opts.flaggedAt ? { flaggedAt: opts.flaggedAt } : {}),
     })
-    .where(eq(feedbackPosts.id, postId));
+    .where(and(eq(feedbackPosts.id, postId), opts.when));
 }
 
 export function recountComments(db: Db, postId: string) {

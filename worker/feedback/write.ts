@@ -8,6 +8,7 @@ import {
   feedbackStatusChanges,
   feedbackVotes,
   type PostStatus,
+  type VoteState,
 } from "../../db/schema/index.ts";
 import type { Db } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
@@ -243,62 +244,70 @@ export async function mergePost(
 export const BURST = { votes: 10, windowMs: 60 * 60_000, newIdentityMs: 24 * 60 * 60_000 };
 
 /**
- * Casts the visitor's vote (idempotent: the unique index makes a second vote a no-op). A vote from
- * a new identity during a burst of such votes is stored as `held`: not counted until reviewed.
+ * Casts the visitor's vote (idempotent: the unique index makes a second vote a no-op) in one batch
+ * that also answers with the vote's state. A vote from a new identity while the post already has
+ * `BURST.votes` counted votes from new identities in the last hour is stored as `held`: not
+ * counted until reviewed. The rule is decided inside the INSERT itself, so parallel votes cannot
+ * all read "below the limit": D1 runs one statement at a time.
  */
 export async function castVote(db: Db, post: PostRow, contactId: string, now = Date.now()) {
-  const [facts] = await db
-    .select({
-      firstSeenAt: contacts.firstSeenAt,
-      recentNew: sql<number>`(select count(*) from feedback_votes v join contacts c on c.id = v.contact_id
-        where v.post_id = ${post.id} and v.created_at > ${now - BURST.windowMs}
-        and c.first_seen_at > ${now - BURST.windowMs - BURST.newIdentityMs})`,
-      voted: sql<number>`exists(select 1 from feedback_votes v where v.post_id = ${post.id} and v.contact_id = ${contactId})`,
-    })
-    .from(contacts)
-    .where(eq(contacts.id, contactId));
-  // Voting again changes nothing: answer without a write (double clicks, retries).
-  if (facts?.voted) return voteState(db, post.id, contactId);
-  const isNew = (facts?.firstSeenAt ?? 0) > now - BURST.newIdentityMs;
-  const held = isNew && (facts?.recentNew ?? 0) >= BURST.votes;
-  await run(db, [
+  const id = newId("fbv", now);
+  const burst = sql`(select count(*) from feedback_votes v join contacts c on c.id = v.contact_id
+    where v.post_id = ${post.id} and v.state = 'counted' and v.created_at > ${now - BURST.windowMs}
+    and c.first_seen_at > v.created_at - ${BURST.newIdentityMs})`;
+  const state = sql<VoteState>`case when ${contacts.firstSeenAt} > ${now - BURST.newIdentityMs}
+    and ${burst} >= ${BURST.votes} then 'held' else 'counted' end`;
+  // The later statements change something only when this request's row went in.
+  const inserted = sql`exists(select 1 from feedback_votes where id = ${id})`;
+  const held = sql`exists(select 1 from feedback_votes where id = ${id} and state = 'held')`;
+  const [, , , [row]] = await run(db, [
     db
       .insert(feedbackVotes)
-      .values({ id: newId("fbv", now), postId: post.id, contactId, state: held ? "held" : "counted", createdAt: now })
+      .select(
+        db
+          .select({
+            id: sql<string>`${id}`.as("id"),
+            postId: sql<string>`${post.id}`.as("post_id"),
+            contactId: contacts.id,
+            state: state.as("state"),
+            createdAt: sql<number>`${now}`.as("created_at"),
+          })
+          .from(contacts)
+          .where(eq(contacts.id, contactId)),
+      )
       .onConflictDoNothing(),
-    recountVotes(db, post.id, now),
-    ...(held
-      ? [
-          db
-            .update(feedbackPosts)
-            .set({ flaggedAt: sql`coalesce(${feedbackPosts.flaggedAt}, ${now})` })
-            .where(eq(feedbackPosts.id, post.id)),
-        ]
-      : []),
-    bumpBoard(db, post.boardId),
+    recountVotes(db, post.id, now, {
+      when: inserted,
+      flaggedAt: sql`case when ${held} then coalesce(${feedbackPosts.flaggedAt}, ${now}) else ${feedbackPosts.flaggedAt} end`,
+    }),
+    bumpBoard(db, post.boardId, inserted),
+    voteStateQuery(db, post.id, contactId),
   ]);
-  return voteState(db, post.id, contactId);
+  return voteView(post.id, row);
 }
 
 export async function removeVote(db: Db, post: PostRow, contactId: string, now = Date.now()) {
-  const before = await voteState(db, post.id, contactId);
+  const before = voteView(post.id, (await voteStateQuery(db, post.id, contactId))[0]);
   if (!before.voted) return before;
-  await run(db, [
+  const [, [after]] = await run(db, [
     db.delete(feedbackVotes).where(and(eq(feedbackVotes.postId, post.id), eq(feedbackVotes.contactId, contactId))),
-    recountVotes(db, post.id, now),
+    recountVotes(db, post.id, now).returning({ voteCount: feedbackPosts.voteCount }),
     bumpBoard(db, post.boardId),
   ]);
-  return voteState(db, post.id, contactId);
+  return { postId: post.id, voted: false, state: null, voteCount: Number(after?.voteCount ?? 0) };
 }
 
-async function voteState(db: Db, postId: string, contactId: string) {
-  const [row] = await db
+function voteStateQuery(db: Db, postId: string, contactId: string) {
+  return db
     .select({
       state: feedbackVotes.state,
       voteCount: sql<number>`(select vote_count from feedback_posts where id = ${postId})`,
     })
     .from(sql`(select 1)`)
     .leftJoin(feedbackVotes, and(eq(feedbackVotes.postId, postId), eq(feedbackVotes.contactId, contactId)));
+}
+
+function voteView(postId: string, row: { state: VoteState | null; voteCount: number } | undefined) {
   return { postId, voted: Boolean(row?.state), state: row?.state ?? null, voteCount: Number(row?.voteCount ?? 0) };
 }
 

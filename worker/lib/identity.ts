@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
-import { jwtVerify } from "jose";
+import { type JWTPayload, jwtVerify } from "jose";
 import type { AppEnv } from "../env.ts";
 import { upsertContact } from "./contacts.ts";
 import { getDb } from "./db.ts";
@@ -18,20 +18,53 @@ const claimsSchema = z.object({
   name: z.string().max(200).optional(),
 });
 
+/** How far in the future a token's `iat` may be (clocks differ a little). */
+const CLOCK_SKEW_S = 60;
+
+/** `IDENTITY_MAX_LIFETIME_DAYS` in seconds: 30 days unless set to a positive number. */
+function maxLifetimeSeconds(days: string | undefined) {
+  const n = Number(days);
+  return (Number.isFinite(n) && n > 0 ? n : 30) * 86_400;
+}
+
+type IdentityEnv = Pick<Env, "IDENTITY_SECRET" | "IDENTITY_MAX_LIFETIME_DAYS">;
+
 /**
- * Verifies an identity token signed by the host app (HS256 with the shared
- * IDENTITY_SECRET, `exp` required) and returns who it names. Anything else is a 401.
+ * Verifies an identity token signed by the host app (HS256 with the shared IDENTITY_SECRET, `exp`
+ * required) and returns who it names. A token may live at most `IDENTITY_MAX_LIFETIME_DAYS`
+ * (`exp − iat`) and may not be issued in the future; one without `iat` may not be valid for longer
+ * than that from now, so a leaked token is never good for more than the maximum lifetime.
+ * Anything else is a 401.
  */
-export async function verifyIdentityToken(token: string, secret: string) {
-  if (!secret) throw new Problem(401, "unauthorized", "Visitor identity is not configured (IDENTITY_SECRET)");
-  let payload: unknown;
+export async function verifyIdentityToken(token: string, env: IdentityEnv, now = Date.now()) {
+  if (!env.IDENTITY_SECRET) {
+    throw new Problem(401, "unauthorized", "Visitor identity is not configured (IDENTITY_SECRET)");
+  }
+  let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
+    ({ payload } = await jwtVerify(token, new TextEncoder().encode(env.IDENTITY_SECRET), {
       algorithms: ["HS256"],
       requiredClaims: ["exp"],
+      currentDate: new Date(now),
     }));
   } catch {
     throw new Problem(401, "unauthorized", "The identity token is not valid, not signed by the host app, or expired");
+  }
+  const nowS = Math.floor(now / 1000);
+  if (payload.iat !== undefined && payload.iat > nowS + CLOCK_SKEW_S) {
+    throw new Problem(
+      401,
+      "unauthorized",
+      "The identity token is issued in the future (`iat`): check the host's clock",
+    );
+  }
+  const max = maxLifetimeSeconds(env.IDENTITY_MAX_LIFETIME_DAYS);
+  if ((payload.exp as number) - (payload.iat ?? nowS) > max) {
+    throw new Problem(
+      401,
+      "unauthorized",
+      `The identity token lives too long: \`exp\` may be at most ${max / 86_400} days after \`iat\` (or after now without \`iat\`)`,
+    );
   }
   const claims = claimsSchema.safeParse(payload);
   const externalId = claims.success ? (claims.data.id ?? claims.data.sub) : undefined;
@@ -48,7 +81,7 @@ export function identityTokenOf(c: Parameters<MiddlewareHandler<AppEnv>>[0]): st
 }
 
 async function resolveVisitor(c: Parameters<MiddlewareHandler<AppEnv>>[0], token: string): Promise<Visitor> {
-  const person = await verifyIdentityToken(token, c.env.IDENTITY_SECRET);
+  const person = await verifyIdentityToken(token, c.env);
   const contact = await upsertContact(getDb(c.env.DB), person);
   return { contactId: contact.id, externalId: contact.externalId, email: contact.email, name: contact.name };
 }

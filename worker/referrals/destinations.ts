@@ -59,3 +59,16 @@ export function overridePath(destination: string, to: string, allowedHosts: read
   if (!path) return null;
   return allowedDestination(new URL(destination).origin + path, allowedHosts);
 }
+
+/**
+ * Where a link sends people now: its own destination (a referral link has none) while that is
+ * still on the program's allowed hosts, else the program's default while that is, else nowhere.
+ * Hosts can be dropped after a link was made, so this is asked again whenever a link is loaded.
+ */
+export function currentDestination(
+  destination: string | null,
+  program: { defaultDestination: string; allowedHosts: readonly string[] },
+): string | null {
+  if (destination && allowedDestination(destination, program.allowedHosts)) return destination;
+  return allowedDestination(program.defaultDestination, program.allowedHosts) ? program.defaultDestination : null;
+}

@@ -1,7 +1,9 @@
 /**
  * The in-isolate cache of code -> redirect target, so a warm code never waits on D1.
- * Entries live `TTL_MS` (the bound on staleness in other isolates); a change made through
- * this isolate drops the entry at once, and a program change bumps the version of all.
+ * Entries live `LINK_TTL_MS` (the bound on staleness in other isolates: a link or program change,
+ * such as a dropped allowed host, reaches every isolate within it, because the loader checks the
+ * destination again); a change made through this isolate drops the entry at once, and a program
+ * change bumps the version of all.
  */
 
 export type CachedLink = {
@@ -18,7 +20,7 @@ export type CachedLink = {
   active: boolean;
 };
 
-const TTL_MS = 60_000;
+export const LINK_TTL_MS = 60_000;
 const MISS_TTL_MS = 10_000;
 const MAX_ENTRIES = 10_000;
 
@@ -37,7 +39,7 @@ export async function cachedLink(
   }
   const link = await load(code);
   if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
-  entries.set(code, { link, expires: now + (link ? TTL_MS : MISS_TTL_MS), version });
+  entries.set(code, { link, expires: now + (link ? LINK_TTL_MS : MISS_TTL_MS), version });
   return link;
 }
 

@@ -6,7 +6,7 @@ import { newId } from "../lib/ids.ts";
 import type { z } from "../lib/openapi.ts";
 import { badRequest, conflict, notFound } from "../lib/problem.ts";
 import { newCode } from "./codes.ts";
-import { resolveDestination } from "./destinations.ts";
+import { allowedDestination, currentDestination, resolveDestination } from "./destinations.ts";
 import type { CachedLink } from "./link-cache.ts";
 import type { Program } from "./programs.ts";
 import type { CampaignLinkBody, Customer, LinkPatch } from "./schemas.ts";
@@ -15,8 +15,18 @@ export type Link = typeof referralLinks.$inferSelect;
 
 export const linkUrl = (publicUrl: string, code: string) => `${publicUrl.replace(/\/$/, "")}/r/${code}`;
 
-export function linkView(link: Link, publicUrl: string) {
-  return { ...link, url: linkUrl(publicUrl, link.code) };
+type LinkProgram = Pick<Program, "defaultDestination" | "allowedHosts" | "state">;
+
+/** A link as the API shows it, with where it sends people now and whether its destination is still allowed. */
+export function linkView(link: Link, publicUrl: string, program: LinkProgram) {
+  const to = currentDestination(link.destination, program);
+  return {
+    ...link,
+    url: linkUrl(publicUrl, link.code),
+    destinationAllowed:
+      allowedDestination(link.destination ?? program.defaultDestination, program.allowedHosts) !== null,
+    redirectsTo: link.disabledAt === null && program.state === "active" ? to : null,
+  };
 }
 
 /** What the redirect needs for a code, in one indexed read. */
@@ -29,13 +39,15 @@ export async function loadLink(db: Db, code: string): Promise<CachedLink | null>
     .leftJoin(contacts, eq(contacts.id, referralReferrers.contactId))
     .where(eq(referralLinks.code, code))
     .limit(1);
-  if (!row) return null;
+  const destination = row && currentDestination(row.link.destination, row.program);
+  // Nowhere it is still allowed to send people: a 404, like an unknown code.
+  if (!destination) return null;
   return {
     linkId: row.link.id,
     programId: row.program.id,
     referrerId: row.link.referrerId,
     referrerExternalId: row.externalId,
-    destination: row.link.destination ?? row.program.defaultDestination,
+    destination,
     utm: row.link.utm,
     allowedHosts: row.program.allowedHosts,
     windowDays: row.program.windowDays,
@@ -156,9 +168,17 @@ export async function listLinks(
   db: Db,
   q: { limit: number; cursor?: string; programId?: string; kind?: "referral" | "campaign" },
 ) {
-  return db
-    .select()
+  const rows = await db
+    .select({
+      link: referralLinks,
+      program: {
+        defaultDestination: referralPrograms.defaultDestination,
+        allowedHosts: referralPrograms.allowedHosts,
+        state: referralPrograms.state,
+      },
+    })
     .from(referralLinks)
+    .innerJoin(referralPrograms, eq(referralPrograms.id, referralLinks.programId))
     .where(
       and(
         q.cursor ? lt(referralLinks.id, q.cursor) : undefined,
@@ -168,6 +188,7 @@ export async function listLinks(
     )
     .orderBy(desc(referralLinks.id))
     .limit(q.limit + 1);
+  return rows.map((r) => ({ ...r.link, program: r.program }));
 }
 
 export async function updateLink(

@@ -129,7 +129,7 @@ referralsRoutes.on(["GET", "HEAD"], "/r/:code", async (c) => {
       // Rare: a signed-in visitor. Checking whether it is the referrer needs an async verify.
       const externalId = link.referrerExternalId;
       waitUntil(
-        isReferrer(c.env.IDENTITY_SECRET, identity, externalId).then((own) =>
+        isReferrer(c.env, identity, externalId).then((own) =>
           bufferClick(c.env.JOBS, c.env.SIGNING_SECRET, { ...msg, byReferrer: own }, waitUntil),
         ),
       );
@@ -141,9 +141,9 @@ referralsRoutes.on(["GET", "HEAD"], "/r/:code", async (c) => {
 });
 
 /** Whether the visitor's own identity cookie names the link's referrer (a click on their own link). */
-async function isReferrer(secret: string, token: string, externalId: string) {
+async function isReferrer(env: Env, token: string, externalId: string) {
   try {
-    return (await verifyIdentityToken(token, secret)).externalId === externalId;
+    return (await verifyIdentityToken(token, env)).externalId === externalId;
   } catch {
     return false;
   }
@@ -308,7 +308,7 @@ referralsRoutes.openapi(
     const program = await getProgramOrThrow(db, c.req.valid("param").id);
     const link = await createCampaignLink(db, program, c.req.valid("json"));
     invalidateLink(link.code); // a cached "unknown code" must not outlive its creation
-    return c.json(linkView(link, c.env.PUBLIC_URL), 201);
+    return c.json(linkView(link, c.env.PUBLIC_URL, program), 201);
   },
 );
 
@@ -325,7 +325,7 @@ referralsRoutes.openapi(
   async (c) => {
     const q = c.req.valid("query");
     const p = toPage(await listLinks(getDb(c.env.DB), q), q.limit);
-    return c.json({ ...p, data: p.data.map((l) => linkView(l, c.env.PUBLIC_URL)) }, 200);
+    return c.json({ ...p, data: p.data.map(({ program, ...l }) => linkView(l, c.env.PUBLIC_URL, program)) }, 200);
   },
 );
 
@@ -355,7 +355,7 @@ referralsRoutes.openapi(
     const program = await getProgramOrThrow(db, link.programId);
     const row = await updateLink(db, link, program, patch);
     invalidateLink(row.code);
-    return c.json(linkView(row, c.env.PUBLIC_URL), 200);
+    return c.json(linkView(row, c.env.PUBLIC_URL, program), 200);
   },
 );
 

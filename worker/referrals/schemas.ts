@@ -163,6 +163,14 @@ export const LinkSchema = z
     referrerId: z.string().nullable(),
     name: z.string().nullable(),
     destination: z.string().nullable(),
+    destinationAllowed: z.boolean().openapi({
+      description:
+        "Whether the destination (a referral link's is the program's default) is still on the program's allowed hosts",
+    }),
+    redirectsTo: z.string().nullable().openapi({
+      description:
+        "Where the link sends people now: its destination, the program's default when its own is no longer allowed, or null (404: disabled, archived, or nowhere allowed)",
+    }),
     utm: z.record(z.string(), z.string()),
     disabledAt: z.number().nullable(),
     createdAt: z.number(),

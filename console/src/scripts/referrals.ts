@@ -31,6 +31,16 @@ type Reward = {
   holdReason: string | null;
   updatedAt: number;
 };
+type Link = {
+  id: string;
+  code: string;
+  url: string;
+  name: string | null;
+  destination: string | null;
+  destinationAllowed: boolean;
+  redirectsTo: string | null;
+  disabledAt: number | null;
+};
 type Page<T> = { data: T[]; nextCursor: string | null };
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
@@ -109,27 +119,60 @@ async function loadTop(programId: string) {
       .join("") || '<tr><td colspan="5" class="muted">No referrers yet.</td></tr>';
 }
 
-let reviewCursor: string | null = null;
-async function loadReview(programId: string, append = false) {
-  const cursor = append && reviewCursor ? `&cursor=${encodeURIComponent(reviewCursor)}` : "";
-  const page = await api<Page<Reward>>(`/rewards?programId=${programId}&state=held&flagged=true&limit=20${cursor}`);
-  reviewCursor = page.nextCursor;
-  const rows = page.data
-    .map(
-      (r) => `<tr data-reward="${esc(r.id)}"><td>${esc(describe(r.reward))}</td><td>${esc(r.side)}</td>
+/** A table filled a page at a time, with a "Show more" button while there is a next page. */
+function pagedTable<T>(body: string, more: string, empty: string, row: (item: T) => string) {
+  let next: string | null = null;
+  let path = "";
+  const load = async (from?: string, append = false) => {
+    if (from !== undefined) path = from;
+    const cursor = append && next ? `&cursor=${encodeURIComponent(next)}` : "";
+    const page = await api<Page<T>>(`${path}${cursor}`);
+    next = page.nextCursor;
+    const rows = page.data.map(row).join("");
+    if (append) $(body).insertAdjacentHTML("beforeend", rows);
+    else $(body).innerHTML = rows || empty;
+    $(more).hidden = !next;
+  };
+  $(more).addEventListener("click", () => load(undefined, true));
+  return (from: string) => load(from);
+}
+
+const loadReview = pagedTable<Reward>(
+  "review",
+  "more-review",
+  '<tr><td colspan="5" class="muted">Nothing to review.</td></tr>',
+  (r) => `<tr data-reward="${esc(r.id)}"><td>${esc(describe(r.reward))}</td><td>${esc(r.side)}</td>
       <td>${esc(r.flags.join(", "))}</td><td>${esc(fmt.date(r.updatedAt))}</td>
       <td><button data-approve="${esc(r.id)}">Approve</button> <button class="secondary" data-reverse="${esc(r.id)}">Reverse</button></td></tr>`,
-    )
-    .join("");
-  if (append) $("review").insertAdjacentHTML("beforeend", rows);
-  else $("review").innerHTML = rows || '<tr><td colspan="5" class="muted">Nothing to review.</td></tr>';
-  $("more-review").hidden = !reviewCursor;
+);
+
+function linkStatus(l: Link) {
+  if (l.disabledAt !== null) return "Disabled";
+  if (!l.destinationAllowed) {
+    return l.redirectsTo
+      ? "Destination no longer allowed: sends visitors to the program's default"
+      : "Destination no longer allowed: answers 404";
+  }
+  return l.redirectsTo ? "Active" : "Program archived";
 }
+
+const loadLinks = pagedTable<Link>(
+  "links",
+  "more-links",
+  '<tr><td colspan="4" class="muted">No campaign links: create one with POST /api/v1/programs/{id}/links.</td></tr>',
+  (l) => `<tr data-link="${esc(l.id)}"><td><code>${esc(l.code)}</code></td><td>${esc(l.name ?? "")}</td>
+      <td>${esc(l.destination ?? "")}</td><td>${esc(linkStatus(l))}</td></tr>`,
+);
 
 async function load() {
   const id = programSelect.value;
   if (!id) return;
-  await Promise.all([loadStats(id), loadTop(id), loadReview(id)]);
+  await Promise.all([
+    loadStats(id),
+    loadTop(id),
+    loadReview(`/rewards?programId=${id}&state=held&flagged=true&limit=20`),
+    loadLinks(`/links?programId=${id}&kind=campaign&limit=50`),
+  ]);
 }
 
 document.addEventListener("click", async (e) => {
@@ -152,7 +195,6 @@ document.addEventListener("click", async (e) => {
   }
 });
 
-$("more-review").addEventListener("click", () => loadReview(programSelect.value, true));
 programSelect.addEventListener("change", load);
 daysSelect.addEventListener("change", load);
 

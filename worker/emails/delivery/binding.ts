@@ -4,7 +4,7 @@ import { type Mail, type Provider, ProviderError, parseAddress } from "./types.t
 
 /** The raw MIME message (RFC 5322) of `mail`, with its headers and both parts. */
 export function mimeOf(mail: Mail, messageId: string): string {
-  return new Email({
+  const data = new Email({
     from: parseAddress(mail.from),
     to: mail.to,
     subject: mail.subject,
@@ -12,6 +12,20 @@ export function mimeOf(mail: Mail, messageId: string): string {
     text: mail.text,
     headers: { ...mail.headers, "Message-ID": messageId },
   }).getEmailData();
+  return unframeSmtpData(data);
+}
+
+const DATA_END = "\r\n.\r\n";
+
+/**
+ * worker-mailer builds a message only in its SMTP DATA form (RFC 5321 §4.5.2: a dot doubled at the
+ * start of each line, then CRLF.CRLF); an API that takes the message itself needs it as written.
+ */
+export function unframeSmtpData(data: string): string {
+  if (!data.endsWith(DATA_END)) throw new Error("worker-mailer's message no longer ends in CRLF.CRLF");
+  // As a receiver reads it: the closing "." line goes (the CRLF before it ends the last line), and
+  // each line's leading dot is dropped (worker-mailer doubled every one).
+  return data.slice(0, -".\r\n".length).replace(/(^|\r\n)\./g, "$1");
 }
 
 /**
