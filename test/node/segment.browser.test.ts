@@ -24,7 +24,8 @@ const analytics = AnalyticsBrowser.load(
           deliveryStrategy: strategy === "batching" ? { strategy: "batching", config: { size: 4, timeout: 300 } } : undefined,
         },
       },
-      metrics: { sampleRate: 0 },
+      // Default telemetry on: the library reports to <apiHost>/m, which Rapport answers and drops.
+      metrics: { sampleRate: 1, flushTimer: 100 },
     },
   },
   { integrations: { "Segment.io": { apiHost, protocol: "http" } } },
@@ -146,7 +147,10 @@ async function deliver(strategy: "standard" | "batching") {
   expect(requests.every((r) => r.split(" ")[1].startsWith("127.0.0.1:"))).toBe(true);
   expect(errors).toEqual([]);
   await context.close();
-  return sent.map((r) => r.slice(`POST ${rapportHost}`.length));
+  const paths = sent.map((r) => r.slice(`POST ${rapportHost}`.length));
+  // The library's telemetry went to Rapport too, and was answered (a failed request is an error above).
+  expect(paths).toContain("/v1/m");
+  return paths.filter((p) => p !== "/v1/m");
 }
 
 describe("analytics.js (@segment/analytics-next) on another origin", () => {

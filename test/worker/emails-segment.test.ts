@@ -68,6 +68,14 @@ describe("every Segment call type", () => {
     );
     expect(events.find((e) => e.properties.name === "Pricing")?.properties).toMatchObject({ path: "/pricing" });
     expect(c.traits).toMatchObject({ plan: "pro" });
+    // analytics.js's own telemetry needs no key and is dropped.
+    const metrics = await call("/v1/m", {
+      method: "POST",
+      headers: { "content-type": "text/plain", origin: "https://shop.example" },
+      body: JSON.stringify({ series: [{ type: "Counter", metric: "analytics_js.invoke", value: 1, tags: {} }] }),
+    });
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get("access-control-allow-origin")).toBe("*");
     // A call of another type on a one-type path is refused.
     expect((await post("/v1/p", { type: "track", userId: user, event: "x" }, basic(key))).status).toBe(400);
     expect((await post("/v1/alias", { previousId: "x" }, basic(key))).status).toBe(400);

@@ -1,6 +1,6 @@
 import type { RouteConfig } from "@hono/zod-openapi";
 import { getDb } from "../lib/db.ts";
-import { createRoute, jsonBody, jsonContent, newRouter, problemContent } from "../lib/openapi.ts";
+import { createRoute, jsonBody, jsonContent, newRouter, problemContent, z } from "../lib/openapi.ts";
 import { registerAdminRoutes } from "./admin-routes.ts";
 import { registerContactRoutes } from "./contacts-routes.ts";
 import { ingest } from "./ingest.ts";
@@ -115,6 +115,20 @@ for (const path of ["/v1/batch", "/v1/b", "/api/v1/events"]) {
     },
   );
 }
+
+// POST /v1/m — analytics.js's own telemetry: answered and dropped, so the library runs unchanged
+emailsRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/v1/m",
+    tags: ["emails: events"],
+    summary: "Analytics.js telemetry (dropped)",
+    description:
+      "Analytics.js 2.0 reports its own metrics to `<apiHost>/m`. Rapport keeps none of it; no key is needed.",
+    responses: { 200: jsonContent(z.object({ success: z.literal(true) }), "Dropped") },
+  }),
+  (c) => c.json({ success: true as const }, 200),
+);
 
 registerAdminRoutes(emailsRoutes);
 registerContactRoutes(emailsRoutes);
