@@ -1,6 +1,7 @@
 // zod schemas of every request body and query of emails, with the inferred types.
 import { z } from "@hono/zod-openapi";
 import { CONSENT_TOPICS, EMAIL_TOPICS } from "../../db/schema/index.ts";
+import { patchOf } from "../lib/openapi.ts";
 
 const MAX_JSON = 32 * 1024;
 const jsonObject = (what: string) =>
@@ -112,7 +113,7 @@ export const TemplateBody = z
     text: z.string().max(100_000),
   })
   .openapi("TemplateInput");
-export const TemplatePatch = TemplateBody.partial().openapi("TemplatePatch");
+export const TemplatePatch = patchOf(TemplateBody).openapi("TemplatePatch");
 export const Template = TemplateBody.extend({
   id: z.string(),
   createdAt: z.number().int(),

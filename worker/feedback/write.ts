@@ -9,7 +9,7 @@ import {
   feedbackVotes,
   type PostStatus,
 } from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
+import { changesOf, type Db } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
 import { conflict, Problem } from "../lib/problem.ts";
 import { emit } from "../lib/webhooks.ts";
@@ -79,6 +79,7 @@ export async function updatePost(
   },
   now = Date.now(),
 ) {
+  if (!changesOf(input)) return post;
   const impact = input.impact === undefined ? post.impact : input.impact;
   const confidence = input.confidence === undefined ? post.confidence : input.confidence;
   const ease = input.ease === undefined ? post.ease : input.ease;

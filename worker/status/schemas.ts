@@ -5,7 +5,7 @@ import {
   MAINTENANCE_STATUSES,
   MONITOR_METHODS,
 } from "../../db/schema/index.ts";
-import { z } from "../lib/openapi.ts";
+import { patchOf, z } from "../lib/openapi.ts";
 
 /** A point in time: milliseconds since the epoch or an ISO 8601 string with offset. */
 export const Instant = z
@@ -36,7 +36,7 @@ export const CreatePageBody = z
     }),
   })
   .openapi("CreateStatusPage");
-export const UpdatePageBody = CreatePageBody.partial().openapi("UpdateStatusPage");
+export const UpdatePageBody = patchOf(CreatePageBody).openapi("UpdateStatusPage");
 
 export const StatusPageSchema = z
   .object({
@@ -51,7 +51,7 @@ export const StatusPageSchema = z
   .openapi("StatusPage");
 
 export const CreateGroupBody = z.object({ name: Name, position: z.number().int().min(0).max(10_000).optional() });
-export const UpdateGroupBody = CreateGroupBody.partial();
+export const UpdateGroupBody = patchOf(CreateGroupBody);
 export const GroupSchema = z
   .object({ id: z.string(), pageId: z.string(), name: z.string(), position: z.number().int() })
   .openapi("StatusGroup");
@@ -65,7 +65,7 @@ export const CreateComponentBody = z
     status: ComponentStatusSchema.optional(),
   })
   .openapi("CreateStatusComponent");
-export const UpdateComponentBody = CreateComponentBody.partial().openapi("UpdateStatusComponent");
+export const UpdateComponentBody = patchOf(CreateComponentBody).openapi("UpdateStatusComponent");
 export const ComponentSchema = z
   .object({
     id: z.string(),
