@@ -3,10 +3,13 @@ import { count } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { describe, expect, it } from "vitest";
 import {
+  contacts,
+  emailEvents,
   feedbackComments,
   feedbackPosts,
   feedbackVotes,
   npsResponses,
+  statusIncidents,
   statusSubscribers,
 } from "../../db/schema/index.ts";
 import { upsertContact } from "../../worker/lib/contacts.ts";
@@ -170,5 +173,70 @@ describe("every 4xx names its own problem", () => {
       duplex: "half",
     });
     await problem(res, 413, "payload-too-large");
+  });
+});
+
+describe("found by the hostile-input run", () => {
+  it("an incident naming a component twice is a 400, not a 500, and writes nothing", async () => {
+    const { key, page, components } = await makePage(undefined, { components: 1 });
+    const id = components[0].id;
+    const before = await rows(statusIncidents);
+    const incident = await call(`/api/v1/status/pages/${page.id}/incidents`, {
+      method: "POST",
+      key,
+      json: {
+        name: "Outage",
+        body: "Looking into it",
+        components: [
+          { id, status: "major_outage" },
+          { id, status: "operational" },
+        ],
+      },
+    });
+    expect((await problem(incident, 400, "validation-failed")).errors?.map((e) => e.path)).toEqual(["body.components"]);
+    expect(await rows(statusIncidents)).toBe(before);
+  });
+});
+
+describe("found by the hostile-input run: free-form JSON", () => {
+  it("traits or properties nested deeper than SQLite's JSON reads are a 400, not a 500, and write nothing", async () => {
+    const key = await newKey(["emails"]);
+    const before = await Promise.all([contacts, emailEvents].map(rows));
+    const deep = (n: number) => `${"[".repeat(n)}${"]".repeat(n)}`;
+    const calls = [
+      ["/v1/identify", `{"userId":"deep-1","traits":{"plan":${deep(10_000)}}}`],
+      ["/v1/identify", `{"userId":"deep-2","traits":{"plan":${deep(33)}}}`],
+      ["/v1/track", `{"userId":"deep-3","event":"x","properties":{"items":${deep(10_000)}}}`],
+    ];
+    for (const [path, body] of calls) {
+      const res = await call(path, { method: "POST", key, body, headers: { "content-type": "application/json" } });
+      await problem(res, 400, "validation-failed");
+    }
+    expect(await Promise.all([contacts, emailEvents].map(rows))).toEqual(before);
+    // As deep as allowed is taken.
+    const ok = await call("/v1/identify", {
+      method: "POST",
+      key,
+      body: `{"userId":"deep-4","traits":{"plan":${deep(31)}}}`,
+      headers: { "content-type": "application/json" },
+    });
+    expect(ok.status).toBe(200);
+  });
+});
+
+describe("found by the hostile-input run: writes before refusing", () => {
+  it("a conversion naming an unknown code or click id records no customer", async () => {
+    const key = await newKey(["referrals"]);
+    const before = await rows(contacts);
+    for (const named of [{ code: "NO-SUCH-CODE" }, { clickId: "not-a-click" }]) {
+      const res = await call("/api/v1/conversions", {
+        method: "POST",
+        key,
+        headers: { "idempotency-key": uniq("idem") },
+        json: { event: "signup", customer: { id: uniq("stranger") }, occurredAt: new Date().toISOString(), ...named },
+      });
+      await problem(res, 400, "validation-failed");
+    }
+    expect(await rows(contacts)).toBe(before);
   });
 });

@@ -83,6 +83,8 @@ export const ComponentSchema = z
 const AffectedComponents = z
   .array(z.object({ id: Id, status: ComponentStatusSchema }))
   .max(100)
+  // Twice would be two statuses for one component (and two rows for one link).
+  .refine((list) => new Set(list.map((c) => c.id)).size === list.length, "name each component once")
   .openapi({ description: "Components and the status they have from this update on" });
 
 export const CreateIncidentBody = z
