@@ -11,7 +11,7 @@ import type { AppEnv } from "./env.ts";
 import { feedbackRoutes } from "./feedback/index.ts";
 import { kpisRoutes } from "./kpis/index.ts";
 import { newRouter } from "./lib/openapi.ts";
-import { Problem, problemResponse } from "./lib/problem.ts";
+import { Problem, problemResponse, slugOfStatus } from "./lib/problem.ts";
 import { type OpenApiDoc, ReferencePage } from "./platform/reference.tsx";
 import { platform } from "./platform/routes.ts";
 import { referralsRoutes } from "./referrals/index.ts";
@@ -161,9 +161,9 @@ app.notFound((c) => {
 /** Every failure leaves as problem+json; a 500 never shows internals. */
 export function handleError(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof Problem) return problemResponse(c, err);
-  if (err instanceof HTTPException) {
-    const slug = err.status === 400 ? "malformed-body" : err.status === 401 ? "unauthorized" : "internal";
-    if (err.status < 500) return problemResponse(c, new Problem(err.status, slug, err.message));
+  // Middleware (body limit, validators, media-type checks) throws bare HTTP statuses.
+  if (err instanceof HTTPException && err.status < 500) {
+    return problemResponse(c, new Problem(err.status, slugOfStatus(err.status), err.message));
   }
   console.error("unhandled error", c.get("requestId"), err);
   return problemResponse(c, new Problem(500, "internal", "The error was logged with this request id"));

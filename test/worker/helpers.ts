@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import { SignJWT } from "jose";
+import { expect } from "vitest";
 import type { ApiScope } from "../../db/schema/index.ts";
 import { createApiKey } from "../../worker/lib/auth.ts";
 import { getDb } from "../../worker/lib/db.ts";
@@ -68,4 +69,14 @@ export async function eventually<T>(
 export async function freshRateWindow(periodMs = 60_000, needMs = 15_000) {
   const left = periodMs - (Date.now() % periodMs);
   if (left < needMs) await new Promise((r) => setTimeout(r, left + 50));
+}
+
+/** Asserts an RFC 9457 answer with `status` and the problem type `slug`; returns its body. */
+export async function problem(res: Response, status: number, slug: string) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("content-type")).toBe("application/problem+json");
+  const body = (await res.json()) as { type: string; status: number; errors?: Array<{ path: string }> };
+  expect(body.type).toBe(`urn:rapport:problem:${slug}`);
+  expect(body.status).toBe(status);
+  return body;
 }

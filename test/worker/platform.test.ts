@@ -16,18 +16,7 @@ import worker from "../../worker/index.ts";
 import { newRouter } from "../../worker/lib/openapi.ts";
 import { rateLimit } from "../../worker/lib/rate-limit.ts";
 import { retryDelaySeconds } from "../../worker/lib/webhooks.ts";
-import { call, db, eventually, freshRateWindow, identityToken, newKey } from "./helpers.ts";
-
-const PROBLEM = "application/problem+json";
-
-async function problem(res: Response, status: number, slug: string) {
-  expect(res.status).toBe(status);
-  expect(res.headers.get("content-type")).toBe(PROBLEM);
-  const body = (await res.json()) as { type: string; status: number; errors?: Array<{ path: string }> };
-  expect(body.type).toBe(`urn:rapport:problem:${slug}`);
-  expect(body.status).toBe(status);
-  return body;
-}
+import { call, db, eventually, freshRateWindow, identityToken, newKey, problem } from "./helpers.ts";
 
 describe("errors are problem+json", () => {
   it("400 names each invalid field and writes nothing", async () => {

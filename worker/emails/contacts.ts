@@ -12,7 +12,7 @@ import {
   emailProfiles,
   emailSuppressions,
 } from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
+import { changesOf, type Db } from "../lib/db.ts";
 import { notFound } from "../lib/problem.ts";
 import { CHURN_WINDOW_DAYS, churnRisk } from "./churn.ts";
 import { consents } from "./deliver.ts";
@@ -255,6 +255,7 @@ export async function setConsent(
   now = Date.now(),
 ) {
   await getContactOrThrow(db, id);
+  if (!changesOf(consent)) return;
   const v = (k: keyof typeof consent) =>
     consent[k] === undefined ? undefined : consent[k] === null ? null : consent[k];
   await db.insert(emailProfiles).values({ contactId: id, updatedAt: now }).onConflictDoNothing();

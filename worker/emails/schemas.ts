@@ -1,11 +1,29 @@
 // zod schemas of every request body and query of emails, with the inferred types.
 import { z } from "@hono/zod-openapi";
 import { CONSENT_TOPICS, EMAIL_TOPICS, WEBHOOK_PROVIDERS } from "../../db/schema/index.ts";
+import { patchOf } from "../lib/openapi.ts";
 
 const MAX_JSON = 32 * 1024;
+/** SQLite's JSON functions refuse JSON nested over 1000 deep; traits and properties stay far below. */
+const MAX_DEPTH = 32;
+
+/** How deep `v` nests, counted without recursion (a hostile value may nest deeper than the stack). */
+function depthOf(v: unknown): number {
+  let max = 0;
+  const todo: Array<[unknown, number]> = [[v, 0]];
+  for (let next = todo.pop(); next; next = todo.pop()) {
+    const [x, d] = next;
+    if (x === null || typeof x !== "object") continue;
+    max = Math.max(max, d + 1);
+    for (const y of Object.values(x)) todo.push([y, d + 1]);
+  }
+  return max;
+}
+
 const jsonObject = (what: string) =>
   z
     .record(z.string().max(200), z.unknown())
+    .refine((v) => depthOf(v) <= MAX_DEPTH, `${what} may nest at most ${MAX_DEPTH} deep`)
     .refine((v) => JSON.stringify(v).length <= MAX_JSON, `${what} must serialise to at most 32 KiB`);
 
 const isoTime = z
@@ -148,7 +166,7 @@ export const TemplateBody = z
     text: z.string().max(100_000),
   })
   .openapi("TemplateInput");
-export const TemplatePatch = TemplateBody.partial().openapi("TemplatePatch");
+export const TemplatePatch = patchOf(TemplateBody).openapi("TemplatePatch");
 export const Template = TemplateBody.extend({
   id: z.string(),
   createdAt: z.number().int(),

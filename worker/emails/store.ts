@@ -1,7 +1,7 @@
 // Templates and triggers: create, read, update, delete, and per-trigger metrics.
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import { emailMessages, emailTemplates, emailTriggers } from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
+import { changesOf, type Db } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
 import { badRequest, conflict, notFound } from "../lib/problem.ts";
 import { templateErrors } from "./render.ts";
@@ -40,6 +40,7 @@ export async function createTemplate(db: Db, input: TemplateInput, now = Date.no
 
 export async function updateTemplate(db: Db, id: string, patch: Partial<TemplateInput>, now = Date.now()) {
   const current = await getTemplateOrThrow(db, id);
+  if (!changesOf(patch)) return current;
   checkTemplate({ ...current, ...patch });
   const [row] = await db
     .update(emailTemplates)
@@ -114,6 +115,7 @@ export async function updateTrigger(
   now = Date.now(),
 ) {
   const current = await getTriggerOrThrow(db, id);
+  if (!changesOf(patch)) return current;
   if (patch.templateId) await requireTemplate(db, patch.templateId);
   const rule = TriggerRule.parse(current.rule);
   const merged: TriggerRuleT = {

@@ -1,6 +1,6 @@
 import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import { feedbackBoards } from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
+import { changesOf, type Db } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
 import { conflict, notFound } from "../lib/problem.ts";
 import { forgetBoard } from "./page-cache.ts";
@@ -43,6 +43,7 @@ export async function createBoard(
 }
 
 export async function updateBoard(db: Db, slug: string, input: Partial<Board>, now = Date.now()) {
+  if (!changesOf(input)) return getBoardOrThrow(db, slug);
   forgetBoard("*");
   if (input.slug && input.slug !== slug) {
     const taken = await db.query.feedbackBoards.findFirst({ where: eq(feedbackBoards.slug, input.slug) });

@@ -4,6 +4,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { Hono } from "hono";
 import type { AppEnv } from "../env.ts";
 import { getDb } from "../lib/db.ts";
+import { readForm } from "../lib/forms.ts";
 import { identityTokenOf, optionalVisitor, requireVisitor } from "../lib/identity.ts";
 import { z } from "../lib/openapi.ts";
 import { badRequest, fieldErrors, notFound, Problem } from "../lib/problem.ts";
@@ -229,7 +230,7 @@ pageRoutes.get("/feedback/:board/:post", softVisitor, async (c) => {
 });
 
 async function form<T extends z.ZodType>(c: Context<AppEnv>, schema: T): Promise<z.infer<T>> {
-  const body = await c.req.parseBody();
+  const body = await readForm(c);
   const r = schema.safeParse(body);
   if (!r.success) throw badRequest("Some fields are not valid", fieldErrors(r.error.issues, "form"));
   return r.data;

@@ -6,7 +6,7 @@ import {
   SETTABLE_STATUSES,
   VOTE_STATES,
 } from "../../db/schema/index.ts";
-import { PageQuery, z } from "../lib/openapi.ts";
+import { PageQuery, patchOf, z } from "../lib/openapi.ts";
 
 export const Slug = z
   .string()
@@ -39,7 +39,7 @@ export const CreateBoardBody = z
     moderated: z.boolean().default(false),
   })
   .openapi("CreateFeedbackBoard");
-export const UpdateBoardBody = CreateBoardBody.partial().openapi("UpdateFeedbackBoard");
+export const UpdateBoardBody = patchOf(CreateBoardBody).openapi("UpdateFeedbackBoard");
 
 export const BoardSchema = z
   .object({

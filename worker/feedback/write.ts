@@ -10,7 +10,7 @@ import {
   type PostStatus,
   type VoteState,
 } from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
+import { changesOf, type Db } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
 import { conflict, Problem } from "../lib/problem.ts";
 import { emit } from "../lib/webhooks.ts";
@@ -80,6 +80,7 @@ export async function updatePost(
   },
   now = Date.now(),
 ) {
+  if (!changesOf(input)) return post;
   const impact = input.impact === undefined ? post.impact : input.impact;
   const confidence = input.confidence === undefined ? post.confidence : input.confidence;
   const ease = input.ease === undefined ? post.ease : input.ease;

@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../env.ts";
 import { getDb } from "../lib/db.ts";
+import { readForm } from "../lib/forms.ts";
 import { Layout } from "../lib/html.tsx";
 import { newRouter } from "../lib/openapi.ts";
 import { Problem } from "../lib/problem.ts";
@@ -143,7 +144,7 @@ npsPages.get("/nps/:survey/:score", async (c) => {
 // POST /nps/:survey — record (or change) the signed contact's answer
 npsPages.post("/nps/:survey", rateLimit("nps"), async (c) => {
   const surveyId = c.req.param("survey");
-  const raw = await c.req.parseBody();
+  const raw = await readForm(c);
   const form = PublicAnswerForm.safeParse(raw);
   const c0 = typeof raw.c === "string" ? raw.c : "";
   const s0 = typeof raw.s === "string" ? raw.s : "";

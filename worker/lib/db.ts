@@ -33,3 +33,12 @@ export function chunkBySize<T>(items: T[], sizeOf: (item: T) => number, max: num
   }
   return out;
 }
+
+/**
+ * The fields of a partial update that carry a value, or null when none does. An empty PATCH
+ * changes nothing (not even `updatedAt`), and drizzle refuses an UPDATE with nothing to set.
+ */
+export function changesOf<T extends object>(patch: T): Partial<T> | null {
+  const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
+  return Object.keys(set).length ? set : null;
+}

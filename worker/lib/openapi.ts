@@ -65,6 +65,20 @@ export function adminRoute<R extends RouteConfig>(scope: AdminScope, route: R) {
   });
 }
 
+type Undefaulted<T> = T extends z.ZodDefault<infer Inner> ? Inner : T;
+
+/**
+ * A PATCH body made from a create body: every field optional and without its default, so a field
+ * that is not sent stays as it is (zod's `.partial()` still fills in defaults).
+ */
+export function patchOf<S extends z.ZodRawShape>(schema: z.ZodObject<S>) {
+  const shape = Object.fromEntries(
+    Object.entries(schema.shape).map(([k, v]) => [k, z.optional(v instanceof z.ZodDefault ? v.unwrap() : v)]),
+  );
+  // A new object, not `.extend()`: the document would show an extension of the create body (its required fields).
+  return z.object(shape) as unknown as z.ZodObject<{ [K in keyof S]: z.ZodOptional<Undefaulted<S[K]>> }>;
+}
+
 /** Keyset paging: `cursor` is the last id of the previous page (ids sort by creation). */
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),

@@ -13,6 +13,7 @@ export const PROBLEM_TITLES = {
   "payload-too-large": "The request body is too large",
   "unsupported-media-type": "Unsupported media type",
   "rate-limited": "Too many requests",
+  "client-error": "The request was refused",
   internal: "Something went wrong on our side",
 } as const;
 export type ProblemSlug = keyof typeof PROBLEM_TITLES;
@@ -40,6 +41,23 @@ export class Problem extends Error {
     this.extra = extra;
     this.headers = headers;
   }
+}
+
+/** The problem a bare HTTP status stands for (what middleware throws); `internal` is only ever a 5xx. */
+export function slugOfStatus(status: number): ProblemSlug {
+  if (status >= 500) return "internal";
+  const known: Partial<Record<number, ProblemSlug>> = {
+    400: "malformed-body",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    429: "rate-limited",
+  };
+  return known[status] ?? "client-error";
 }
 
 export const problemType = (slug: ProblemSlug) => `urn:rapport:problem:${slug}`;

@@ -3,7 +3,7 @@ import journal from "../../db/migrations/meta/_journal.json";
 import { apiKeys, deadLetters, webhookDeliveries, webhookEndpoints, webhookEvents } from "../../db/schema/index.ts";
 import pkg from "../../package.json";
 import { createApiKey } from "../lib/auth.ts";
-import { getDb } from "../lib/db.ts";
+import { changesOf, getDb } from "../lib/db.ts";
 import { requireVisitor } from "../lib/identity.ts";
 import { newId } from "../lib/ids.ts";
 import {
@@ -272,11 +272,11 @@ platform.openapi(
     const { id } = c.req.valid("param");
     const body = c.req.valid("json");
     checkUrl(body.url, c.env);
-    const [row] = await getDb(c.env.DB)
-      .update(webhookEndpoints)
-      .set({ ...body, ...(body.eventTypes ? { eventTypes: [...new Set(body.eventTypes)] } : {}) })
-      .where(eq(webhookEndpoints.id, id))
-      .returning();
+    const db = getDb(c.env.DB);
+    const set = changesOf({ ...body, ...(body.eventTypes ? { eventTypes: [...new Set(body.eventTypes)] } : {}) });
+    const [row] = set
+      ? await db.update(webhookEndpoints).set(set).where(eq(webhookEndpoints.id, id)).returning()
+      : await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id));
     if (!row) throw notFound("No such webhook endpoint");
     return c.json(endpointView(row), 200);
   },

@@ -1,5 +1,5 @@
 import { API_SCOPES } from "../../db/schema/index.ts";
-import { z } from "../lib/openapi.ts";
+import { patchOf, z } from "../lib/openapi.ts";
 
 export const HealthSchema = z
   .object({
@@ -52,7 +52,7 @@ export const CreateWebhookBody = z
   })
   .openapi("CreateWebhookEndpoint");
 
-export const UpdateWebhookBody = CreateWebhookBody.partial()
+export const UpdateWebhookBody = patchOf(CreateWebhookBody)
   .extend({ enabled: z.boolean().optional() })
   .openapi("UpdateWebhookEndpoint");
 

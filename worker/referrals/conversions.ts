@@ -94,13 +94,38 @@ type Target = {
   utmSource: string | null;
 };
 
-/** The programs this conversion counts for: the click's or code's, or the customer's attributions. */
-async function targets(db: Db, input: Input, customerId: string, occurredAt: number): Promise<Target[]> {
+/**
+ * The link the click id or code names, or null when the input names neither. Refused before
+ * anything is written (the customer included) when it names no link.
+ */
+async function namedLink(db: Db, input: Input) {
   const parsed = input.clickId ? parseClickId(input.clickId) : null;
   if (input.clickId && !parsed)
     throw badRequest("Unknown click id", [{ path: "body.clickId", message: "not a click id" }]);
   const code = parsed?.code ?? input.code;
-  if (!code) {
+  if (!code) return null;
+  const [row] = await db
+    .select({ link: referralLinks, program: referralPrograms })
+    .from(referralLinks)
+    .innerJoin(referralPrograms, eq(referralPrograms.id, referralLinks.programId))
+    .where(eq(referralLinks.code, code));
+  if (!row) {
+    throw badRequest("No link has this code", [
+      { path: input.clickId ? "body.clickId" : "body.code", message: "unknown" },
+    ]);
+  }
+  return { ...row, clickAt: parsed?.at };
+}
+
+/** The programs this conversion counts for: the click's or code's, or the customer's attributions. */
+async function targets(
+  db: Db,
+  input: Input,
+  named: Awaited<ReturnType<typeof namedLink>>,
+  customerId: string,
+  occurredAt: number,
+): Promise<Target[]> {
+  if (!named) {
     const rows = await db
       .select({ attribution: referralAttributions, program: referralPrograms })
       .from(referralAttributions)
@@ -113,31 +138,21 @@ async function targets(db: Db, input: Input, customerId: string, occurredAt: num
       );
     return rows.map((r) => ({ ...r, link: null, clickId: null, clickAt: 0, visitorHash: null, utmSource: null }));
   }
-  const [row] = await db
-    .select({ link: referralLinks, program: referralPrograms })
-    .from(referralLinks)
-    .innerJoin(referralPrograms, eq(referralPrograms.id, referralLinks.programId))
-    .where(eq(referralLinks.code, code));
-  if (!row) {
-    throw badRequest("No link has this code", [
-      { path: input.clickId ? "body.clickId" : "body.code", message: "unknown" },
-    ]);
-  }
   const click = input.clickId
     ? await db.query.referralClicks.findFirst({ where: eq(referralClicks.id, input.clickId) })
     : undefined;
   const attribution = await db.query.referralAttributions.findFirst({
-    where: and(eq(referralAttributions.programId, row.program.id), eq(referralAttributions.customerId, customerId)),
+    where: and(eq(referralAttributions.programId, named.program.id), eq(referralAttributions.customerId, customerId)),
   });
   return [
     {
-      program: row.program,
+      program: named.program,
       attribution: attribution ?? null,
-      link: row.link,
+      link: named.link,
       clickId: input.clickId ?? null,
-      clickAt: parsed?.at ?? occurredAt,
+      clickAt: named.clickAt ?? occurredAt,
       visitorHash: click?.visitorHash ?? null,
-      utmSource: click?.utmSource ?? row.link.utm.utm_source ?? null,
+      utmSource: click?.utmSource ?? named.link.utm.utm_source ?? null,
     },
   ];
 }
@@ -200,12 +215,13 @@ export async function planConversion(db: Db, input: Input, now = Date.now()): Pr
   if (occurredAt > now + CLOCK_SKEW) {
     throw badRequest("occurredAt is in the future", [{ path: "body.occurredAt", message: "in the future" }]);
   }
+  const named = await namedLink(db, input);
   const [customer] = await contactUpsert(
     db,
     { externalId: input.customer.id, email: input.customer.email, name: input.customer.name },
     now,
   );
-  const found = await targets(db, input, customer.id, occurredAt);
+  const found = await targets(db, input, named, customer.id, occurredAt);
   const stmts: Stmt[] = [];
   const results: Result["conversions"] = [];
   if (!found.length) {

@@ -1,7 +1,7 @@
 import { and, desc, eq, lt, sql } from "drizzle-orm";
 import { contacts, referralLinks, referralPrograms, referralReferrers } from "../../db/schema/index.ts";
 import { contactUpsert } from "../lib/contacts.ts";
-import type { Db } from "../lib/db.ts";
+import { changesOf, type Db } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
 import type { z } from "../lib/openapi.ts";
 import { badRequest, conflict, notFound } from "../lib/problem.ts";
@@ -198,6 +198,7 @@ export async function updateLink(
   patch: z.infer<typeof LinkPatch>,
   now = Date.now(),
 ): Promise<Link> {
+  if (!changesOf(patch)) return link;
   let destination = link.destination;
   if (patch.destination !== undefined) {
     destination = destinationOrThrow(program, patch.destination);

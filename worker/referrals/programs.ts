@@ -1,6 +1,6 @@
 import { and, desc, eq, lt } from "drizzle-orm";
 import { referralPrograms } from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
+import { changesOf, type Db } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
 import type { z } from "../lib/openapi.ts";
 import { notFound, Problem } from "../lib/problem.ts";
@@ -55,6 +55,7 @@ export async function updateProgram(
   now = Date.now(),
 ): Promise<Program> {
   const current = await getProgramOrThrow(db, id);
+  if (!changesOf(patch)) return current;
   const hosts = patch.allowedHosts ?? current.allowedHosts;
   const defaultDestination = checkDefaultDestination(patch.defaultDestination ?? current.defaultDestination, hosts);
   const [row] = await db

@@ -1,5 +1,5 @@
 import { ATTRIBUTION_MODELS, LINK_KINDS, REWARD_SIDES, REWARD_STATES } from "../../db/schema/referrals.ts";
-import { PageQuery, z } from "../lib/openapi.ts";
+import { PageQuery, patchOf, z } from "../lib/openapi.ts";
 import { CODE_PATTERN } from "./codes.ts";
 
 const Currency = z
@@ -87,7 +87,7 @@ export const ProgramBody = z
   })
   .openapi("ProgramInput");
 
-export const ProgramPatch = ProgramBody.partial()
+export const ProgramPatch = patchOf(ProgramBody)
   .extend({ state: z.enum(["active", "archived"]).optional() })
   .openapi("ProgramPatch");
 

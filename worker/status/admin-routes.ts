@@ -1,7 +1,7 @@
 // Admin API of status pages (scope `status`).
 import { eq } from "drizzle-orm";
 import { statusComponents, statusGroups, statusMonitors, statusPages } from "../../db/schema/index.ts";
-import { getDb } from "../lib/db.ts";
+import { changesOf, getDb } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
 import { adminRoute, jsonBody, jsonContent, newRouter, page, problemContent, toPage, z } from "../lib/openapi.ts";
 import { conflict } from "../lib/problem.ts";
@@ -194,14 +194,17 @@ adminRoutes.openapi(
       throw conflict("A page already uses this slug", { slug: input.slug });
     }
     if (input.domain) await domainFreeOrThrow(db, input.domain, c.env.PUBLIC_URL, current.id);
-    const now = Date.now();
-    await commit(
-      c.env,
-      db,
-      current.id,
-      [db.update(statusPages).set(input).where(eq(statusPages.id, current.id))],
-      now,
-    ).catch(takenOrThrow);
+    const set = changesOf(input);
+    if (set) {
+      const now = Date.now();
+      await commit(
+        c.env,
+        db,
+        current.id,
+        [db.update(statusPages).set(set).where(eq(statusPages.id, current.id))],
+        now,
+      ).catch(takenOrThrow);
+    }
     return c.json(pageView(await getPageOrThrow(db, current.id)), 200);
   },
 );
@@ -264,19 +267,14 @@ adminRoutes.openapi(
     const db = getDb(c.env.DB);
     const g = await getGroupOrThrow(db, c.req.valid("param").id);
     const input = c.req.valid("json");
-    const now = Date.now();
-    await commit(
-      c.env,
-      db,
-      g.pageId,
-      [
-        db
-          .update(statusGroups)
-          .set({ ...input, updatedAt: now })
-          .where(eq(statusGroups.id, g.id)),
-      ],
-      now,
-    );
+    if (changesOf(input)) {
+      const now = Date.now();
+      const update = db
+        .update(statusGroups)
+        .set({ ...input, updatedAt: now })
+        .where(eq(statusGroups.id, g.id));
+      await commit(c.env, db, g.pageId, [update], now);
+    }
     return c.json(groupView({ ...g, ...input }), 200);
   },
 );
@@ -382,7 +380,7 @@ adminRoutes.openapi(
     if (rest.groupId) await groupOnPageOrThrow(db, comp.pageId, rest.groupId);
     const now = Date.now();
     const statements = [
-      ...(Object.keys(rest).length
+      ...(changesOf(rest)
         ? [
             db
               .update(statusComponents)
@@ -392,7 +390,7 @@ adminRoutes.openapi(
         : []),
       ...(status ? statusChangeStatements(db, [{ component: comp, to: status }], { now, source: "manual" }) : []),
     ];
-    await commit(c.env, db, comp.pageId, statements, now);
+    if (statements.length) await commit(c.env, db, comp.pageId, statements, now);
     return c.json(componentView(await getComponentOrThrow(db, comp.id)), 200);
   },
 );

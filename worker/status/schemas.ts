@@ -5,7 +5,7 @@ import {
   MAINTENANCE_STATUSES,
   MONITOR_METHODS,
 } from "../../db/schema/index.ts";
-import { z } from "../lib/openapi.ts";
+import { patchOf, z } from "../lib/openapi.ts";
 
 /** A point in time: milliseconds since the epoch or an ISO 8601 string with offset. */
 export const Instant = z
@@ -63,7 +63,7 @@ export const CreatePageBody = z
     domain: Domain.nullable().optional(),
   })
   .openapi("CreateStatusPage");
-export const UpdatePageBody = CreatePageBody.partial().openapi("UpdateStatusPage");
+export const UpdatePageBody = patchOf(CreatePageBody).openapi("UpdateStatusPage");
 
 export const StatusPageSchema = z
   .object({
@@ -79,7 +79,7 @@ export const StatusPageSchema = z
   .openapi("StatusPage");
 
 export const CreateGroupBody = z.object({ name: Name, position: z.number().int().min(0).max(10_000).optional() });
-export const UpdateGroupBody = CreateGroupBody.partial();
+export const UpdateGroupBody = patchOf(CreateGroupBody);
 export const GroupSchema = z
   .object({ id: z.string(), pageId: z.string(), name: z.string(), position: z.number().int() })
   .openapi("StatusGroup");
@@ -93,7 +93,7 @@ export const CreateComponentBody = z
     status: ComponentStatusSchema.optional(),
   })
   .openapi("CreateStatusComponent");
-export const UpdateComponentBody = CreateComponentBody.partial().openapi("UpdateStatusComponent");
+export const UpdateComponentBody = patchOf(CreateComponentBody).openapi("UpdateStatusComponent");
 export const ComponentSchema = z
   .object({
     id: z.string(),
@@ -111,6 +111,8 @@ export const ComponentSchema = z
 const AffectedComponents = z
   .array(z.object({ id: Id, status: ComponentStatusSchema }))
   .max(100)
+  // Twice would be two statuses for one component (and two rows for one link).
+  .refine((list) => new Set(list.map((c) => c.id)).size === list.length, "name each component once")
   .openapi({ description: "Components and the status they have from this update on" });
 
 export const CreateIncidentBody = z

@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import { statusSubscribers } from "../../db/schema/index.ts";
 import type { AppEnv } from "../env.ts";
 import { getDb } from "../lib/db.ts";
+import { readForm } from "../lib/forms.ts";
 import {
   adminRoute,
   createRoute,
@@ -120,7 +121,7 @@ subscribeRoutes.openapi(
 // POST /status/:page/subscribe — the page's email form (works without JavaScript)
 subscribeRoutes.post("/status/:page/subscribe", rateLimit("status-subscribe"), async (c) => {
   const { p, site } = await pageOr404(c);
-  const form = await c.req.parseBody({ all: true });
+  const form = await readForm(c, { all: true });
   const list = (v: unknown) => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).map(String));
   const parsed = SubscribeBody.safeParse({
     email: typeof form.email === "string" ? form.email.trim() : undefined,
