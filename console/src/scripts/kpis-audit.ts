@@ -1,14 +1,10 @@
 // The quarterly relationship health audit: score the five pillars, see the trend and the priority.
-import { api, esc } from "../lib/api";
+import { type Answer, api, esc, ok, type Schemas } from "../lib/api";
 import { $, errorText, quarterSelect } from "./kpis-shared";
 
-type Audit = {
-  quarter: string;
-  pillars: Array<{ pillar: string; score: number | null; note: string | null }>;
-  average: number | null;
-  priority: string | null;
-};
-const PILLARS = ["community", "personalisation", "value_exchange", "feedback_loops", "advocacy"];
+type Audit = Answer<"/api/v1/kpis/audits">["data"][number];
+type Pillar = Schemas["PutPillarAudit"]["pillars"][number]["pillar"];
+const PILLARS: Pillar[] = ["community", "personalisation", "value_exchange", "feedback_loops", "advocacy"];
 const label = (p: string) => p.replace("_", " ").replace(/^./, (c) => c.toUpperCase());
 const form = $<HTMLFormElement>("audit-form");
 const quarterEl = $<HTMLSelectElement>("quarter");
@@ -26,7 +22,7 @@ function fill() {
 }
 
 async function load() {
-  ({ data: audits } = await api<{ data: Audit[] }>("/kpis/audits"));
+  ({ data: audits } = await ok(api.GET("/api/v1/kpis/audits")));
   $("audits").innerHTML = audits.length
     ? audits
         .map(
@@ -51,16 +47,18 @@ form.addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const data = new FormData(form);
   try {
-    await api(`/kpis/audits/${encodeURIComponent(quarterEl.value)}`, {
-      method: "PUT",
-      json: {
-        pillars: PILLARS.map((p) => ({
-          pillar: p,
-          score: Number(data.get(p)),
-          note: String(data.get(`note-${p}`) ?? "") || null,
-        })),
-      },
-    });
+    await ok(
+      api.PUT("/api/v1/kpis/audits/{quarter}", {
+        params: { path: { quarter: quarterEl.value } },
+        body: {
+          pillars: PILLARS.map((p) => ({
+            pillar: p,
+            score: Number(data.get(p)),
+            note: String(data.get(`note-${p}`) ?? "") || null,
+          })),
+        },
+      }),
+    );
     $("audit-result").textContent = "Saved.";
     await load();
   } catch (e) {

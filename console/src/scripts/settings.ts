@@ -1,44 +1,23 @@
-import { ApiError, api, esc, fmt } from "../lib/api";
-
-type Key = {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  lastUsedAt: number | null;
-  revokedAt: number | null;
-};
-type Hook = { id: string; url: string; eventTypes: string[]; enabled: boolean };
-type Delivery = {
-  id: string;
-  eventType: string;
-  state: string;
-  attempts: number;
-  lastStatus: number | null;
-  lastError: string | null;
-  updatedAt: number;
-};
-type Dead = { id: string; queue: string; reason: string; body: unknown; receivedAt: number };
-type Page<T> = { data: T[]; nextCursor: string | null };
+import { api, esc, fmt, ok, problemText, type Schemas } from "../lib/api";
+import { confirmAction } from "../lib/confirm";
+import { list } from "../lib/list";
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
-const problemText = (e: unknown) => (e instanceof ApiError ? e.message : "Something went wrong");
 
-async function loadKeys() {
-  const { data } = await api<Page<Key>>("/keys?limit=100");
-  $("keys").innerHTML = data
-    .map(
-      (k) => `<tr><td>${esc(k.name)}</td><td><code>${esc(k.prefix)}…</code></td><td>${esc(k.scopes.join(", "))}</td>
+const keys = list({
+  body: $("keys"),
+  empty: "No keys.",
+  load: (cursor) => ok(api.GET("/api/v1/keys", { params: { query: { limit: 100, cursor: cursor ?? undefined } } })),
+  row: (k) => `<tr><td>${esc(k.name)}</td><td><code>${esc(k.prefix)}…</code></td><td>${esc(k.scopes.join(", "))}</td>
       <td>${k.revokedAt ? '<span class="bad">revoked</span>' : k.lastUsedAt ? esc(fmt.dateTime(k.lastUsedAt)) : "never"}</td>
       <td>${k.revokedAt ? "" : `<button class="secondary" data-revoke="${esc(k.id)}" aria-label="Revoke ${esc(k.name)}">Revoke</button>`}</td></tr>`,
-    )
-    .join("");
-}
+});
+const loadKeys = () => keys.reload();
 
 async function loadHooks() {
   const [{ data: hooks }, { data: deliveries }] = await Promise.all([
-    api<{ data: Hook[] }>("/webhooks"),
-    api<Page<Delivery>>("/webhooks/deliveries?limit=20"),
+    ok(api.GET("/api/v1/webhooks")),
+    ok(api.GET("/api/v1/webhooks/deliveries", { params: { query: { limit: 20 } } })),
   ]);
   $("hooks").innerHTML = hooks
     .map(
@@ -59,7 +38,7 @@ async function loadHooks() {
 }
 
 async function loadDead() {
-  const { data } = await api<Page<Dead>>("/jobs/dead-letters?limit=50");
+  const { data } = await ok(api.GET("/api/v1/jobs/dead-letters", { params: { query: { limit: 50 } } }));
   $("dead").innerHTML = data.length
     ? data
         .map(
@@ -75,10 +54,8 @@ $("new-key").addEventListener("submit", async (e) => {
   const form = e.target as HTMLFormElement;
   const data = new FormData(form);
   try {
-    const created = await api<{ key: string }>("/keys", {
-      method: "POST",
-      json: { name: String(data.get("name")), scopes: data.getAll("scopes").map(String) },
-    });
+    const scopes = data.getAll("scopes").map(String) as Schemas["CreateApiKey"]["scopes"];
+    const created = await ok(api.POST("/api/v1/keys", { body: { name: String(data.get("name")), scopes } }));
     $("key-result").innerHTML =
       `Copy it now, it will not be shown again: <code data-testid="new-key">${esc(created.key)}</code>`;
     form.reset();
@@ -92,16 +69,17 @@ $("new-hook").addEventListener("submit", async (e) => {
   e.preventDefault();
   const data = new FormData(e.target as HTMLFormElement);
   try {
-    const created = await api<{ secret: string }>("/webhooks", {
-      method: "POST",
-      json: {
-        url: String(data.get("url")),
-        eventTypes: String(data.get("eventTypes"))
-          .split(",")
-          .map((s) => s.trim())
-          .filter(Boolean),
-      },
-    });
+    const created = await ok(
+      api.POST("/api/v1/webhooks", {
+        body: {
+          url: String(data.get("url")),
+          eventTypes: String(data.get("eventTypes"))
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean),
+        },
+      }),
+    );
     $("hook-result").innerHTML = `Signing secret (shown once): <code>${esc(created.secret)}</code>`;
     await loadHooks();
   } catch (err) {
@@ -111,15 +89,32 @@ $("new-hook").addEventListener("submit", async (e) => {
 
 document.addEventListener("click", async (e) => {
   const t = e.target as HTMLElement;
-  if (t.dataset.revoke && confirm("Revoke this key? Anything using it stops working at once.")) {
-    await api(`/keys/${t.dataset.revoke}`, { method: "DELETE" }).catch((err) => alert(problemText(err)));
-    await loadKeys();
-  } else if (t.dataset.test) {
-    await api(`/webhooks/${t.dataset.test}/test`, { method: "POST" });
-    setTimeout(loadHooks, 3000);
-  } else if (t.dataset.delete && confirm("Delete this endpoint?")) {
-    await api(`/webhooks/${t.dataset.delete}`, { method: "DELETE" });
-    await loadHooks();
+  const id = t.dataset.revoke ?? t.dataset.test ?? t.dataset.delete;
+  if (!id) return;
+  const params = { path: { id } };
+  try {
+    if (t.dataset.revoke) {
+      const go = await confirmAction({
+        title: "Revoke this key?",
+        body: "Anything using it stops working at once. This cannot be undone.",
+        action: "Revoke key",
+      });
+      if (go) await ok(api.DELETE("/api/v1/keys/{id}", { params }));
+      await loadKeys();
+    } else if (t.dataset.test) {
+      await ok(api.POST("/api/v1/webhooks/{id}/test", { params }));
+      setTimeout(loadHooks, 3000);
+    } else {
+      const go = await confirmAction({
+        title: "Delete this endpoint?",
+        body: "It gets no more events. Its delivery log stays.",
+        action: "Delete endpoint",
+      });
+      if (go) await ok(api.DELETE("/api/v1/webhooks/{id}", { params }));
+      await loadHooks();
+    }
+  } catch (err) {
+    $(t.dataset.revoke ? "key-result" : "hook-result").textContent = problemText(err);
   }
 });
 
