@@ -21,6 +21,12 @@ run("astro", ["build", "--root", "console", "--silent"]);
 step("build the deployable bundle (wrangler deploy --dry-run)");
 run("wrangler", ["deploy", "--dry-run", "--outdir", "dist/worker"]);
 
+step("the console's API types are what /api/v1/openapi.json generates (npm run api:types)");
+run("node", ["scripts/api-types.ts", "--check", "--bundle", "dist/worker/index.js"]);
+
+step("typecheck the console, <script>s in .astro files included (astro check)");
+run("astro", ["check", "--root", "console"]);
+
 // Browser tests drive Debian's Chromium; install it when this machine lacks it and may.
 const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 if (!existsSync(chromium) && process.getuid?.() === 0 && existsSync("/usr/bin/apt-get")) {

@@ -4,6 +4,7 @@ import { feedbackCron, feedbackJobs } from "./feedback/index.ts";
 import { kpisCron, kpisJobs } from "./kpis/index.ts";
 import { getDb } from "./lib/db.ts";
 import type { CronTask, JobHandler, JobMessage } from "./lib/jobs-types.ts";
+import { countByKind, recordCronRun } from "./platform/cron-runs.ts";
 import { platformCron, platformJobs } from "./platform/jobs.ts";
 import { referralsCron, referralsJobs } from "./referrals/index.ts";
 import { statusCron, statusJobs } from "./status/index.ts";
@@ -28,13 +29,35 @@ const cronTasks: CronTask[] = [
   ...kpisCron,
 ];
 
+/**
+ * One cron tick: every task decides what is due at the scheduled time and its messages are
+ * enqueued. The tick is recorded (what was enqueued, by kind, and any error) for the health page.
+ */
 export async function runScheduled(controller: ScheduledController, env: Env): Promise<number> {
   const now = controller.scheduledTime;
-  const messages = (await Promise.all(cronTasks.map((task) => task(env, now)))).flat();
-  for (let i = 0; i < messages.length; i += 100) {
-    await env.JOBS.sendBatch(messages.slice(i, i + 100).map((body) => ({ body })));
+  const startedAt = Date.now();
+  const sent: JobMessage[] = [];
+  let error: string | null = null;
+  try {
+    const messages = (await Promise.all(cronTasks.map((task) => task(env, now)))).flat();
+    for (let i = 0; i < messages.length; i += 100) {
+      const part = messages.slice(i, i + 100);
+      await env.JOBS.sendBatch(part.map((body) => ({ body })));
+      sent.push(...part);
+    }
+    return sent.length;
+  } catch (e) {
+    error = e instanceof Error ? e.message : String(e);
+    throw e;
+  } finally {
+    await recordCronRun(getDb(env.DB), {
+      scheduledAt: now,
+      startedAt,
+      finishedAt: Date.now(),
+      byKind: countByKind(sent),
+      error,
+    }).catch((e) => console.error("could not record the cron run", e));
   }
-  return messages.length;
 }
 
 export async function runQueue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {

@@ -166,3 +166,16 @@ export const deadLetters = sqliteTable(
   },
   (t) => [index("dead_letters_received_idx").on(t.receivedAt)],
 );
+
+/**
+ * One row per cron tick, keyed by its scheduled time (a repeated tick records nothing new): when
+ * it ran and what it enqueued, by message kind. The console's health page reads it; cron prunes it.
+ */
+export const cronRuns = sqliteTable("cron_runs", {
+  scheduledAt: integer("scheduled_at").primaryKey(),
+  startedAt: integer("started_at").notNull(),
+  finishedAt: integer("finished_at").notNull(),
+  enqueued: integer("enqueued").notNull(),
+  byKind: text("by_kind", { mode: "json" }).$type<Record<string, number>>().notNull(),
+  error: text("error"),
+});

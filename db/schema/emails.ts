@@ -193,6 +193,9 @@ export const emailMessages = sqliteTable(
     index("email_messages_contact_idx").on(t.contactId, t.sentAt),
     index("email_messages_trigger_idx").on(t.triggerId, t.createdAt),
     index("email_messages_sent_idx").on(t.sentAt),
+    // The outbox list, newest first, all or in one state.
+    index("email_messages_created_idx").on(t.createdAt, t.id),
+    index("email_messages_state_created_idx").on(t.state, t.createdAt, t.id),
   ],
 );
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { consoleBrowser } from "../support/browser.ts";
+import { confirmIn, consoleBrowser } from "../support/browser.ts";
 
 // The local Rapport on the seeded demo data, one browser for this file.
 const { rapport, signedIn } = consoleBrowser();
@@ -31,6 +31,7 @@ describe("emails console", () => {
       })
       .toBeLessThan(all);
     await page.getByRole("button", { name: "Save trigger" }).click();
+    await confirmIn(page, "Save and send");
     await expect.poll(() => page.locator("#editor-result").textContent()).toBe("Saved.");
     await expect.poll(() => page.locator("#triggers").textContent()).toContain("Browser: no workout for 5 days");
     expect(errors).toEqual([]);

@@ -1,6 +1,6 @@
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { consoleBrowser } from "../support/browser.ts";
+import { confirmIn, consoleBrowser } from "../support/browser.ts";
 
 // The local Rapport on the seeded demo data, one browser for this file.
 const { rapport, browser, signedIn } = consoleBrowser();
@@ -55,6 +55,7 @@ describe("feedback console", () => {
     await page.getByLabel("New status").selectOption("in_progress");
     await page.getByLabel(/Public note/).fill("Started this sprint");
     await page.getByRole("button", { name: "Update status" }).click();
+    await confirmIn(page, "Update and email");
     await poll(() => page.locator("#status-result").textContent()).toMatch(/Now in progress; \d+ people/);
     await poll(() => page.locator("#timeline").textContent()).toContain("Started this sprint");
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { consoleBrowser } from "../support/browser.ts";
+import { confirmIn, consoleBrowser } from "../support/browser.ts";
 
 // The local Rapport on the seeded demo data, one browser for this file.
 const { rapport, signedIn } = consoleBrowser();
@@ -22,6 +22,7 @@ describe("referrals console", () => {
     const first = queue.locator("tr[data-reward]").first();
     const id = (await first.getAttribute("data-reward")) ?? "";
     await first.getByRole("button", { name: "Approve" }).click();
+    await confirmIn(page, "Approve");
     await expect.poll(() => page.locator("#review-result").textContent(), { timeout: 20_000 }).toBe("Approved.");
     await expect.poll(() => queue.locator(`tr[data-reward="${id}"]`).count(), { timeout: 20_000 }).toBe(0);
     const res = await fetch(`${rapport.url}/api/v1/rewards/${id}`, {

@@ -3,7 +3,7 @@ import { request } from "node:http";
 import { resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { consoleBrowser, watchErrors } from "../support/browser.ts";
+import { confirmIn, consoleBrowser, watchErrors } from "../support/browser.ts";
 
 // The local Rapport on the seeded demo data, one browser for this file.
 const { rapport, browser, signedIn } = consoleBrowser();
@@ -51,6 +51,7 @@ describe("status console", () => {
     expect(await page.locator("#preview").textContent()).toContain("Authentication: Partial outage");
 
     await page.getByRole("button", { name: "Publish" }).click();
+    await confirmIn(page, "Publish and notify");
     await expect.poll(() => page.locator("#c-result").textContent()).toBe("Published.");
 
     const pub = await browser().newPage({ javaScriptEnabled: false });
@@ -75,6 +76,7 @@ describe("status console", () => {
     await page.goto(`${rapport.url}/console/status/`);
     const select = page.locator("#board").getByLabel("Slack app");
     await select.selectOption("degraded_performance");
+    await confirmIn(page, "Change and notify");
     await expect
       .poll(async () => {
         const s = (await (await fetch(`${rapport.url}/status/demo/api/v2/components.json`)).json()) as {
@@ -84,6 +86,7 @@ describe("status console", () => {
       })
       .toBe("degraded_performance");
     await select.selectOption("operational");
+    await confirmIn(page, "Change and notify");
 
     await page.getByRole("button", { name: "Response times" }).first().click();
     await expect.poll(() => page.locator("#chart-svg polyline").count()).toBe(1);

@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, inject } from "vitest";
 
@@ -63,4 +64,30 @@ export function consoleBrowser() {
     return { page, errors };
   }
   return { rapport, browser, signedIn };
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** Runs axe-core in the page (through the DevTools protocol, so the page's CSP still holds for the page). */
+export async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<unknown> } }).axe;
+    const doc = (globalThis as unknown as { document: unknown }).document;
+    return (await axe.run(doc, { runOnly: ["wcag2a", "wcag2aa"] })) as {
+      violations: Array<{ id: string; nodes: Array<{ target: string[] }> }>;
+    };
+  });
+  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+/** Waits until the page's requests are done and no list is still loading. */
+export async function settled(page: Page): Promise<void> {
+  await page.waitForLoadState("networkidle");
+  await page.waitForFunction(`!document.querySelector('[aria-busy="true"]')`);
+}
+
+/** Goes ahead in the console's confirm dialog (it asks before emailing people or what cannot be undone). */
+export async function confirmIn(page: Page, action: string): Promise<void> {
+  await page.getByRole("dialog").getByRole("button", { name: action, exact: true }).click();
 }

@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { seedLocal } from "../../db/seed.ts";
+import { startCron } from "../../scripts/cron.ts";
 import { BIN, migrateLocal, ROOT } from "../../scripts/lib.ts";
 
 export async function freePort(): Promise<number> {
@@ -22,9 +23,14 @@ export type LocalRapport = { url: string; key: string; stop(): Promise<void> };
 
 /**
  * Starts Rapport the way `npm start` does (wrangler dev on a migrated, seeded local D1),
- * in a scratch state directory so tests never touch the developer's data.
+ * in a scratch state directory so tests never touch the developer's data. With `cronEveryMs`,
+ * cron ticks as under `npm start`, at every multiple of that many milliseconds (npm start: a
+ * minute); without, nothing runs the scheduled handler, so shared demo data stays as seeded.
  */
-export async function startLocalRapport(vars: Record<string, string> = {}): Promise<LocalRapport> {
+export async function startLocalRapport(
+  vars: Record<string, string> = {},
+  opts: { cronEveryMs?: number } = {},
+): Promise<LocalRapport> {
   const state = mkdtempSync(join(tmpdir(), "rapport-"));
   migrateLocal(state);
   const { key } = await seedLocal({ persistTo: state });
@@ -67,10 +73,12 @@ export async function startLocalRapport(vars: Record<string, string> = {}): Prom
     }
     await new Promise((r) => setTimeout(r, 250));
   }
+  const cron = opts.cronEveryMs ? startCron(url, { everyMs: opts.cronEveryMs }) : undefined;
   return {
     url,
     key,
     async stop() {
+      cron?.stop();
       child.kill("SIGTERM");
       await new Promise((r) => setTimeout(r, 300));
       rmSync(state, { recursive: true, force: true });

@@ -14,8 +14,16 @@ import {
   setConsent,
   timeline,
 } from "./contacts.ts";
-import { getMessage, listMessages, outboxCounts } from "./outbox.ts";
-import { ConsentBody, IdParam } from "./schemas.ts";
+import { getMessage, listMessages, OUTBOX_CURSOR, outboxCounts, outboxCursor } from "./outbox.ts";
+import {
+  ConsentBody,
+  ContactDetailSchema,
+  ContactSchema,
+  IdParam,
+  OutboxMessageDetailSchema,
+  OutboxMessageSchema,
+  TimelineItemSchema,
+} from "./schemas.ts";
 
 const tags = ["emails: contacts"];
 const otags = ["emails: outbox"];
@@ -33,7 +41,7 @@ export function registerContactRoutes(r: OpenAPIHono<AppEnv>) {
       summary: "Search contacts",
       request: { query: PageQuery.extend({ q: z.string().max(320).optional() }) },
       responses: {
-        200: jsonContent(z.object({ data: z.array(Any), nextCursor: z.string().nullable() }), "Contacts"),
+        200: jsonContent(z.object({ data: z.array(ContactSchema), nextCursor: z.string().nullable() }), "Contacts"),
         ...bad,
       },
     }),
@@ -52,7 +60,7 @@ export function registerContactRoutes(r: OpenAPIHono<AppEnv>) {
       tags,
       summary: "A contact as emails sees it",
       request: { params: IdParam },
-      responses: { 200: jsonContent(Any, "The contact"), ...nf },
+      responses: { 200: jsonContent(ContactDetailSchema, "The contact"), ...nf },
     }),
     async (c) => c.json(await contactDetail(getDb(c.env.DB), c.req.valid("param").id), 200),
   );
@@ -72,7 +80,10 @@ export function registerContactRoutes(r: OpenAPIHono<AppEnv>) {
         }),
       },
       responses: {
-        200: jsonContent(z.object({ data: z.array(Any), nextBefore: z.number().nullable() }), "Timeline"),
+        200: jsonContent(
+          z.object({ data: z.array(TimelineItemSchema), nextBefore: z.number().nullable() }),
+          "Timeline",
+        ),
         ...bad,
         ...nf,
       },
@@ -88,7 +99,7 @@ export function registerContactRoutes(r: OpenAPIHono<AppEnv>) {
       tags,
       summary: "Set consent per topic",
       request: { params: IdParam, body: jsonBody(ConsentBody) },
-      responses: { 200: jsonContent(Any, "The contact"), ...bad, ...nf },
+      responses: { 200: jsonContent(ContactDetailSchema, "The contact"), ...bad, ...nf },
     }),
     async (c) => {
       const db = getDb(c.env.DB);
@@ -148,6 +159,11 @@ export function registerContactRoutes(r: OpenAPIHono<AppEnv>) {
       summary: "List outbox messages",
       request: {
         query: PageQuery.extend({
+          cursor: z
+            .string()
+            .regex(OUTBOX_CURSOR, "the `nextCursor` of the previous page")
+            .optional()
+            .openapi({ description: "The `nextCursor` of the previous page" }),
           state: z.enum(MESSAGE_STATES).optional(),
           triggerId: z.string().max(64).optional(),
           contactId: z.string().max(64).optional(),
@@ -155,7 +171,11 @@ export function registerContactRoutes(r: OpenAPIHono<AppEnv>) {
       },
       responses: {
         200: jsonContent(
-          z.object({ data: z.array(Any), nextCursor: z.string().nullable(), counts: z.record(z.string(), z.number()) }),
+          z.object({
+            data: z.array(OutboxMessageSchema),
+            nextCursor: z.string().nullable(),
+            counts: z.record(z.string(), z.number()),
+          }),
           "Messages, and how many are in each state",
         ),
         ...bad,
@@ -165,7 +185,9 @@ export function registerContactRoutes(r: OpenAPIHono<AppEnv>) {
       const db = getDb(c.env.DB);
       const q = c.req.valid("query");
       const [rows, counts] = await Promise.all([listMessages(db, q), outboxCounts(db)]);
-      return c.json({ ...toPage(rows, q.limit), counts }, 200);
+      const data = rows.slice(0, q.limit);
+      const last = data.at(-1);
+      return c.json({ data, nextCursor: rows.length > q.limit && last ? outboxCursor(last) : null, counts }, 200);
     },
   );
 
@@ -177,7 +199,7 @@ export function registerContactRoutes(r: OpenAPIHono<AppEnv>) {
       tags: otags,
       summary: "One message",
       request: { params: IdParam },
-      responses: { 200: jsonContent(Any, "The message"), ...nf },
+      responses: { 200: jsonContent(OutboxMessageDetailSchema, "The message"), ...nf },
     }),
     async (c) => {
       const m = await getMessage(getDb(c.env.DB), c.req.valid("param").id);

@@ -1,5 +1,5 @@
 // The outbox: queueing messages (for other capabilities and for triggers) and finding due work.
-import { and, desc, eq, gt, inArray, lt, lte, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, lt, lte, or, sql } from "drizzle-orm";
 import { type EmailTopic, emailMessages } from "../../db/schema/index.ts";
 import type { Db } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
@@ -122,11 +122,18 @@ export async function kick(env: Env): Promise<void> {
 }
 
 /** The outbox viewer: newest first, optionally one state, trigger or contact. */
+/** The outbox's keyset cursor: a row's creation time and id, so pages follow time, not ids. */
+export const outboxCursor = (m: { createdAt: number; id: string }) => `${m.createdAt}.${m.id}`;
+export const OUTBOX_CURSOR = /^(\d{1,16})\.([\w-]{1,80})$/;
+
+/** Messages newest first (by creation time, then id), after `cursor` when given. */
 export async function listMessages(
   db: Db,
   q: { limit: number; cursor?: string; state?: string; triggerId?: string; contactId?: string },
 ) {
   const m = emailMessages;
+  const after = q.cursor ? OUTBOX_CURSOR.exec(q.cursor) : null;
+  const at = Number(after?.[1]);
   return db
     .select({
       id: m.id,
@@ -151,13 +158,13 @@ export async function listMessages(
     .from(m)
     .where(
       and(
-        q.cursor ? lt(m.id, q.cursor) : undefined,
+        after ? or(lt(m.createdAt, at), and(eq(m.createdAt, at), lt(m.id, after[2]))) : undefined,
         q.state ? eq(m.state, q.state as (typeof m.$inferSelect)["state"]) : undefined,
         q.triggerId ? eq(m.triggerId, q.triggerId) : undefined,
         q.contactId ? eq(m.contactId, q.contactId) : undefined,
       ),
     )
-    .orderBy(desc(m.id))
+    .orderBy(desc(m.createdAt), desc(m.id))
     .limit(q.limit + 1);
 }
 

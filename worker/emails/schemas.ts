@@ -1,6 +1,6 @@
 // zod schemas of every request body and query of emails, with the inferred types.
 import { z } from "@hono/zod-openapi";
-import { CONSENT_TOPICS, EMAIL_TOPICS, WEBHOOK_PROVIDERS } from "../../db/schema/index.ts";
+import { CONSENT_TOPICS, EMAIL_TOPICS, MESSAGE_STATES, WEBHOOK_PROVIDERS } from "../../db/schema/index.ts";
 import { patchOf } from "../lib/openapi.ts";
 
 const MAX_JSON = 32 * 1024;
@@ -367,3 +367,96 @@ export const TestSendBody = z
   .object({ to: z.email().max(320), contactId: z.string().min(1).max(64).optional() })
   .openapi("TestSendInput");
 export const MatchCountBody = z.object({ entry: Entry, filters: z.array(Filter).max(10).default([]) });
+
+// ---- contacts and the outbox, as the admin API answers ---------------------------------
+
+const ms = z.number().int();
+const MessageState = z.enum(MESSAGE_STATES);
+
+export const ContactSchema = z
+  .object({
+    id: z.string(),
+    externalId: z.string(),
+    email: z.string().nullable(),
+    name: z.string().nullable(),
+    timezone: z.string().nullable(),
+    traits: z.record(z.string(), z.unknown()),
+    firstSeenAt: ms,
+    lastSeenAt: ms,
+  })
+  .openapi("Contact");
+
+export const ContactDetailSchema = z
+  .object({
+    contact: ContactSchema,
+    consent: z.object({ marketing: z.boolean(), product_updates: z.boolean(), status_notifications: z.boolean() }),
+    unsubscribedAt: ms.nullable(),
+    suppressed: z.string().nullable(),
+    firstEventAt: ms.nullable(),
+    lastEventAt: ms.nullable(),
+    eventCount: z.number().int(),
+    churnRisk: z.number(),
+    events: z.array(z.object({ event: z.string(), count: z.number().int(), firstAt: ms, lastAt: ms })),
+  })
+  .openapi("ContactDetail");
+
+export const TimelineItemSchema = z
+  .discriminatedUnion("kind", [
+    z.object({
+      kind: z.literal("event"),
+      at: ms,
+      id: z.string(),
+      event: z.string(),
+      properties: z.record(z.string(), z.unknown()),
+    }),
+    z.object({
+      kind: z.literal("message"),
+      at: ms,
+      id: z.string(),
+      subject: z.string().nullable(),
+      state: z.string(),
+      topic: z.string(),
+      triggerId: z.string().nullable(),
+    }),
+  ])
+  .openapi("ContactTimelineItem");
+
+export const OutboxMessageSchema = z
+  .object({
+    id: z.string(),
+    contactId: z.string().nullable(),
+    triggerId: z.string().nullable(),
+    topic: TopicEnum,
+    toAddress: z.string().nullable(),
+    subject: z.string().nullable(),
+    state: MessageState,
+    skipReason: z.string().nullable(),
+    deferReason: z.string().nullable(),
+    confidence: z.number().nullable(),
+    attempts: z.number().int(),
+    sendAfter: ms,
+    provider: z.string().nullable(),
+    lastError: z.string().nullable(),
+    createdAt: ms,
+    sentAt: ms.nullable(),
+    openedAt: ms.nullable(),
+    clickedAt: ms.nullable(),
+  })
+  .openapi("OutboxMessage");
+
+export const OutboxMessageDetailSchema = OutboxMessageSchema.extend({
+  idempotencyKey: z.string(),
+  templateId: z.string().nullable(),
+  html: z.string().nullable(),
+  text: z.string().nullable(),
+  headers: z.record(z.string(), z.string()).nullable(),
+  context: z.record(z.string(), z.unknown()).nullable(),
+  wasCapped: z.boolean(),
+  providerMessageId: z.string().nullable(),
+  updatedAt: ms,
+  claimedAt: ms.nullable(),
+  opens: z.number().int(),
+  clicks: z.number().int(),
+  unsubscribedAt: ms.nullable(),
+  convertedAt: ms.nullable(),
+}).openapi("OutboxMessageDetail");

@@ -21,12 +21,15 @@ import {
 import { badRequest, notFound, Problem } from "../lib/problem.ts";
 import { outboundUrlProblem } from "../lib/urls.ts";
 import { emit, kickWebhooks, newWebhookSecret } from "../lib/webhooks.ts";
+import { listCronRuns } from "./cron-runs.ts";
 import {
   ApiKeySchema,
   CreatedKeySchema,
   CreatedWebhookSchema,
   CreateKeyBody,
   CreateWebhookBody,
+  CronRunSchema,
+  CronRunsQuery,
   DeadLetterSchema,
   DeliverySchema,
   HealthSchema,
@@ -386,5 +389,26 @@ platform.openapi(
       limit,
     );
     return c.json(p, 200);
+  },
+);
+
+// GET /api/v1/jobs/cron-runs — the last cron ticks: when each ran and what it enqueued
+platform.openapi(
+  adminRoute("read", {
+    method: "get",
+    path: "/api/v1/jobs/cron-runs",
+    tags: ["Jobs"],
+    summary: "Cron ticks",
+    description:
+      "Every minute cron decides what is due and enqueues it. Each tick is recorded here for a week, newest first.",
+    request: { query: CronRunsQuery },
+    responses: { 200: jsonContent(page(CronRunSchema), "Ticks, newest first"), 400: problemContent("Invalid") },
+  }),
+  async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const rows = await listCronRuns(getDb(c.env.DB), { limit, before: cursor ? Number(cursor) : undefined });
+    const data = rows.slice(0, limit);
+    const last = data.at(-1);
+    return c.json({ data, nextCursor: rows.length > limit && last ? String(last.scheduledAt) : null }, 200);
   },
 );

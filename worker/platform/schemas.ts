@@ -93,3 +93,23 @@ export const DeadLetterSchema = z
 export const VisitorSchema = z
   .object({ contactId: z.string(), externalId: z.string(), email: z.string().nullable(), name: z.string().nullable() })
   .openapi("Visitor");
+
+export const CronRunSchema = z
+  .object({
+    scheduledAt: z.number().int().openapi({ description: "The minute the tick was scheduled for (ms)" }),
+    startedAt: z.number().int(),
+    finishedAt: z.number().int(),
+    enqueued: z.number().int().openapi({ description: "Queue messages the tick sent" }),
+    byKind: z.record(z.string(), z.number().int()).openapi({ description: "Those messages by kind" }),
+    error: z.string().nullable().openapi({ description: "Why the tick failed, when it did" }),
+  })
+  .openapi("CronRun");
+
+export const CronRunsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(20),
+  cursor: z
+    .string()
+    .regex(/^\d{1,16}$/, "the `nextCursor` of the previous page")
+    .optional()
+    .openapi({ description: "The `nextCursor` of the previous page" }),
+});

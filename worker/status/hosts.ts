@@ -17,7 +17,9 @@ let publicHost: { url: string; hostname: string } | undefined;
  * touch nothing; others cost a lookup in the in-isolate table of domains.
  */
 export async function notePageHost(req: Request, env: Env): Promise<void> {
-  if (publicHost?.url !== env.PUBLIC_URL) publicHost = { url: env.PUBLIC_URL, hostname: hostnameOf(env.PUBLIC_URL) };
+  if (!publicHost || publicHost.url !== env.PUBLIC_URL) {
+    publicHost = { url: env.PUBLIC_URL, hostname: hostnameOf(env.PUBLIC_URL ?? "") };
+  }
   const hostname = hostnameOf(req.url);
   if (hostname === publicHost.hostname) return;
   try {

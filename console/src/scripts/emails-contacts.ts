@@ -1,43 +1,30 @@
-import { api, esc, fmt } from "../lib/api";
-
-type Contact = { id: string; externalId: string; email: string | null; name: string | null; timezone: string | null };
-type Detail = {
-  contact: Contact & { traits: Record<string, unknown> };
-  consent: Record<string, boolean>;
-  suppressed: string | null;
-  unsubscribedAt: number | null;
-  eventCount: number;
-  lastEventAt: number | null;
-  churnRisk: number;
-  events: Array<{ event: string; count: number; lastAt: number }>;
-};
-type Item =
-  | { kind: "event"; at: number; event: string; properties: Record<string, unknown> }
-  | { kind: "message"; at: number; subject: string | null; state: string; topic: string };
+import { api, esc, fmt, ok } from "../lib/api";
+import { list } from "../lib/list";
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
 let current: string | null = null;
 let before: number | null = null;
+let q = "";
 
-async function search(q: string) {
-  const { data } = await api<{ data: Contact[] }>(`/contacts?limit=50${q ? `&q=${encodeURIComponent(q)}` : ""}`);
-  $("contacts").innerHTML = data.length
-    ? data
-        .map(
-          (
-            c,
-          ) => `<tr><td>${esc(c.email ?? "")}</td><td>${esc(c.externalId)}</td><td>${esc(c.name ?? "")}</td><td>${esc(c.timezone ?? "")}</td>
-          <td><button class="secondary" data-open="${esc(c.id)}" aria-label="Open ${esc(c.email ?? c.externalId)}">Open</button></td></tr>`,
-        )
-        .join("")
-    : '<tr><td colspan="5" class="muted">No contact matches.</td></tr>';
-}
+const contacts = list({
+  body: $("contacts"),
+  empty: "No contact matches.",
+  load: (cursor) =>
+    ok(
+      api.GET("/api/v1/contacts", { params: { query: { limit: 50, q: q || undefined, cursor: cursor ?? undefined } } }),
+    ),
+  row: (c) => `<tr><td>${esc(c.email ?? "")}</td><td>${esc(c.externalId)}</td><td>${esc(c.name ?? "")}</td>
+      <td>${esc(c.timezone ?? "")}</td>
+      <td><button class="secondary" data-open="${esc(c.id)}" aria-label="Open ${esc(c.email ?? c.externalId)}">Open</button></td></tr>`,
+});
 
 async function timeline(append: boolean) {
   if (!current) return;
-  const q = new URLSearchParams({ limit: "50" });
-  if (append && before) q.set("before", String(before));
-  const page = await api<{ data: Item[]; nextBefore: number | null }>(`/contacts/${current}/timeline?${q}`);
+  const page = await ok(
+    api.GET("/api/v1/contacts/{id}/timeline", {
+      params: { path: { id: current }, query: { limit: 50, before: append && before ? before : undefined } },
+    }),
+  );
   before = page.nextBefore;
   $("timeline-more").hidden = !before;
   const items = page.data
@@ -52,7 +39,7 @@ async function timeline(append: boolean) {
 
 async function open(id: string) {
   current = id;
-  const d = await api<Detail>(`/contacts/${id}`);
+  const d = await ok(api.GET("/api/v1/contacts/{id}", { params: { path: { id } } }));
   $("contact").hidden = false;
   const meta: Array<[string, unknown]> = [
     ["Email", d.contact.email],
@@ -76,11 +63,12 @@ async function open(id: string) {
 
 $("search").addEventListener("submit", (e) => {
   e.preventDefault();
-  void search(($("q") as HTMLInputElement).value.trim());
+  q = ($("q") as HTMLInputElement).value.trim();
+  void contacts.reload();
 });
 $("contacts").addEventListener("click", (e) => {
   const id = (e.target as HTMLElement).closest("button")?.dataset.open;
   if (id) void open(id);
 });
 $("timeline-more").addEventListener("click", () => timeline(true));
-await search("");
+await contacts.reload();

@@ -1,30 +1,11 @@
-import { api, esc, fmt } from "../lib/api";
+import { api, esc, fmt, ok, type Query, type Schemas } from "../lib/api";
+import { list } from "../lib/list";
 
-type Message = {
-  id: string;
-  toAddress: string | null;
-  subject: string | null;
-  topic: string;
-  state: string;
-  skipReason: string | null;
-  deferReason: string | null;
-  sendAfter: number;
-  createdAt: number;
-  sentAt: number | null;
-  lastError: string | null;
-};
-type Full = Message & {
-  html: string | null;
-  text: string | null;
-  headers: Record<string, string> | null;
-  provider: string | null;
-  attempts: number;
-  openedAt: number | null;
-  clickedAt: number | null;
-};
+type Message = Schemas["OutboxMessage"];
+type State = Query<"/api/v1/emails/messages">["state"];
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
-let cursor: string | null = null;
+const stateSelect = $("state") as HTMLSelectElement;
 
 const why = (m: Message) =>
   m.state === "sent"
@@ -33,34 +14,33 @@ const why = (m: Message) =>
       ? `${m.deferReason ? `${m.deferReason}, ` : ""}after ${fmt.dateTime(m.sendAfter)}`
       : (m.skipReason ?? m.lastError ?? "");
 
-async function load(append = false) {
-  const state = ($("state") as HTMLSelectElement).value;
-  const q = new URLSearchParams({ limit: "50" });
-  if (state) q.set("state", state);
-  if (append && cursor) q.set("cursor", cursor);
-  const page = await api<{ data: Message[]; nextCursor: string | null; counts: Record<string, number> }>(
-    `/emails/messages?${q}`,
-  );
-  cursor = page.nextCursor;
-  $("more").hidden = !cursor;
-  $("counts").textContent = Object.entries(page.counts)
-    .map(([k, v]) => `${k}: ${fmt.int(v)}`)
-    .join(" · ");
-  const rows = page.data
-    .map(
-      (
-        m,
-      ) => `<tr><td>${esc(fmt.dateTime(m.createdAt))}</td><td>${esc(m.toAddress ?? "")}</td><td>${esc(m.subject ?? "(rendered at send)")}</td>
-      <td>${esc(m.topic)}</td><td class="${m.state === "sent" ? "ok" : m.state === "failed" ? "bad" : m.state === "skipped" || m.state === "suppressed" ? "muted" : "warn"}">${esc(m.state)}</td>
-      <td>${esc(why(m))}</td><td><button class="secondary" data-open="${esc(m.id)}">View</button></td></tr>`,
-    )
-    .join("");
-  $("messages").innerHTML =
-    (append ? $("messages").innerHTML : "") + (rows || '<tr><td colspan="7" class="muted">Nothing here.</td></tr>');
-}
+const stateClass = (s: Message["state"]) =>
+  s === "sent" ? "ok" : s === "failed" ? "bad" : s === "skipped" || s === "suppressed" ? "muted" : "warn";
+
+const messages = list({
+  body: $("messages"),
+  empty: "No message in this state.",
+  load: (cursor) =>
+    ok(
+      api.GET("/api/v1/emails/messages", {
+        params: { query: { limit: 50, state: (stateSelect.value || undefined) as State, cursor: cursor ?? undefined } },
+      }),
+    ),
+  onPage: (page) => {
+    $("counts").textContent = Object.entries(page.counts)
+      .map(([k, v]) => `${k}: ${fmt.int(v)}`)
+      .join(" · ");
+  },
+  row: (
+    m,
+  ) => `<tr data-id="${esc(m.id)}"><td><time datetime="${new Date(m.createdAt).toISOString()}">${esc(fmt.dateTime(m.createdAt))}</time></td><td>${esc(m.toAddress ?? "")}</td>
+      <td>${esc(m.subject ?? "(rendered at send)")}</td><td>${esc(m.topic)}</td>
+      <td class="${stateClass(m.state)}">${esc(m.state)}</td><td>${esc(why(m))}</td>
+      <td><button class="secondary" data-open="${esc(m.id)}">View</button></td></tr>`,
+});
 
 async function open(id: string) {
-  const m = await api<Full>(`/emails/messages/${id}`);
+  const m = await ok(api.GET("/api/v1/emails/messages/{id}", { params: { path: { id } } }));
   $("message").hidden = false;
   const meta: Array<[string, unknown]> = [
     ["To", m.toAddress],
@@ -78,10 +58,9 @@ async function open(id: string) {
   $("message").scrollIntoView();
 }
 
-$("state").addEventListener("change", () => load());
-$("more").addEventListener("click", () => load(true));
+stateSelect.addEventListener("change", () => messages.reload());
 $("messages").addEventListener("click", (e) => {
   const id = (e.target as HTMLElement).closest("button")?.dataset.open;
   if (id) void open(id);
 });
-await load();
+await messages.reload();

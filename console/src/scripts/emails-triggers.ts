@@ -1,45 +1,14 @@
-import { ApiError, api, esc, fmt } from "../lib/api";
+import { ApiError, api, esc, fmt, ok, problemText, type Schemas } from "../lib/api";
+import { confirmAction } from "../lib/confirm";
+import { list } from "../lib/list";
 
-type Metrics = {
-  entered: number;
-  skipped: { belowConfidence: number; noConsent: number; capped: number; other: number };
-  sent: number;
-  opened: number;
-  clicked: number;
-  unsubscribed: number;
-  converted: number;
-};
-type Entry = {
-  kind: string;
-  event?: string;
-  days?: number;
-  count?: number;
-  lookbackHours?: number;
-  minInactiveDays?: number;
-  trait?: string;
-  op?: string;
-  value?: unknown;
-};
-type Rule = {
-  entry: Entry;
-  filters: Array<{ trait: string; op: string; value?: unknown }>;
-  delay: { kind: string; hours?: number; hour?: number; minute?: number };
-  exit?: { event: string };
-};
-type Trigger = Rule & {
-  id: string;
-  name: string;
-  enabled: boolean;
-  templateId: string;
-  topic: string;
-  minConfidence: number;
-  rule: Rule;
-  metrics: Metrics;
-};
+type Trigger = Schemas["Trigger"];
+type Entry = Schemas["TriggerEntry"];
+type Delay = Schemas["TriggerDelay"];
+type Filter = NonNullable<Schemas["TriggerInput"]["filters"]>[number];
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
 const form = $("editor") as HTMLFormElement;
-let triggers: Trigger[] = [];
 
 function describe(e: Entry): string {
   switch (e.kind) {
@@ -53,35 +22,34 @@ function describe(e: Entry): string {
       return `no ${e.event ?? "activity"} for ${e.days} d`;
     case "trait_threshold":
       return `${e.trait} ${e.op} ${e.value}`;
-    default:
-      return `churn risk (inactive ${e.minInactiveDays} d)`;
+    case "churn_risk":
+      return `churn risk (inactive ${e.minInactiveDays ?? 3} d)`;
   }
 }
 
-const rate = (n: number, of: number) => (of ? ` <span class="muted">${fmt.pct(n / of, 0)}</span>` : "");
+const rate = (n = 0, of = 0) => (of ? ` <span class="muted">${fmt.pct(n / of, 0)}</span>` : "");
 
-async function load() {
-  const { data } = await api<{ data: Trigger[] }>("/emails/triggers?limit=100");
-  triggers = data;
-  $("triggers").innerHTML = data.length
-    ? data
-        .map((t) => {
-          const m = t.metrics;
-          return `<tr><td>${esc(t.name)}${t.enabled ? "" : ' <span class="muted">(paused)</span>'}</td>
-          <td>${esc(describe(t.rule.entry))}</td><td>${esc(t.topic)}</td><td>${fmt.int(m.entered)}</td>
-          <td>${fmt.int(m.skipped.belowConfidence)} / ${fmt.int(m.skipped.noConsent)}</td><td>${fmt.int(m.skipped.capped)}</td>
-          <td>${fmt.int(m.sent)}</td><td>${fmt.int(m.opened)}${rate(m.opened, m.sent)}</td>
-          <td>${fmt.int(m.clicked)}${rate(m.clicked, m.sent)}</td><td>${fmt.int(m.unsubscribed)}</td>
-          <td>${fmt.int(m.converted)}${rate(m.converted, m.sent)}</td>
-          <td><button class="secondary" data-edit="${esc(t.id)}" aria-label="Edit ${esc(t.name)}">Edit</button>
-          <button class="secondary" data-toggle="${esc(t.id)}">${t.enabled ? "Pause" : "Resume"}</button></td></tr>`;
-        })
-        .join("")
-    : '<tr><td colspan="12" class="muted">No triggers yet: create one below.</td></tr>';
-}
+const triggers = list({
+  body: $("triggers"),
+  empty: "No triggers yet: create one below.",
+  load: (cursor) =>
+    ok(api.GET("/api/v1/emails/triggers", { params: { query: { limit: 100, cursor: cursor ?? undefined } } })),
+  row: (t) => {
+    const m = t.metrics;
+    const n = (v: number | undefined) => fmt.int(v ?? 0);
+    return `<tr><td>${esc(t.name)}${t.enabled ? "" : ' <span class="muted">(paused)</span>'}</td>
+      <td>${esc(describe(t.rule.entry))}</td><td>${esc(t.topic)}</td><td>${n(m?.entered)}</td>
+      <td>${n(m?.skipped.belowConfidence)} / ${n(m?.skipped.noConsent)}</td><td>${n(m?.skipped.capped)}</td>
+      <td>${n(m?.sent)}</td><td>${n(m?.opened)}${rate(m?.opened, m?.sent)}</td>
+      <td>${n(m?.clicked)}${rate(m?.clicked, m?.sent)}</td><td>${n(m?.unsubscribed)}</td>
+      <td>${n(m?.converted)}${rate(m?.converted, m?.sent)}</td>
+      <td><button class="secondary" data-edit="${esc(t.id)}" aria-label="Edit ${esc(t.name)}">Edit</button>
+      <button class="secondary" data-toggle="${esc(t.id)}" aria-label="${t.enabled ? "Pause" : "Resume"} ${esc(t.name)}">${t.enabled ? "Pause" : "Resume"}</button></td></tr>`;
+  },
+});
 
 async function loadTemplates() {
-  const { data } = await api<{ data: Array<{ id: string; name: string }> }>("/emails/templates?limit=200");
+  const { data } = await ok(api.GET("/api/v1/emails/templates", { params: { query: { limit: 200 } } }));
   ($("t-template") as HTMLSelectElement).innerHTML = data
     .map((t) => `<option value="${esc(t.id)}">${esc(t.name)}</option>`)
     .join("");
@@ -93,25 +61,27 @@ const scalar = (v: string): string | number | boolean =>
   v === "true" ? true : v === "false" ? false : v !== "" && !Number.isNaN(Number(v)) ? Number(v) : v;
 
 /** The rule the form describes (the API validates it; its errors are shown as they come). */
-function rule(): Pick<Rule, "entry" | "filters"> & { delay: Rule["delay"]; exit?: { event: string } | null } {
+function rule(): { entry: Entry; filters: Filter[]; delay: Delay; exit: { event: string } | null } {
   const kind = val("kind");
-  const event = val("event") || undefined;
+  const event = val("event");
   const n = num("number");
   const entry: Entry =
     kind === "absence"
-      ? { kind, event, days: n }
+      ? { kind, event: event || undefined, days: n }
       : kind === "count_reached"
         ? { kind, event, count: n }
         : kind === "churn_risk"
           ? { kind, minInactiveDays: n || 3 }
           : kind === "trait_threshold"
             ? { kind, trait: val("trait"), op: "gte", value: scalar(val("value")) }
-            : { kind, event };
-  const filters = val("fTrait") ? [{ trait: val("fTrait"), op: val("fOp"), value: scalar(val("fValue")) }] : [];
+            : { kind: kind === "first_event" ? "first_event" : "event", event };
+  const filters: Filter[] = val("fTrait")
+    ? [{ trait: val("fTrait"), op: val("fOp") as Filter["op"], value: scalar(val("fValue")) }]
+    : [];
   const d = val("delay");
   const dv = val("delayValue");
   const [hh, mm] = dv.split(":").map(Number);
-  const delay =
+  const delay: Delay =
     d === "hours"
       ? { kind: d, hours: Number(dv) || 0 }
       : d === "local_time"
@@ -125,11 +95,13 @@ function liveCount() {
   clearTimeout(timer);
   timer = window.setTimeout(async () => {
     const { entry, filters } = rule();
+    // Ask only once the entry names what it counts; an empty form is not an error.
+    if (("event" in entry && entry.kind !== "absence" && !entry.event) || ("trait" in entry && !entry.trait)) {
+      $("match").textContent = "Name an event or trait to see how many contacts match.";
+      return;
+    }
     try {
-      const { matching } = await api<{ matching: number }>("/emails/triggers/match-count", {
-        method: "POST",
-        json: { entry, filters },
-      });
+      const { matching } = await ok(api.POST("/api/v1/emails/triggers/match-count", { body: { entry, filters } }));
       $("match").textContent = `${fmt.int(matching)} contacts match now`;
     } catch (e) {
       $("match").textContent =
@@ -144,27 +116,28 @@ function edit(t: Trigger) {
     if (el) el.value = v === undefined || v === null ? "" : String(v);
   };
   const e = t.rule.entry;
+  const f = t.rule.filters?.[0];
+  const delay = t.rule.delay ?? { kind: "none" };
   set("id", t.id);
   set("name", t.name);
   set("templateId", t.templateId);
   set("topic", t.topic);
   set("minConfidence", t.minConfidence);
   set("kind", e.kind);
-  set("event", e.event);
-  set("number", e.days ?? e.count ?? e.minInactiveDays ?? "");
-  set("trait", e.trait);
-  set("value", e.value);
-  const f = t.rule.filters[0];
+  set("event", "event" in e ? e.event : "");
+  set("number", "days" in e ? e.days : "count" in e ? e.count : "minInactiveDays" in e ? e.minInactiveDays : "");
+  set("trait", "trait" in e ? e.trait : "");
+  set("value", "value" in e ? e.value : "");
   set("fTrait", f?.trait);
   set("fOp", f?.op ?? "eq");
   set("fValue", f?.value);
-  set("delay", t.rule.delay.kind);
+  set("delay", delay.kind);
   set(
     "delayValue",
-    t.rule.delay.kind === "hours"
-      ? t.rule.delay.hours
-      : t.rule.delay.kind === "local_time"
-        ? `${String(t.rule.delay.hour).padStart(2, "0")}:${String(t.rule.delay.minute ?? 0).padStart(2, "0")}`
+    delay.kind === "hours"
+      ? delay.hours
+      : delay.kind === "local_time"
+        ? `${String(delay.hour).padStart(2, "0")}:${String(delay.minute ?? 0).padStart(2, "0")}`
         : "",
   );
   set("exit", t.rule.exit?.event);
@@ -181,35 +154,55 @@ form.addEventListener("submit", async (e) => {
   const body = {
     name: val("name"),
     templateId: val("templateId"),
-    topic: val("topic"),
+    topic: val("topic") as Trigger["topic"],
     minConfidence: num("minConfidence"),
     ...r,
   };
+  // A new trigger is enabled at once: from the next minute it emails everyone its rule matches.
+  if (
+    !id &&
+    !(await confirmAction({
+      title: `Start “${body.name}”?`,
+      body: `${$("match").textContent?.endsWith("match now") ? `${$("match").textContent}. ` : ""}Contacts its rule matches are emailed from the next minute on.`,
+      action: "Save and send",
+    }))
+  )
+    return;
   try {
-    if (id) await api(`/emails/triggers/${id}`, { method: "PATCH", json: body });
-    else await api("/emails/triggers", { method: "POST", json: { ...body, exit: r.exit ?? undefined } });
+    if (id) await ok(api.PATCH("/api/v1/emails/triggers/{id}", { params: { path: { id } }, body }));
+    else await ok(api.POST("/api/v1/emails/triggers", { body: { ...body, exit: r.exit ?? undefined } }));
     $("editor-result").textContent = "Saved.";
     form.reset();
-    await load();
+    await triggers.reload();
   } catch (err) {
-    const p = err instanceof ApiError ? err.problem : null;
-    $("editor-result").textContent = p
-      ? `${p.detail ?? p.title}${p.errors?.length ? `: ${p.errors.map((x) => `${x.path} ${x.message}`).join("; ")}` : ""}`
-      : "Could not save";
+    $("editor-result").textContent = `Not saved: ${problemText(err)}`;
   }
 });
 
 $("triggers").addEventListener("click", async (e) => {
   const b = (e.target as HTMLElement).closest("button");
-  if (!b) return;
-  const t = triggers.find((x) => x.id === (b.dataset.edit ?? b.dataset.toggle));
-  if (!t) return;
-  if (b.dataset.edit) edit(t);
-  else {
-    await api(`/emails/triggers/${t.id}`, { method: "PATCH", json: { enabled: !t.enabled } });
-    await load();
+  const t = triggers.items().find((x) => x.id === (b?.dataset.edit ?? b?.dataset.toggle));
+  if (!b || !t) return;
+  if (b.dataset.edit) return edit(t);
+  // Resuming starts sending to everyone the rule matches from now on.
+  if (
+    t.enabled ||
+    (await confirmAction({
+      title: `Resume “${t.name}”?`,
+      body: "Contacts who match its rule from now on will be emailed.",
+      action: "Resume and send",
+    }))
+  ) {
+    try {
+      await ok(
+        api.PATCH("/api/v1/emails/triggers/{id}", { params: { path: { id: t.id } }, body: { enabled: !t.enabled } }),
+      );
+      await triggers.reload();
+    } catch (err) {
+      $("editor-result").textContent = problemText(err);
+    }
   }
 });
 
-await Promise.all([load(), loadTemplates()]);
+await Promise.all([triggers.reload(), loadTemplates()]);
 liveCount();

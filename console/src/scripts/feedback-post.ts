@@ -1,21 +1,14 @@
-import { api, esc, fmt } from "../lib/api";
-import { $, type Comment, type Page, type Post, postHref, problemText, statusName } from "./feedback-types";
+import { api, esc, fmt, ok, problemText, type Schemas } from "../lib/api";
+import { confirmAction } from "../lib/confirm";
+import { $, postHref, statusName } from "./feedback-types";
 
-type Change = {
-  id: string;
-  fromStatus: string | null;
-  toStatus: string;
-  actor: string;
-  comment: string | null;
-  createdAt: number;
-};
-type Detail = { post: Post; timeline: Change[]; comments: Comment[] };
+type Status = Schemas["ChangeFeedbackStatus"]["status"];
 
 const id = new URLSearchParams(location.search).get("id") ?? "";
-const path = `/feedback/posts/${encodeURIComponent(id)}`;
+const params = { path: { id } };
 
 async function load() {
-  const { post, timeline, comments } = await api<Detail>(path);
+  const { post, timeline, comments } = await ok(api.GET("/api/v1/feedback/posts/{id}", { params }));
   document.title = `${post.title} · Rapport`;
   $("post-title").textContent = post.title;
   $("post-meta").innerHTML =
@@ -50,15 +43,24 @@ const num = (v: FormDataEntryValue | null) => (v ? Number(v) : null);
 $("status-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   const data = new FormData(e.target as HTMLFormElement);
+  const status = String(data.get("status")) as Status;
+  const notify = data.get("notify") === "on";
+  if (
+    notify &&
+    !(await confirmAction({
+      title: `Move to “${statusName(status)}” and email people?`,
+      body: "Everyone who voted for this post, and its author, will get an email about the change.",
+      action: "Update and email",
+    }))
+  )
+    return;
   try {
-    const r = await api<{ status: string; notified: number }>(`${path}/status`, {
-      method: "POST",
-      json: {
-        status: data.get("status"),
-        comment: String(data.get("comment") ?? "") || undefined,
-        notify: data.get("notify") === "on",
-      },
-    });
+    const r = await ok(
+      api.POST("/api/v1/feedback/posts/{id}/status", {
+        params,
+        body: { status, comment: String(data.get("comment") ?? "") || undefined, notify },
+      }),
+    );
     $("status-result").textContent = `Now ${statusName(r.status)}; ${r.notified} people will hear about it.`;
     $<HTMLTextAreaElement>("s-comment").value = "";
     await load();
@@ -71,18 +73,20 @@ $("ice-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   const data = new FormData(e.target as HTMLFormElement);
   try {
-    const r = await api<Post>(path, {
-      method: "PATCH",
-      json: {
-        impact: num(data.get("impact")),
-        confidence: num(data.get("confidence")),
-        ease: num(data.get("ease")),
-        tags: String(data.get("tags") ?? "")
-          .split(",")
-          .map((t) => t.trim())
-          .filter(Boolean),
-      },
-    });
+    const r = await ok(
+      api.PATCH("/api/v1/feedback/posts/{id}", {
+        params,
+        body: {
+          impact: num(data.get("impact")),
+          confidence: num(data.get("confidence")),
+          ease: num(data.get("ease")),
+          tags: String(data.get("tags") ?? "")
+            .split(",")
+            .map((t) => t.trim())
+            .filter(Boolean),
+        },
+      }),
+    );
     $("ice-result").textContent = `Saved. ICE ${r.iceScore ?? "—"}.`;
   } catch (err) {
     $("ice-result").textContent = problemText(err);
@@ -92,9 +96,18 @@ $("ice-form").addEventListener("submit", async (e) => {
 $("reply-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   const form = e.target as HTMLFormElement;
-  await api(`${path}/comments`, { method: "POST", json: { body: String(new FormData(form).get("body")) } });
-  form.reset();
-  await load();
+  try {
+    await ok(
+      api.POST("/api/v1/feedback/posts/{id}/comments", {
+        params,
+        body: { body: String(new FormData(form).get("body")) },
+      }),
+    );
+    form.reset();
+    await load();
+  } catch (err) {
+    $("merge-result").textContent = problemText(err);
+  }
 });
 
 let searchTimer: ReturnType<typeof setTimeout> | undefined;
@@ -103,7 +116,7 @@ $("m-q").addEventListener("input", (e) => {
   const q = (e.target as HTMLInputElement).value.trim();
   searchTimer = setTimeout(async () => {
     if (q.length < 2) return;
-    const { data } = await api<Page<Post>>(`/feedback/posts?sort=top&limit=20&q=${encodeURIComponent(q)}`);
+    const { data } = await ok(api.GET("/api/v1/feedback/posts", { params: { query: { sort: "top", limit: 20, q } } }));
     $("m-into").innerHTML = `<option value="">Choose a post…</option>${data
       .filter((p) => p.id !== id)
       .map((p) => `<option value="${esc(p.id)}">${esc(p.title)} (${p.voteCount} votes, ${esc(p.boardSlug)})</option>`)
@@ -115,8 +128,15 @@ $("merge-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   const into = $<HTMLSelectElement>("m-into").value;
   if (!into) return;
+  const title = $<HTMLSelectElement>("m-into").selectedOptions[0]?.textContent ?? "the chosen post";
+  const go = await confirmAction({
+    title: "Merge this post?",
+    body: `Its votes move to ${title} and its voters are emailed. A merge cannot be undone.`,
+    action: "Merge and email",
+  });
+  if (!go) return;
   try {
-    const r = await api<{ notified: number }>(`${path}/merge`, { method: "POST", json: { into } });
+    const r = await ok(api.POST("/api/v1/feedback/posts/{id}/merge", { params, body: { into } }));
     $("merge-result").textContent = `Merged; ${r.notified} voters will hear about it.`;
     await load();
   } catch (err) {
@@ -125,9 +145,18 @@ $("merge-form").addEventListener("submit", async (e) => {
 });
 
 $("delete").addEventListener("click", async () => {
-  if (!confirm("Delete this post with its votes and comments?")) return;
-  await api(path, { method: "DELETE" });
-  location.assign("/console/feedback/");
+  const go = await confirmAction({
+    title: "Delete this post?",
+    body: "The post, its votes and its comments are deleted. This cannot be undone.",
+    action: "Delete post",
+  });
+  if (!go) return;
+  try {
+    await ok(api.DELETE("/api/v1/feedback/posts/{id}", { params }));
+    location.assign("/console/feedback/");
+  } catch (err) {
+    $("merge-result").textContent = problemText(err);
+  }
 });
 
 await load();

@@ -1,14 +1,11 @@
 // The quarterly relationship health audit: score the five pillars, see the trend and the priority.
-import { api, esc } from "../lib/api";
+import { type Answer, api, esc, ok, type Schemas } from "../lib/api";
+import { list } from "../lib/list";
 import { $, errorText, quarterSelect } from "./kpis-shared";
 
-type Audit = {
-  quarter: string;
-  pillars: Array<{ pillar: string; score: number | null; note: string | null }>;
-  average: number | null;
-  priority: string | null;
-};
-const PILLARS = ["community", "personalisation", "value_exchange", "feedback_loops", "advocacy"];
+type Audit = Answer<"/api/v1/kpis/audits">["data"][number];
+type Pillar = Schemas["PutPillarAudit"]["pillars"][number]["pillar"];
+const PILLARS: Pillar[] = ["community", "personalisation", "value_exchange", "feedback_loops", "advocacy"];
 const label = (p: string) => p.replace("_", " ").replace(/^./, (c) => c.toUpperCase());
 const form = $<HTMLFormElement>("audit-form");
 const quarterEl = $<HTMLSelectElement>("quarter");
@@ -25,42 +22,44 @@ function fill() {
   }
 }
 
-async function load() {
-  ({ data: audits } = await api<{ data: Audit[] }>("/kpis/audits"));
-  $("audits").innerHTML = audits.length
-    ? audits
-        .map(
-          (a) =>
-            `<tr><th scope="row">${esc(a.quarter)}</th>${PILLARS.map((p) => {
-              const s = a.pillars.find((x) => x.pillar === p)?.score;
-              return `<td${p === a.priority ? ' class="bad"' : ""}>${s ?? "—"}</td>`;
-            }).join("")}<td>${a.average ?? "—"}</td><td>${a.priority ? esc(label(a.priority)) : "—"}</td></tr>`,
-        )
-        .join("")
-    : `<tr><td colspan="8" class="muted">No audits yet.</td></tr>`;
-  const latest = audits[0];
-  $("priority").innerHTML = latest?.priority
-    ? `Priority from the ${esc(latest.quarter)} audit: <strong data-testid="audit-priority">${esc(label(latest.priority))}</strong> (${
-        latest.pillars.find((p) => p.pillar === latest.priority)?.score
-      }/5).`
-    : "Run the first audit to name a priority.";
-  fill();
-}
+const trend = list({
+  body: $("audits"),
+  empty: "No audits yet.",
+  load: () => ok(api.GET("/api/v1/kpis/audits")),
+  row: (a) =>
+    `<tr><th scope="row">${esc(a.quarter)}</th>${PILLARS.map((p) => {
+      const s = a.pillars.find((x) => x.pillar === p)?.score;
+      return `<td${p === a.priority ? ' class="bad"' : ""}>${s ?? "—"}</td>`;
+    }).join("")}<td>${a.average ?? "—"}</td><td>${a.priority ? esc(label(a.priority)) : "—"}</td></tr>`,
+  onPage: (_page, all) => {
+    audits = all;
+    const latest = audits[0];
+    $("priority").innerHTML = latest?.priority
+      ? `Priority from the ${esc(latest.quarter)} audit: <strong data-testid="audit-priority">${esc(label(latest.priority))}</strong> (${
+          latest.pillars.find((p) => p.pillar === latest.priority)?.score
+        }/5).`
+      : "Run the first audit to name a priority.";
+    fill();
+  },
+});
+const load = () => trend.reload();
 
 form.addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const data = new FormData(form);
   try {
-    await api(`/kpis/audits/${encodeURIComponent(quarterEl.value)}`, {
-      method: "PUT",
-      json: {
-        pillars: PILLARS.map((p) => ({
-          pillar: p,
-          score: Number(data.get(p)),
-          note: String(data.get(`note-${p}`) ?? "") || null,
-        })),
-      },
-    });
+    await ok(
+      api.PUT("/api/v1/kpis/audits/{quarter}", {
+        params: { path: { quarter: quarterEl.value } },
+        body: {
+          pillars: PILLARS.map((p) => ({
+            pillar: p,
+            score: Number(data.get(p)),
+            note: String(data.get(`note-${p}`) ?? "") || null,
+          })),
+        },
+      }),
+    );
     $("audit-result").textContent = "Saved.";
     await load();
   } catch (e) {
@@ -69,6 +68,4 @@ form.addEventListener("submit", async (ev) => {
 });
 quarterEl.addEventListener("change", fill);
 quarterSelect(quarterEl);
-load().catch((e) => {
-  $("audit-result").textContent = `Could not load: ${errorText(e)}`;
-});
+await load();

@@ -1,28 +1,8 @@
 // One KPI: its value, pacing and inputs this quarter, its weekly history and past quarters.
-import { api, esc, fmt } from "../lib/api";
-import {
-  $,
-  bulletChart,
-  errorText,
-  formatValue,
-  type Kpi,
-  lineChart,
-  type Pacing,
-  type Report,
-  statusBadge,
-  type Target,
-} from "./kpis-shared";
+import { type Answer, api, esc, fmt, ok } from "../lib/api";
+import { $, bulletChart, errorText, formatValue, lineChart, statusBadge } from "./kpis-shared";
 
-type History = Omit<Kpi, "value" | "inputs" | "target" | "pacing" | "sparkline"> & {
-  weeks: Array<{ week: number; quarter: string; day: number; value: number | null }>;
-  quarters: Array<{
-    quarter: string;
-    phase: string;
-    value: number | null;
-    target: Target | null;
-    pacing: Pacing | null;
-  }>;
-};
+type History = Answer<"/api/v1/kpis/{kpi}/history">;
 
 const params = new URLSearchParams(location.search);
 const id = params.get("kpi") ?? "nps";
@@ -31,8 +11,12 @@ const quarter = params.get("quarter");
 async function load() {
   try {
     const [report, history] = await Promise.all([
-      api<Report>(`/kpis${quarter ? `?quarter=${encodeURIComponent(quarter)}` : ""}`),
-      api<History>(`/kpis/${encodeURIComponent(id)}/history?quarters=4`),
+      ok(api.GET("/api/v1/kpis", { params: { query: { quarter: quarter ?? undefined } } })),
+      ok(
+        api.GET("/api/v1/kpis/{kpi}/history", {
+          params: { path: { kpi: id as History["kpi"] }, query: { quarters: 4 } },
+        }),
+      ),
     ]);
     const k = report.kpis.find((x) => x.kpi === id);
     if (!k) throw new Error("No such KPI");

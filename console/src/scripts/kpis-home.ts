@@ -1,5 +1,6 @@
 // The console home: this quarter's KPIs as bullet charts with pacing, forecast and a sparkline.
-import { api, esc, fmt } from "../lib/api";
+import { api, esc, fmt, ok } from "../lib/api";
+import { list } from "../lib/list";
 import {
   $,
   bulletChart,
@@ -43,11 +44,10 @@ function card(k: Kpi, r: Report): string {
 async function load(quarter: string) {
   $("summary").textContent = "Loading…";
   try {
-    const r = await api<Report>(`/kpis?quarter=${encodeURIComponent(quarter)}`);
+    const r = await ok(api.GET("/api/v1/kpis", { params: { query: { quarter } } }));
     $("kpis").innerHTML = r.kpis.map((k) => card(k, r)).join("");
-    loadAlerts(r.kpis).catch(() => {
-      $("alerts").innerHTML = `<li class="muted">Alerts could not be loaded.</li>`;
-    });
+    kpis = r.kpis;
+    void alerts.reload();
     const counts = new Map<string, number>();
     for (const k of r.kpis) if (k.pacing) counts.set(k.pacing.status, (counts.get(k.pacing.status) ?? 0) + 1);
     const parts = [...counts].map(([s, n]) => `${n} ${STATUS_LABEL[s as keyof typeof STATUS_LABEL].toLowerCase()}`);
@@ -64,22 +64,18 @@ async function load(quarter: string) {
   }
 }
 
-type Alert = { kpi: string; quarter: string; day: number; recipient: string | null };
-
-async function loadAlerts(kpis: Kpi[]) {
-  const { data } = await api<{ data: Alert[] }>("/kpis/alerts?limit=5");
-  const name = (id: string) => kpis.find((k) => k.kpi === id)?.name ?? id;
-  $("alerts").innerHTML = data.length
-    ? data
-        .map(
-          (a) =>
-            `<li>${esc(name(a.kpi))} slipped from on track to at risk on ${esc(fmt.date(a.day))} (${esc(a.quarter)})${
-              a.recipient ? `; ${esc(a.recipient)} was emailed` : "; its owner has no email address"
-            }.</li>`,
-        )
-        .join("")
-    : `<li class="muted">No KPI has slipped from on track to at risk.</li>`;
-}
+let kpis: Kpi[] = [];
+const name = (id: string) => kpis.find((k) => k.kpi === id)?.name ?? id;
+const alerts = list({
+  body: $("alerts"),
+  empty: "No KPI has slipped from on track to at risk.",
+  load: (cursor) =>
+    ok(api.GET("/api/v1/kpis/alerts", { params: { query: { limit: 5, cursor: cursor ?? undefined } } })),
+  row: (a) =>
+    `<tr><td>${esc(fmt.date(a.day))}</td><td>${esc(name(a.kpi))}</td><td>${esc(a.quarter)}</td><td>${
+      a.recipient ? `${esc(a.recipient)} was emailed` : "its owner has no email address"
+    }</td></tr>`,
+});
 
 select.addEventListener("change", () => {
   history.replaceState(null, "", `?quarter=${select.value}`);

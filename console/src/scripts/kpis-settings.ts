@@ -1,17 +1,8 @@
 // The KPI settings: margin, active window, event names and engagement weights.
-import { api } from "../lib/api";
+import { type Answer, api, ok } from "../lib/api";
 import { $, errorText } from "./kpis-shared";
 
-type Settings = {
-  currency: string;
-  grossMargin: number;
-  activeWindowDays: number;
-  orderEvent: string;
-  revenueEvents: string[];
-  communityEvents: string[];
-  engagementWeights: Record<string, number>;
-  engagementFullScore: number;
-};
+type Settings = Answer<"/api/v1/kpis/settings">;
 const form = $<HTMLFormElement>("settings-form");
 const field = (name: string) => form.elements.namedItem(name) as HTMLInputElement;
 const list = (v: string) =>
@@ -22,11 +13,11 @@ const list = (v: string) =>
 
 function show(s: Settings) {
   for (const name of ["currency", "grossMargin", "activeWindowDays", "engagementFullScore", "orderEvent"] as const) {
-    field(name).value = String(s[name]);
+    field(name).value = String(s[name] ?? "");
   }
-  field("revenueEvents").value = s.revenueEvents.join(", ");
-  field("communityEvents").value = s.communityEvents.join(", ");
-  field("engagementWeights").value = Object.entries(s.engagementWeights)
+  field("revenueEvents").value = (s.revenueEvents ?? []).join(", ");
+  field("communityEvents").value = (s.communityEvents ?? []).join(", ");
+  field("engagementWeights").value = Object.entries(s.engagementWeights ?? {})
     .map(([event, weight]) => `${event} = ${weight}`)
     .join("\n");
 }
@@ -42,26 +33,27 @@ form.addEventListener("submit", async (ev) => {
   );
   try {
     show(
-      await api<Settings>("/kpis/settings", {
-        method: "PUT",
-        json: {
-          currency: field("currency").value.trim().toUpperCase(),
-          grossMargin: Number(field("grossMargin").value),
-          activeWindowDays: Number(field("activeWindowDays").value),
-          engagementFullScore: Number(field("engagementFullScore").value),
-          orderEvent: field("orderEvent").value.trim(),
-          revenueEvents: list(field("revenueEvents").value),
-          communityEvents: list(field("communityEvents").value),
-          engagementWeights: weights,
-        },
-      }),
+      await ok(
+        api.PUT("/api/v1/kpis/settings", {
+          body: {
+            currency: field("currency").value.trim().toUpperCase(),
+            grossMargin: Number(field("grossMargin").value),
+            activeWindowDays: Number(field("activeWindowDays").value),
+            engagementFullScore: Number(field("engagementFullScore").value),
+            orderEvent: field("orderEvent").value.trim(),
+            revenueEvents: list(field("revenueEvents").value),
+            communityEvents: list(field("communityEvents").value),
+            engagementWeights: weights,
+          },
+        }),
+      ),
     );
     $("settings-result").textContent = "Saved.";
   } catch (e) {
     $("settings-result").textContent = `Not saved: ${errorText(e)}`;
   }
 });
-api<Settings>("/kpis/settings")
+ok(api.GET("/api/v1/kpis/settings"))
   .then(show)
   .catch((e) => {
     $("settings-result").textContent = `Could not load: ${errorText(e)}`;

@@ -1,39 +1,12 @@
 // What the KPI pages share: types, formatting by unit, quarters, and the plain-SVG charts.
-import { esc } from "../lib/api";
+import { type Answer, esc } from "../lib/api";
 
-export type Unit = "score" | "ratio" | "currency" | "multiple" | "points";
-export type Status = "on_track" | "at_risk" | "off_track" | "met" | "missed" | "no_data";
-export type Target = {
-  startValue: number;
-  target: number;
-  direction: "higher" | "lower";
-  ownerContactId: string | null;
-  ownerEmail: string | null;
-};
-export type Pacing = { elapsed: number; expected: number; status: Status; forecast: number | null };
-export type Kpi = {
-  kpi: string;
-  name: string;
-  unit: Unit;
-  direction: "higher" | "lower";
-  formula: string;
-  bands: [number, number] | null;
-  source: string;
-  value: number | null;
-  inputs: Record<string, number | string | null>;
-  target: Target | null;
-  pacing: Pacing | null;
-  sparkline: Array<{ day: number; value: number | null }>;
-};
-export type Report = {
-  quarter: string;
-  from: number;
-  to: number;
-  phase: "future" | "live" | "final";
-  asOf: number;
-  currency: string;
-  kpis: Kpi[];
-};
+export type Report = Answer<"/api/v1/kpis">;
+export type Kpi = Report["kpis"][number];
+export type Unit = Kpi["unit"];
+export type Status = NonNullable<Kpi["pacing"]>["status"];
+export type Target = Kpi["target"];
+export type Pacing = Kpi["pacing"];
 
 export const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -96,7 +69,7 @@ export function quarterSelect(select: HTMLSelectElement): string {
 
 /** Where poor, fair and good meet on the KPI's scale: its own bands, or 80% / 100% of the target. */
 export function bandEdges(k: Pick<Kpi, "bands" | "direction" | "target">): [number, number] | null {
-  if (k.bands) return k.bands;
+  if (k.bands) return [k.bands[0], k.bands[1]];
   if (!k.target) return null;
   const t = k.target.target;
   return k.direction === "higher" ? [t * 0.8, t] : [t, t * 1.2];
@@ -237,4 +210,4 @@ export function lineChart(
   return `<svg class="line-chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="Weekly values; the table below lists them">${ticks}${targetLine}<path d="${path}"/>${dots}${labels}</svg>`;
 }
 
-export const errorText = (e: unknown) => (e instanceof Error ? e.message : "Something went wrong");
+export { problemText as errorText } from "../lib/api";

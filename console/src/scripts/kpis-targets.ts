@@ -1,6 +1,8 @@
 // Set, change and remove quarterly KPI targets.
-import { api, esc } from "../lib/api";
-import { $, errorText, formatValue, type Kpi, quarterSelect, type Report, statusBadge } from "./kpis-shared";
+import { api, esc, ok, type Schemas } from "../lib/api";
+import { confirmAction } from "../lib/confirm";
+import { list } from "../lib/list";
+import { $, errorText, formatValue, type Kpi, quarterSelect, statusBadge } from "./kpis-shared";
 
 const form = $<HTMLFormElement>("target-form");
 const quarterEl = $<HTMLSelectElement>("quarter");
@@ -26,42 +28,50 @@ function fill(kpi: string) {
   hint(k);
 }
 
-async function load(keepKpi?: string) {
-  const r = await api<Report>(`/kpis?quarter=${encodeURIComponent(quarterEl.value)}`);
-  kpis = r.kpis;
-  const wanted = keepKpi ?? new URLSearchParams(location.search).get("kpi") ?? kpiEl.value;
-  kpiEl.innerHTML = kpis
-    .map((k) => `<option value="${esc(k.kpi)}"${k.kpi === wanted ? " selected" : ""}>${esc(k.name)}</option>`)
-    .join("");
-  fill(kpiEl.value);
-  const rows = kpis.filter((k) => k.target);
-  $("targets").innerHTML = rows.length
-    ? rows
-        .map((k) => {
-          const v = (n: number | null | undefined) => esc(formatValue(n, k.unit));
-          return `<tr data-testid="target-${esc(k.kpi)}"><th scope="row">${esc(k.name)}</th><td>${v(k.value)}</td><td>${v(k.target?.startValue)}</td>
-            <td>${v(k.target?.target)}</td><td>${v(k.pacing?.expected)}</td><td>${statusBadge(k.pacing?.status)}</td>
-            <td>${esc(k.target?.ownerEmail ?? "")}</td>
-            <td><button type="button" class="secondary" data-edit="${esc(k.kpi)}">Edit</button>
-            <button type="button" class="secondary" data-delete="${esc(k.kpi)}" aria-label="Remove the target of ${esc(k.name)}">Remove</button></td></tr>`;
-        })
-        .join("")
-    : `<tr><td colspan="8" class="muted">No targets for ${esc(quarterEl.value)} yet.</td></tr>`;
-}
+let keep: string | undefined;
+const targets = list({
+  body: $("targets"),
+  empty: "No targets for this quarter yet.",
+  load: async () => {
+    const r = await ok(api.GET("/api/v1/kpis", { params: { query: { quarter: quarterEl.value } } }));
+    kpis = r.kpis;
+    const wanted = keep ?? new URLSearchParams(location.search).get("kpi") ?? kpiEl.value;
+    kpiEl.innerHTML = kpis
+      .map((k) => `<option value="${esc(k.kpi)}"${k.kpi === wanted ? " selected" : ""}>${esc(k.name)}</option>`)
+      .join("");
+    fill(kpiEl.value);
+    return { data: kpis.filter((k) => k.target) };
+  },
+  row: (k) => {
+    const v = (n: number | null | undefined) => esc(formatValue(n, k.unit));
+    return `<tr data-testid="target-${esc(k.kpi)}"><th scope="row">${esc(k.name)}</th><td>${v(k.value)}</td><td>${v(k.target?.startValue)}</td>
+      <td>${v(k.target?.target)}</td><td>${v(k.pacing?.expected)}</td><td>${statusBadge(k.pacing?.status)}</td>
+      <td>${esc(k.target?.ownerEmail ?? "")}</td>
+      <td><button type="button" class="secondary" data-edit="${esc(k.kpi)}">Edit</button>
+      <button type="button" class="secondary" data-delete="${esc(k.kpi)}" aria-label="Remove the target of ${esc(k.name)}">Remove</button></td></tr>`;
+  },
+});
+const load = (keepKpi?: string) => {
+  keep = keepKpi;
+  return targets.reload();
+};
+const targetPath = (kpi: string) => ({ path: { quarter: quarterEl.value, kpi: kpi as Kpi["kpi"] } });
 
 form.addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const data = new FormData(form);
   try {
-    await api(`/kpis/targets/${encodeURIComponent(quarterEl.value)}/${encodeURIComponent(kpiEl.value)}`, {
-      method: "PUT",
-      json: {
-        startValue: Number(data.get("startValue")),
-        target: Number(data.get("target")),
-        direction: data.get("direction"),
-        ownerEmail: data.get("ownerEmail"),
-      },
-    });
+    await ok(
+      api.PUT("/api/v1/kpis/targets/{quarter}/{kpi}", {
+        params: targetPath(kpiEl.value),
+        body: {
+          startValue: Number(data.get("startValue")),
+          target: Number(data.get("target")),
+          direction: String(data.get("direction")) as Schemas["PutKpiTarget"]["direction"],
+          ownerEmail: String(data.get("ownerEmail") ?? "") || null,
+        },
+      }),
+    );
     $("target-result").textContent = "Saved.";
     await load(kpiEl.value);
   } catch (e) {
@@ -77,17 +87,25 @@ $("targets").addEventListener("click", async (ev) => {
     fill(button.dataset.edit);
     $<HTMLInputElement>("start").focus();
   }
-  if (button.dataset.delete) {
-    await api(`/kpis/targets/${encodeURIComponent(quarterEl.value)}/${encodeURIComponent(button.dataset.delete)}`, {
-      method: "DELETE",
+  const kpi = button.dataset.delete;
+  if (kpi) {
+    const name = kpis.find((k) => k.kpi === kpi)?.name ?? kpi;
+    const go = await confirmAction({
+      title: `Remove the ${quarterEl.value} target of ${name}?`,
+      body: "Its pacing and at-risk emails stop for this quarter. You can set it again later.",
+      action: "Remove target",
     });
-    $("target-result").textContent = "Removed.";
-    await load();
+    if (!go) return;
+    try {
+      await ok(api.DELETE("/api/v1/kpis/targets/{quarter}/{kpi}", { params: targetPath(kpi) }));
+      $("target-result").textContent = "Removed.";
+      await load();
+    } catch (e) {
+      $("target-result").textContent = `Not removed: ${errorText(e)}`;
+    }
   }
 });
 kpiEl.addEventListener("change", () => fill(kpiEl.value));
 quarterEl.addEventListener("change", () => load());
 quarterSelect(quarterEl);
-load().catch((e) => {
-  $("target-result").textContent = `Could not load: ${errorText(e)}`;
-});
+await load();

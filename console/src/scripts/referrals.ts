@@ -1,47 +1,9 @@
-import { ApiError, api, esc, fmt } from "../lib/api";
+import { type Answer, api, esc, fmt, ok, problemText } from "../lib/api";
+import { confirmAction } from "../lib/confirm";
+import { list } from "../lib/list";
 
-type Program = { id: string; name: string; state: string };
-type Funnel = {
-  clicks: number;
-  uniqueClicks: number;
-  signups: number;
-  qualified: number;
-  rewarded: number;
-  conversionRate: number | null;
-};
-type Stats = { totals: Funnel; byDay: Array<Funnel & { day: string }>; bySource: Array<Funnel & { source: string }> };
-type Referrer = {
-  id: string;
-  name: string | null;
-  email: string | null;
-  code: string;
-  clicks: number;
-  signups: number;
-  qualified: number;
-};
-type RewardSpec =
-  | { kind: "credit"; amount: number; currency: string }
-  | { kind: "discount"; percent: number }
-  | { kind: "feature"; feature: string };
-type Reward = {
-  id: string;
-  side: string;
-  reward: RewardSpec;
-  flags: string[];
-  holdReason: string | null;
-  updatedAt: number;
-};
-type Link = {
-  id: string;
-  code: string;
-  url: string;
-  name: string | null;
-  destination: string | null;
-  destinationAllowed: boolean;
-  redirectsTo: string | null;
-  disabledAt: number | null;
-};
-type Page<T> = { data: T[]; nextCursor: string | null };
+type Funnel = Answer<"/api/v1/programs/{id}/stats">["totals"];
+type RewardSpec = Answer<"/api/v1/rewards">["data"][number]["reward"];
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
 const programSelect = $("program") as HTMLSelectElement;
@@ -63,7 +25,9 @@ function bar(value: number, max: number) {
 async function loadStats(programId: string) {
   const to = day(Date.now());
   const from = day(Date.now() - (Number(daysSelect.value) - 1) * 86_400_000);
-  const s = await api<Stats>(`/programs/${programId}/stats?from=${from}&to=${to}`);
+  const s = await ok(
+    api.GET("/api/v1/programs/{id}/stats", { params: { path: { id: programId }, query: { from, to } } }),
+  );
   const t = s.totals;
   $("totals").innerHTML = [
     ["Clicks", fmt.int(t.clicks)],
@@ -78,7 +42,7 @@ async function loadStats(programId: string) {
   const weeks: Array<Funnel & { day: string }> = [];
   for (let i = 0; i < s.byDay.length; i += 7) {
     const w = s.byDay.slice(i, i + 7);
-    const sum = (k: keyof Funnel) => w.reduce((n, d) => n + ((d[k] as number) ?? 0), 0);
+    const sum = (k: Exclude<keyof Funnel, "conversionRate">) => w.reduce((n, d) => n + d[k], 0);
     const signups = sum("signups");
     const qualified = sum("qualified");
     weeks.push({
@@ -108,43 +72,42 @@ async function loadStats(programId: string) {
       .join("") || '<tr><td colspan="5" class="muted">No traffic in this period.</td></tr>';
 }
 
-async function loadTop(programId: string) {
-  const { data } = await api<Page<Referrer>>(`/programs/${programId}/referrers?sort=top&limit=10`);
-  $("top").innerHTML =
-    data
-      .map(
-        (r) => `<tr><td>${esc(r.name ?? r.email ?? r.id)}</td><td><code>${esc(r.code)}</code></td>
-        <td>${fmt.int(r.clicks)}</td><td>${fmt.int(r.signups)}</td><td>${fmt.int(r.qualified)}</td></tr>`,
-      )
-      .join("") || '<tr><td colspan="5" class="muted">No referrers yet.</td></tr>';
-}
+const top = list({
+  body: $("top"),
+  empty: "No referrers yet.",
+  load: () =>
+    ok(
+      api.GET("/api/v1/programs/{id}/referrers", {
+        params: { path: { id: programSelect.value }, query: { sort: "top", limit: 10 } },
+      }),
+    ),
+  row: (r) => `<tr><td>${esc(r.name ?? r.email ?? r.id)}</td><td><code>${esc(r.code)}</code></td>
+      <td>${fmt.int(r.clicks ?? 0)}</td><td>${fmt.int(r.signups ?? 0)}</td><td>${fmt.int(r.qualified ?? 0)}</td></tr>`,
+});
 
-/** A table filled a page at a time, with a "Show more" button while there is a next page. */
-function pagedTable<T>(body: string, more: string, empty: string, row: (item: T) => string) {
-  let next: string | null = null;
-  let path = "";
-  const load = async (from?: string, append = false) => {
-    if (from !== undefined) path = from;
-    const cursor = append && next ? `&cursor=${encodeURIComponent(next)}` : "";
-    const page = await api<Page<T>>(`${path}${cursor}`);
-    next = page.nextCursor;
-    const rows = page.data.map(row).join("");
-    if (append) $(body).insertAdjacentHTML("beforeend", rows);
-    else $(body).innerHTML = rows || empty;
-    $(more).hidden = !next;
-  };
-  $(more).addEventListener("click", () => load(undefined, true));
-  return (from: string) => load(from);
-}
-
-const loadReview = pagedTable<Reward>(
-  "review",
-  "more-review",
-  '<tr><td colspan="5" class="muted">Nothing to review.</td></tr>',
-  (r) => `<tr data-reward="${esc(r.id)}"><td>${esc(describe(r.reward))}</td><td>${esc(r.side)}</td>
+const review = list({
+  body: $("review"),
+  empty: "Nothing to review.",
+  load: (cursor) =>
+    ok(
+      api.GET("/api/v1/rewards", {
+        params: {
+          query: {
+            programId: programSelect.value,
+            state: "held",
+            flagged: "true",
+            limit: 20,
+            cursor: cursor ?? undefined,
+          },
+        },
+      }),
+    ),
+  row: (r) => `<tr data-reward="${esc(r.id)}"><td>${esc(describe(r.reward))}</td><td>${esc(r.side)}</td>
       <td>${esc(r.flags.join(", "))}</td><td>${esc(fmt.date(r.updatedAt))}</td>
       <td><button data-approve="${esc(r.id)}">Approve</button> <button class="secondary" data-reverse="${esc(r.id)}">Reverse</button></td></tr>`,
-);
+});
+
+type Link = Answer<"/api/v1/links">["data"][number];
 
 function linkStatus(l: Link) {
   if (l.disabledAt !== null) return "Disabled";
@@ -156,49 +119,61 @@ function linkStatus(l: Link) {
   return l.redirectsTo ? "Active" : "Program archived";
 }
 
-const loadLinks = pagedTable<Link>(
-  "links",
-  "more-links",
-  '<tr><td colspan="4" class="muted">No campaign links: create one with POST /api/v1/programs/{id}/links.</td></tr>',
-  (l) => `<tr data-link="${esc(l.id)}"><td><code>${esc(l.code)}</code></td><td>${esc(l.name ?? "")}</td>
+const links = list({
+  body: $("links"),
+  empty: "No campaign links yet.",
+  load: (cursor) =>
+    ok(
+      api.GET("/api/v1/links", {
+        params: { query: { programId: programSelect.value, kind: "campaign", limit: 50, cursor: cursor ?? undefined } },
+      }),
+    ),
+  row: (l) => `<tr data-link="${esc(l.id)}"><td><code>${esc(l.code)}</code></td><td>${esc(l.name ?? "")}</td>
       <td>${esc(l.destination ?? "")}</td><td>${esc(linkStatus(l))}</td></tr>`,
-);
+});
 
 async function load() {
-  const id = programSelect.value;
-  if (!id) return;
-  await Promise.all([
-    loadStats(id),
-    loadTop(id),
-    loadReview(`/rewards?programId=${id}&state=held&flagged=true&limit=20`),
-    loadLinks(`/links?programId=${id}&kind=campaign&limit=50`),
-  ]);
+  if (!programSelect.value) return;
+  await Promise.all([loadStats(programSelect.value), top.reload(), review.reload(), links.reload()]);
 }
 
 document.addEventListener("click", async (e) => {
   const t = e.target as HTMLElement;
   const id = t.dataset.approve ?? t.dataset.reverse;
   if (!id) return;
-  const action = t.dataset.approve ? "approve" : "reverse";
+  const approve = Boolean(t.dataset.approve);
+  const reward = review.items().find((r) => r.id === id);
+  const what = reward ? describe(reward.reward) : "this reward";
+  const go = await confirmAction(
+    approve
+      ? {
+          title: `Approve ${what}?`,
+          body: "The fraud hold is lifted and the reward is granted: a reward.approved webhook tells your systems to pay it.",
+          action: "Approve",
+        }
+      : {
+          title: `Reverse ${what} as fraud?`,
+          body: "The reward is cancelled for good and the customer never receives it. This cannot be undone.",
+          action: "Reverse",
+        },
+  );
+  if (!go) return;
+  const note = "reviewed in the console";
+  const path = { path: { id } };
   try {
-    await api(`/rewards/${id}/${action}`, {
-      method: "POST",
-      json:
-        action === "reverse"
-          ? { reason: "fraud", note: "reviewed in the console" }
-          : { note: "reviewed in the console" },
-    });
+    if (approve) await ok(api.POST("/api/v1/rewards/{id}/approve", { params: path, body: { note } }));
+    else await ok(api.POST("/api/v1/rewards/{id}/reverse", { params: path, body: { reason: "fraud", note } }));
     t.closest("tr")?.remove();
-    $("review-result").textContent = action === "approve" ? "Approved." : "Reversed.";
+    $("review-result").textContent = approve ? "Approved." : "Reversed.";
   } catch (err) {
-    $("review-result").textContent = err instanceof ApiError ? err.message : "Something went wrong";
+    $("review-result").textContent = problemText(err);
   }
 });
 
 programSelect.addEventListener("change", load);
 daysSelect.addEventListener("change", load);
 
-const { data: programs } = await api<Page<Program>>("/programs?limit=200");
+const { data: programs } = await ok(api.GET("/api/v1/programs", { params: { query: { limit: 200 } } }));
 programSelect.innerHTML = programs
   .map((p) => `<option value="${esc(p.id)}">${esc(p.name)}${p.state === "archived" ? " (archived)" : ""}</option>`)
   .join("");

@@ -1,36 +1,8 @@
-import { ApiError, api, esc, fmt } from "../lib/api";
-
-type Key = {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  lastUsedAt: number | null;
-  revokedAt: number | null;
-};
-type ProviderSecret = {
-  id: string;
-  provider: string;
-  name: string;
-  prefix: string;
-  lastUsedAt: number | null;
-  revokedAt: number | null;
-};
-type Hook = { id: string; url: string; eventTypes: string[]; enabled: boolean };
-type Delivery = {
-  id: string;
-  eventType: string;
-  state: string;
-  attempts: number;
-  lastStatus: number | null;
-  lastError: string | null;
-  updatedAt: number;
-};
-type Dead = { id: string; queue: string; reason: string; body: unknown; receivedAt: number };
-type Page<T> = { data: T[]; nextCursor: string | null };
+import { api, esc, fmt, ok, problemText, type Schemas } from "../lib/api";
+import { confirmAction } from "../lib/confirm";
+import { list } from "../lib/list";
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
-const problemText = (e: unknown) => (e instanceof ApiError ? e.message : "Something went wrong");
 
 /** Only a key that can do nothing but send events may sit in a web page; every other scope reads data. */
 const embeddable = (scopes: string[]) => scopes.every((s) => s === "ingest");
@@ -45,35 +17,30 @@ const lastUsed = (r: { lastUsedAt: number | null; revokedAt: number | null }) =>
 const shownOnce = (id: string, value: string) =>
   `<code id="${id}" class="secret" data-testid="${id}">${esc(value)}</code> <button type="button" class="secondary" data-copy="${id}">Copy</button>`;
 
-async function loadKeys() {
-  const { data } = await api<Page<Key>>("/keys?limit=100");
-  $("keys").innerHTML = data
-    .map(
-      (k) => `<tr><td>${esc(k.name)}</td><td><code>${esc(k.prefix)}…</code></td><td>${esc(k.scopes.join(", "))}</td>
+const keys = list({
+  body: $("keys"),
+  empty: "No keys.",
+  load: (cursor) => ok(api.GET("/api/v1/keys", { params: { query: { limit: 100, cursor: cursor ?? undefined } } })),
+  row: (k) => `<tr><td>${esc(k.name)}</td><td><code>${esc(k.prefix)}…</code></td><td>${esc(k.scopes.join(", "))}</td>
       <td>${whereItLives(k.scopes)}</td><td>${lastUsed(k)}</td>
       <td>${k.revokedAt ? "" : `<button class="secondary" data-revoke="${esc(k.id)}" aria-label="Revoke ${esc(k.name)}">Revoke</button>`}</td></tr>`,
-    )
-    .join("");
-}
+});
+const loadKeys = () => keys.reload();
 
-async function loadProviderSecrets() {
-  const { data } = await api<{ data: ProviderSecret[] }>("/emails/provider-secrets");
-  $("provider-secrets").innerHTML = data.length
-    ? data
-        .map(
-          (
-            p,
-          ) => `<tr><td>${esc(p.name)}</td><td>${esc(p.provider)}</td><td><code>${esc(p.prefix)}…</code></td><td>${lastUsed(p)}</td>
-          <td>${p.revokedAt ? "" : `<button class="secondary" data-revoke-secret="${esc(p.id)}" aria-label="Revoke ${esc(p.name)}">Revoke</button>`}</td></tr>`,
-        )
-        .join("")
-    : '<tr><td colspan="5" class="muted">None yet.</td></tr>';
-}
+const secrets = list({
+  body: $("provider-secrets"),
+  empty: "None yet.",
+  load: () => ok(api.GET("/api/v1/emails/provider-secrets")),
+  row: (
+    p,
+  ) => `<tr><td>${esc(p.name)}</td><td>${esc(p.provider)}</td><td><code>${esc(p.prefix)}…</code></td><td>${lastUsed(p)}</td>
+      <td>${p.revokedAt ? "" : `<button class="secondary" data-revoke-secret="${esc(p.id)}" aria-label="Revoke ${esc(p.name)}">Revoke</button>`}</td></tr>`,
+});
 
 async function loadHooks() {
   const [{ data: hooks }, { data: deliveries }] = await Promise.all([
-    api<{ data: Hook[] }>("/webhooks"),
-    api<Page<Delivery>>("/webhooks/deliveries?limit=20"),
+    ok(api.GET("/api/v1/webhooks")),
+    ok(api.GET("/api/v1/webhooks/deliveries", { params: { query: { limit: 20 } } })),
   ]);
   $("hooks").innerHTML = hooks
     .map(
@@ -94,7 +61,7 @@ async function loadHooks() {
 }
 
 async function loadDead() {
-  const { data } = await api<Page<Dead>>("/jobs/dead-letters?limit=50");
+  const { data } = await ok(api.GET("/api/v1/jobs/dead-letters", { params: { query: { limit: 50 } } }));
   $("dead").innerHTML = data.length
     ? data
         .map(
@@ -110,10 +77,8 @@ $("new-key").addEventListener("submit", async (e) => {
   const form = e.target as HTMLFormElement;
   const data = new FormData(form);
   try {
-    const created = await api<{ key: string; scopes: string[] }>("/keys", {
-      method: "POST",
-      json: { name: String(data.get("name")), scopes: data.getAll("scopes").map(String) },
-    });
+    const scopes = data.getAll("scopes").map(String) as Schemas["CreateApiKey"]["scopes"];
+    const created = await ok(api.POST("/api/v1/keys", { body: { name: String(data.get("name")), scopes } }));
     const where = embeddable(created.scopes)
       ? "It only sends events: safe to embed in a web page or a Segment/RudderStack source."
       : "It can read data: keep it server-side only.";
@@ -131,14 +96,14 @@ $("new-provider-secret").addEventListener("submit", async (e) => {
   const form = e.target as HTMLFormElement;
   const data = new FormData(form);
   try {
-    const created = await api<{ webhookUrl: string }>("/emails/provider-secrets", {
-      method: "POST",
-      json: { provider: String(data.get("provider")), name: String(data.get("name")) },
-    });
+    const provider = String(data.get("provider")) as Schemas["CreateProviderSecret"]["provider"];
+    const created = await ok(
+      api.POST("/api/v1/emails/provider-secrets", { body: { provider, name: String(data.get("name")) } }),
+    );
     $("provider-result").innerHTML =
       `Paste this URL into Postmark's Bounce and Spam Complaint webhooks. It holds the secret and will not be shown again: ${shownOnce("provider-webhook-url", created.webhookUrl)}`;
     form.reset();
-    await loadProviderSecrets();
+    await secrets.reload();
   } catch (err) {
     $("provider-result").textContent = problemText(err);
   }
@@ -148,16 +113,17 @@ $("new-hook").addEventListener("submit", async (e) => {
   e.preventDefault();
   const data = new FormData(e.target as HTMLFormElement);
   try {
-    const created = await api<{ secret: string }>("/webhooks", {
-      method: "POST",
-      json: {
-        url: String(data.get("url")),
-        eventTypes: String(data.get("eventTypes"))
-          .split(",")
-          .map((s) => s.trim())
-          .filter(Boolean),
-      },
-    });
+    const created = await ok(
+      api.POST("/api/v1/webhooks", {
+        body: {
+          url: String(data.get("url")),
+          eventTypes: String(data.get("eventTypes"))
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean),
+        },
+      }),
+    );
     $("hook-result").innerHTML = `Signing secret (shown once): <code>${esc(created.secret)}</code>`;
     await loadHooks();
   } catch (err) {
@@ -173,21 +139,44 @@ document.addEventListener("click", async (e) => {
       () => "Copied",
       () => "Select it and copy by hand",
     );
-  } else if (t.dataset.revoke && confirm("Revoke this key? Anything using it stops working at once.")) {
-    await api(`/keys/${t.dataset.revoke}`, { method: "DELETE" }).catch((err) => alert(problemText(err)));
-    await loadKeys();
-  } else if (t.dataset.revokeSecret && confirm("Revoke this secret? The provider's webhook is refused at once.")) {
-    await api(`/emails/provider-secrets/${t.dataset.revokeSecret}`, { method: "DELETE" }).catch((err) =>
-      alert(problemText(err)),
-    );
-    await loadProviderSecrets();
-  } else if (t.dataset.test) {
-    await api(`/webhooks/${t.dataset.test}/test`, { method: "POST" });
-    setTimeout(loadHooks, 3000);
-  } else if (t.dataset.delete && confirm("Delete this endpoint?")) {
-    await api(`/webhooks/${t.dataset.delete}`, { method: "DELETE" });
-    await loadHooks();
+    return;
+  }
+  const id = t.dataset.revoke ?? t.dataset.revokeSecret ?? t.dataset.test ?? t.dataset.delete;
+  if (!id) return;
+  const params = { path: { id } };
+  try {
+    if (t.dataset.revokeSecret) {
+      const go = await confirmAction({
+        title: "Revoke this secret?",
+        body: "The provider's webhook is refused at once. This cannot be undone.",
+        action: "Revoke secret",
+      });
+      if (go) await ok(api.DELETE("/api/v1/emails/provider-secrets/{id}", { params }));
+      await secrets.reload();
+    } else if (t.dataset.revoke) {
+      const go = await confirmAction({
+        title: "Revoke this key?",
+        body: "Anything using it stops working at once. This cannot be undone.",
+        action: "Revoke key",
+      });
+      if (go) await ok(api.DELETE("/api/v1/keys/{id}", { params }));
+      await loadKeys();
+    } else if (t.dataset.test) {
+      await ok(api.POST("/api/v1/webhooks/{id}/test", { params }));
+      setTimeout(loadHooks, 3000);
+    } else {
+      const go = await confirmAction({
+        title: "Delete this endpoint?",
+        body: "It gets no more events. Its delivery log stays.",
+        action: "Delete endpoint",
+      });
+      if (go) await ok(api.DELETE("/api/v1/webhooks/{id}", { params }));
+      await loadHooks();
+    }
+  } catch (err) {
+    $(t.dataset.revokeSecret ? "provider-result" : t.dataset.revoke ? "key-result" : "hook-result").textContent =
+      problemText(err);
   }
 });
 
-await Promise.all([loadKeys(), loadProviderSecrets(), loadHooks(), loadDead()]);
+await Promise.all([loadKeys(), loadHooks(), loadDead()]);

@@ -1,26 +1,16 @@
 import { STATUS_LABEL as STATUSES, UPDATE_LABEL } from "../../../worker/status/labels.ts";
-import { ApiError, api, esc, fmt } from "../lib/api";
+import { type Answer, api, esc, fmt, ok, problemText, type Schemas } from "../lib/api";
+import { confirmAction } from "../lib/confirm";
+import { list } from "../lib/list";
 
-type StatusPage = { id: string; slug: string; name: string; domain: string | null };
-type Group = { id: string; name: string; position: number };
-type Component = { id: string; name: string; groupId: string | null; status: string };
-type Incident = { id: string; kind: string; name: string; status: string; impact: string; resolvedAt: number | null };
-type Monitor = {
-  id: string;
-  name: string;
-  kind: string;
-  enabled: boolean;
-  lastCheckedAt: number | null;
-  lastOk: boolean | null;
-  consecutiveFailures: number;
-};
-type Result = { runAt: number; ok: boolean; responseMs: number | null; statusCode: number | null };
+type StatusPage = Answer<"/api/v1/status/pages">["data"][number];
+type Component = Answer<"/api/v1/status/pages/{pageId}/components">["data"][number];
+type Group = Answer<"/api/v1/status/pages/{pageId}/groups">["data"][number];
+type Incident = Answer<"/api/v1/status/pages/{pageId}/incidents">["data"][number];
+type Result = Answer<"/api/v1/status/monitors/{id}/results">["data"][number];
+type Affected = NonNullable<Schemas["CreateIncident"]["components"]>[number];
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-const problemText = (e: unknown) =>
-  e instanceof ApiError
-    ? [e.message, ...(e.problem.errors ?? []).map((x) => `${x.path}: ${x.message}`)].join(" — ")
-    : "Something went wrong";
 const statusOptions = (selected: string, withNone = false) =>
   (withNone ? ['<option value="">Not affected</option>'] : [])
     .concat(
@@ -37,7 +27,7 @@ let groups: Group[] = [];
 let open: Incident[] = [];
 
 async function loadPages() {
-  const { data } = await api<{ data: StatusPage[] }>("/status/pages");
+  const { data } = await ok(api.GET("/api/v1/status/pages"));
   pages = data;
   const select = $<HTMLSelectElement>("page-select");
   select.innerHTML = data.map((p) => `<option value="${esc(p.id)}">${esc(p.name)}</option>`).join("");
@@ -70,10 +60,9 @@ async function saveDomain(ev: SubmitEvent) {
   const value = $<HTMLInputElement>("page-domain").value.trim();
   const result = $("domain-result");
   try {
-    const saved = await api<StatusPage>(`/status/pages/${pageId}`, {
-      method: "PATCH",
-      json: { domain: value || null },
-    });
+    const saved = await ok(
+      api.PATCH("/api/v1/status/pages/{pageId}", { params: { path: { pageId } }, body: { domain: value || null } }),
+    );
     pages = pages.map((p) => (p.id === saved.id ? saved : p));
     result.textContent = saved.domain ? `Saved: served at ${saved.domain} once it is routed.` : "Saved: no own domain.";
     result.className = "ok";
@@ -86,17 +75,22 @@ async function saveDomain(ev: SubmitEvent) {
 
 async function loadPage() {
   try {
+    const path = { path: { pageId } };
     const [c, g, i] = await Promise.all([
-      api<{ data: Component[] }>(`/status/pages/${pageId}/components`),
-      api<{ data: Group[] }>(`/status/pages/${pageId}/groups`),
-      api<{ data: Incident[] }>(`/status/pages/${pageId}/incidents?kind=incident&limit=20`),
+      ok(api.GET("/api/v1/status/pages/{pageId}/components", { params: path })),
+      ok(api.GET("/api/v1/status/pages/{pageId}/groups", { params: path })),
+      ok(
+        api.GET("/api/v1/status/pages/{pageId}/incidents", {
+          params: { ...path, query: { kind: "incident", limit: 20 } },
+        }),
+      ),
     ]);
     components = c.data;
     groups = g.data;
     open = i.data.filter((x) => !x.resolvedAt);
     renderBoard();
     renderComposer();
-    await loadMonitors();
+    await monitors.reload();
   } catch (e) {
     $("status-error").textContent = problemText(e);
   }
@@ -138,12 +132,12 @@ function formValues() {
   const data = new FormData(form);
   const affected = [...form.querySelectorAll<HTMLSelectElement>("[data-affected]")]
     .filter((s) => s.value)
-    .map((s) => ({ id: s.dataset.affected as string, status: s.value }));
+    .map((s) => ({ id: s.dataset.affected as string, status: s.value as Affected["status"] }));
   return {
     target: String(data.get("target") ?? ""),
     name: String(data.get("name") ?? "").trim(),
-    impact: String(data.get("impact") ?? ""),
-    status: String(data.get("status") ?? "investigating"),
+    impact: String(data.get("impact") ?? "") as Schemas["CreateIncident"]["impact"] | "",
+    status: String(data.get("status") ?? "investigating") as NonNullable<Schemas["CreateIncident"]["status"]>,
     body: String(data.get("body") ?? "").trim(),
     affected,
   };
@@ -170,23 +164,33 @@ async function publish(ev: SubmitEvent) {
   ev.preventDefault();
   const v = formValues();
   const result = $("c-result");
+  const go = await confirmAction({
+    title: v.target ? "Publish this update?" : "Publish this incident?",
+    body: "It appears on the public status page at once and every subscriber is notified by email or webhook.",
+    action: "Publish and notify",
+  });
+  if (!go) return;
   try {
     if (v.target) {
-      await api(`/status/incidents/${v.target}/updates`, {
-        method: "POST",
-        json: { status: v.status, body: v.body, ...(v.affected.length ? { components: v.affected } : {}) },
-      });
+      await ok(
+        api.POST("/api/v1/status/incidents/{id}/updates", {
+          params: { path: { id: v.target } },
+          body: { status: v.status, body: v.body, ...(v.affected.length ? { components: v.affected } : {}) },
+        }),
+      );
     } else {
-      await api(`/status/pages/${pageId}/incidents`, {
-        method: "POST",
-        json: {
-          name: v.name,
-          status: v.status,
-          body: v.body,
-          components: v.affected,
-          ...(v.impact ? { impact: v.impact } : {}),
-        },
-      });
+      await ok(
+        api.POST("/api/v1/status/pages/{pageId}/incidents", {
+          params: { path: { pageId } },
+          body: {
+            name: v.name,
+            status: v.status as Schemas["CreateIncident"]["status"],
+            body: v.body,
+            components: v.affected,
+            ...(v.impact ? { impact: v.impact } : {}),
+          },
+        }),
+      );
     }
     result.textContent = "Published.";
     result.className = "ok";
@@ -198,21 +202,17 @@ async function publish(ev: SubmitEvent) {
   }
 }
 
-async function loadMonitors() {
-  const { data } = await api<{ data: Monitor[] }>(`/status/pages/${pageId}/monitors`);
-  $("monitors").innerHTML = data.length
-    ? data
-        .map(
-          (
-            m,
-          ) => `<tr><td>${esc(m.name)}${m.enabled ? "" : ' <span class="muted">(paused)</span>'}</td><td>${esc(m.kind)}</td>
-        <td class="${m.lastOk === false ? "bad" : m.lastOk ? "ok" : ""}">${m.lastCheckedAt ? esc(fmt.dateTime(m.lastCheckedAt)) : "never"}</td>
-        <td>${m.consecutiveFailures}</td>
-        <td><button class="secondary" data-chart="${esc(m.id)}" data-name="${esc(m.name)}">Response times</button></td></tr>`,
-        )
-        .join("")
-    : '<tr><td colspan="5" class="muted">No monitors on this page.</td></tr>';
-}
+const monitors = list({
+  body: $("monitors"),
+  empty: "No monitors on this page.",
+  load: () => ok(api.GET("/api/v1/status/pages/{pageId}/monitors", { params: { path: { pageId } } })),
+  row: (
+    m,
+  ) => `<tr><td>${esc(m.name)}${m.enabled ? "" : ' <span class="muted">(paused)</span>'}</td><td>${esc(m.kind)}</td>
+      <td class="${m.lastOk === false ? "bad" : m.lastOk ? "ok" : ""}">${m.lastCheckedAt ? esc(fmt.dateTime(m.lastCheckedAt)) : "never"}</td>
+      <td>${m.consecutiveFailures}</td>
+      <td><button class="secondary" data-chart="${esc(m.id)}" data-name="${esc(m.name)}">Response times</button></td></tr>`,
+});
 
 /** A plain SVG line of response times, failed checks marked in red. */
 export function responseChart(results: Result[], width = 720, height = 180): string {
@@ -239,22 +239,40 @@ export function responseChart(results: Result[], width = 720, height = 180): str
 }
 
 async function showChart(id: string, name: string) {
-  const { data } = await api<{ data: Result[] }>(`/status/monitors/${id}/results?limit=500`);
+  const { data } = await ok(
+    api.GET("/api/v1/status/monitors/{id}/results", { params: { path: { id }, query: { limit: 500 } } }),
+  );
   $("chart").hidden = false;
   $("chart-title").textContent = `Response time: ${name}`;
   $("chart-svg").innerHTML = responseChart(data);
-  const ok = data.filter((r) => r.ok).length;
+  const passed = data.filter((r) => r.ok).length;
   const times = data.map((r) => r.responseMs ?? 0).sort((a, b) => a - b);
   $("chart-summary").textContent = data.length
-    ? `${data.length} checks, ${fmt.pct(ok / data.length, 2)} passed, median ${times[Math.floor(times.length / 2)]} ms`
+    ? `${data.length} checks, ${fmt.pct(passed / data.length, 2)} passed, median ${times[Math.floor(times.length / 2)]} ms`
     : "";
 }
 
 document.addEventListener("change", async (ev) => {
   const el = ev.target as HTMLElement;
   if (el instanceof HTMLSelectElement && el.dataset.component) {
+    const c = components.find((x) => x.id === el.dataset.component);
+    const go = await confirmAction({
+      title: `Set ${c?.name ?? "this component"} to “${STATUSES[el.value] ?? el.value}”?`,
+      body: "The public status page shows it at once and subscribers are notified.",
+      action: "Change and notify",
+    });
+    if (!go) {
+      el.value = c?.status ?? el.value;
+      return;
+    }
     try {
-      await api(`/status/components/${el.dataset.component}`, { method: "PATCH", json: { status: el.value } });
+      await ok(
+        api.PATCH("/api/v1/status/components/{id}", {
+          params: { path: { id: el.dataset.component } },
+          body: { status: el.value as Affected["status"] },
+        }),
+      );
+      if (c) c.status = el.value as Affected["status"];
       $("status-error").textContent = "";
     } catch (e) {
       $("status-error").textContent = problemText(e);
