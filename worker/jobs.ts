@@ -3,19 +3,23 @@ import { emailsCron, emailsJobs } from "./emails/index.ts";
 import { feedbackCron, feedbackJobs } from "./feedback/index.ts";
 import { kpisCron, kpisJobs } from "./kpis/index.ts";
 import { getDb } from "./lib/db.ts";
-import type { CronTask, JobHandler, JobMessage } from "./lib/jobs-types.ts";
+import { type CronTask, enqueue, type JobHandler, type JobKind, type QueueMessage } from "./lib/queue.ts";
 import { countByKind, recordCronRun } from "./platform/cron-runs.ts";
 import { platformCron, platformJobs } from "./platform/jobs.ts";
 import { referralsCron, referralsJobs } from "./referrals/index.ts";
-import { statusCron, statusJobs } from "./status/index.ts";
+import { hasMajorIncident, statusCron, statusJobs } from "./status/index.ts";
 
-/** Every queue message kind and the handler that owns it. Capabilities add theirs here. */
-const handlers: Record<string, JobHandler> = {
+/**
+ * Every queue message kind and the handler that owns it. Capabilities add theirs here; the
+ * type makes a kind that some code enqueues without a handler a compile error.
+ */
+const handlers: Record<JobKind, JobHandler> = {
   ...platformJobs,
   ...referralsJobs,
   ...feedbackJobs,
   ...statusJobs,
-  ...emailsJobs,
+  // Emails pauses marketing while status says an incident is on; the dependency stays one way.
+  ...emailsJobs({ marketingPaused: hasMajorIncident }),
   ...kpisJobs,
 };
 
@@ -36,15 +40,12 @@ const cronTasks: CronTask[] = [
 export async function runScheduled(controller: ScheduledController, env: Env): Promise<number> {
   const now = controller.scheduledTime;
   const startedAt = Date.now();
-  const sent: JobMessage[] = [];
+  const sent: QueueMessage[] = [];
   let error: string | null = null;
   try {
     const messages = (await Promise.all(cronTasks.map((task) => task(env, now)))).flat();
-    for (let i = 0; i < messages.length; i += 100) {
-      const part = messages.slice(i, i + 100);
-      await env.JOBS.sendBatch(part.map((body) => ({ body })));
-      sent.push(...part);
-    }
+    await enqueue(env, messages);
+    sent.push(...messages);
     return sent.length;
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
@@ -65,8 +66,8 @@ export async function runQueue(batch: MessageBatch<unknown>, env: Env, ctx: Exec
 
   const byKind = new Map<string, Array<{ body: unknown; message: Message<unknown> }>>();
   for (const message of batch.messages) {
-    const kind = (message.body as JobMessage | null)?.kind;
-    const handler = typeof kind === "string" ? handlers[kind] : undefined;
+    const kind = (message.body as { kind?: unknown } | null)?.kind;
+    const handler = typeof kind === "string" ? (handlers as Record<string, JobHandler>)[kind] : undefined;
     const parsed = handler?.schema.safeParse(message.body);
     if (!handler || !parsed?.success) {
       // Unknown or malformed: park it for people to see, never fail the batch for it.
@@ -81,7 +82,7 @@ export async function runQueue(batch: MessageBatch<unknown>, env: Env, ctx: Exec
   await Promise.all(
     [...byKind].map(async ([kind, group]) => {
       try {
-        await handlers[kind].run(group, env, ctx);
+        await (handlers as Record<string, JobHandler>)[kind].run(group, env, ctx);
       } catch (e) {
         console.error(`queue handler ${kind} failed`, e);
         for (const { message } of group) message.retry({ delaySeconds: 30 });

@@ -1,9 +1,10 @@
 // Admin API of emails: templates and triggers.
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "../env.ts";
-import { getDb } from "../lib/db.ts";
+import { execBatch, getDb } from "../lib/db.ts";
+import type { AppEnv } from "../lib/env.ts";
 import { newId } from "../lib/ids.ts";
 import { adminRoute, jsonBody, jsonContent, PageQuery, page, problemContent, toPage, z } from "../lib/openapi.ts";
+import { enqueue } from "../lib/queue.ts";
 import { contactVarsOrSample } from "./contacts.ts";
 import { matchCount } from "./evaluate.ts";
 import { kick, outboxInserts } from "./outbox.ts";
@@ -21,7 +22,6 @@ import {
   TriggerBody,
   TriggerPatch,
 } from "./schemas.ts";
-import { execBatch } from "./sql.ts";
 import {
   createTemplate,
   createTrigger,
@@ -281,7 +281,7 @@ export function registerAdminRoutes(r: OpenAPIHono<AppEnv>) {
     }),
     async (c) => {
       const t = await getTriggerOrThrow(getDb(c.env.DB), c.req.valid("param").id);
-      await c.env.JOBS.send({ kind: "emails.evaluate", triggerId: t.id });
+      await enqueue(c.env, { kind: "emails.evaluate", triggerId: t.id });
       return c.json({ queued: true as const }, 202);
     },
   );

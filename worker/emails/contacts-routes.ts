@@ -1,8 +1,8 @@
 // Admin API of emails: contacts (search, detail, timeline, consent, GDPR export and erase) and the outbox.
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { MESSAGE_STATES } from "../../db/schema/index.ts";
-import type { AppEnv } from "../env.ts";
 import { getDb } from "../lib/db.ts";
+import type { AppEnv } from "../lib/env.ts";
 import { adminRoute, jsonBody, jsonContent, PageQuery, problemContent, toPage, z } from "../lib/openapi.ts";
 import { notFound } from "../lib/problem.ts";
 import {

@@ -12,13 +12,12 @@ import {
   emailProfiles,
   emailSuppressions,
 } from "../../db/schema/index.ts";
-import { changesOf, type Db } from "../lib/db.ts";
+import { changesOf, type Db, execBatch } from "../lib/db.ts";
 import { notFound } from "../lib/problem.ts";
 import { CHURN_WINDOW_DAYS, churnRisk } from "./churn.ts";
-import { consents } from "./deliver.ts";
+import { consents } from "./consent.ts";
 import type { ContactVars } from "./render.ts";
 import { addressHash } from "./signing.ts";
-import { execBatch } from "./sql.ts";
 
 const SAMPLE: ContactVars = {
   id: "ct_sample",

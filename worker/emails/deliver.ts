@@ -13,13 +13,12 @@ import {
   emailTriggers,
 } from "../../db/schema/index.ts";
 import type { Db } from "../lib/db.ts";
-import { getDb } from "../lib/db.ts";
-import { hasMajorIncident } from "../status/index.ts";
+import { getDb, insertChunks, runBatch } from "../lib/db.ts";
+import { consents } from "./consent.ts";
 import { type Provider, ProviderError, providerFor } from "./delivery/index.ts";
 import { capFreesAt, isTimeZone, parseQuietHours, quietUntil, WEEK } from "./policy.ts";
 import { addTracking, renderTemplate, templateVars } from "./render.ts";
-import { addressHash, signLink } from "./signing.ts";
-import { insertChunks, runBatch } from "./sql.ts";
+import { addressHash, baseUrl, preferencesUrl, signLink, unsubscribeUrl } from "./signing.ts";
 
 export const MAX_SEND_ATTEMPTS = 8;
 /** While an incident pauses marketing, look again this often. */
@@ -49,29 +48,7 @@ async function loadMessage(db: Db, id: string) {
   return row;
 }
 
-const CONSENT_COLUMN = {
-  marketing: "consentMarketing",
-  product_updates: "consentProductUpdates",
-  status_notifications: "consentStatusNotifications",
-} as const;
-
-/** Marketing is opt-in (GDPR); product updates and status notifications are opt-out. */
-export function consents(profile: Row["profile"], topic: ConsentTopic): boolean {
-  const v = profile?.[CONSENT_COLUMN[topic]];
-  return topic === "marketing" ? v === true : v !== false;
-}
-
 const retryDelaySeconds = (attempt: number) => Math.min(3600, 30 * 2 ** Math.max(0, attempt - 1));
-
-export const baseUrl = (env: Env) => (env.PUBLIC_URL || "http://127.0.0.1:8787").replace(/\/+$/, "");
-
-export async function unsubscribeUrl(env: Env, messageId: string) {
-  return `${baseUrl(env)}/e/u/${messageId}/${await signLink(env.SIGNING_SECRET, "u", messageId)}`;
-}
-
-export async function preferencesUrl(env: Env, contactId: string) {
-  return `${baseUrl(env)}/e/p/${contactId}/${await signLink(env.SIGNING_SECRET, "p", contactId)}`;
-}
 
 /** Ends a message without sending; only from queued or deferred, so a sent message is never touched. */
 function finish(db: Db, id: string, state: "skipped" | "suppressed", reason: string, now: number) {
@@ -217,6 +194,10 @@ async function compose(env: Env, row: Row, address: string) {
   return { ...parts, headers, links };
 }
 
+/** Whether marketing sends wait now; emails itself knows of no pause. */
+export type MarketingPaused = (db: Db) => Promise<boolean>;
+const notPaused: MarketingPaused = async () => false;
+
 /**
  * Delivers outbox message `id` at most once. Every check runs again here (consent,
  * suppression, exit, incident, quiet hours, cap) because time has passed since it was queued;
@@ -228,8 +209,8 @@ export async function deliverMessage(
   id: string,
   now = Date.now(),
   provider: Provider | null = providerFor(env),
-  /** Status's check; passed in so the pause can be exercised before status ships incidents. */
-  incident: (db: Db) => Promise<boolean> = hasMajorIncident,
+  /** Whether marketing is paused (an incident): the job registry hands in status's check. */
+  incident: MarketingPaused = notPaused,
 ): Promise<DeliverResult> {
   const db = getDb(env.DB);
   const row = await loadMessage(db, id);

@@ -9,10 +9,10 @@ import {
   emailSuppressions,
 } from "../../db/schema/index.ts";
 import type { Db } from "../lib/db.ts";
+import { execBatch } from "../lib/db.ts";
 import type { Range } from "../lib/range.ts";
 import { emit } from "../lib/webhooks.ts";
 import { addressHash } from "./signing.ts";
-import { execBatch } from "./sql.ts";
 
 export async function messageForLink(db: Db, id: string) {
   return db.query.emailMessages.findFirst({

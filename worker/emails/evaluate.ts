@@ -4,11 +4,11 @@
 import { eq, type SQL, sql } from "drizzle-orm";
 import { type EmailTopic, emailTriggers } from "../../db/schema/index.ts";
 import type { Db } from "../lib/db.ts";
+import { execBatch } from "../lib/db.ts";
 import { absenceConfidence, CHURN_WINDOW_DAYS, churnRisk, DAY } from "./churn.ts";
 import { outboxInserts, type QueuedEmail } from "./outbox.ts";
 import { isTimeZone, nextLocalTime } from "./policy.ts";
 import { TriggerRule, type TriggerRuleT } from "./schemas.ts";
-import { execBatch } from "./sql.ts";
 
 /** Rows changed more recently than this may belong to a request still committing: read them next tick. */
 export const EVAL_LAG_MS = 30_000;

@@ -5,11 +5,10 @@
 import { inArray, type SQL, sql } from "drizzle-orm";
 import { type ConsentTopic, contacts } from "../../db/schema/index.ts";
 import type { Person } from "../lib/contacts.ts";
-import { chunk, type Db } from "../lib/db.ts";
+import { chunk, type Db, execBatch } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
 import { aliasInserts, dropMerged, mergeStatements } from "./merge.ts";
 import type { AnyCallT } from "./schemas.ts";
-import { execBatch } from "./sql.ts";
 
 type Normalized = {
   type: AnyCallT["type"];

@@ -1,16 +1,13 @@
 import { z } from "@hono/zod-openapi";
-import { chunk, getDb } from "../lib/db.ts";
-import { type CronTask, defineJob, type JobHandler } from "../lib/jobs-types.ts";
-import { deliverMessage } from "./deliver.ts";
+import { getDb } from "../lib/db.ts";
+import { type CronTask, defineJob, enqueue, type MessagesOf } from "../lib/queue.ts";
+import { deliverMessage, type MarketingPaused } from "./deliver.ts";
 import { evaluateTrigger, loadTrigger } from "./evaluate.ts";
 import { deliverMessages, dueQueued, sweepDue } from "./outbox.ts";
 import { enabledTriggers } from "./store.ts";
 
-async function enqueue(env: Env, messages: Array<{ kind: string } & Record<string, unknown>>) {
-  for (const part of chunk(messages, 100)) await env.JOBS.sendBatch(part.map((body) => ({ body })));
-}
-
-export const emailsJobs: Record<string, JobHandler> = {
+/** The queue handlers of emails; `marketingPaused` is how delivery learns of an incident pause. */
+export const emailsJobs = (deps: { marketingPaused: MarketingPaused }) => ({
   // Fans out one delivery per due queued message (after emailStatements + kickEmails).
   "emails.dispatch": defineJob({
     schema: z.object({ kind: z.literal("emails.dispatch"), after: z.string().max(64).optional() }),
@@ -20,7 +17,7 @@ export const emailsJobs: Record<string, JobHandler> = {
         const ids = await dueQueued(db, Date.now(), after);
         await enqueue(env, deliverMessages(ids));
         // A full page: the next dispatch continues after its last id.
-        if (ids.length === 1000) await env.JOBS.send({ kind: "emails.dispatch", after: ids[ids.length - 1] });
+        if (ids.length === 1000) await enqueue(env, { kind: "emails.dispatch", after: ids[ids.length - 1] });
       }
       for (const m of messages) m.message.ack();
     },
@@ -30,7 +27,7 @@ export const emailsJobs: Record<string, JobHandler> = {
     async run(messages, env) {
       await Promise.all(
         messages.map(async ({ body, message }) => {
-          const result = await deliverMessage(env, body.id);
+          const result = await deliverMessage(env, body.id, Date.now(), undefined, deps.marketingPaused);
           if (result.outcome === "retry") message.retry({ delaySeconds: result.delaySeconds });
           else message.ack();
         }),
@@ -49,19 +46,26 @@ export const emailsJobs: Record<string, JobHandler> = {
         if (!trigger?.enabled) continue;
         const out = await evaluateTrigger(db, trigger, Date.now(), env.EMAIL_DEFAULT_TIMEZONE || "UTC");
         wrote += out.queued;
-        if (out.more) await env.JOBS.send({ kind: "emails.evaluate", triggerId: id });
+        if (out.more) await enqueue(env, { kind: "emails.evaluate", triggerId: id });
       }
-      if (wrote) await env.JOBS.send({ kind: "emails.dispatch" });
+      if (wrote) await enqueue(env, { kind: "emails.dispatch" });
       for (const m of messages) m.message.ack();
     },
   }),
-};
+});
+
+declare module "../lib/queue.ts" {
+  interface JobMessages extends MessagesOf<ReturnType<typeof emailsJobs>> {}
+}
 
 /** Cron decides: which triggers to evaluate and which deferred or lost sends are due. */
 export const emailsCron: CronTask[] = [
   async (env, now) => {
     const db = getDb(env.DB);
     const triggers = await enabledTriggers(db);
-    return [...triggers.map((t) => ({ kind: "emails.evaluate", triggerId: t.id })), ...(await sweepDue(db, now))];
+    return [
+      ...triggers.map((t) => ({ kind: "emails.evaluate" as const, triggerId: t.id })),
+      ...(await sweepDue(db, now)),
+    ];
   },
 ];

@@ -2,9 +2,9 @@
 import { and, desc, eq, gt, inArray, lt, lte, or, sql } from "drizzle-orm";
 import { type EmailTopic, emailMessages } from "../../db/schema/index.ts";
 import type { Db } from "../lib/db.ts";
+import { insertChunks } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
-import type { JobMessage } from "../lib/jobs-types.ts";
-import { insertChunks } from "./sql.ts";
+import { enqueue, type QueueMessage } from "../lib/queue.ts";
 
 export type QueuedEmail = {
   to?: string | null;
@@ -50,7 +50,8 @@ export function outboxInserts(db: Db, emails: QueuedEmail[], now = Date.now()) {
 }
 
 /** Queue messages that deliver `ids`. */
-export const deliverMessages = (ids: string[]): JobMessage[] => ids.map((id) => ({ kind: "emails.deliver", id }));
+export const deliverMessages = (ids: string[]): QueueMessage[] =>
+  ids.map((id) => ({ kind: "emails.deliver" as const, id }));
 
 /** Queued messages due now after id `after` (keyset), for a dispatch to fan out. */
 export async function dueQueued(db: Db, now: number, after = "", limit = 1000): Promise<string[]> {
@@ -72,7 +73,7 @@ export const LOST_QUEUED_MS = 2 * 60_000;
  * claims a crashed consumer left behind (back to queued; the provider's idempotency key
  * stops a second send where the provider supports it). Index range scans on (state, send_after).
  */
-export async function sweepDue(db: Db, now: number, limit = 5000): Promise<JobMessage[]> {
+export async function sweepDue(db: Db, now: number, limit = 5000): Promise<QueueMessage[]> {
   const [deferred, lost, stuck] = await db.batch([
     db
       .select({ id: emailMessages.id })
@@ -118,7 +119,7 @@ export async function outboxCounts(db: Db) {
 
 /** Asks the queue to deliver whatever is queued and due. Safe to call any number of times. */
 export async function kick(env: Env): Promise<void> {
-  await env.JOBS.send({ kind: "emails.dispatch" } satisfies JobMessage);
+  await enqueue(env, { kind: "emails.dispatch" });
 }
 
 /** The outbox viewer: newest first, optionally one state, trigger or contact. */

@@ -2,10 +2,10 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
 import { emailProviderSecrets, type WEBHOOK_PROVIDERS } from "../../db/schema/index.ts";
-import type { AppEnv } from "../env.ts";
 import { newCredential } from "../lib/auth.ts";
 import { sha256Hex } from "../lib/crypto.ts";
 import { type Db, getDb } from "../lib/db.ts";
+import type { AppEnv } from "../lib/env.ts";
 import { newId } from "../lib/ids.ts";
 import { notFound, Problem } from "../lib/problem.ts";
 

@@ -1,9 +1,9 @@
 // Bounce and complaint webhooks from Resend and Postmark (the address is suppressed), and the
 // secrets Postmark's webhook authenticates with.
 import type { OpenAPIHono, RouteConfig } from "@hono/zod-openapi";
-import type { AppEnv } from "../env.ts";
 import { timingSafeEqual } from "../lib/crypto.ts";
 import { getDb } from "../lib/db.ts";
+import type { AppEnv } from "../lib/env.ts";
 import { adminRoute, createRoute, jsonBody, jsonContent, problemContent, z } from "../lib/openapi.ts";
 import { Problem } from "../lib/problem.ts";
 import { kickWebhooks, signWebhook } from "../lib/webhooks.ts";

@@ -3,11 +3,11 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { contacts } from "../../db/schema/index.ts";
-import type { AppEnv } from "../env.ts";
 import { getDb } from "../lib/db.ts";
+import type { AppEnv } from "../lib/env.ts";
 import { createRoute, problemContent, z } from "../lib/openapi.ts";
 import { kickWebhooks } from "../lib/webhooks.ts";
-import { consents, preferencesUrl, unsubscribeUrl } from "./deliver.ts";
+import { consents } from "./consent.ts";
 import {
   linkTarget,
   messageForLink,
@@ -18,7 +18,7 @@ import {
   unsubscribeMessage,
 } from "./engagement.ts";
 import { GonePage, PreferencesPage, UnsubscribePage } from "./pages.tsx";
-import { verifyLink } from "./signing.ts";
+import { preferencesUrl, unsubscribeUrl, verifyLink } from "./signing.ts";
 
 const PIXEL = Uint8Array.from(atob("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"), (ch) =>
   ch.charCodeAt(0),

@@ -2,7 +2,7 @@
 // `text/plain` to skip a CORS preflight, others `application/x-www-form-urlencoded`), and
 // gzip-compressed from the server libraries. Decompression stops at the size limit.
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv } from "../lib/env.ts";
 import { Problem } from "../lib/problem.ts";
 
 /** Decompressed bodies are limited like raw ones (the app's bodyLimit). */

@@ -18,3 +18,13 @@ export async function verifyLink(secret: string, purpose: string, value: string,
 
 /** What the suppression list keeps of an address: its SHA-256, lowercased and trimmed. */
 export const addressHash = (email: string) => sha256Hex(email.trim().toLowerCase());
+
+export const baseUrl = (env: Env) => (env.PUBLIC_URL || "http://127.0.0.1:8787").replace(/\/+$/, "");
+
+export async function unsubscribeUrl(env: Env, messageId: string) {
+  return `${baseUrl(env)}/e/u/${messageId}/${await signLink(env.SIGNING_SECRET, "u", messageId)}`;
+}
+
+export async function preferencesUrl(env: Env, contactId: string) {
+  return `${baseUrl(env)}/e/p/${contactId}/${await signLink(env.SIGNING_SECRET, "p", contactId)}`;
+}

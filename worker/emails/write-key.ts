@@ -1,10 +1,10 @@
 import { eq } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { apiKeys } from "../../db/schema/index.ts";
-import type { AppEnv } from "../env.ts";
 import { allows } from "../lib/auth.ts";
 import { sha256Hex } from "../lib/crypto.ts";
 import { getDb } from "../lib/db.ts";
+import type { AppEnv } from "../lib/env.ts";
 import { Problem } from "../lib/problem.ts";
 
 const challenge = { "www-authenticate": 'Basic realm="rapport", charset="UTF-8"' };

@@ -1,14 +1,8 @@
 // What other capabilities and the platform may use of feedback. Nothing else is imported from outside.
-import type { CronTask, JobHandler } from "../lib/jobs-types.ts";
-import { feedbackCron as cron, feedbackJobs as jobs } from "./jobs.ts";
 
+/** Queue message kinds this capability handles (prefix `feedback.`), and its cron tasks. */
+export { feedbackCron, feedbackJobs } from "./jobs.ts";
 export { feedbackRoutes } from "./routes.ts";
-
-/** Queue message kinds this capability handles (prefix `feedback.`). */
-export const feedbackJobs: Record<string, JobHandler> = jobs;
-
-/** Cron tasks: each decides what is due and returns messages to enqueue. */
-export const feedbackCron: CronTask[] = cron;
 
 import type { Db } from "../lib/db.ts";
 import type { Range } from "../lib/range.ts";

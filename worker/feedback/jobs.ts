@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { kickEmails } from "../emails/index.ts";
 import { getDb } from "../lib/db.ts";
-import { type CronTask, defineJob, type JobMessage } from "../lib/jobs-types.ts";
+import { type CronTask, defineJob, enqueue, type MessagesOf, type QueueMessage } from "../lib/queue.ts";
 import { digestWritten, monthOf, writeDigest } from "./digest.ts";
 import { replayEvents } from "./notify.ts";
 import { recomputeTrending, TRENDING_SLOT_MS } from "./trending.ts";
@@ -24,7 +24,7 @@ export const feedbackJobs = {
       const db = getDb(env.DB);
       for (const { body, message } of messages) {
         const next = await replayEvents(db, body.cursor);
-        if (next) await env.JOBS.send({ kind: "feedback.replay", cursor: next });
+        if (next) await enqueue(env, { kind: "feedback.replay", cursor: next });
         message.ack();
       }
       await kickEmails(env);
@@ -43,13 +43,17 @@ export const feedbackJobs = {
   }),
 };
 
+declare module "../lib/queue.ts" {
+  interface JobMessages extends MessagesOf<typeof feedbackJobs> {}
+}
+
 /**
  * Every minute: ask for the trending run of the current 10-minute slot (the consumer does it once).
  * Until last month's digest exists: ask for it (written once per month).
  */
 export const feedbackCron: CronTask[] = [
   async (env, now) => {
-    const messages: JobMessage[] = [{ kind: "feedback.trending", slot: Math.floor(now / TRENDING_SLOT_MS) }];
+    const messages: QueueMessage[] = [{ kind: "feedback.trending", slot: Math.floor(now / TRENDING_SLOT_MS) }];
     const d = new Date(now);
     const lastMonth = monthOf(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1));
     if (!(await digestWritten(getDb(env.DB), lastMonth))) messages.push({ kind: "feedback.digest", month: lastMonth });

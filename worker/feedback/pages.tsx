@@ -2,8 +2,8 @@
 // Anonymous views are the same for everyone and cached (page-cache.ts); identified ones are private.
 import type { Context, MiddlewareHandler } from "hono";
 import { Hono } from "hono";
-import type { AppEnv } from "../env.ts";
 import { getDb } from "../lib/db.ts";
+import type { AppEnv } from "../lib/env.ts";
 import { readForm } from "../lib/forms.ts";
 import { identityTokenOf, optionalVisitor, requireVisitor } from "../lib/identity.ts";
 import { z } from "../lib/openapi.ts";

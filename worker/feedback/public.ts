@@ -2,8 +2,8 @@
 import { and, count, eq, gt } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { feedbackPosts } from "../../db/schema/index.ts";
-import type { AppEnv } from "../env.ts";
 import { getDb } from "../lib/db.ts";
+import type { AppEnv } from "../lib/env.ts";
 import { identityTokenOf, optionalVisitor, requireVisitor } from "../lib/identity.ts";
 import { createRoute, jsonBody, jsonContent, newRouter, problemContent, z } from "../lib/openapi.ts";
 import { notFound, Problem } from "../lib/problem.ts";

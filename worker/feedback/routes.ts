@@ -2,11 +2,12 @@
 import type { Context } from "hono";
 import { FEEDBACK_EVENT_TYPES } from "../../db/schema/index.ts";
 import { kickEmails } from "../emails/index.ts";
-import type { AppEnv } from "../env.ts";
 import { contactUpsert } from "../lib/contacts.ts";
 import { getDb } from "../lib/db.ts";
+import type { AppEnv } from "../lib/env.ts";
 import { adminRoute, jsonBody, jsonContent, newRouter, PageQuery, page, problemContent, z } from "../lib/openapi.ts";
 import { notFound } from "../lib/problem.ts";
+import { enqueue } from "../lib/queue.ts";
 import { kickWebhooks } from "../lib/webhooks.ts";
 import { boardView, createBoard, deleteBoard, getBoardOrThrow, listBoards, updateBoard } from "./boards.ts";
 import { listContributors, listFeedbackEvents } from "./contributors.ts";
@@ -524,7 +525,7 @@ feedbackRoutes.openapi(
     responses: { 202: jsonContent(z.object({ queued: z.literal(true) }), "Queued"), 400: problemContent("Invalid") },
   }),
   async (c) => {
-    await c.env.JOBS.send({ kind: "feedback.replay", cursor: c.req.valid("json").after });
+    await enqueue(c.env, { kind: "feedback.replay", cursor: c.req.valid("json").after });
     return c.json({ queued: true as const }, 202);
   },
 );

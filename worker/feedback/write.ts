@@ -1,6 +1,5 @@
 // Every change to posts, votes and comments: each is one db.batch() with its webhook and events.
 import { and, eq, sql } from "drizzle-orm";
-import type { BatchItem } from "drizzle-orm/batch";
 import {
   contacts,
   feedbackComments,
@@ -10,7 +9,7 @@ import {
   type PostStatus,
   type VoteState,
 } from "../../db/schema/index.ts";
-import { changesOf, type Db } from "../lib/db.ts";
+import { changesOf, type Db, runBatch } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
 import { conflict, Problem } from "../lib/problem.ts";
 import { emit } from "../lib/webhooks.ts";
@@ -19,9 +18,6 @@ import { bumpBoard } from "./boards.ts";
 import { renderMarkdown } from "./markdown.ts";
 import { noticeStatements } from "./notify.ts";
 import { followers, type PostRow, recountComments, recountVotes } from "./posts.ts";
-
-type Batch = [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]];
-const run = (db: Db, items: BatchItem<"sqlite">[]) => db.batch(items as Batch);
 
 const postUrl = (baseUrl: string, boardSlug: string, postId: string) =>
   `${baseUrl.replace(/\/$/, "")}/feedback/${boardSlug}/${postId}`;
@@ -44,7 +40,7 @@ export async function createPost(
     createdAt: now,
     updatedAt: now,
   };
-  const [[post]] = await run(db, [
+  const [[post]] = await runBatch(db, [
     db.insert(feedbackPosts).values(row).returning(),
     emit(
       db,
@@ -84,7 +80,7 @@ export async function updatePost(
   const impact = input.impact === undefined ? post.impact : input.impact;
   const confidence = input.confidence === undefined ? post.confidence : input.confidence;
   const ease = input.ease === undefined ? post.ease : input.ease;
-  const [[row]] = await run(db, [
+  const [[row]] = await runBatch(db, [
     db
       .update(feedbackPosts)
       .set({
@@ -133,7 +129,7 @@ export async function changeStatus(
           now,
         )
       : [];
-  await run(db, [
+  await runBatch(db, [
     db
       .update(feedbackPosts)
       .set({ status: input.status, statusChangedAt: now, updatedAt: now })
@@ -155,7 +151,7 @@ export async function changeStatus(
 }
 
 export async function moderatePost(db: Db, post: PostRow, action: "approve" | "reject", now = Date.now()) {
-  const [[row]] = await run(db, [
+  const [[row]] = await runBatch(db, [
     db
       .update(feedbackPosts)
       .set({ moderation: action === "approve" ? "approved" : "rejected", updatedAt: now })
@@ -167,7 +163,7 @@ export async function moderatePost(db: Db, post: PostRow, action: "approve" | "r
 }
 
 export async function deletePost(db: Db, post: PostRow) {
-  await run(db, [
+  await runBatch(db, [
     // Duplicates merged into it stay merged but point nowhere: clear the link.
     db.update(feedbackPosts).set({ mergedIntoId: null }).where(eq(feedbackPosts.mergedIntoId, post.id)),
     db.delete(feedbackPosts).where(eq(feedbackPosts.id, post.id)),
@@ -197,7 +193,7 @@ export async function mergePost(
     original: { id: into.post.id, board: into.boardSlug, title: into.post.title, url },
     actor: input.actor,
   };
-  await run(db, [
+  await runBatch(db, [
     db
       .insert(feedbackVotes)
       .select(
@@ -261,7 +257,7 @@ export async function castVote(db: Db, post: PostRow, contactId: string, now = D
   // The later statements change something only when this request's row went in.
   const inserted = sql`exists(select 1 from feedback_votes where id = ${id})`;
   const held = sql`exists(select 1 from feedback_votes where id = ${id} and state = 'held')`;
-  const [, , , [row]] = await run(db, [
+  const [, , , [row]] = await runBatch(db, [
     db
       .insert(feedbackVotes)
       .select(
@@ -290,7 +286,7 @@ export async function castVote(db: Db, post: PostRow, contactId: string, now = D
 export async function removeVote(db: Db, post: PostRow, contactId: string, now = Date.now()) {
   const before = voteView(post.id, (await voteStateQuery(db, post.id, contactId))[0]);
   if (!before.voted) return before;
-  const [, [after]] = await run(db, [
+  const [, [after]] = await runBatch(db, [
     db.delete(feedbackVotes).where(and(eq(feedbackVotes.postId, post.id), eq(feedbackVotes.contactId, contactId))),
     recountVotes(db, post.id, now).returning({ voteCount: feedbackPosts.voteCount }),
     bumpBoard(db, post.boardId),
@@ -315,7 +311,7 @@ function voteView(postId: string, row: { state: VoteState | null; voteCount: num
 /** Review of held votes: approve counts them, reject removes them; either clears the flag. */
 export async function reviewHeldVotes(db: Db, post: PostRow, action: "approve" | "reject", now = Date.now()) {
   const held = and(eq(feedbackVotes.postId, post.id), eq(feedbackVotes.state, "held"));
-  await run(db, [
+  await runBatch(db, [
     action === "approve"
       ? db.update(feedbackVotes).set({ state: "counted" }).where(held)
       : db.delete(feedbackVotes).where(held),
@@ -342,7 +338,7 @@ export async function addComment(
     moderation: p.moderated && !input.team ? "pending" : "approved",
     createdAt: now,
   };
-  const [[comment]] = await run(db, [
+  const [[comment]] = await runBatch(db, [
     db.insert(feedbackComments).values(row).returning(),
     recountComments(db, p.post.id),
     emit(
@@ -373,7 +369,7 @@ export async function moderateComment(db: Db, commentId: string, action: "approv
     .innerJoin(feedbackPosts, eq(feedbackPosts.id, feedbackComments.postId))
     .where(eq(feedbackComments.id, commentId));
   if (!c) return null;
-  const [[row]] = await run(db, [
+  const [[row]] = await runBatch(db, [
     db
       .update(feedbackComments)
       .set({ moderation: action === "approve" ? "approved" : "rejected" })
@@ -389,7 +385,7 @@ export async function deleteComment(db: Db, commentId: string) {
   const c = await db.query.feedbackComments.findFirst({ where: eq(feedbackComments.id, commentId) });
   if (!c) return false;
   const post = await db.query.feedbackPosts.findFirst({ where: eq(feedbackPosts.id, c.postId) });
-  await run(db, [
+  await runBatch(db, [
     db.delete(feedbackComments).where(eq(feedbackComments.id, commentId)),
     recountComments(db, c.postId),
     ...(post ? [bumpBoard(db, post.boardId)] : []),

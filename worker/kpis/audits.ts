@@ -2,7 +2,7 @@
 import { asc, desc, eq } from "drizzle-orm";
 import { PILLARS, type Pillar, pillarAudits } from "../../db/schema/index.ts";
 import type { Db } from "../lib/db.ts";
-import { excluded } from "./sql.ts";
+import { excluded } from "../lib/db.ts";
 
 export type PillarScore = { pillar: Pillar; score: number; note?: string | null };
 

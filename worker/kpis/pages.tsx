@@ -2,8 +2,8 @@
 // and must not vote); the person's POST records the answer.
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import type { AppEnv } from "../env.ts";
 import { getDb } from "../lib/db.ts";
+import type { AppEnv } from "../lib/env.ts";
 import { readForm } from "../lib/forms.ts";
 import { Layout } from "../lib/html.tsx";
 import { newRouter } from "../lib/openapi.ts";

@@ -15,6 +15,7 @@ import {
   z,
 } from "../lib/openapi.ts";
 import { badRequest, notFound } from "../lib/problem.ts";
+import { enqueue } from "../lib/queue.ts";
 import { rateLimit } from "../lib/rate-limit.ts";
 import { kickWebhooks } from "../lib/webhooks.ts";
 import { listAlerts } from "./alerts.ts";
@@ -370,9 +371,7 @@ kpisRoutes.openapi(
       throw badRequest("At most 400 days at a time", [{ path: "body.to", message: "Too many days" }]);
     }
     const messages = recomputeMessages(first, last);
-    for (let i = 0; i < messages.length; i += 100) {
-      await c.env.JOBS.sendBatch(messages.slice(i, i + 100).map((body) => ({ body })));
-    }
+    await enqueue(c.env, messages);
     return c.json({ days: messages.length }, 202);
   },
 );

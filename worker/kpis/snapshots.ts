@@ -2,14 +2,13 @@
 import { and, count, eq, gte, inArray, lt } from "drizzle-orm";
 import { contacts, KPI_IDS, type KpiId, kpiAlerts, kpiSnapshots } from "../../db/schema/index.ts";
 import { emailStatements, type OutgoingEmail } from "../emails/index.ts";
-import { chunk, type Db, rowsPerInsert } from "../lib/db.ts";
+import { chunk, type Db, excluded, rowsPerInsert } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
-import type { JobMessage } from "../lib/jobs-types.ts";
+import type { QueueMessage } from "../lib/queue.ts";
 import { emit } from "../lib/webhooks.ts";
 import { KPI_DEFINITIONS } from "./definitions.ts";
 import { DAY, quarterOf, quarterRange, startOfDay } from "./quarters.ts";
 import { computeRange, type TargetRow, targetsOf, targetView } from "./report.ts";
-import { excluded } from "./sql.ts";
 
 /** How many past days cron keeps complete (a Worker that was down catches up this far). */
 export const CATCH_UP_DAYS = 7;
@@ -34,8 +33,8 @@ export async function dueSnapshotDays(db: Db, now: number): Promise<SnapshotMess
 }
 
 /** Messages that recompute every snapshot from `from` to `to` (UTC days, inclusive) on purpose. */
-export function recomputeMessages(from: number, to: number): Array<SnapshotMessage & JobMessage> {
-  const out: Array<SnapshotMessage & JobMessage> = [];
+export function recomputeMessages(from: number, to: number): Array<SnapshotMessage & QueueMessage> {
+  const out: Array<SnapshotMessage & QueueMessage> = [];
   for (let day = startOfDay(from); day <= startOfDay(to); day += DAY) {
     out.push({ kind: "kpis.snapshot", day, recompute: true, alert: false });
   }

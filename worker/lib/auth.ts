@@ -2,15 +2,14 @@ import { eq } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
 import { createLocalJWKSet, createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from "jose";
 import { type AdminScope, type ApiScope, apiKeys } from "../../db/schema/index.ts";
-import type { AppEnv } from "../env.ts";
+import type { AppEnv, Principal } from "./env.ts";
+
+export type { Principal };
+
 import { sha256Hex } from "./crypto.ts";
 import { type Db, getDb } from "./db.ts";
 import { newId, randomString } from "./ids.ts";
 import { Problem } from "./problem.ts";
-
-export type Principal =
-  | { kind: "key"; keyId: string; name: string; scopes: ApiScope[] }
-  | { kind: "access"; email: string; scopes: ApiScope[] };
 
 const LOWER = "abcdefghijklmnopqrstuvwxyz0123456789";
 const BASE62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

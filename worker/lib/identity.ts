@@ -2,12 +2,12 @@ import { z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { type JWTPayload, jwtVerify } from "jose";
-import type { AppEnv } from "../env.ts";
 import { upsertContact } from "./contacts.ts";
 import { getDb } from "./db.ts";
+import type { AppEnv, Visitor } from "./env.ts";
 import { Problem } from "./problem.ts";
 
-export type Visitor = { contactId: string; externalId: string; email: string | null; name: string | null };
+export type { Visitor };
 
 export const IDENTITY_COOKIE = "rapport_identity";
 

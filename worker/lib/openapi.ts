@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import type { AdminScope } from "../../db/schema/index.ts";
-import type { AppEnv } from "../env.ts";
 import { requireScope } from "./auth.ts";
+import type { AppEnv } from "./env.ts";
 import { fieldErrors, Problem } from "./problem.ts";
 
 export const ProblemSchema = z

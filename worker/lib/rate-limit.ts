@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env.ts";
 import { sha256Hex } from "./crypto.ts";
+import type { AppEnv } from "./env.ts";
 import { Problem } from "./problem.ts";
 
 /** The period configured for PUBLIC_WRITES in wrangler.toml, echoed in Retry-After. */

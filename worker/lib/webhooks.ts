@@ -3,8 +3,8 @@ import { webhookDeliveries, webhookEndpoints, webhookEvents } from "../../db/sch
 import { fromBase64, hmacSha256, toBase64 } from "./crypto.ts";
 import { chunk, type Db, rowsPerInsert } from "./db.ts";
 import { newId } from "./ids.ts";
-import type { JobMessage } from "./jobs-types.ts";
 import { RefusedUrl, safeFetch } from "./outbound.ts";
+import { enqueue, type QueueMessage } from "./queue.ts";
 import type { OutboundEnv } from "./urls.ts";
 
 export const MAX_DELIVERY_ATTEMPTS = 8;
@@ -20,7 +20,7 @@ export function emit(db: Db, type: string, payload: unknown, now = Date.now()) {
 
 /** Asks the queue to fan out whatever events are waiting. Safe to call any number of times. */
 export async function kickWebhooks(env: Env): Promise<void> {
-  await env.JOBS.send({ kind: "webhook.sweep" } satisfies JobMessage);
+  await enqueue(env, { kind: "webhook.sweep" });
 }
 
 export function newWebhookSecret(): string {
@@ -178,7 +178,7 @@ export async function deliverWebhook(
 export const retryDelaySeconds = (attempt: number) => Math.min(3600, 10 * 2 ** Math.max(0, attempt - 1));
 
 /** Cron: anything left waiting (a lost queue send, a crashed consumer) is picked up again. */
-export async function staleWebhookWork(db: Db, now = Date.now()): Promise<JobMessage[]> {
+export async function staleWebhookWork(db: Db, now = Date.now()): Promise<QueueMessage[]> {
   const [waiting] = await db
     .select({ n: sql<number>`count(*)` })
     .from(webhookEvents)

@@ -2,7 +2,7 @@
 import { desc, lt } from "drizzle-orm";
 import { cronRuns } from "../../db/schema/index.ts";
 import type { Db } from "../lib/db.ts";
-import type { JobMessage } from "../lib/jobs-types.ts";
+import type { QueueMessage } from "../lib/queue.ts";
 
 /** How long ticks are kept: a week of minutes is about 10,000 small rows. */
 export const CRON_RUN_DAYS = 7;
@@ -10,7 +10,7 @@ export const CRON_RUN_DAYS = 7;
 export type CronRun = typeof cronRuns.$inferSelect;
 
 /** How many messages of each kind a tick enqueued. */
-export function countByKind(messages: JobMessage[]): Record<string, number> {
+export function countByKind(messages: QueueMessage[]): Record<string, number> {
   const byKind: Record<string, number> = {};
   for (const m of messages) byKind[m.kind] = (byKind[m.kind] ?? 0) + 1;
   return byKind;

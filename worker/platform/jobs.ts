@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { chunk, getDb } from "../lib/db.ts";
-import { type CronTask, defineJob } from "../lib/jobs-types.ts";
+import { getDb } from "../lib/db.ts";
+import { type CronTask, defineJob, enqueue, type MessagesOf } from "../lib/queue.ts";
 import { deliverWebhook, fanOutEvents, retryDelaySeconds, staleWebhookWork } from "../lib/webhooks.ts";
 
 export const platformJobs = {
@@ -8,9 +8,10 @@ export const platformJobs = {
     schema: z.object({ kind: z.literal("webhook.sweep") }),
     async run(messages, env) {
       const ids = await fanOutEvents(getDb(env.DB));
-      for (const part of chunk(ids, 100)) {
-        await env.JOBS.sendBatch(part.map((deliveryId) => ({ body: { kind: "webhook.deliver", deliveryId } })));
-      }
+      await enqueue(
+        env,
+        ids.map((deliveryId) => ({ kind: "webhook.deliver" as const, deliveryId })),
+      );
       for (const m of messages) m.message.ack();
     },
   }),
@@ -28,5 +29,9 @@ export const platformJobs = {
     },
   }),
 };
+
+declare module "../lib/queue.ts" {
+  interface JobMessages extends MessagesOf<typeof platformJobs> {}
+}
 
 export const platformCron: CronTask[] = [(env, now) => staleWebhookWork(getDb(env.DB), now)];

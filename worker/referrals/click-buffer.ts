@@ -1,4 +1,5 @@
 import { chunkBySize } from "../lib/db.ts";
+import { enqueue } from "../lib/queue.ts";
 import { type ClickTuple, type NamedClick, toTuple } from "./clicks.ts";
 import { visitorHashes } from "./redirect.ts";
 
@@ -56,5 +57,6 @@ async function flush(queue: Queue, secret: string, batch: Batch): Promise<void> 
   const hashes = await visitorHashes(secret, batch.clicks);
   const tuples = batch.clicks.map((c, i) => toTuple(c, hashes[i]));
   const messages = chunkBySize(tuples, bytesOf, MAX_BYTES);
-  await Promise.all(messages.map((clicks) => queue.send({ kind: "referrals.clicks", clicks })));
+  // One send each: a message may be near the queue's 128 KB, more than a batch send may carry together.
+  await Promise.all(messages.map((clicks) => enqueue({ JOBS: queue }, { kind: "referrals.clicks", clicks })));
 }

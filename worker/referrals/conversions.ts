@@ -15,7 +15,7 @@ import {
 } from "../../db/schema/index.ts";
 import { contactUpsert } from "../lib/contacts.ts";
 import { sha256Hex } from "../lib/crypto.ts";
-import type { Db } from "../lib/db.ts";
+import type { Db, Statement } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
 import type { z } from "../lib/openapi.ts";
 import { badRequest, conflict } from "../lib/problem.ts";
@@ -34,7 +34,6 @@ const IDEMPOTENCY_SCOPE = "referrals.conversions";
 type Input = z.infer<typeof ConversionBody>;
 type Result = z.infer<typeof ConversionResultSchema>;
 type Attribution = typeof referralAttributions.$inferSelect;
-type Stmt = Parameters<Db["batch"]>[0][number];
 
 export function qualifies(q: QualifyingEvent, event: string, occurredAt: number, signedUpAt: number): boolean {
   if (REVERSING_EVENTS.has(event)) return false;
@@ -50,7 +49,7 @@ export async function withIdempotency(
   db: Db,
   key: string,
   rawBody: string,
-  plan: () => Promise<{ stmts: Stmt[]; body: Result }>,
+  plan: () => Promise<{ stmts: Statement[]; body: Result }>,
   now = Date.now(),
 ): Promise<{ body: Result; replayed: boolean }> {
   const hash = await sha256Hex(rawBody);
@@ -210,7 +209,11 @@ async function fraudFor(
 }
 
 /** Plans one conversion event and everything it implies as statements for one batch. */
-export async function planConversion(db: Db, input: Input, now = Date.now()): Promise<{ stmts: Stmt[]; body: Result }> {
+export async function planConversion(
+  db: Db,
+  input: Input,
+  now = Date.now(),
+): Promise<{ stmts: Statement[]; body: Result }> {
   const occurredAt = Date.parse(input.occurredAt);
   if (occurredAt > now + CLOCK_SKEW) {
     throw badRequest("occurredAt is in the future", [{ path: "body.occurredAt", message: "in the future" }]);
@@ -222,7 +225,7 @@ export async function planConversion(db: Db, input: Input, now = Date.now()): Pr
     now,
   );
   const found = await targets(db, input, named, customer.id, occurredAt);
-  const stmts: Stmt[] = [];
+  const stmts: Statement[] = [];
   const results: Result["conversions"] = [];
   if (!found.length) {
     const id = newId("cnv", now);

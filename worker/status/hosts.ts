@@ -1,8 +1,8 @@
 // Status pages on their own host (status.example.com): the page at `/`, its feeds, subscribe pages
 // and `/api/v2/*`, and nothing else of Rapport on that host.
 import type { Context, MiddlewareHandler } from "hono";
-import type { AppEnv } from "../env.ts";
 import { getDb } from "../lib/db.ts";
+import type { AppEnv } from "../lib/env.ts";
 import { cachedHost, type HostedPage } from "./cache.ts";
 import { hostnameOf, type Site } from "./site.ts";
 import { listHostedPages } from "./store.ts";

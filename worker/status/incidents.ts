@@ -12,7 +12,7 @@ import {
   statusIncidents,
   statusIncidentUpdates,
 } from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
+import type { Db, Statement } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
 import { badRequest, notFound } from "../lib/problem.ts";
 import { emit } from "../lib/webhooks.ts";
@@ -21,7 +21,6 @@ import {
   type Component,
   componentsOnPage,
   noticeStatement,
-  type Stmt,
   statusChangeStatements,
 } from "./store.ts";
 
@@ -130,10 +129,14 @@ export async function anyMajorIncident(db: Db): Promise<boolean> {
   return Boolean(row);
 }
 
-type Plan = { statements: Stmt[]; incidentId: string };
+type Plan = { statements: Statement[]; incidentId: string };
 
 /** The rows naming the components an incident affects (none when it affects none). */
-function linkComponents(db: Db, incidentId: string, links: Array<{ id: string; status: ComponentStatus }>): Stmt[] {
+function linkComponents(
+  db: Db,
+  incidentId: string,
+  links: Array<{ id: string; status: ComponentStatus }>,
+): Statement[] {
   if (!links.length) return [];
   return [
     db.insert(statusIncidentComponents).values(links.map((l) => ({ incidentId, componentId: l.id, status: l.status }))),
@@ -195,7 +198,7 @@ export async function planCreateIncident(
     createdAt: now,
     updatedAt: now,
   };
-  const statements: Stmt[] = [
+  const statements: Statement[] = [
     db.insert(statusIncidents).values(incident),
     ...linkComponents(
       db,
@@ -264,7 +267,7 @@ export async function planCreateMaintenance(
     createdAt: now,
     updatedAt: now,
   };
-  const statements: Stmt[] = [
+  const statements: Statement[] = [
     db.insert(statusIncidents).values(row),
     ...linkComponents(
       db,
@@ -320,7 +323,7 @@ export async function planUpdate(
   },
   now: number,
   opts: { source?: ChangeSource; updateId?: string } = {},
-): Promise<Stmt[]> {
+): Promise<Statement[]> {
   const source = opts.source ?? incident.kind;
   const allowed: readonly string[] = incident.kind === "incident" ? INCIDENT_STATUSES : MAINTENANCE_STATUSES;
   if (!allowed.includes(body.status)) {

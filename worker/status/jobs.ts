@@ -3,7 +3,7 @@ import { z } from "@hono/zod-openapi";
 import { and, eq, inArray, isNull, lte, or } from "drizzle-orm";
 import { statusIncidents, statusMonitors } from "../../db/schema/index.ts";
 import { chunk, type Db, getDb } from "../lib/db.ts";
-import { type CronTask, defineJob, type JobHandler, type JobMessage } from "../lib/jobs-types.ts";
+import { type CronTask, defineJob, enqueue, type MessagesOf, type QueueMessage } from "../lib/queue.ts";
 import { retryDelaySeconds } from "../lib/webhooks.ts";
 import { planUpdate } from "./incidents.ts";
 import {
@@ -21,7 +21,7 @@ import { commit, isUniqueViolation } from "./store.ts";
 import { deliverNotification, fanOutNotices, notificationAttempts, staleNotifyWork } from "./subscriptions.ts";
 
 /** Maintenance whose window edge has passed: scheduled ones start, running ones complete. */
-export async function dueMaintenance(db: Db, now: number): Promise<JobMessage[]> {
+export async function dueMaintenance(db: Db, now: number): Promise<QueueMessage[]> {
   const rows = await db
     .select({ id: statusIncidents.id, status: statusIncidents.status })
     .from(statusIncidents)
@@ -67,7 +67,7 @@ export async function transitionMaintenance(
   }
 }
 
-export const statusJobs: Record<string, JobHandler> = {
+export const statusJobs = {
   "status.maintenance.transition": defineJob({
     schema: z.object({
       kind: z.literal("status.maintenance.transition"),
@@ -130,14 +130,14 @@ export const statusJobs: Record<string, JobHandler> = {
       }
     },
   }),
-};
-
-const notifyJobs: Record<string, JobHandler> = {
   "status.notify.fanout": defineJob({
     schema: z.object({ kind: z.literal("status.notify.fanout") }),
     async run(messages, env) {
       const ids = await fanOutNotices(getDb(env.DB), Date.now());
-      for (const part of chunk(ids, 20)) await env.JOBS.send({ kind: "status.notify.deliver", ids: part });
+      await enqueue(
+        env,
+        chunk(ids, 20).map((part) => ({ kind: "status.notify.deliver" as const, ids: part })),
+      );
       for (const m of messages) m.message.ack();
     },
   }),
@@ -152,26 +152,29 @@ const notifyJobs: Record<string, JobHandler> = {
           // Only the failed ones go around again, after a backoff.
           const attempts = await notificationAttempts(db, retry);
           const delay = retryDelaySeconds(Math.max(...retry.map((id) => attempts.get(id) ?? 1)));
-          await env.JOBS.send({ kind: "status.notify.deliver", ids: retry }, { delaySeconds: delay });
+          await enqueue(env, { kind: "status.notify.deliver", ids: retry }, { delaySeconds: delay });
         }
         message.ack();
       }
     },
   }),
 };
-Object.assign(statusJobs, notifyJobs);
+
+declare module "../lib/queue.ts" {
+  interface JobMessages extends MessagesOf<typeof statusJobs> {}
+}
 
 export const statusCron: CronTask[] = [
   (env, now) => staleNotifyWork(getDb(env.DB), now),
   (env, now) => dueMaintenance(getDb(env.DB), now),
   async (env, now) =>
     chunk(await dueHttpRuns(getDb(env.DB), now), RUNS_PER_MESSAGE).map((runs) => ({
-      kind: "status.monitors.run",
+      kind: "status.monitors.run" as const,
       runs,
     })),
   async (env, now) =>
     (await missedHeartbeats(getDb(env.DB), now)).map((h) => ({
-      kind: "status.heartbeat.missed",
+      kind: "status.heartbeat.missed" as const,
       id: h.id,
       deadline: h.deadline,
     })),

@@ -2,13 +2,13 @@
 import { and, desc, eq, isNull, lte, sql } from "drizzle-orm";
 import { statusComponents, statusMonitorResults, statusMonitors } from "../../db/schema/index.ts";
 import { sha256Hex } from "../lib/crypto.ts";
-import type { Db } from "../lib/db.ts";
+import { type Db, runBatch, type Statement } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
 import { RefusedUrl, safeFetch } from "../lib/outbound.ts";
 import { notFound } from "../lib/problem.ts";
 import type { OutboundEnv } from "../lib/urls.ts";
 import { getIncidentOrThrow, planCreateIncident, planUpdate } from "./incidents.ts";
-import { commit, isUniqueViolation, type Stmt } from "./store.ts";
+import { commit, isUniqueViolation } from "./store.ts";
 
 export type Monitor = typeof statusMonitors.$inferSelect;
 export type CheckResult = { ok: boolean; statusCode: number | null; responseMs: number | null; error: string | null };
@@ -142,7 +142,7 @@ async function openAutoIncident(db: Db, m: Monitor, reason: string, now: number,
 }
 
 /** The writes that resolve the monitor's automatic incident on recovery (none when already resolved). */
-async function resolveAutoIncident(db: Db, m: Monitor, now: number, updateId: string): Promise<Stmt[]> {
+async function resolveAutoIncident(db: Db, m: Monitor, now: number, updateId: string): Promise<Statement[]> {
   if (!m.openIncidentId) return [];
   const incident = await getIncidentOrThrow(db, m.openIncidentId).catch(() => null);
   if (!incident || incident.resolvedAt) return [];
@@ -167,7 +167,7 @@ export async function recordRun(env: Env, db: Db, m: Monitor, runAt: number, r: 
   if (nextRunAt <= now) nextRunAt = now + interval; // fell behind: do not replay missed runs
   let openIncidentId = m.openIncidentId;
   let pageId: string | null = null;
-  let effects: Stmt[] = [];
+  let effects: Statement[] = [];
   if (!r.ok && failures >= m.failureThreshold && !m.openIncidentId) {
     const opened = await openAutoIncident(db, m, r.error ?? "check failed", now, `upd_${m.id}_${runAt}`);
     if (opened) {
@@ -178,7 +178,7 @@ export async function recordRun(env: Env, db: Db, m: Monitor, runAt: number, r: 
     pageId = (await componentOf(db, m))?.pageId ?? null;
     openIncidentId = null;
   }
-  const statements: Stmt[] = [
+  const statements: Statement[] = [
     db.insert(statusMonitorResults).values({ id: newId("smr", now), monitorId: m.id, runAt, ...r, checkedAt: now }),
     db
       .update(statusMonitors)
@@ -188,7 +188,7 @@ export async function recordRun(env: Env, db: Db, m: Monitor, runAt: number, r: 
   ];
   try {
     if (pageId && effects.length) await commit(env, db, pageId, statements, now);
-    else await db.batch(statements as [Stmt, ...Stmt[]]);
+    else await runBatch(db, statements);
     return "recorded" as const;
   } catch (e) {
     if (isUniqueViolation(e)) return "duplicate" as const;
@@ -216,7 +216,7 @@ export async function recordBeat(env: Env, db: Db, token: string, now: number): 
   const m = await db.query.statusMonitors.findFirst({ where: eq(statusMonitors.tokenHash, tokenHash) });
   if (m?.kind !== "heartbeat") return null;
   const effects = await resolveAutoIncident(db, m, now, newId("upd", now));
-  const statements: Stmt[] = [
+  const statements: Statement[] = [
     db
       .update(statusMonitors)
       .set({
@@ -231,7 +231,7 @@ export async function recordBeat(env: Env, db: Db, token: string, now: number): 
   ];
   const pageId = effects.length ? (await componentOf(db, m))?.pageId : null;
   if (pageId) await commit(env, db, pageId, statements, now);
-  else await db.batch(statements as [Stmt, ...Stmt[]]);
+  else await runBatch(db, statements);
   return m;
 }
 

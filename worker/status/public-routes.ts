@@ -1,7 +1,7 @@
 // Public, cached surface of a status page: Statuspage-compatible JSON, HTML and feeds.
 import type { Context } from "hono";
-import type { AppEnv } from "../env.ts";
 import { getDb } from "../lib/db.ts";
+import type { AppEnv } from "../lib/env.ts";
 import { createRoute, jsonContent, newRouter, problemContent, z } from "../lib/openapi.ts";
 import { notFound } from "../lib/problem.ts";
 import { cachedRender } from "./cache.ts";

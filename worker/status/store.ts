@@ -8,9 +8,10 @@ import {
   statusNotices,
   statusPages,
 } from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
+import { type Db, runBatch, type Statement } from "../lib/db.ts";
 import { newId } from "../lib/ids.ts";
 import { badRequest, conflict, notFound } from "../lib/problem.ts";
+import { enqueue } from "../lib/queue.ts";
 import { emit, kickWebhooks } from "../lib/webhooks.ts";
 import { type HostedPage, purgePage } from "./cache.ts";
 import { hostnameOf } from "./site.ts";
@@ -18,8 +19,6 @@ import { hostnameOf } from "./site.ts";
 export type Page = typeof statusPages.$inferSelect;
 export type Group = typeof statusGroups.$inferSelect;
 export type Component = typeof statusComponents.$inferSelect;
-// biome-ignore lint/suspicious/noExplicitAny: drizzle's batch item type is not exported
-export type Stmt = any;
 
 export async function getPageOrThrow(db: Db, id: string): Promise<Page> {
   const page = await db.query.statusPages.findFirst({ where: eq(statusPages.id, id) });
@@ -135,7 +134,7 @@ export function statusChangeStatements(
   db: Db,
   changes: StatusChange[],
   opts: { now: number; source: ChangeSource; incidentId?: string | null },
-): Stmt[] {
+): Statement[] {
   return changes
     .filter((c) => c.component.status !== c.to)
     .flatMap(({ component, to }) => [
@@ -178,7 +177,7 @@ export function statusChangeStatements(
 export type Notice = Omit<typeof statusNotices.$inferInsert, "id" | "createdAt" | "fannedOutAt">;
 
 /** Records what subscribers will be told, in the batch of the change itself. */
-export function noticeStatement(db: Db, notice: Notice, now: number): Stmt {
+export function noticeStatement(db: Db, notice: Notice, now: number): Statement {
   return db.insert(statusNotices).values({ id: newId("stn", now), ...notice, createdAt: now });
 }
 
@@ -188,7 +187,7 @@ export function historyStatement(
   componentId: string,
   status: ComponentStatus,
   opts: { now: number; source: ChangeSource; incidentId?: string | null },
-): Stmt {
+): Statement {
   return db.insert(statusComponentChanges).values({
     id: newId("scc", opts.now),
     componentId,
@@ -200,7 +199,7 @@ export function historyStatement(
 }
 
 /** The write that tells every cache the page changed. */
-export function bumpPage(db: Db, pageId: string, now: number): Stmt {
+export function bumpPage(db: Db, pageId: string, now: number): Statement {
   return db
     .update(statusPages)
     .set({ version: sql`${statusPages.version} + 1`, updatedAt: now })
@@ -211,12 +210,12 @@ export function bumpPage(db: Db, pageId: string, now: number): Stmt {
  * Runs `statements` and the page's version bump as one batch, then drops cached renders and
  * asks for webhook delivery and subscriber notification.
  */
-export async function commit(env: Env, db: Db, pageId: string, statements: Stmt[], now: number): Promise<void> {
-  await db.batch([bumpPage(db, pageId, now), ...statements] as [Stmt, ...Stmt[]]);
+export async function commit(env: Env, db: Db, pageId: string, statements: Statement[], now: number): Promise<void> {
+  await runBatch(db, [bumpPage(db, pageId, now), ...statements]);
   purgePage(pageId);
   if (statements.length) {
     await kickWebhooks(env);
-    await env.JOBS.send({ kind: "status.notify.fanout" });
+    await enqueue(env, { kind: "status.notify.fanout" });
   }
 }
 

@@ -2,8 +2,8 @@
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { statusSubscribers } from "../../db/schema/index.ts";
-import type { AppEnv } from "../env.ts";
 import { getDb } from "../lib/db.ts";
+import type { AppEnv } from "../lib/env.ts";
 import { readForm } from "../lib/forms.ts";
 import {
   adminRoute,

@@ -4,14 +4,15 @@ import { contacts, statusNotices, statusNotifications, statusPages, statusSubscr
 import { emailStatements, kickEmails, type OutgoingEmail } from "../emails/index.ts";
 import { upsertContact } from "../lib/contacts.ts";
 import { hmacSha256, timingSafeEqual, toBase64 } from "../lib/crypto.ts";
-import { chunk, type Db, rowsPerInsert } from "../lib/db.ts";
+import { chunk, type Db, rowsPerInsert, runBatch, type Statement } from "../lib/db.ts";
 import { newId, randomString } from "../lib/ids.ts";
 import { readStart } from "../lib/outbound.ts";
 import { badRequest } from "../lib/problem.ts";
+import { enqueue } from "../lib/queue.ts";
 import { outboundUrlProblem } from "../lib/urls.ts";
 import { MAX_DELIVERY_ATTEMPTS, newWebhookSecret, postWebhook, sendSignedWebhook } from "../lib/webhooks.ts";
 import { xml as escapeText } from "./feeds.ts";
-import { componentsOnPage, type Page, type Stmt } from "./store.ts";
+import { componentsOnPage, type Page } from "./store.ts";
 
 export type Subscriber = typeof statusSubscribers.$inferSelect;
 export type SubscribeInput = {
@@ -150,7 +151,7 @@ export async function subscribe(env: Env, db: Db, page: Page, input: SubscribeIn
   });
   const id = existing?.id ?? newId("sub", now);
   const active = existing?.confirmedAt && !existing.unsubscribedAt;
-  const writes: Stmt[] = [
+  const writes: Statement[] = [
     existing
       ? db
           .update(statusSubscribers)
@@ -169,8 +170,8 @@ export async function subscribe(env: Env, db: Db, page: Page, input: SubscribeIn
         .values({ id: notificationId, subscriberId: id, noticeId: `confirm:${now}`, createdAt: now, updatedAt: now }),
     );
   }
-  await db.batch(writes as [Stmt, ...Stmt[]]);
-  if (notificationId) await env.JOBS.send({ kind: "status.notify.deliver", ids: [notificationId] });
+  await runBatch(db, writes);
+  if (notificationId) await enqueue(env, { kind: "status.notify.deliver", ids: [notificationId] });
   return { subscriber: { id, pageId: page.id, kind: "email" as const }, secret: null, active: false, pending: null };
 }
 
@@ -243,11 +244,11 @@ export async function fanOutNotices(db: Db, now: number): Promise<string[]> {
       if (page.length < 500) break;
       after = page[page.length - 1].id;
     }
-    const writes: Stmt[] = [
+    const writes: Statement[] = [
       ...chunk(rows, rowsPerInsert(5)).map((part) => db.insert(statusNotifications).values(part).onConflictDoNothing()),
       db.update(statusNotices).set({ fannedOutAt: now }).where(eq(statusNotices.id, notice.id)),
     ];
-    await db.batch(writes as [Stmt, ...Stmt[]]);
+    await runBatch(db, writes);
     const pending = await db
       .select({ id: statusNotifications.id })
       .from(statusNotifications)
@@ -269,11 +270,11 @@ export async function staleNotifyWork(db: Db, now: number) {
     .where(and(eq(statusNotifications.state, "pending"), sql`${statusNotifications.updatedAt} < ${now - 15 * 60_000}`))
     .limit(100);
   return [
-    ...(waiting.n > 0 ? [{ kind: "status.notify.fanout" }] : []),
+    ...(waiting.n > 0 ? [{ kind: "status.notify.fanout" as const }] : []),
     ...chunk(
       stale.map((s) => s.id),
       20,
-    ).map((ids) => ({ kind: "status.notify.deliver", ids })),
+    ).map((ids) => ({ kind: "status.notify.deliver" as const, ids })),
   ];
 }
 
@@ -329,7 +330,7 @@ export async function deliverNotification(env: Env, db: Db, id: string, now: num
       topic: confirm ? "transactional" : "status_notifications",
       idempotencyKey: `status:${id}`,
     };
-    const queued: Stmt[] = emailStatements(db, [email]);
+    const queued: Statement[] = emailStatements(db, [email]);
     if (!queued.length) {
       // No email capability to take it yet: keep it pending; the cron backstop offers it again.
       await db
@@ -338,8 +339,8 @@ export async function deliverNotification(env: Env, db: Db, id: string, now: num
         .where(eq(statusNotifications.id, id));
       return "skipped";
     }
-    const writes: Stmt[] = [...queued, markSent];
-    await db.batch(writes as [Stmt, ...Stmt[]]);
+    const writes: Statement[] = [...queued, markSent];
+    await runBatch(db, writes);
     await kickEmails(env);
     return "sent";
   }
