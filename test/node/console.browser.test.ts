@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { consoleBrowser, signIn, watchErrors } from "../support/browser.ts";
+import { confirmIn, consoleBrowser, signIn, watchErrors } from "../support/browser.ts";
 
 // The local Rapport on the seeded demo data, one browser for this file.
 const { rapport, browser, signedIn } = consoleBrowser();
@@ -101,8 +101,8 @@ describe("console", () => {
       });
     expect((await bounce()).status).toBe(200);
 
-    page.once("dialog", (d) => d.accept());
     await row.getByRole("button", { name: /Revoke/ }).click();
+    await confirmIn(page, "Revoke secret");
     await expect.poll(() => row.textContent()).toContain("revoked");
     expect((await bounce()).status).toBe(401);
     expect(errors).toEqual([]);
