@@ -1,4 +1,4 @@
-import { createRoute, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, type RouteConfig, type RouteHandler, z } from "@hono/zod-openapi";
 import type { AdminScope } from "../../db/schema/index.ts";
 import { requireScope } from "./auth.ts";
 import type { AppEnv } from "./env.ts";
@@ -95,3 +95,12 @@ export function toPage<T extends { id: string }>(rows: T[], limit: number) {
 }
 
 export { createRoute, z };
+
+/**
+ * The admin operations of one capability area: scope and tags are given once, and each
+ * operation is its contract (`method`, `path`, `summary`, `request`, `responses`) and handler.
+ */
+export function adminOps(router: OpenAPIHono<AppEnv>, scope: AdminScope, tags: string[]) {
+  return <const R extends Omit<RouteConfig, "tags">>(route: R, handler: RouteHandler<R & { tags: string[] }, AppEnv>) =>
+    router.openapi(adminRoute(scope, { ...route, tags }), handler as never);
+}
