@@ -1,6 +1,6 @@
 // Loop events (status changes, merges, digests) kept in feedback_events, and their emails.
 import { and, asc, desc, eq, gt, inArray, lt } from "drizzle-orm";
-import { contacts, feedbackEvents } from "../../../db/schema/index.ts";
+import { contacts, type FEEDBACK_EVENT_TYPES, feedbackEvents } from "../../../db/schema/index.ts";
 import { emailStatements } from "../../emails/index.ts";
 import { type Db, runBatch } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
@@ -44,15 +44,15 @@ export async function replayEvents(db: Db, cursor: string, limit = 20): Promise<
 }
 
 /** Stored loop events (status changes, merges, digests), newest first, keyset-paged by id. */
-export async function listFeedbackEvents(db: Db, o: { limit: number; cursor?: string; type?: string }) {
+export async function listFeedbackEvents(
+  db: Db,
+  o: { limit: number; cursor?: string; type?: (typeof FEEDBACK_EVENT_TYPES)[number] },
+) {
   const rows = await db
     .select()
     .from(feedbackEvents)
     .where(
-      and(
-        o.cursor ? lt(feedbackEvents.id, o.cursor) : undefined,
-        o.type ? eq(feedbackEvents.type, o.type as never) : undefined,
-      ),
+      and(o.cursor ? lt(feedbackEvents.id, o.cursor) : undefined, o.type ? eq(feedbackEvents.type, o.type) : undefined),
     )
     .orderBy(desc(feedbackEvents.id))
     .limit(o.limit + 1);

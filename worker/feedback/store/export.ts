@@ -19,7 +19,7 @@ async function allPages<T extends { id: string }>(fetch: (after: string) => Prom
   }
 }
 
-export async function exportBoard(db: Db, board: Board) {
+export async function exportBoard(db: Db, board: Board, now = Date.now()) {
   const posts = await allPages((after) =>
     db
       .select({
@@ -84,7 +84,7 @@ export async function exportBoard(db: Db, board: Board) {
       .orderBy(asc(feedbackComments.id))
       .limit(PAGE),
   );
-  return { board: boardView(board), exportedAt: new Date().toISOString(), posts, statusChanges, comments };
+  return { board: boardView(board), exportedAt: new Date(now).toISOString(), posts, statusChanges, comments };
 }
 
 export type ExportedPost = Awaited<ReturnType<typeof exportBoard>>["posts"][number];
