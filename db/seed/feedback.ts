@@ -1,5 +1,6 @@
 import { renderMarkdown } from "../../worker/feedback/markdown.ts";
-import { recomputeTrending, TRENDING_SLOT_MS } from "../../worker/feedback/trending.ts";
+import { recomputeTrending } from "../../worker/feedback/store/trending.ts";
+import { TRENDING_SLOT_MS } from "../../worker/feedback/trending.ts";
 import { newId } from "../../worker/lib/ids.ts";
 import {
   contacts,

@@ -12,7 +12,7 @@ import {
   feedbackVotes,
 } from "../../db/schema/index.ts";
 import { monthOf } from "../../worker/feedback/digest.ts";
-import { emailsFor } from "../../worker/feedback/notify.ts";
+import { emailsFor } from "../../worker/feedback/notices.ts";
 import { decay, TRENDING_SLOT_MS } from "../../worker/feedback/trending.ts";
 import worker from "../../worker/index.ts";
 import { call, db, eventually, identityToken, newKey } from "./helpers.ts";

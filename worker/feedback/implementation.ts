@@ -1,37 +1,13 @@
-import { sql } from "drizzle-orm";
-import type { Db } from "../lib/db.ts";
-import type { Range } from "../lib/range.ts";
+// The Feedback-Implementation Ratio, in its two forms, from the counts the store reads.
 
 const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 
 /**
- * Feedback-Implementation Ratio over `range`.
- * Count form: posts moved to `done` in the range / posts received in the range, not counting
- * duplicates (merged) and spam (rejected in moderation).
- * Vote-weighted form: votes on posts delivered in the range / votes on those plus posts still open
- * (under review, planned, in progress) at its end; votes cast before the range ends.
+ * Count form: posts delivered / posts received. Vote-weighted form: votes on delivered posts /
+ * votes on delivered and still-open posts. No posts or votes: null, not zero.
  */
-export async function feedbackImplementation(db: Db, range: Range) {
-  const { from, to } = range;
-  const [row] = await db.all<{ done: number; received: number; delivered: number; open: number }>(sql`
-    with delivered as (
-      select distinct post_id from feedback_status_changes
-      where to_status = 'done' and created_at >= ${from} and created_at < ${to}
-    )
-    select
-      (select count(*) from delivered d join feedback_posts p on p.id = d.post_id where p.status = 'done') as done,
-      (select count(*) from feedback_posts where created_at >= ${from} and created_at < ${to}
-        and status <> 'merged' and moderation <> 'rejected') as received,
-      (select count(*) from feedback_votes v join delivered d on d.post_id = v.post_id
-        where v.state = 'counted' and v.created_at < ${to}) as delivered,
-      (select count(*) from feedback_votes v join feedback_posts p on p.id = v.post_id
-        where v.state = 'counted' and v.created_at < ${to} and p.created_at < ${to}
-        and p.moderation = 'approved' and p.status in ('under_review', 'planned', 'in_progress')) as open
-  `);
-  const done = Number(row?.done ?? 0);
-  const received = Number(row?.received ?? 0);
-  const deliveredVotes = Number(row?.delivered ?? 0);
-  const openVotes = Number(row?.open ?? 0);
+export function implementationRatio(counts: { done: number; received: number; delivered: number; open: number }) {
+  const { done, received, delivered: deliveredVotes, open: openVotes } = counts;
   return {
     done,
     received,

@@ -1,13 +1,18 @@
-// What other capabilities and the platform may use of feedback. Nothing else is imported from outside.
+// What other capabilities, the platform and the seed may use of feedback. Nothing else is imported from outside.
+import type { Db } from "../lib/db.ts";
+import type { Range } from "../lib/range.ts";
+import { listContributors } from "./store/contributors.ts";
+import { feedbackImplementation as implementation } from "./store/implementation.ts";
 
 /** Queue message kinds this capability handles (prefix `feedback.`), and its cron tasks. */
 export { feedbackCron, feedbackJobs } from "./jobs.ts";
-export { feedbackRoutes } from "./routes.ts";
-
-import type { Db } from "../lib/db.ts";
-import type { Range } from "../lib/range.ts";
-import { listContributors } from "./contributors.ts";
-import { feedbackImplementation as implementation } from "./implementation.ts";
+/** Markdown to safe HTML, as posts and comments store it (the seed writes bodies with it). */
+export { renderMarkdown } from "./markdown.ts";
+export { feedbackRoutes } from "./routes/index.ts";
+/** The trending run of one slot (the seed runs it so the demo boards sort by trending). */
+export { recomputeTrending } from "./store/trending.ts";
+/** The length of one trending slot: the cron asks once a slot. */
+export { TRENDING_SLOT_MS } from "./trending.ts";
 
 /**
  * Feedback-Implementation Ratio over `range` (contract for the kpis capability):

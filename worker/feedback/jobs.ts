@@ -2,9 +2,11 @@ import { z } from "@hono/zod-openapi";
 import { kickEmails } from "../emails/index.ts";
 import { getDb } from "../lib/db.ts";
 import { type CronTask, defineJob, enqueue, type MessagesOf, type QueueMessage } from "../lib/queue.ts";
-import { digestWritten, monthOf, writeDigest } from "./digest.ts";
-import { replayEvents } from "./notify.ts";
-import { recomputeTrending, TRENDING_SLOT_MS } from "./trending.ts";
+import { lastMonthOf } from "./digest.ts";
+import { digestWritten, writeDigest } from "./store/digest.ts";
+import { replayEvents } from "./store/events.ts";
+import { recomputeTrending } from "./store/trending.ts";
+import { TRENDING_SLOT_MS } from "./trending.ts";
 
 export const feedbackJobs = {
   "feedback.trending": defineJob({
@@ -54,8 +56,7 @@ declare module "../lib/queue.ts" {
 export const feedbackCron: CronTask[] = [
   async (env, now) => {
     const messages: QueueMessage[] = [{ kind: "feedback.trending", slot: Math.floor(now / TRENDING_SLOT_MS) }];
-    const d = new Date(now);
-    const lastMonth = monthOf(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1));
+    const lastMonth = lastMonthOf(now);
     if (!(await digestWritten(getDb(env.DB), lastMonth))) messages.push({ kind: "feedback.digest", month: lastMonth });
     return messages;
   },

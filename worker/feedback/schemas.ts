@@ -6,7 +6,7 @@ import {
   SETTABLE_STATUSES,
   VOTE_STATES,
 } from "../../db/schema/index.ts";
-import { PageQuery, patchOf, z } from "../lib/openapi.ts";
+import { PageQuery, page, patchOf, z } from "../lib/openapi.ts";
 
 export const Slug = z
   .string()
@@ -40,6 +40,7 @@ export const CreateBoardBody = z
   })
   .openapi("CreateFeedbackBoard");
 export const UpdateBoardBody = patchOf(CreateBoardBody).openapi("UpdateFeedbackBoard");
+export const ExportQuery = z.object({ format: z.enum(["json", "csv"]).default("json") });
 
 export const BoardSchema = z
   .object({
@@ -53,6 +54,7 @@ export const BoardSchema = z
     updatedAt: z.number().int(),
   })
   .openapi("FeedbackBoard");
+export const BoardListSchema = z.object({ data: z.array(BoardSchema) });
 
 export const SORTS = ["trending", "top", "new", "status"] as const;
 
@@ -64,6 +66,7 @@ export const PostListQuery = PageQuery.extend({
   moderation: z.enum(MODERATION_STATES).optional(),
   cursor: z.string().max(200).optional().openapi({ description: "The `nextCursor` of the previous page" }),
 });
+export const AdminPostListQuery = PostListQuery.extend({ board: z.string().max(60).optional() });
 /** What visitors may ask of a board: no moderation filter, no ICE sort. */
 export const PublicPostListQuery = PostListQuery.omit({ moderation: true }).extend({
   sort: z.enum(SORTS).default("trending"),
@@ -108,6 +111,9 @@ export const AdminPostSchema = PostSchema.extend({
   flaggedAt: z.number().int().nullable(),
   heldVotes: z.number().int(),
 }).openapi("FeedbackAdminPost");
+export const AdminPostPage = page(AdminPostSchema);
+/** A post just created by a visitor: moderated boards hold it as `pending`. */
+export const CreatedPostSchema = PostSchema.extend({ moderation: z.enum(["pending", "approved", "rejected"]) });
 
 export const StatusChangeSchema = z
   .object({
@@ -142,6 +148,31 @@ export const PostDetailSchema = z
   })
   .openapi("FeedbackPostDetail");
 
+/** A board and a page of its posts, as a visitor sees them. */
+export const PublicBoardSchema = z.object({
+  board: BoardSchema,
+  data: z.array(PostSchema.extend({ voted: z.boolean() })),
+  nextCursor: z.string().nullable(),
+});
+
+export const AdminPostDetailSchema = z.object({
+  post: AdminPostSchema,
+  timeline: z.array(StatusChangeSchema),
+  comments: z.array(CommentSchema),
+});
+export const StatusChangedSchema = AdminPostSchema.extend({ notified: z.number().int() });
+export const MergedSchema = z.object({
+  duplicate: AdminPostSchema,
+  original: AdminPostSchema,
+  notified: z.number().int(),
+});
+/** What waits for a person: pending posts and comments, posts with held votes. */
+export const ModerationQueueSchema = z.object({
+  posts: z.array(AdminPostSchema),
+  flagged: z.array(AdminPostSchema),
+  comments: z.array(CommentSchema.extend({ postTitle: z.string(), body: z.string() })),
+});
+
 export const CreatePostBody = z
   .object({
     title: z.string().trim().min(3).max(200),
@@ -149,6 +180,8 @@ export const CreatePostBody = z
     tags: Tags.default([]),
   })
   .openapi("CreateFeedbackPost");
+/** The board page's "Post an idea" form: no tags. */
+export const PostForm = CreatePostBody.omit({ tags: true });
 
 export const AdminCreatePostBody = CreatePostBody.extend({
   board: Slug,
@@ -191,6 +224,9 @@ export const CommentBody = z.object({ body: z.string().trim().min(1).max(5000) }
 export const TeamCommentBody = CommentBody.extend({
   teamName: z.string().trim().min(1).max(100).optional().openapi({ description: "Shown as the team author" }),
 }).openapi("CreateFeedbackTeamComment");
+
+/** The vote button of the HTML pages. */
+export const VoteForm = z.object({ action: z.enum(["vote", "unvote"]) });
 
 export const VoteResultSchema = z
   .object({
@@ -238,6 +274,7 @@ export const ImplementationSchema = z
   })
   .openapi("FeedbackImplementationRatio");
 
+export const ContributorQuery = PageQuery.extend({ externalId: z.string().min(1).max(200).optional() });
 export const ContributorSchema = z
   .object({
     contactId: z.string(),
@@ -259,3 +296,6 @@ export const FeedbackEventSchema = z
     createdAt: z.number().int(),
   })
   .openapi("FeedbackLoopEvent");
+export const EventQuery = PageQuery.extend({ type: z.enum(FEEDBACK_EVENT_TYPES).optional() });
+export const ReplayBody = z.object({ after: z.string().max(64).default("") }).openapi("ReplayFeedbackEvents");
+export const QueuedSchema = z.object({ queued: z.literal(true) });

@@ -3,8 +3,9 @@ import type { Child } from "hono/jsx";
 import { POST_STATUSES } from "../../db/schema/index.ts";
 import { type FeedLink, Layout } from "../lib/html.tsx";
 import { xml } from "../lib/xml.ts";
-import type { Board } from "./boards.ts";
-import { statusLabel } from "./notify.ts";
+import type { PostWithAuthor } from "./answers.ts";
+import { statusLabel } from "./notices.ts";
+import type { Board } from "./store/boards.ts";
 
 export const FEEDBACK_CSS = `
 .fb-nav{display:flex;gap:1rem;align-items:baseline;flex-wrap:wrap}.fb-post{display:flex;gap:1rem;padding:.8rem 0;border-bottom:1px solid var(--line)}
@@ -28,6 +29,19 @@ export type Card = {
   authorName?: string | null;
   contributor?: boolean;
 };
+
+/** A listed post as a card. */
+export const cardOf = (r: PostWithAuthor): Card => ({
+  id: r.post.id,
+  title: r.post.title,
+  status: r.post.status,
+  voteCount: r.post.voteCount,
+  commentCount: r.post.commentCount,
+  tags: r.post.tags,
+  boardSlug: r.boardSlug,
+  authorName: r.authorName,
+  contributor: Boolean(r.contributor),
+});
 
 const fmtDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
@@ -325,6 +339,13 @@ export function DigestPage(props: {
     </Page>
   );
 }
+
+const doc = (page: unknown) => `<!doctype html>${String(page)}`;
+/** The whole HTML documents the routes send. */
+export const boardHtml = (p: Parameters<typeof BoardPage>[0]) => doc(<BoardPage {...p} />);
+export const postHtml = (p: Parameters<typeof PostPage>[0]) => doc(<PostPage {...p} />);
+export const roadmapHtml = (p: Parameters<typeof RoadmapPage>[0]) => doc(<RoadmapPage {...p} />);
+export const digestHtml = (p: Parameters<typeof DigestPage>[0]) => doc(<DigestPage {...p} />);
 
 /** Atom feed (RFC 4287) of status changes; every text node goes through `xml()`. */
 export function atomFeed(opts: {

@@ -1,8 +1,9 @@
+// A whole board read out for export, in keyset pages.
 import { and, asc, eq, gt } from "drizzle-orm";
-import { contacts, feedbackComments, feedbackPosts, feedbackStatusChanges } from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
+import { contacts, feedbackComments, feedbackPosts, feedbackStatusChanges } from "../../../db/schema/index.ts";
+import type { Db } from "../../lib/db.ts";
+import { boardView } from "../answers.ts";
 import type { Board } from "./boards.ts";
-import { boardView } from "./boards.ts";
 
 const PAGE = 500;
 
@@ -18,7 +19,7 @@ async function allPages<T extends { id: string }>(fetch: (after: string) => Prom
   }
 }
 
-export async function exportBoard(db: Db, board: Board) {
+export async function exportBoard(db: Db, board: Board, now = Date.now()) {
   const posts = await allPages((after) =>
     db
       .select({
@@ -83,44 +84,7 @@ export async function exportBoard(db: Db, board: Board) {
       .orderBy(asc(feedbackComments.id))
       .limit(PAGE),
   );
-  return { board: boardView(board), exportedAt: new Date().toISOString(), posts, statusChanges, comments };
+  return { board: boardView(board), exportedAt: new Date(now).toISOString(), posts, statusChanges, comments };
 }
 
-/** A CSV cell: quoted, and text a spreadsheet would run as a formula is prefixed with '. */
-export function csvCell(v: unknown): string {
-  let s = v === null || v === undefined ? "" : Array.isArray(v) ? v.join(" ") : String(v);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\n\r]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-const CSV_COLUMNS = [
-  "id",
-  "title",
-  "status",
-  "voteCount",
-  "commentCount",
-  "tags",
-  "impact",
-  "confidence",
-  "ease",
-  "iceScore",
-  "moderation",
-  "mergedIntoId",
-  "authorExternalId",
-  "authorEmail",
-  "authorName",
-  "createdAt",
-  "statusChangedAt",
-  "body",
-] as const;
-
-/** One row per post (RFC 4180, CRLF), times as ISO 8601. */
-export function postsCsv(posts: Awaited<ReturnType<typeof exportBoard>>["posts"]): string {
-  const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : "");
-  const lines = posts.map((p) =>
-    CSV_COLUMNS.map((col) => csvCell(col === "createdAt" || col === "statusChangedAt" ? iso(p[col]) : p[col])).join(
-      ",",
-    ),
-  );
-  return `${[CSV_COLUMNS.join(","), ...lines].join("\r\n")}\r\n`;
-}
+export type ExportedPost = Awaited<ReturnType<typeof exportBoard>>["posts"][number];

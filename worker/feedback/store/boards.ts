@@ -1,22 +1,12 @@
+// Boards: their settings, and the version every cached page of a board is checked against.
 import { and, asc, eq, type SQL, sql } from "drizzle-orm";
-import { feedbackBoards } from "../../db/schema/index.ts";
-import { changesOf, type Db } from "../lib/db.ts";
-import { newId } from "../lib/ids.ts";
-import { conflict, notFound } from "../lib/problem.ts";
-import { forgetBoard } from "./page-cache.ts";
+import { feedbackBoards } from "../../../db/schema/index.ts";
+import { changesOf, type Db } from "../../lib/db.ts";
+import { newId } from "../../lib/ids.ts";
+import { conflict, notFound } from "../../lib/problem.ts";
+import { forgetBoard } from "../page-cache.ts";
 
 export type Board = typeof feedbackBoards.$inferSelect;
-
-export const boardView = (b: Board) => ({
-  id: b.id,
-  slug: b.slug,
-  name: b.name,
-  description: b.description,
-  visibility: b.visibility,
-  moderated: b.moderated,
-  createdAt: b.createdAt,
-  updatedAt: b.updatedAt,
-});
 
 export function listBoards(db: Db) {
   return db.select().from(feedbackBoards).orderBy(asc(feedbackBoards.name));
@@ -75,4 +65,12 @@ export function bumpBoard(db: Db, boardId: string, when?: SQL) {
     .update(feedbackBoards)
     .set({ version: sql`${feedbackBoards.version} + 1` })
     .where(and(eq(feedbackBoards.id, boardId), when));
+}
+
+/** One value that changes whenever any board changes: the cache version of cross-board pages. */
+export async function allBoardsVersion(db: Db) {
+  const [row] = await db
+    .select({ v: sql<string>`count(*) || ':' || coalesce(sum(${feedbackBoards.version}), 0)` })
+    .from(feedbackBoards);
+  return row?.v ?? "0";
 }

@@ -1,43 +1,37 @@
 // Public JSON API for visitors: anonymous reads, identified writes (the host app's identity token).
-import { and, count, eq, gt } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
-import { feedbackPosts } from "../../db/schema/index.ts";
-import { getDb } from "../lib/db.ts";
-import type { AppEnv } from "../lib/env.ts";
-import { identityTokenOf, optionalVisitor, requireVisitor } from "../lib/identity.ts";
-import { createRoute, jsonBody, jsonContent, newRouter, problemContent, z } from "../lib/openapi.ts";
-import { notFound, Problem } from "../lib/problem.ts";
-import { rateLimit } from "../lib/rate-limit.ts";
-import { kickWebhooks } from "../lib/webhooks.ts";
-import { type Board, boardView, getBoardOrThrow } from "./boards.ts";
-import { cachedResponse, freshHit } from "./page-cache.ts";
-import {
-  commentView,
-  getPost,
-  listPosts,
-  postComments,
-  postTimeline,
-  postView,
-  similarPosts,
-  votedPostIds,
-} from "./posts.ts";
+import { getDb } from "../../lib/db.ts";
+import type { AppEnv } from "../../lib/env.ts";
+import { identityTokenOf, optionalVisitor, requireVisitor } from "../../lib/identity.ts";
+import { createRoute, jsonBody, jsonContent, newRouter, problemContent } from "../../lib/openapi.ts";
+import { Problem } from "../../lib/problem.ts";
+import { rateLimit } from "../../lib/rate-limit.ts";
+import { kickWebhooks } from "../../lib/webhooks.ts";
+import { boardView, commentView, postView } from "../answers.ts";
+import { POST_WINDOW_MS, POSTS_PER_HOUR } from "../limits.ts";
+import { freshHit } from "../page-cache.ts";
 import {
   BoardParams,
   BoardPostParams,
-  BoardSchema,
   CommentBody,
   CommentSchema,
+  CreatedPostSchema,
   CreatePostBody,
   PostDetailSchema,
-  PostSchema,
+  PublicBoardSchema,
   PublicPostListQuery,
   SimilarQuery,
   SimilarSchema,
   VoteResultSchema,
-} from "./schemas.ts";
-import { addComment, castVote, createPost, removeVote } from "./write.ts";
+} from "../schemas.ts";
+import type { Board } from "../store/boards.ts";
+import { addComment } from "../store/comments.ts";
+import { countPostsSince, createPost, getPost, similarPosts } from "../store/posts.ts";
+import { boardPosts, postThread } from "../store/visitor-reads.ts";
+import { castVote, removeVote } from "../store/votes.ts";
+import { pathAndQuery, sharedCopy, visibleBoard, visiblePost } from "./visitor.ts";
 
-export const publicRoutes = newRouter();
+export const publicApiRoutes = newRouter();
 const tags = ["Feedback (visitors)"];
 const identified = [{ identityToken: [] }];
 const refusals = {
@@ -46,10 +40,7 @@ const refusals = {
   429: problemContent("Too many writes: try again later"),
 };
 
-const jsonKey = (c: Context<AppEnv>) => {
-  const url = new URL(c.req.url);
-  return `json:${url.pathname}${url.search}`;
-};
+const jsonKey = (c: Context<AppEnv>) => `json:${pathAndQuery(c)}`;
 
 /** Anonymous reads of a board's JSON: a fresh cached copy is served before any validation or D1 read. */
 const anonymousHit: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -58,27 +49,8 @@ const anonymousHit: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
-/** Posts a visitor may create per hour, on top of the per-minute write throttle. */
-export const POSTS_PER_HOUR = 10;
-
-/** The board, refusing anonymous visitors of an identified-only board. */
-export async function visibleBoard(c: Context<AppEnv>, slug: string): Promise<Board> {
-  const board = await getBoardOrThrow(getDb(c.env.DB), slug);
-  if (board.visibility === "identified" && !c.get("visitor")) {
-    throw new Problem(401, "unauthorized", "This board is for signed-in users of the product");
-  }
-  return board;
-}
-
-/** The approved, visible post on that board. */
-export async function visiblePost(c: Context<AppEnv>, board: Board, postId: string) {
-  const row = await getPost(getDb(c.env.DB), postId);
-  if (!row || row.post.boardId !== board.id || row.post.moderation !== "approved") throw notFound("No such post");
-  return row;
-}
-
 // GET /api/v1/boards/:board — the board and a page of its posts (what /feedback/:board shows)
-publicRoutes.openapi(
+publicApiRoutes.openapi(
   createRoute({
     method: "get",
     path: "/api/v1/boards/{board}",
@@ -86,47 +58,24 @@ publicRoutes.openapi(
     summary: "A board and its posts",
     middleware: [anonymousHit, optionalVisitor()] as const,
     request: { params: BoardParams, query: PublicPostListQuery },
-    responses: {
-      200: jsonContent(
-        z.object({
-          board: BoardSchema,
-          data: z.array(PostSchema.extend({ voted: z.boolean() })),
-          nextCursor: z.string().nullable(),
-        }),
-        "The board",
-      ),
-      ...refusals,
-    },
+    responses: { 200: jsonContent(PublicBoardSchema, "The board"), ...refusals },
   }),
   async (c) => {
-    const db = getDb(c.env.DB);
     const slug = c.req.valid("param").board;
-    const visitor = c.get("visitor");
     const render = async (board: Board) => {
-      const page = await listPosts(db, { ...c.req.valid("query"), boardId: board.id, moderation: "approved" });
-      const voted = visitor
-        ? await votedPostIds(
-            db,
-            visitor.contactId,
-            page.data.map((r) => r.post.id),
-          )
-        : new Set();
+      const page = await boardPosts(getDb(c.env.DB), board.id, c.req.valid("query"), c.get("visitor")?.contactId);
       return {
         board: boardView(board),
-        data: page.data.map((r) => ({ ...postView(r, c.env.PUBLIC_URL), voted: voted.has(r.post.id) })),
+        data: page.data.map((r) => ({ ...postView(r, c.env.PUBLIC_URL), voted: page.voted.has(r.post.id) })),
         nextCursor: page.nextCursor,
       };
     };
     if (!identityTokenOf(c)) {
       // What every anonymous visitor sees alike: served from the isolate while the board's version holds.
-      let board: Board | undefined;
-      const res = await cachedResponse(c.req.raw, jsonKey(c), {
-        version: async () => {
-          board = await visibleBoard(c, slug);
-          return { version: `${board.id}:${board.version}`, boards: [board.id] };
-        },
-        render: async () => ({ body: JSON.stringify(await render(board as Board)), type: "application/json" }),
-      });
+      const res = await sharedCopy(c, jsonKey(c), slug, async (board) => ({
+        body: JSON.stringify(await render(board as Board)),
+        type: "application/json",
+      }));
       return res as never; // the same JSON as below, already serialised
     }
     c.header("cache-control", "private, no-store");
@@ -135,7 +84,7 @@ publicRoutes.openapi(
 );
 
 // GET /api/v1/boards/:board/posts/:post — a post, its timeline and approved comments
-publicRoutes.openapi(
+publicApiRoutes.openapi(
   createRoute({
     method: "get",
     path: "/api/v1/boards/{board}/posts/{post}",
@@ -146,22 +95,16 @@ publicRoutes.openapi(
     responses: { 200: jsonContent(PostDetailSchema, "The post"), ...refusals },
   }),
   async (c) => {
-    const db = getDb(c.env.DB);
     const { board: slug, post: postId } = c.req.valid("param");
     const board = await visibleBoard(c, slug);
     const row = await visiblePost(c, board, postId);
-    const visitor = c.get("visitor");
-    const [timeline, comments, voted] = await Promise.all([
-      postTimeline(db, postId),
-      postComments(db, postId, { approvedOnly: true }),
-      visitor ? votedPostIds(db, visitor.contactId, [postId]) : Promise.resolve(new Set<string>()),
-    ]);
-    return c.json({ post: postView(row, c.env.PUBLIC_URL), timeline, comments, voted: voted.has(postId) }, 200);
+    const thread = await postThread(getDb(c.env.DB), postId, c.get("visitor")?.contactId);
+    return c.json({ post: postView(row, c.env.PUBLIC_URL), ...thread }, 200);
   },
 );
 
 // GET /api/v1/boards/:board/similar — posts like the one being typed (suggested before posting)
-publicRoutes.openapi(
+publicApiRoutes.openapi(
   createRoute({
     method: "get",
     path: "/api/v1/boards/{board}/similar",
@@ -188,7 +131,7 @@ publicRoutes.openapi(
 );
 
 // POST /api/v1/boards/:board/posts — an identified visitor posts an idea
-publicRoutes.openapi(
+publicApiRoutes.openapi(
   createRoute({
     method: "post",
     path: "/api/v1/boards/{board}/posts",
@@ -200,21 +143,13 @@ publicRoutes.openapi(
       params: BoardParams,
       body: jsonBody(CreatePostBody),
     },
-    responses: {
-      201: jsonContent(PostSchema.extend({ moderation: z.enum(["pending", "approved", "rejected"]) }), "The post"),
-      400: problemContent("Invalid"),
-      ...refusals,
-    },
+    responses: { 201: jsonContent(CreatedPostSchema, "The post"), 400: problemContent("Invalid"), ...refusals },
   }),
   async (c) => {
     const db = getDb(c.env.DB);
     const board = await visibleBoard(c, c.req.valid("param").board);
     const visitor = c.get("visitor");
-    const [recent] = await db
-      .select({ n: count() })
-      .from(feedbackPosts)
-      .where(and(eq(feedbackPosts.authorId, visitor.contactId), gt(feedbackPosts.createdAt, Date.now() - 3_600_000)));
-    if (recent.n >= POSTS_PER_HOUR) {
+    if ((await countPostsSince(db, visitor.contactId, Date.now() - POST_WINDOW_MS)) >= POSTS_PER_HOUR) {
       throw new Problem(
         429,
         "rate-limited",
@@ -242,6 +177,7 @@ const voteRoute = (method: "put" | "delete") =>
     responses: { 200: jsonContent(VoteResultSchema, "The vote"), ...refusals, 409: problemContent("Closed post") },
   });
 
+/** The post a vote goes to: visible, and not merged (its votes moved to the original). */
 async function votable(c: Context<AppEnv>, slug: string, postId: string) {
   const board = await visibleBoard(c, slug);
   const row = await visiblePost(c, board, postId);
@@ -254,21 +190,21 @@ async function votable(c: Context<AppEnv>, slug: string, postId: string) {
 }
 
 // PUT /api/v1/boards/:board/posts/:post/vote — vote; voting twice is one vote
-publicRoutes.openapi(voteRoute("put"), async (c) => {
+publicApiRoutes.openapi(voteRoute("put"), async (c) => {
   const { board, post } = c.req.valid("param");
   const row = await votable(c, board, post);
   return c.json(await castVote(getDb(c.env.DB), row.post, c.get("visitor").contactId), 200);
 });
 
 // DELETE /api/v1/boards/:board/posts/:post/vote — take the vote back
-publicRoutes.openapi(voteRoute("delete"), async (c) => {
+publicApiRoutes.openapi(voteRoute("delete"), async (c) => {
   const { board, post } = c.req.valid("param");
   const row = await votable(c, board, post);
   return c.json(await removeVote(getDb(c.env.DB), row.post, c.get("visitor").contactId), 200);
 });
 
 // POST /api/v1/boards/:board/posts/:post/comments — an identified visitor comments
-publicRoutes.openapi(
+publicApiRoutes.openapi(
   createRoute({
     method: "post",
     path: "/api/v1/boards/{board}/posts/{post}/comments",

@@ -1,6 +1,7 @@
-import { and, desc, eq, gt, sql } from "drizzle-orm";
-import { feedbackBoards, feedbackPosts, feedbackStatusChanges } from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
+// The public roadmap: what is planned, in progress and recently done, across public boards.
+import { and, desc, eq, gt } from "drizzle-orm";
+import { feedbackBoards, feedbackPosts } from "../../../db/schema/index.ts";
+import type { Db } from "../../lib/db.ts";
 
 /** Done posts stay on the roadmap this long after they shipped. */
 export const DONE_RECENT_MS = 90 * 86_400_000;
@@ -42,39 +43,4 @@ export async function roadmapColumns(db: Db, now = Date.now()) {
       .limit(PER_COLUMN),
   ]);
   return { planned, inProgress, done };
-}
-
-/** The latest status changes (for the Atom feeds), on one board or every public board. */
-export function statusFeed(db: Db, boardId?: string, limit = 50) {
-  return db
-    .select({
-      id: feedbackStatusChanges.id,
-      toStatus: feedbackStatusChanges.toStatus,
-      fromStatus: feedbackStatusChanges.fromStatus,
-      comment: feedbackStatusChanges.comment,
-      createdAt: feedbackStatusChanges.createdAt,
-      postId: feedbackPosts.id,
-      title: feedbackPosts.title,
-      boardSlug: feedbackBoards.slug,
-      boardName: feedbackBoards.name,
-    })
-    .from(feedbackStatusChanges)
-    .innerJoin(feedbackPosts, eq(feedbackPosts.id, feedbackStatusChanges.postId))
-    .innerJoin(feedbackBoards, eq(feedbackBoards.id, feedbackPosts.boardId))
-    .where(
-      and(
-        boardId ? eq(feedbackBoards.id, boardId) : eq(feedbackBoards.visibility, "public"),
-        eq(feedbackPosts.moderation, "approved"),
-      ),
-    )
-    .orderBy(desc(feedbackStatusChanges.createdAt))
-    .limit(limit);
-}
-
-/** One value that changes whenever any board changes: the cache version of cross-board pages. */
-export async function allBoardsVersion(db: Db) {
-  const [row] = await db
-    .select({ v: sql<string>`count(*) || ':' || coalesce(sum(${feedbackBoards.version}), 0)` })
-    .from(feedbackBoards);
-  return row?.v ?? "0";
 }

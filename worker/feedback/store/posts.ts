@@ -1,17 +1,23 @@
-import { type AnyColumn, and, desc, eq, inArray, isNull, ne, type SQL, sql } from "drizzle-orm";
+// Posts: the pages and searches that list them, one post, and the writes that change one.
+import { type AnyColumn, and, count, desc, eq, gt, isNotNull, ne, type SQL, sql } from "drizzle-orm";
 import {
   contacts,
   feedbackBoards,
-  feedbackComments,
+  type feedbackComments,
   feedbackPosts,
-  feedbackStatusChanges,
   feedbackVotes,
   type PostStatus,
-} from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
-import { notFound } from "../lib/problem.ts";
+} from "../../../db/schema/index.ts";
+import { changesOf, type Db, runBatch } from "../../lib/db.ts";
+import { newId } from "../../lib/ids.ts";
+import { notFound } from "../../lib/problem.ts";
+import { emit } from "../../lib/webhooks.ts";
+import { renderMarkdown } from "../markdown.ts";
+import { ftsQuery } from "../search.ts";
+import { type Board, bumpBoard } from "./boards.ts";
 
 export type PostRow = typeof feedbackPosts.$inferSelect;
+export type CommentRow = typeof feedbackComments.$inferSelect;
 export type Sort = "trending" | "top" | "new" | "status" | "ice";
 
 /** Rank used by the `status` sort: work in motion first, closed last. */
@@ -47,16 +53,6 @@ function decodeCursor(s: string): Cursor | null {
   } catch {
     return null;
   }
-}
-
-/** FTS5 query from free text: every word as a quoted prefix term, so no user input is FTS syntax. */
-export function ftsQuery(text: string, join: "AND" | "OR" = "AND"): string | null {
-  const words = text
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((w) => w.length > 0)
-    .slice(0, 12);
-  return words.length ? words.map((w) => `"${w}"*`).join(` ${join} `) : null;
 }
 
 export type ListOptions = {
@@ -103,50 +99,6 @@ export async function listPosts(db: Db, o: ListOptions) {
   };
 }
 
-export type PostWithAuthor = {
-  post: PostRow;
-  boardSlug: string;
-  authorName: string | null;
-  contributor: number | boolean;
-};
-
-/** The public shape of a post. */
-export function postView(r: PostWithAuthor, baseUrl: string) {
-  const p = r.post;
-  return {
-    id: p.id,
-    boardId: p.boardId,
-    boardSlug: r.boardSlug,
-    title: p.title,
-    body: p.body,
-    bodyHtml: p.bodyHtml,
-    author: p.authorId ? { id: p.authorId, name: r.authorName, contributor: Boolean(r.contributor) } : null,
-    tags: p.tags,
-    status: p.status,
-    voteCount: p.voteCount,
-    commentCount: p.commentCount,
-    trendingScore: p.trendingScore,
-    mergedIntoId: p.mergedIntoId,
-    statusChangedAt: p.statusChangedAt,
-    createdAt: p.createdAt,
-    url: `${baseUrl.replace(/\/$/, "")}/feedback/${r.boardSlug}/${p.id}`,
-  };
-}
-
-export function adminPostView(r: PostWithAuthor & { heldVotes?: number }, baseUrl: string) {
-  const p = r.post;
-  return {
-    ...postView(r, baseUrl),
-    impact: p.impact,
-    confidence: p.confidence,
-    ease: p.ease,
-    iceScore: p.iceScore,
-    moderation: p.moderation,
-    flaggedAt: p.flaggedAt,
-    heldVotes: r.heldVotes ?? 0,
-  };
-}
-
 /** `postSelect` plus what only the team sees. */
 export const adminPostSelect = {
   ...postSelect,
@@ -167,58 +119,6 @@ export async function getPostOrThrow(db: Db, id: string) {
   const row = await getPost(db, id);
   if (!row) throw notFound("No such post");
   return row;
-}
-
-export function postTimeline(db: Db, postId: string) {
-  return db
-    .select()
-    .from(feedbackStatusChanges)
-    .where(eq(feedbackStatusChanges.postId, postId))
-    .orderBy(feedbackStatusChanges.createdAt, feedbackStatusChanges.id);
-}
-
-/** Comments on a post, oldest first; visitors see approved ones only. */
-export async function postComments(db: Db, postId: string, opts: { approvedOnly: boolean }) {
-  const rows = await db
-    .select({
-      c: feedbackComments,
-      authorName: contacts.name,
-      contributor: contributorSql(feedbackComments.authorId),
-    })
-    .from(feedbackComments)
-    .leftJoin(contacts, eq(contacts.id, feedbackComments.authorId))
-    .where(
-      and(
-        eq(feedbackComments.postId, postId),
-        opts.approvedOnly ? eq(feedbackComments.moderation, "approved") : undefined,
-      ),
-    )
-    .orderBy(feedbackComments.createdAt, feedbackComments.id)
-    .limit(500);
-  return rows.map((r) => commentView(r.c, r.authorName, r.contributor));
-}
-
-export function commentView(c: typeof feedbackComments.$inferSelect, authorName: string | null, contributor: unknown) {
-  return {
-    id: c.id,
-    postId: c.postId,
-    author: c.authorId ? { id: c.authorId, name: authorName, contributor: Boolean(contributor) } : null,
-    team: c.team,
-    teamName: c.teamName,
-    bodyHtml: c.bodyHtml,
-    moderation: c.moderation,
-    createdAt: c.createdAt,
-  };
-}
-
-/** Whether `contactId` has a vote (counted or held) on each of `postIds`. */
-export async function votedPostIds(db: Db, contactId: string, postIds: string[]): Promise<Set<string>> {
-  if (!postIds.length) return new Set();
-  const rows = await db
-    .select({ postId: feedbackVotes.postId })
-    .from(feedbackVotes)
-    .where(and(eq(feedbackVotes.contactId, contactId), inArray(feedbackVotes.postId, postIds.slice(0, 90))));
-  return new Set(rows.map((r) => r.postId));
 }
 
 /** Titles similar to `q` (typing-ahead while a visitor writes a new post), best match first. */
@@ -242,7 +142,27 @@ export async function similarPosts(db: Db, boardId: string, q: string, limit: nu
     .limit(limit);
 }
 
-/** Batchable recount of a post's counted votes (the stored count never drifts from the rows). */
+/** Posts with votes held after a burst from new identities. */
+export function flaggedPosts(db: Db) {
+  return db
+    .select(adminPostSelect)
+    .from(feedbackPosts)
+    .innerJoin(feedbackBoards, eq(feedbackBoards.id, feedbackPosts.boardId))
+    .leftJoin(contacts, eq(contacts.id, feedbackPosts.authorId))
+    .where(and(isNotNull(feedbackPosts.flaggedAt)))
+    .orderBy(desc(feedbackPosts.flaggedAt))
+    .limit(100);
+}
+
+/** Posts `authorId` created after `since` (the hourly cap on a visitor's posts). */
+export async function countPostsSince(db: Db, authorId: string, since: number) {
+  const [recent] = await db
+    .select({ n: count() })
+    .from(feedbackPosts)
+    .where(and(eq(feedbackPosts.authorId, authorId), gt(feedbackPosts.createdAt, since)));
+  return recent.n;
+}
+
 /** Batchable: the post's counted votes, again; `when` limits it to a batch that changed a vote. */
 export function recountVotes(db: Db, postId: string, now: number, opts: { when?: SQL; flaggedAt?: SQL } = {}) {
   return db
@@ -278,4 +198,97 @@ export async function followers(db: Db, post: PostRow) {
   return author ? [...voters, { id: author.id, email: author.email, name: author.name }] : voters;
 }
 
-export const unmerged = isNull(feedbackPosts.mergedIntoId);
+export async function createPost(
+  db: Db,
+  board: Board,
+  input: { title: string; body: string; tags: string[]; authorId: string | null; trusted: boolean },
+  now = Date.now(),
+) {
+  const row: typeof feedbackPosts.$inferInsert = {
+    id: newId("fbp", now),
+    boardId: board.id,
+    title: input.title,
+    body: input.body,
+    bodyHtml: renderMarkdown(input.body),
+    authorId: input.authorId,
+    tags: input.tags,
+    moderation: board.moderated && !input.trusted ? "pending" : "approved",
+    createdAt: now,
+    updatedAt: now,
+  };
+  const [[post]] = await runBatch(db, [
+    db.insert(feedbackPosts).values(row).returning(),
+    emit(
+      db,
+      "post.created",
+      {
+        post: {
+          id: row.id,
+          board: board.slug,
+          title: row.title,
+          body: row.body,
+          tags: row.tags,
+          authorId: row.authorId,
+          moderation: row.moderation,
+        },
+      },
+      now,
+    ),
+    bumpBoard(db, board.id),
+  ]);
+  return post as PostRow;
+}
+
+export async function updatePost(
+  db: Db,
+  post: PostRow,
+  input: {
+    title?: string;
+    body?: string;
+    tags?: string[];
+    impact?: number | null;
+    confidence?: number | null;
+    ease?: number | null;
+  },
+  now = Date.now(),
+) {
+  if (!changesOf(input)) return post;
+  const impact = input.impact === undefined ? post.impact : input.impact;
+  const confidence = input.confidence === undefined ? post.confidence : input.confidence;
+  const ease = input.ease === undefined ? post.ease : input.ease;
+  const [[row]] = await runBatch(db, [
+    db
+      .update(feedbackPosts)
+      .set({
+        ...input,
+        ...(input.body !== undefined ? { bodyHtml: renderMarkdown(input.body) } : {}),
+        iceScore: impact && confidence && ease ? impact * confidence * ease : null,
+        updatedAt: now,
+      })
+      .where(eq(feedbackPosts.id, post.id))
+      .returning(),
+    bumpBoard(db, post.boardId),
+  ]);
+  return row as PostRow;
+}
+
+export async function moderatePost(db: Db, post: PostRow, action: "approve" | "reject", now = Date.now()) {
+  const [[row]] = await runBatch(db, [
+    db
+      .update(feedbackPosts)
+      .set({ moderation: action === "approve" ? "approved" : "rejected", updatedAt: now })
+      .where(eq(feedbackPosts.id, post.id))
+      .returning(),
+    bumpBoard(db, post.boardId),
+  ]);
+  return row as PostRow;
+}
+
+export async function deletePost(db: Db, post: PostRow) {
+  await runBatch(db, [
+    // Duplicates merged into it stay merged but point nowhere: clear the link.
+    db.update(feedbackPosts).set({ mergedIntoId: null }).where(eq(feedbackPosts.mergedIntoId, post.id)),
+    db.delete(feedbackPosts).where(eq(feedbackPosts.id, post.id)),
+    bumpBoard(db, post.boardId),
+  ]);
+}

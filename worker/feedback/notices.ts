@@ -1,8 +1,6 @@
-import { asc, gt, inArray } from "drizzle-orm";
-import { contacts, type FEEDBACK_EVENT_TYPES, feedbackEvents } from "../../db/schema/index.ts";
-import { emailStatements, type OutgoingEmail } from "../emails/index.ts";
-import type { Db } from "../lib/db.ts";
-import { newId } from "../lib/ids.ts";
+// What a loop event (status change, merge, monthly digest) tells the people who follow it.
+import type { FEEDBACK_EVENT_TYPES } from "../../db/schema/index.ts";
+import type { OutgoingEmail } from "../emails/index.ts";
 
 export type Recipient = { id: string; email: string | null; name: string | null };
 
@@ -98,42 +96,4 @@ export function emailsFor(e: LoopEvent, recipients: Recipient[]): OutgoingEmail[
       topic: "product_updates",
       idempotencyKey: `${e.key}:${r.id}`,
     }));
-}
-
-/**
- * Batchable writes that close the loop: the event kept in feedback_events (so nothing is lost
- * while the email capability is absent) and the emails through the emails contract, which checks
- * consent. Idempotent by `event.key`.
- */
-export function noticeStatements(db: Db, e: LoopEvent, recipients: Recipient[], now = Date.now()) {
-  const event = db
-    .insert(feedbackEvents)
-    .values({ id: newId("fbe", now), ...e, recipients: recipients.map((r) => r.id), createdAt: now })
-    .onConflictDoNothing();
-  return [event, ...emailStatements(db, emailsFor(e, recipients))];
-}
-
-/**
- * Hands stored events (after `cursor`, oldest first) to the emails contract again. Safe to repeat:
- * each email keeps the idempotency key of the first attempt, so the emails capability sends it once.
- * Returns the last event id handled, or null when there are no more.
- */
-export async function replayEvents(db: Db, cursor: string, limit = 20): Promise<string | null> {
-  const events = await db
-    .select()
-    .from(feedbackEvents)
-    .where(gt(feedbackEvents.id, cursor))
-    .orderBy(asc(feedbackEvents.id))
-    .limit(limit);
-  for (const e of events) {
-    const people = e.recipients.length
-      ? await db
-          .select({ id: contacts.id, email: contacts.email, name: contacts.name })
-          .from(contacts)
-          .where(inArray(contacts.id, e.recipients.slice(0, 10_000)))
-      : [];
-    const writes = emailStatements(db, emailsFor(e, people));
-    if (writes.length) await db.batch(writes as unknown as Parameters<Db["batch"]>[0]);
-  }
-  return events.length === limit ? events[events.length - 1].id : null;
 }

@@ -1,6 +1,7 @@
+// Contributors: people whose ideas were delivered.
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
-import { contacts, feedbackEvents, feedbackPosts } from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
+import { contacts, feedbackPosts } from "../../../db/schema/index.ts";
+import type { Db } from "../../lib/db.ts";
 
 /**
  * Contributors: contacts with at least one idea delivered (`done`), the badge shown on their posts.
@@ -35,21 +36,4 @@ export async function listContributors(
     .slice(0, o.limit)
     .map((r) => ({ ...r, delivered: Number(r.delivered), firstDeliveredAt: Number(r.firstDeliveredAt) }));
   return { data, nextCursor: rows.length > o.limit ? (data[data.length - 1]?.contactId ?? null) : null };
-}
-
-/** Stored loop events (status changes, merges, digests), newest first, keyset-paged by id. */
-export async function listFeedbackEvents(db: Db, o: { limit: number; cursor?: string; type?: string }) {
-  const rows = await db
-    .select()
-    .from(feedbackEvents)
-    .where(
-      and(
-        o.cursor ? lt(feedbackEvents.id, o.cursor) : undefined,
-        o.type ? eq(feedbackEvents.type, o.type as never) : undefined,
-      ),
-    )
-    .orderBy(desc(feedbackEvents.id))
-    .limit(o.limit + 1);
-  const data = rows.slice(0, o.limit);
-  return { data, nextCursor: rows.length > o.limit ? (data[data.length - 1]?.id ?? null) : null };
 }

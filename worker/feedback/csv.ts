@@ -1,0 +1,41 @@
+// The CSV export of a board's posts (RFC 4180), safe to open in a spreadsheet.
+import type { ExportedPost } from "./store/export.ts";
+
+/** A CSV cell: quoted, and text a spreadsheet would run as a formula is prefixed with '. */
+export function csvCell(v: unknown): string {
+  let s = v === null || v === undefined ? "" : Array.isArray(v) ? v.join(" ") : String(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+const CSV_COLUMNS = [
+  "id",
+  "title",
+  "status",
+  "voteCount",
+  "commentCount",
+  "tags",
+  "impact",
+  "confidence",
+  "ease",
+  "iceScore",
+  "moderation",
+  "mergedIntoId",
+  "authorExternalId",
+  "authorEmail",
+  "authorName",
+  "createdAt",
+  "statusChangedAt",
+  "body",
+] as const;
+
+/** One row per post (RFC 4180, CRLF), times as ISO 8601. */
+export function postsCsv(posts: ExportedPost[]): string {
+  const iso = (ms: number | null) => (ms ? new Date(ms).toISOString() : "");
+  const lines = posts.map((p) =>
+    CSV_COLUMNS.map((col) => csvCell(col === "createdAt" || col === "statusChangedAt" ? iso(p[col]) : p[col])).join(
+      ",",
+    ),
+  );
+  return `${[CSV_COLUMNS.join(","), ...lines].join("\r\n")}\r\n`;
+}
