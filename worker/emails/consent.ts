@@ -12,3 +12,12 @@ export function consents(profile: typeof emailProfiles.$inferSelect | null, topi
   const v = profile?.[CONSENT_COLUMN[topic]];
   return topic === "marketing" ? v === true : v !== false;
 }
+
+/** Consent to each topic. */
+export function consentOf(profile: typeof emailProfiles.$inferSelect | null): Record<ConsentTopic, boolean> {
+  return {
+    marketing: consents(profile, "marketing"),
+    product_updates: consents(profile, "product_updates"),
+    status_notifications: consents(profile, "status_notifications"),
+  };
+}

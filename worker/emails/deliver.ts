@@ -1,24 +1,24 @@
 // The queue consumer's work for one message: decide again, render, claim, send.
-import { and, eq, gt, inArray, sql } from "drizzle-orm";
-import {
-  CONSENT_TOPICS,
-  type ConsentTopic,
-  contactEventStats,
-  contacts,
-  emailLinks,
-  emailMessages,
-  emailProfiles,
-  emailSuppressions,
-  emailTemplates,
-  emailTriggers,
-} from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
-import { getDb, insertChunks, runBatch } from "../lib/db.ts";
+import { CONSENT_TOPICS, type ConsentTopic } from "../../db/schema/index.ts";
+import { type Db, getDb } from "../lib/db.ts";
 import { consents } from "./consent.ts";
 import { type Provider, ProviderError, providerFor } from "./delivery/index.ts";
-import { capFreesAt, isTimeZone, parseQuietHours, quietUntil, WEEK } from "./policy.ts";
+import { capFreesAt, isTimeZone, parseQuietHours, quietUntil } from "./policy.ts";
 import { addTracking, renderTemplate, templateVars } from "./render.ts";
-import { addressHash, baseUrl, preferencesUrl, signLink, unsubscribeUrl } from "./signing.ts";
+import { baseUrl, preferencesUrl, unsubscribeUrl } from "./signing.ts";
+import {
+  type Composed,
+  claimMessage,
+  type DeliveryRow,
+  deferUnsent,
+  didSince,
+  finishUnsent,
+  loadMessage,
+  marketingSentTimes,
+  markSendFailed,
+  markSent,
+} from "./store/delivery.ts";
+import { suppressionOf } from "./store/suppressions.ts";
 
 export const MAX_SEND_ATTEMPTS = 8;
 /** While an incident pauses marketing, look again this often. */
@@ -28,87 +28,21 @@ export type DeliverResult =
   | { outcome: "sent" | "deferred" | "skipped" | "suppressed" | "noop" | "failed"; reason?: string }
   | { outcome: "retry"; delaySeconds: number; reason?: string };
 
-type Row = NonNullable<Awaited<ReturnType<typeof loadMessage>>>;
-
-async function loadMessage(db: Db, id: string) {
-  const [row] = await db
-    .select({
-      m: emailMessages,
-      contact: contacts,
-      profile: emailProfiles,
-      trigger: emailTriggers,
-      template: emailTemplates,
-    })
-    .from(emailMessages)
-    .leftJoin(contacts, eq(contacts.id, emailMessages.contactId))
-    .leftJoin(emailProfiles, eq(emailProfiles.contactId, emailMessages.contactId))
-    .leftJoin(emailTriggers, eq(emailTriggers.id, emailMessages.triggerId))
-    .leftJoin(emailTemplates, eq(emailTemplates.id, emailMessages.templateId))
-    .where(eq(emailMessages.id, id));
-  return row;
-}
-
 const retryDelaySeconds = (attempt: number) => Math.min(3600, 30 * 2 ** Math.max(0, attempt - 1));
 
-/** Ends a message without sending; only from queued or deferred, so a sent message is never touched. */
-function finish(db: Db, id: string, state: "skipped" | "suppressed", reason: string, now: number) {
-  return db
-    .update(emailMessages)
-    .set({ state, skipReason: reason, updatedAt: now })
-    .where(and(eq(emailMessages.id, id), inArray(emailMessages.state, ["queued", "deferred"])));
-}
-
-function defer(db: Db, id: string, reason: "capped" | "quiet_hours" | "incident", until: number, now: number) {
-  return db
-    .update(emailMessages)
-    .set({
-      state: "deferred",
-      deferReason: reason,
-      sendAfter: until,
-      updatedAt: now,
-      ...(reason === "capped" ? { wasCapped: true } : {}),
-    })
-    .where(and(eq(emailMessages.id, id), inArray(emailMessages.state, ["queued", "deferred"])));
-}
-
 /** Whether the trigger's exit event happened since the contact entered. */
-async function exited(db: Db, row: Row): Promise<boolean> {
+async function exited(db: Db, row: DeliveryRow): Promise<boolean> {
   const exitEvent = (row.trigger?.rule as { exit?: { event?: string } } | null)?.exit?.event;
   const enteredAt = Number((row.m.context as { enteredAt?: number } | null)?.enteredAt ?? row.m.createdAt);
   if (!exitEvent || !row.m.contactId) return false;
-  const [hit] = await db
-    .select({ lastAt: contactEventStats.lastAt })
-    .from(contactEventStats)
-    .where(
-      and(
-        eq(contactEventStats.contactId, row.m.contactId),
-        eq(contactEventStats.event, exitEvent),
-        gt(contactEventStats.lastAt, enteredAt),
-      ),
-    );
-  return Boolean(hit);
-}
-
-async function marketingSentTimes(db: Db, contactId: string, now: number): Promise<number[]> {
-  const rows = await db
-    .select({ sentAt: emailMessages.sentAt })
-    .from(emailMessages)
-    .where(
-      and(
-        eq(emailMessages.contactId, contactId),
-        gt(emailMessages.sentAt, now - WEEK),
-        eq(emailMessages.topic, "marketing"),
-        inArray(emailMessages.state, ["sending", "sent"]),
-      ),
-    );
-  return rows.map((r) => r.sentAt ?? 0);
+  return didSince(db, row.m.contactId, exitEvent, enteredAt);
 }
 
 /** Why the message must not go now: a final decision, a deferral, or null to send. */
 async function gate(
   db: Db,
   env: Env,
-  row: Row,
+  row: DeliveryRow,
   address: string | null,
   now: number,
   incident: (db: Db) => Promise<boolean>,
@@ -119,11 +53,8 @@ async function gate(
 > {
   const { m, profile } = row;
   if (!address) return { kind: "skip", state: "skipped", reason: "no_address" };
-  const [suppressed] = await db
-    .select({ reason: emailSuppressions.reason })
-    .from(emailSuppressions)
-    .where(eq(emailSuppressions.emailHash, await addressHash(address)));
-  if (suppressed) return { kind: "skip", state: "suppressed", reason: suppressed.reason };
+  const suppressed = await suppressionOf(db, address);
+  if (suppressed) return { kind: "skip", state: "suppressed", reason: suppressed };
   if (m.topic !== "transactional") {
     if (profile?.unsubscribedAt) return { kind: "skip", state: "suppressed", reason: "unsubscribed" };
     const consentTopic = m.topic as ConsentTopic;
@@ -156,7 +87,7 @@ const defaultTz = (env: Env) =>
   env.EMAIL_DEFAULT_TIMEZONE && isTimeZone(env.EMAIL_DEFAULT_TIMEZONE) ? env.EMAIL_DEFAULT_TIMEZONE : "UTC";
 
 /** Subject, bodies, headers and tracked links of the message as it will leave. */
-async function compose(env: Env, row: Row, address: string) {
+async function compose(env: Env, row: DeliveryRow, address: string): Promise<Composed> {
   const { m } = row;
   const unsub = await unsubscribeUrl(env, m.id);
   const prefs = m.contactId ? await preferencesUrl(env, m.contactId) : null;
@@ -220,86 +151,55 @@ export async function deliverMessage(
   const address = row.m.toAddress ?? row.contact?.email ?? null;
   const verdict = await gate(db, env, row, address, now, incident);
   if (verdict?.kind === "skip") {
-    await finish(db, id, verdict.state, verdict.reason, now);
+    await finishUnsent(db, id, verdict.state, verdict.reason, now);
     return { outcome: verdict.state, reason: verdict.reason };
   }
   if (verdict?.kind === "defer") {
-    await defer(db, id, verdict.reason, verdict.until, now);
+    await deferUnsent(db, id, verdict.reason, verdict.until, now);
     return { outcome: "deferred", reason: verdict.reason };
   }
   const mail = await compose(env, row, address as string);
-  const cap = weeklyCap(env);
-  // The claim re-checks the cap in the same statement, so two racing sends cannot both pass it.
-  const [claimed] = await runBatch(db, [
-    db
-      .update(emailMessages)
-      .set({
-        state: provider ? "sending" : "sent",
-        provider: provider?.name ?? "outbox",
-        toAddress: address,
-        subject: mail.subject,
-        html: mail.html,
-        text: mail.text,
-        headers: mail.headers,
-        attempts: sql`${emailMessages.attempts} + 1`,
-        claimedAt: now,
-        sentAt: now,
-        sendAfter: now,
-        deferReason: null,
-        updatedAt: now,
-      })
-      .where(
-        and(
-          eq(emailMessages.id, id),
-          inArray(emailMessages.state, ["queued", "deferred"]),
-          sql`(email_messages.topic != 'marketing' or email_messages.contact_id is null or (
-            select count(*) from email_messages p where p.contact_id = email_messages.contact_id
-            and p.topic = 'marketing' and p.state in ('sending', 'sent') and p.sent_at > ${now - WEEK}) < ${cap})`,
-        ),
-      )
-      .returning({ attempts: emailMessages.attempts }),
-    ...insertChunks(
-      db,
-      emailLinks,
-      mail.links.map((l) => ({ ...l, messageId: id })),
-    ),
-  ]);
-  const claim = (claimed as Array<{ attempts: number }>)[0];
-  if (!claim) return { outcome: "noop", reason: "claimed elsewhere" };
+  const attempt = await claimMessage(
+    db,
+    id,
+    { provider: provider?.name ?? null, address: address as string, mail, cap: weeklyCap(env) },
+    now,
+  );
+  if (attempt === null) return { outcome: "noop", reason: "claimed elsewhere" };
   if (!provider) return { outcome: "sent" };
+  return send(env, db, provider, row, { to: address as string, mail, attempt }, now);
+}
 
+/** Hands the claimed message to the provider; a failure is retried later or, at last, parked. */
+async function send(
+  env: Env,
+  db: Db,
+  provider: Provider,
+  row: DeliveryRow,
+  s: { to: string; mail: Composed; attempt: number },
+  now: number,
+): Promise<DeliverResult> {
+  const id = row.m.id;
   try {
     const { id: providerId } = await provider.send({
       from: env.EMAIL_FROM || "Rapport <hello@rapport.localhost>",
-      to: address as string,
-      subject: mail.subject,
-      html: mail.html,
-      text: mail.text,
-      headers: mail.headers,
+      to: s.to,
+      subject: s.mail.subject,
+      html: s.mail.html,
+      text: s.mail.text,
+      headers: s.mail.headers,
       idempotencyKey: row.m.idempotencyKey,
     });
-    await db
-      .update(emailMessages)
-      .set({ state: "sent", providerMessageId: providerId, lastError: null, updatedAt: Date.now() })
-      .where(eq(emailMessages.id, id));
+    await markSent(db, id, providerId, Date.now());
     return { outcome: "sent" };
   } catch (e) {
     const error = (e instanceof Error ? e.message : String(e)).slice(0, 500);
-    const final = claim.attempts >= MAX_SEND_ATTEMPTS || (e instanceof ProviderError && !e.retryable);
-    const delaySeconds = retryDelaySeconds(claim.attempts);
-    await db
-      .update(emailMessages)
-      .set({
-        state: final ? "failed" : "queued",
-        lastError: error,
-        sentAt: null,
-        sendAfter: final ? now : now + delaySeconds * 1000,
-        updatedAt: Date.now(),
-      })
-      .where(and(eq(emailMessages.id, id), eq(emailMessages.state, "sending")));
+    const final = s.attempt >= MAX_SEND_ATTEMPTS || (e instanceof ProviderError && !e.retryable);
+    const delaySeconds = retryDelaySeconds(s.attempt);
+    await markSendFailed(db, id, { error, final, sendAfter: final ? now : now + delaySeconds * 1000 }, Date.now());
     if (final) {
       // Parked where people look for failed work (the console's dead letters).
-      await env.DLQ.send({ reason: "email-failed", messageId: id, to: address, error });
+      await env.DLQ.send({ reason: "email-failed", messageId: id, to: s.to, error });
       return { outcome: "failed", reason: error };
     }
     return { outcome: "retry", delaySeconds, reason: error };

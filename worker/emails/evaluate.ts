@@ -1,159 +1,29 @@
-// Trigger evaluation: set-based, keyset-paged SQL over the aggregate indexes, reading forward
-// from the trigger's watermark. It writes outbox rows (unique per trigger, contact and
-// occurrence) and never sends: delivery is the queue's work.
-import { eq, type SQL, sql } from "drizzle-orm";
-import { type EmailTopic, emailTriggers } from "../../db/schema/index.ts";
+// Trigger evaluation: reads candidates forward from the trigger's watermark (store/candidates.ts)
+// and decides each one's outbox row: skipped (confidence, consent), deferred to its send time, or
+// queued now. Rows are unique per trigger, contact and occurrence; it never sends: delivery is the
+// queue's work.
+import type { EmailTopic, emailTriggers } from "../../db/schema/index.ts";
 import type { Db } from "../lib/db.ts";
-import { execBatch } from "../lib/db.ts";
 import { absenceConfidence, CHURN_WINDOW_DAYS, churnRisk, DAY } from "./churn.ts";
-import { outboxInserts, type QueuedEmail } from "./outbox.ts";
 import { isTimeZone, nextLocalTime } from "./policy.ts";
 import { TriggerRule, type TriggerRuleT } from "./schemas.ts";
+import {
+  advanceWatermark,
+  type Candidate,
+  candidatePage,
+  type Source,
+  source,
+  writeCandidates,
+} from "./store/candidates.ts";
+import { activityDays } from "./store/events.ts";
+import type { QueuedEmail } from "./store/outbox.ts";
 
 /** Rows changed more recently than this may belong to a request still committing: read them next tick. */
 export const EVAL_LAG_MS = 30_000;
 export const PAGE = 500;
 export const MAX_PAGES = 20;
 
-type Row = {
-  contact_id: string;
-  k: number;
-  timezone: string | null;
-  cm: number | null;
-  cpu: number | null;
-  csn: number | null;
-  unsub: number | null;
-  a: number | null;
-  b: number | null;
-  c: number | null;
-};
-
-type Source = {
-  /** FROM ... JOIN contacts c LEFT JOIN email_profiles p, and the kind's own conditions. */
-  from: SQL;
-  where: SQL;
-  /** The sort key column (indexed) and how a key maps back to evaluation time. */
-  key: SQL;
-  keyToTime: (k: number) => number;
-  /** Extra values a, b, c for the candidate. */
-  extra: SQL;
-  occurrence: (r: Row) => string;
-  enteredAt: (r: Row) => number;
-  event: string | null;
-};
-
-const fromStats = (_event: string) =>
-  sql`contact_event_stats s join contacts c on c.id = s.contact_id left join email_profiles p on p.contact_id = s.contact_id`;
-const fromProfiles = sql`email_profiles p join contacts c on c.id = p.contact_id`;
-
-/** The candidate query of an entry condition for keys in (lower, upper] of evaluation time. */
-export function source(rule: TriggerRuleT, lower: number, upper: number, now: number): Source {
-  // Contacts whose last event anywhere is `span` old by the window: absence of any event, churn risk.
-  const inactiveFor = (span: number, prefix: string): Source => ({
-    from: fromProfiles,
-    where: sql`p.last_event_at > ${lower - span} and p.last_event_at <= ${upper - span}`,
-    key: sql`p.last_event_at`,
-    keyToTime: (k) => k + span,
-    extra: sql`p.event_count as a, p.first_event_at as b, p.last_event_at as c`,
-    occurrence: (r) => `${prefix}${r.c}`,
-    enteredAt: (r) => Number(r.c) + span,
-    event: null,
-  });
-  const e = rule.entry;
-  switch (e.kind) {
-    case "event":
-    case "first_event":
-    case "count_reached": {
-      const lookback = "lookbackHours" in e ? now - e.lookbackHours * 3600_000 : 0;
-      const cond =
-        e.kind === "event"
-          ? sql`s.last_at >= ${lookback}`
-          : e.kind === "first_event"
-            ? sql`s.first_at >= ${lookback}`
-            : sql`s.count >= ${e.count}`;
-      return {
-        from: fromStats(e.event),
-        where: sql`s.event = ${e.event} and s.updated_at > ${lower} and s.updated_at <= ${upper} and ${cond}`,
-        key: sql`s.updated_at`,
-        keyToTime: (k) => k,
-        extra: sql`s.count as a, s.first_at as b, s.last_at as c`,
-        occurrence: (r) => (e.kind === "event" ? `n${r.a}` : e.kind === "first_event" ? "first" : `count${e.count}`),
-        enteredAt: (r) => Math.min(now, Number(e.kind === "first_event" ? r.b : r.c)),
-        event: e.event,
-      };
-    }
-    case "absence": {
-      const span = e.days * DAY;
-      if (e.event) {
-        return {
-          from: fromStats(e.event),
-          where: sql`s.event = ${e.event} and s.last_at > ${lower - span} and s.last_at <= ${upper - span}`,
-          key: sql`s.last_at`,
-          keyToTime: (k) => k + span,
-          extra: sql`s.count as a, s.first_at as b, s.last_at as c`,
-          occurrence: (r) => `absent${r.c}`,
-          enteredAt: (r) => Number(r.c) + span,
-          event: e.event,
-        };
-      }
-      return inactiveFor(span, "absent");
-    }
-    case "churn_risk":
-      return inactiveFor(e.minInactiveDays * DAY, "churn");
-    case "trait_threshold": {
-      const op = { gte: sql`>=`, lte: sql`<=`, eq: sql`=` }[e.op];
-      return {
-        from: fromProfiles,
-        where: sql`p.traits_updated_at > ${lower} and p.traits_updated_at <= ${upper}
-          and json_extract(c.traits, ${`$.${e.trait}`}) ${op} ${e.value}`,
-        key: sql`p.traits_updated_at`,
-        keyToTime: (k) => k,
-        extra: sql`null as a, null as b, p.traits_updated_at as c`,
-        occurrence: () => "trait",
-        enteredAt: (r) => Number(r.c),
-        event: null,
-      };
-    }
-  }
-}
-
-/** Trait filters as SQL on contacts c (paths are validated keys, values are bound). */
-export function filterSql(filters: TriggerRuleT["filters"]): SQL {
-  const parts = filters.map((f) => {
-    if (f.of !== "account") return traitCondition(f, sql`c.traits`);
-    // Some account of the contact matches; for the negative ops, none has the trait or value.
-    const negative = f.op === "neq" || f.op === "not_exists";
-    const cond = traitCondition(
-      { ...f, op: f.op === "neq" ? "eq" : f.op === "not_exists" ? "exists" : f.op },
-      sql`a.traits`,
-    );
-    return sql`${negative ? sql`not ` : sql``}exists (select 1 from account_members am join accounts a on a.id = am.account_id
-      where am.contact_id = c.id and ${cond})`;
-  });
-  return parts.length ? sql.join(parts, sql` and `) : sql`1 = 1`;
-}
-
-function traitCondition(f: TriggerRuleT["filters"][number], traits: SQL): SQL {
-  const v = sql`json_extract(${traits}, ${`$.${f.trait}`})`;
-  const one = f.value as string | number | boolean;
-  switch (f.op) {
-    case "exists":
-      return sql`${v} is not null`;
-    case "not_exists":
-      return sql`${v} is null`;
-    case "in":
-      return sql`${v} in (${sql.join(
-        (f.value as Array<string | number | boolean>).map((x) => sql`${x}`),
-        sql`, `,
-      )})`;
-    case "neq":
-      return sql`(${v} is null or ${v} != ${one})`;
-    default:
-      return sql`${v} ${{ eq: sql`=`, gt: sql`>`, gte: sql`>=`, lt: sql`<`, lte: sql`<=` }[f.op]} ${one}`;
-  }
-}
-
-const CONSENT: Record<EmailTopic, (r: Row) => boolean> = {
+const CONSENT: Record<EmailTopic, (r: Candidate) => boolean> = {
   marketing: (r) => r.cm === 1,
   product_updates: (r) => r.cpu !== 0,
   status_notifications: (r) => r.csn !== 0,
@@ -181,16 +51,9 @@ export async function evaluateTrigger(db: Db, trigger: TriggerRow, now = Date.no
   const out = { candidates: 0, queued: 0, skipped: 0, more: false, watermark: trigger.watermark };
   if (upper <= trigger.watermark) return out;
   const src = source(rule, trigger.watermark, upper, now);
-  const filters = filterSql(rule.filters);
   let cursor: { k: number; id: string } | null = null;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const after: SQL = cursor ? sql`and (${src.key}, c.id) > (${cursor.k}, ${cursor.id})` : sql``;
-    const rows = (await db.all(sql`select c.id as contact_id, ${src.key} as k, c.timezone as timezone,
-        p.consent_marketing as cm, p.consent_product_updates as cpu, p.consent_status_notifications as csn,
-        p.unsubscribed_at as unsub, ${src.extra}
-      from ${src.from}
-      where ${src.where} and c.email is not null and ${filters} ${after}
-      order by ${src.key}, c.id limit ${PAGE}`)) as Row[];
+    const rows = await candidatePage(db, src, cursor, PAGE);
     if (!rows.length) break;
     const emails = await candidatesToEmails(db, trigger, rule, src, rows, now, defaultTz);
     out.candidates += rows.length;
@@ -202,14 +65,11 @@ export async function evaluateTrigger(db: Db, trigger: TriggerRow, now = Date.no
     // Stop one ms short of a full page's last key: the rest of that key is read again next
     // time (unique keys make that harmless) instead of being skipped.
     out.watermark = full ? src.keyToTime(last.k) - 1 : upper;
-    await execBatch(db, [
-      ...outboxInserts(db, emails, now),
-      sql`update email_triggers set watermark = max(watermark, ${out.watermark}) where id = ${trigger.id}`,
-    ]);
+    await writeCandidates(db, trigger.id, emails, out.watermark, now);
     if (!full) return out;
   }
   if (cursor) out.more = true;
-  else await db.run(sql`update email_triggers set watermark = max(watermark, ${upper}) where id = ${trigger.id}`);
+  else await advanceWatermark(db, trigger.id, upper);
   if (!cursor) out.watermark = upper;
   return out;
 }
@@ -219,7 +79,7 @@ async function candidatesToEmails(
   trigger: TriggerRow,
   rule: TriggerRuleT,
   src: Source,
-  rows: Row[],
+  rows: Candidate[],
   now: number,
   defaultTz: string,
 ): Promise<QueuedEmail[]> {
@@ -245,7 +105,7 @@ async function candidatesToEmails(
 }
 
 /** Confidence per candidate, as each entry kind declares it (see Entry in schemas.ts). */
-async function confidences(db: Db, rule: TriggerRuleT, rows: Row[], now: number): Promise<number[]> {
+async function confidences(db: Db, rule: TriggerRuleT, rows: Candidate[], now: number): Promise<number[]> {
   const e = rule.entry;
   if (e.kind === "absence") {
     return rows.map((r) => absenceConfidence({ count: Number(r.a), firstAt: Number(r.b), lastAt: Number(r.c), now }));
@@ -259,34 +119,4 @@ async function confidences(db: Db, rule: TriggerRuleT, rows: Row[], now: number)
   return rows.map((r) =>
     churnRisk({ now, lastEventAt: r.c === null ? null : Number(r.c), days: days.get(r.contact_id) ?? [] }),
   );
-}
-
-/** Active days since `fromDay` of each contact (primary key range per contact). */
-export async function activityDays(db: Db, contactIds: string[], fromDay: number) {
-  const byContact = new Map<string, number[]>();
-  for (let i = 0; i < contactIds.length; i += 90) {
-    const part = contactIds.slice(i, i + 90);
-    const rows = (await db.all(sql`select contact_id, day from contact_activity_days
-      where contact_id in (${sql.join(
-        part.map((id) => sql`${id}`),
-        sql`, `,
-      )}) and day >= ${fromDay}`)) as Array<{ contact_id: string; day: number }>;
-    for (const r of rows) byContact.set(r.contact_id, [...(byContact.get(r.contact_id) ?? []), r.day]);
-  }
-  return byContact;
-}
-
-/** How many contacts match the entry condition now (ignoring the watermark), for the editor. */
-export async function matchCount(db: Db, rule: TriggerRuleT, now = Date.now()): Promise<number> {
-  const e = rule.entry;
-  // From the beginning of time: for absence and churn, everyone inactive long enough now.
-  const src = source(rule, e.kind === "absence" || e.kind === "churn_risk" ? -1e15 : -1, now, now);
-  const [row] = (await db.all(
-    sql`select count(*) as n from ${src.from} where ${src.where} and c.email is not null and ${filterSql(rule.filters)}`,
-  )) as Array<{ n: number }>;
-  return row?.n ?? 0;
-}
-
-export async function loadTrigger(db: Db, id: string) {
-  return db.query.emailTriggers.findFirst({ where: eq(emailTriggers.id, id) });
 }

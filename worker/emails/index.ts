@@ -1,14 +1,20 @@
-// What other capabilities and the platform may use of emails. Nothing else is imported from outside.
+// The contract of emails: what the app, the job registry, other capabilities, seeds and benches
+// may use. Nothing else of this folder is imported from outside.
 import type { Db } from "../lib/db.ts";
-import { engagement } from "./engagement.ts";
-import { activeContactIdsQuery, eventFactsQuery } from "./facts.ts";
-import { kick, outboxInserts } from "./outbox.ts";
+import type { Range } from "../lib/range.ts";
+import { kick } from "./jobs.ts";
+import { engagement } from "./store/engagement.ts";
+import { activeContactIdsQuery, eventFactsQuery } from "./store/events.ts";
+import { outboxInserts } from "./store/outbox.ts";
 
+/** One day in milliseconds: churn and absence count whole days of it. */
+export { DAY } from "./churn.ts";
+/** How far behind now trigger evaluation reads (rows younger may still be committing). */
+export { EVAL_LAG_MS } from "./evaluate.ts";
 /** Queue message kinds this capability handles (prefix `emails.`), and its cron tasks. */
 export { emailsCron, emailsJobs } from "./jobs.ts";
-export { emailsRoutes } from "./routes.ts";
-
-import type { Range } from "../lib/range.ts";
+/** The routes of emails: the Segment API, the admin API, the links in emails, providers' webhooks. */
+export { emailsRoutes } from "./routes/index.ts";
 
 /** A message another capability wants sent (status notices, feedback loop, KPI alerts). */
 export type OutgoingEmail = {
@@ -25,14 +31,11 @@ export type OutgoingEmail = {
 };
 
 /**
- * Batchable writes that queue `emails` for delivery: include them in the caller's db.batch(),
- * then call `kickEmails(env)`. (Contract for other capabilities; implemented by emails.)
+ * Batchable writes that queue `emails` for delivery: include them in the caller's batch (one
+ * transaction), then call `kickEmails(env)`.
  */
 export function emailStatements(db: Db, emails: OutgoingEmail[]) {
-  return outboxInserts(
-    db,
-    emails.map((e) => ({ ...e, to: e.to, contactId: e.contactId ?? null })),
-  );
+  return outboxInserts(db, emails);
 }
 
 /** Asks the queue to deliver whatever is queued and due. Safe to call any number of times. */

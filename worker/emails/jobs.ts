@@ -1,10 +1,18 @@
 import { z } from "@hono/zod-openapi";
 import { getDb } from "../lib/db.ts";
-import { type CronTask, defineJob, enqueue, type MessagesOf } from "../lib/queue.ts";
+import { type CronTask, defineJob, enqueue, type MessagesOf, type QueueMessage } from "../lib/queue.ts";
 import { deliverMessage, type MarketingPaused } from "./deliver.ts";
-import { evaluateTrigger, loadTrigger } from "./evaluate.ts";
-import { deliverMessages, dueQueued, sweepDue } from "./outbox.ts";
-import { enabledTriggers } from "./store.ts";
+import { evaluateTrigger } from "./evaluate.ts";
+import { dueQueued, sweepDue } from "./store/outbox.ts";
+import { enabledTriggers, loadTrigger } from "./store/triggers.ts";
+
+/** Queue messages that deliver `ids`. */
+const deliverMessages = (ids: string[]): QueueMessage[] => ids.map((id) => ({ kind: "emails.deliver" as const, id }));
+
+/** Asks the queue to deliver whatever is queued and due. Safe to call any number of times. */
+export async function kick(env: Env): Promise<void> {
+  await enqueue(env, { kind: "emails.dispatch" });
+}
 
 /** The queue handlers of emails; `marketingPaused` is how delivery learns of an incident pause. */
 export const emailsJobs = (deps: { marketingPaused: MarketingPaused }) => ({
@@ -65,7 +73,7 @@ export const emailsCron: CronTask[] = [
     const triggers = await enabledTriggers(db);
     return [
       ...triggers.map((t) => ({ kind: "emails.evaluate" as const, triggerId: t.id })),
-      ...(await sweepDue(db, now)),
+      ...deliverMessages(await sweepDue(db, now)),
     ];
   },
 ];

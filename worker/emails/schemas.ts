@@ -1,7 +1,7 @@
-// zod schemas of every request body and query of emails, with the inferred types.
+// zod schemas of every request and answer of emails, with the inferred types.
 import { z } from "@hono/zod-openapi";
 import { CONSENT_TOPICS, EMAIL_TOPICS, MESSAGE_STATES, WEBHOOK_PROVIDERS } from "../../db/schema/index.ts";
-import { patchOf } from "../lib/openapi.ts";
+import { PageQuery, patchOf } from "../lib/openapi.ts";
 
 const MAX_JSON = 32 * 1024;
 /** SQLite's JSON functions refuse JSON nested over 1000 deep; traits and properties stay far below. */
@@ -141,6 +141,9 @@ export const IngestResult = z
     }),
   })
   .openapi("IngestResult");
+
+/** What analytics.js's own telemetry gets back: nothing is kept. */
+export const TelemetryAnswer = z.object({ success: z.literal(true) });
 
 export const ConsentBody = z
   .object(Object.fromEntries(CONSENT_TOPICS.map((t) => [t, z.boolean().nullable().optional()])))
@@ -366,7 +369,11 @@ export const Rendered = z.object({ subject: z.string(), html: z.string(), text: 
 export const TestSendBody = z
   .object({ to: z.email().max(320), contactId: z.string().min(1).max(64).optional() })
   .openapi("TestSendInput");
+export const TestSendAnswer = z.object({ idempotencyKey: z.string() });
 export const MatchCountBody = z.object({ entry: Entry, filters: z.array(Filter).max(10).default([]) });
+export const MatchCountAnswer = z.object({ matching: z.number().int() });
+export const EvaluationQueued = z.object({ queued: z.literal(true) });
+export const Deleted = z.object({ deleted: z.literal(true) });
 
 // ---- contacts and the outbox, as the admin API answers ---------------------------------
 
@@ -460,3 +467,91 @@ export const OutboxMessageDetailSchema = OutboxMessageSchema.extend({
   unsubscribedAt: ms.nullable(),
   convertedAt: ms.nullable(),
 }).openapi("OutboxMessageDetail");
+
+export const ContactSearchQuery = PageQuery.extend({ q: z.string().max(320).optional() });
+export const ContactPage = z.object({ data: z.array(ContactSchema), nextCursor: z.string().nullable() });
+export const TimelineQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  before: z.coerce.number().int().optional().openapi({ description: "The `nextBefore` of the previous page" }),
+});
+export const TimelinePage = z.object({ data: z.array(TimelineItemSchema), nextBefore: z.number().nullable() });
+/** Everything held about a contact (GDPR export): shapes of several tables, documented as an object. */
+export const ContactExport = z.record(z.string(), z.unknown());
+export const Erased = z.object({
+  erased: z.literal(true),
+  contactRowDeleted: z.boolean(),
+  suppressedAddresses: z.number().int(),
+});
+
+/** The outbox's keyset cursor: a row's creation time and id (`outboxCursor`). */
+export const OUTBOX_CURSOR = /^(\d{1,16})\.([\w-]{1,80})$/;
+export const MessagesQuery = PageQuery.extend({
+  cursor: z
+    .string()
+    .regex(OUTBOX_CURSOR, "the `nextCursor` of the previous page")
+    .optional()
+    .openapi({ description: "The `nextCursor` of the previous page" }),
+  state: z.enum(MESSAGE_STATES).optional(),
+  triggerId: z.string().max(64).optional(),
+  contactId: z.string().max(64).optional(),
+});
+export const MessagesPage = z.object({
+  data: z.array(OutboxMessageSchema),
+  nextCursor: z.string().nullable(),
+  counts: z.record(z.string(), z.number()),
+});
+
+// ---- providers' webhooks and the public links in emails ------------------------------------
+
+const Email = z.string().max(320);
+export const Suppressed = z.object({ suppressed: z.number().int() });
+export const ProviderSecretList = z.object({ data: z.array(ProviderSecret) });
+
+/** Postmark bounce and spam-complaint webhooks (https://postmarkapp.com/developer/webhooks). */
+export const PostmarkEvent = z.looseObject({
+  RecordType: z.string().max(50),
+  Type: z.string().max(50).optional(),
+  Email: Email.optional(),
+  Recipient: Email.optional(),
+  Inactive: z.boolean().optional(),
+});
+export type PostmarkEventT = z.infer<typeof PostmarkEvent>;
+
+/** Resend's webhook body is read raw: its signature covers the exact bytes, checked before parsing. */
+export const ResendBody = z.unknown();
+
+/** Resend webhooks (https://resend.com/docs/dashboard/webhooks/event-types). */
+export const ResendEvent = z.looseObject({
+  type: z.string().max(50),
+  data: z.looseObject({
+    to: z.array(Email).max(50).optional(),
+    bounce: z.looseObject({ type: z.string().max(50).optional() }).optional(),
+  }),
+});
+export type ResendEventT = z.infer<typeof ResendEvent>;
+
+/** A signed link's message or contact id and its signature. */
+export const SignedParams = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(80)
+    .openapi({ param: { name: "id", in: "path" } }),
+  sig: z
+    .string()
+    .min(1)
+    .max(80)
+    .openapi({ param: { name: "sig", in: "path" } }),
+});
+
+/** The preference page's form: checked topics are kept; `all=off` leaves every email. */
+export const PreferencesForm = z.object({
+  marketing: z.literal("on").optional(),
+  product_updates: z.literal("on").optional(),
+  status_notifications: z.literal("on").optional(),
+  all: z.literal("off").optional(),
+});
+
+/** What the public links answer: an HTML page, or the open pixel. */
+export const HtmlPage = z.string();
+export const GifImage = z.string();

@@ -1,17 +1,10 @@
 import { EmailMessage } from "cloudflare:email";
 import { Email } from "worker-mailer";
-import { type Mail, type Provider, ProviderError, parseAddress } from "./types.ts";
+import { type Mail, mailerEmail, messageIdOf, type Provider, ProviderError, parseAddress } from "./types.ts";
 
 /** The raw MIME message (RFC 5322) of `mail`, with its headers and both parts. */
 export function mimeOf(mail: Mail, messageId: string): string {
-  const data = new Email({
-    from: parseAddress(mail.from),
-    to: mail.to,
-    subject: mail.subject,
-    html: mail.html,
-    text: mail.text,
-    headers: { ...mail.headers, "Message-ID": messageId },
-  }).getEmailData();
+  const data = new Email(mailerEmail(mail, messageId)).getEmailData();
   return unframeSmtpData(data);
 }
 
@@ -40,7 +33,7 @@ export function bindingProvider(env: Env): Provider {
       if (!binding)
         throw new ProviderError("EMAIL_PROVIDER=binding needs a send_email binding named SEND_EMAIL", false);
       const from = parseAddress(mail.from).email;
-      const messageId = `<${mail.idempotencyKey.replace(/[^\w.-]/g, "_").slice(0, 120)}@${from.split("@")[1] ?? "rapport"}>`;
+      const messageId = messageIdOf(mail, from.split("@")[1] ?? "rapport");
       try {
         await binding.send(new EmailMessage(from, mail.to, mimeOf(mail, messageId)));
       } catch (e) {

@@ -1,12 +1,12 @@
 import { LogLevel, WorkerMailer } from "worker-mailer";
-import { type Provider, parseAddress } from "./types.ts";
+import { mailerEmail, messageIdOf, type Provider } from "./types.ts";
 
 /** SMTP over `cloudflare:sockets` (worker-mailer). */
 export function smtpProvider(env: Env): Provider {
   return {
     name: "smtp",
     async send(mail) {
-      const messageId = `<${mail.idempotencyKey.replace(/[^\w.-]/g, "_").slice(0, 120)}@rapport>`;
+      const messageId = messageIdOf(mail, "rapport");
       await WorkerMailer.send(
         {
           host: env.SMTP_HOST,
@@ -19,14 +19,7 @@ export function smtpProvider(env: Env): Provider {
           socketTimeoutMs: 15_000,
           responseTimeoutMs: 15_000,
         },
-        {
-          from: parseAddress(mail.from),
-          to: mail.to,
-          subject: mail.subject,
-          html: mail.html,
-          text: mail.text,
-          headers: { ...mail.headers, "Message-ID": messageId },
-        },
+        mailerEmail(mail, messageId),
       );
       return { id: messageId };
     },

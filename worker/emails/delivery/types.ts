@@ -27,3 +27,19 @@ export function parseAddress(from: string): { name?: string; email: string } {
   const m = /^\s*"?([^"<]*?)"?\s*<([^>]+)>\s*$/.exec(from);
   return m ? { name: m[1] || undefined, email: m[2].trim() } : { email: from.trim() };
 }
+
+/** The Message-ID of `mail` at `domain`: made from its idempotency key, so the same on every attempt. */
+export const messageIdOf = (mail: Mail, domain: string) =>
+  `<${mail.idempotencyKey.replace(/[^\w.-]/g, "_").slice(0, 120)}@${domain}>`;
+
+/** `mail` as worker-mailer takes it, with its Message-ID. */
+export function mailerEmail(mail: Mail, messageId: string) {
+  return {
+    from: parseAddress(mail.from),
+    to: mail.to,
+    subject: mail.subject,
+    html: mail.html,
+    text: mail.text,
+    headers: { ...mail.headers, "Message-ID": messageId },
+  };
+}

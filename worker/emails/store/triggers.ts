@@ -1,61 +1,11 @@
-// Templates and triggers: create, read, update, delete, and per-trigger metrics.
+// Triggers: create, read, update, delete, and per-trigger metrics.
 import { and, desc, eq, lt, sql } from "drizzle-orm";
-import { emailMessages, emailTemplates, emailTriggers } from "../../db/schema/index.ts";
-import { changesOf, type Db } from "../lib/db.ts";
-import { newId } from "../lib/ids.ts";
-import { badRequest, conflict, notFound } from "../lib/problem.ts";
-import { templateErrors } from "./render.ts";
-import { TriggerRule, type TriggerRuleT } from "./schemas.ts";
-
-type TemplateInput = { name: string; subject: string; html: string; text: string };
-
-function checkTemplate(t: TemplateInput) {
-  const errors = templateErrors(t);
-  if (errors.length) throw badRequest("The template does not parse", errors);
-}
-
-export async function listTemplates(db: Db, q: { limit: number; cursor?: string }) {
-  return db
-    .select()
-    .from(emailTemplates)
-    .where(q.cursor ? lt(emailTemplates.id, q.cursor) : undefined)
-    .orderBy(desc(emailTemplates.id))
-    .limit(q.limit + 1);
-}
-
-export async function getTemplateOrThrow(db: Db, id: string) {
-  const t = await db.query.emailTemplates.findFirst({ where: eq(emailTemplates.id, id) });
-  if (!t) throw notFound("No such template");
-  return t;
-}
-
-export async function createTemplate(db: Db, input: TemplateInput, now = Date.now()) {
-  checkTemplate(input);
-  const [row] = await db
-    .insert(emailTemplates)
-    .values({ id: newId("tpl", now), ...input, createdAt: now, updatedAt: now })
-    .returning();
-  return row;
-}
-
-export async function updateTemplate(db: Db, id: string, patch: Partial<TemplateInput>, now = Date.now()) {
-  const current = await getTemplateOrThrow(db, id);
-  if (!changesOf(patch)) return current;
-  checkTemplate({ ...current, ...patch });
-  const [row] = await db
-    .update(emailTemplates)
-    .set({ ...patch, updatedAt: now })
-    .where(eq(emailTemplates.id, id))
-    .returning();
-  return row;
-}
-
-export async function deleteTemplate(db: Db, id: string) {
-  await getTemplateOrThrow(db, id);
-  const used = await db.query.emailTriggers.findFirst({ where: eq(emailTriggers.templateId, id) });
-  if (used) throw conflict("A trigger uses this template", { triggerId: used.id });
-  await db.delete(emailTemplates).where(eq(emailTemplates.id, id));
-}
+import { emailMessages, emailTriggers } from "../../../db/schema/index.ts";
+import { changesOf, type Db } from "../../lib/db.ts";
+import { newId } from "../../lib/ids.ts";
+import { notFound } from "../../lib/problem.ts";
+import { TriggerRule, type TriggerRuleT } from "../schemas.ts";
+import { requireTemplate } from "./templates.ts";
 
 export type TriggerInput = TriggerRuleT & {
   name: string;
@@ -64,11 +14,6 @@ export type TriggerInput = TriggerRuleT & {
   topic: (typeof emailTriggers.$inferSelect)["topic"];
   minConfidence: number;
 };
-
-async function requireTemplate(db: Db, id: string) {
-  const t = await db.query.emailTemplates.findFirst({ where: eq(emailTemplates.id, id) });
-  if (!t) throw badRequest("No such template", [{ path: "body.templateId", message: "no template has this id" }]);
-}
 
 const ruleOf = (i: TriggerRuleT): TriggerRuleT => ({
   entry: i.entry,
@@ -163,6 +108,10 @@ export async function enabledTriggers(db: Db) {
   return db.select().from(emailTriggers).where(eq(emailTriggers.enabled, true));
 }
 
+export async function loadTrigger(db: Db, id: string) {
+  return db.query.emailTriggers.findFirst({ where: eq(emailTriggers.id, id) });
+}
+
 /**
  * Funnel of one trigger over its messages (index on trigger_id). Converted: the conversion
  * event (or else the exit event) within the window after the send, read from the events index.
@@ -205,4 +154,9 @@ export async function triggerMetrics(db: Db, trigger: typeof emailTriggers.$infe
 
 export function triggerOut(t: typeof emailTriggers.$inferSelect) {
   return { ...t, rule: TriggerRule.parse(t.rule) };
+}
+
+/** The trigger as the API answers it, with its metrics. */
+export async function triggerWithMetrics(db: Db, t: typeof emailTriggers.$inferSelect) {
+  return { ...triggerOut(t), metrics: await triggerMetrics(db, t) };
 }

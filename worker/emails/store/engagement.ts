@@ -1,18 +1,10 @@
-// What contacts do with messages: unsubscribe, preferences, opens, clicks, bounces.
+// What contacts do with messages: unsubscribe, opens, clicks; and engagement over a time range.
 import { and, eq, gte, isNotNull, lt, sql } from "drizzle-orm";
-import {
-  CONSENT_TOPICS,
-  type ConsentTopic,
-  emailLinks,
-  emailMessages,
-  emailProfiles,
-  emailSuppressions,
-} from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
-import { execBatch } from "../lib/db.ts";
-import type { Range } from "../lib/range.ts";
-import { emit } from "../lib/webhooks.ts";
-import { addressHash } from "./signing.ts";
+import { CONSENT_TOPICS, type ConsentTopic, emailLinks, emailMessages } from "../../../db/schema/index.ts";
+import { type Db, execBatch } from "../../lib/db.ts";
+import type { Range } from "../../lib/range.ts";
+import { emit } from "../../lib/webhooks.ts";
+import { addressHash } from "../signing.ts";
 
 export async function messageForLink(db: Db, id: string) {
   return db.query.emailMessages.findFirst({
@@ -61,31 +53,6 @@ export async function unsubscribeMessage(db: Db, messageId: string, now = Date.n
   return { ...m, topic: topic ?? "all" };
 }
 
-export async function profileOf(db: Db, contactId: string) {
-  return db.query.emailProfiles.findFirst({ where: eq(emailProfiles.contactId, contactId) });
-}
-
-/** Sets consent per topic from the preference page; `all` off leaves every topic. */
-export async function savePreferences(
-  db: Db,
-  contactId: string,
-  prefs: Record<ConsentTopic, boolean> & { all: boolean },
-  now = Date.now(),
-) {
-  const v = (b: boolean) => (b ? 1 : 0);
-  await execBatch(db, [
-    sql`insert into email_profiles (contact_id, consent_marketing, consent_product_updates,
-        consent_status_notifications, unsubscribed_at, updated_at)
-      values (${contactId}, ${v(prefs.marketing)}, ${v(prefs.product_updates)}, ${v(prefs.status_notifications)},
-        ${prefs.all ? null : now}, ${now})
-      on conflict (contact_id) do update set consent_marketing = excluded.consent_marketing,
-        consent_product_updates = excluded.consent_product_updates,
-        consent_status_notifications = excluded.consent_status_notifications,
-        unsubscribed_at = excluded.unsubscribed_at, updated_at = excluded.updated_at`,
-    emit(db, "email.preferences_changed", { contactId, ...prefs }, now),
-  ]);
-}
-
 export async function recordOpen(db: Db, messageId: string, now = Date.now()) {
   await db
     .update(emailMessages)
@@ -108,23 +75,6 @@ export async function recordClick(db: Db, messageId: string, now = Date.now()) {
       clicks: sql`${emailMessages.clicks} + 1`,
     })
     .where(eq(emailMessages.id, messageId));
-}
-
-/** Suppresses addresses reported by a provider (bounce, complaint). Idempotent. */
-export async function suppressAddresses(
-  db: Db,
-  items: Array<{ email: string; reason: "bounced" | "complained" }>,
-  now = Date.now(),
-) {
-  if (!items.length) return 0;
-  const rows = await Promise.all(
-    items.map(async (i) => ({ emailHash: await addressHash(i.email), reason: i.reason, createdAt: now })),
-  );
-  await execBatch(db, [
-    ...rows.map((r) => db.insert(emailSuppressions).values(r).onConflictDoNothing()),
-    ...rows.map((r) => emit(db, "email.suppressed", { reason: r.reason, emailHash: r.emailHash }, now)),
-  ]);
-  return rows.length;
 }
 
 /** Sent, opened, clicked and unsubscribed of messages sent in `range` (index on sent_at). */

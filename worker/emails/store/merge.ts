@@ -2,8 +2,36 @@
 // call naming both anonymousId and userId). Set-based statements for the ingestion batch: every
 // statement finds the pairs anew through `contact_aliases`, and the last one renames the
 // anonymous contact, so a repeated merge finds nothing to move and counts nothing twice.
-import { type SQL, sql } from "drizzle-orm";
-import { chunk, type Db } from "../lib/db.ts";
+import { inArray, type SQL, sql } from "drizzle-orm";
+import { contacts } from "../../../db/schema/index.ts";
+import { chunk, type Db } from "../../lib/db.ts";
+
+/** The external id of the contact each of `aliases` (`anon:<anonymousId>`) is linked to, when it is. */
+export async function aliasLinks(db: Db, aliases: string[]): Promise<Map<string, string>> {
+  const links = new Map<string, string>();
+  for (const part of chunk(aliases, 90)) {
+    const rows = (await db.all(sql`select al.alias, c.external_id from contact_aliases al
+      join contacts c on c.id = al.contact_id where al.alias in (${sql.join(
+        part.map((a) => sql`${a}`),
+        sql`, `,
+      )})`)) as Array<{ alias: string; external_id: string }>;
+    for (const r of rows) links.set(r.alias, r.external_id);
+  }
+  return links;
+}
+
+/** Which of `externalIds` name a contact already. */
+export async function knownExternalIds(db: Db, externalIds: string[]): Promise<Set<string>> {
+  const known = new Set<string>();
+  for (const part of chunk(externalIds, 90)) {
+    const rows = await db
+      .select({ externalId: contacts.externalId })
+      .from(contacts)
+      .where(inArray(contacts.externalId, part));
+    for (const r of rows) known.add(r.externalId);
+  }
+  return known;
+}
 
 /** Statements recording `alias -> contact with externalId`, first mapping wins. */
 export function aliasInserts(pairs: Array<{ alias: string; externalId: string }>, now: number): SQL[] {

@@ -1,11 +1,9 @@
+// The Segment HTTP Tracking API: track, identify, page, screen, group, alias and batch, at Segment's
+// paths and analytics.js's short ones, authenticated by a write key.
 import type { RouteConfig } from "@hono/zod-openapi";
-import { getDb } from "../lib/db.ts";
-import { createRoute, jsonBody, jsonContent, newRouter, problemContent, z } from "../lib/openapi.ts";
-import { registerAdminRoutes } from "./admin-routes.ts";
-import { registerContactRoutes } from "./contacts-routes.ts";
-import { ingest } from "./ingest.ts";
-import { registerProviderWebhooks } from "./provider-webhooks.ts";
-import { registerPublicRoutes } from "./public-routes.ts";
+import { getDb } from "../../lib/db.ts";
+import { createRoute, jsonBody, jsonContent, newRouter, problemContent } from "../../lib/openapi.ts";
+import { ingest } from "../ingest.ts";
 import {
   AliasCall,
   type AnyCallT,
@@ -15,14 +13,15 @@ import {
   IngestResult,
   PageCall,
   ScreenCall,
+  TelemetryAnswer,
   TrackCall,
-} from "./schemas.ts";
+} from "../schemas.ts";
+import { requireWriteKey } from "./guards.ts";
 import { segmentBody } from "./segment-body.ts";
-import { requireWriteKey } from "./write-key.ts";
 
-export const emailsRoutes = newRouter();
+export const ingestRoutes = newRouter();
 
-emailsRoutes.openAPIRegistry.registerComponent("securitySchemes", "writeKey", {
+ingestRoutes.openAPIRegistry.registerComponent("securitySchemes", "writeKey", {
   type: "http",
   scheme: "basic",
   description:
@@ -83,7 +82,7 @@ const single = [
 for (const { type, path, short, body, summary } of single) {
   for (const p of [path, short]) {
     // POST /v1/<type> — one call; /v1/<first letter> is where analytics.js sends it
-    emailsRoutes.openapi(
+    ingestRoutes.openapi(
       createRoute({
         ...ingestBase,
         path: p,
@@ -101,7 +100,7 @@ for (const { type, path, short, body, summary } of single) {
 
 for (const path of ["/v1/batch", "/v1/b", "/api/v1/events"]) {
   // POST /v1/batch, /v1/b (analytics.js) and /api/v1/events — up to 500 calls in one request
-  emailsRoutes.openapi(
+  ingestRoutes.openapi(
     createRoute({
       ...ingestBase,
       path,
@@ -117,7 +116,7 @@ for (const path of ["/v1/batch", "/v1/b", "/api/v1/events"]) {
 }
 
 // POST /v1/m — analytics.js's own telemetry: answered and dropped, so the library runs unchanged
-emailsRoutes.openapi(
+ingestRoutes.openapi(
   createRoute({
     method: "post",
     path: "/v1/m",
@@ -125,12 +124,7 @@ emailsRoutes.openapi(
     summary: "Analytics.js telemetry (dropped)",
     description:
       "Analytics.js 2.0 reports its own metrics to `<apiHost>/m`. Rapport keeps none of it; no key is needed.",
-    responses: { 200: jsonContent(z.object({ success: z.literal(true) }), "Dropped") },
+    responses: { 200: jsonContent(TelemetryAnswer, "Dropped") },
   }),
   (c) => c.json({ success: true as const }, 200),
 );
-
-registerAdminRoutes(emailsRoutes);
-registerContactRoutes(emailsRoutes);
-registerPublicRoutes(emailsRoutes);
-registerProviderWebhooks(emailsRoutes);

@@ -1,10 +1,9 @@
 // The outbox: queueing messages (for other capabilities and for triggers) and finding due work.
 import { and, desc, eq, gt, inArray, lt, lte, or, sql } from "drizzle-orm";
-import { type EmailTopic, emailMessages } from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
-import { insertChunks } from "../lib/db.ts";
-import { newId } from "../lib/ids.ts";
-import { enqueue, type QueueMessage } from "../lib/queue.ts";
+import { type EmailTopic, emailMessages } from "../../../db/schema/index.ts";
+import { type Db, execBatch, insertChunks } from "../../lib/db.ts";
+import { newId } from "../../lib/ids.ts";
+import { OUTBOX_CURSOR } from "../schemas.ts";
 
 export type QueuedEmail = {
   to?: string | null;
@@ -49,9 +48,10 @@ export function outboxInserts(db: Db, emails: QueuedEmail[], now = Date.now()) {
   return insertChunks(db, emailMessages, rows);
 }
 
-/** Queue messages that deliver `ids`. */
-export const deliverMessages = (ids: string[]): QueueMessage[] =>
-  ids.map((id) => ({ kind: "emails.deliver" as const, id }));
+/** Queues `emails` now (a repeated idempotency key changes nothing). */
+export async function queueEmails(db: Db, emails: QueuedEmail[], now = Date.now()) {
+  await execBatch(db, outboxInserts(db, emails, now));
+}
 
 /** Queued messages due now after id `after` (keyset), for a dispatch to fan out. */
 export async function dueQueued(db: Db, now: number, after = "", limit = 1000): Promise<string[]> {
@@ -69,11 +69,12 @@ export const STALE_SENDING_MS = 10 * 60_000;
 export const LOST_QUEUED_MS = 2 * 60_000;
 
 /**
- * Cron backstop: deferred messages now due, queued messages whose queue send was lost, and
+ * Cron backstop, the ids to deliver: deferred messages now due, queued messages whose queue send
+ * was lost, and
  * claims a crashed consumer left behind (back to queued; the provider's idempotency key
  * stops a second send where the provider supports it). Index range scans on (state, send_after).
  */
-export async function sweepDue(db: Db, now: number, limit = 5000): Promise<QueueMessage[]> {
+export async function sweepDue(db: Db, now: number, limit = 5000): Promise<string[]> {
   const [deferred, lost, stuck] = await db.batch([
     db
       .select({ id: emailMessages.id })
@@ -105,7 +106,7 @@ export async function sweepDue(db: Db, now: number, limit = 5000): Promise<Queue
         ),
       );
   }
-  return deliverMessages([...deferred, ...lost, ...stuck].map((r) => r.id));
+  return [...deferred, ...lost, ...stuck].map((r) => r.id);
 }
 
 /** Counts by state, for the console and tests. */
@@ -117,15 +118,8 @@ export async function outboxCounts(db: Db) {
   return Object.fromEntries(rows.map((r) => [r.state, r.n]));
 }
 
-/** Asks the queue to deliver whatever is queued and due. Safe to call any number of times. */
-export async function kick(env: Env): Promise<void> {
-  await enqueue(env, { kind: "emails.dispatch" });
-}
-
-/** The outbox viewer: newest first, optionally one state, trigger or contact. */
 /** The outbox's keyset cursor: a row's creation time and id, so pages follow time, not ids. */
 export const outboxCursor = (m: { createdAt: number; id: string }) => `${m.createdAt}.${m.id}`;
-export const OUTBOX_CURSOR = /^(\d{1,16})\.([\w-]{1,80})$/;
 
 /** Messages newest first (by creation time, then id), after `cursor` when given. */
 export async function listMessages(

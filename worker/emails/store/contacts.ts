@@ -1,5 +1,6 @@
-// Contacts as emails sees them: template variables, search, timeline, export and erase.
-import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
+// Contacts as emails sees them: template variables, search, timeline, export and erase, and the
+// multi-row upsert of the people an ingestion batch names.
+import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import {
   accountMembers,
   accounts,
@@ -11,13 +12,15 @@ import {
   emailMessages,
   emailProfiles,
   emailSuppressions,
-} from "../../db/schema/index.ts";
-import { changesOf, type Db, execBatch } from "../lib/db.ts";
-import { notFound } from "../lib/problem.ts";
-import { CHURN_WINDOW_DAYS, churnRisk } from "./churn.ts";
-import { consents } from "./consent.ts";
-import type { ContactVars } from "./render.ts";
-import { addressHash } from "./signing.ts";
+} from "../../../db/schema/index.ts";
+import type { Person } from "../../lib/contacts.ts";
+import { chunk, type Db, execBatch } from "../../lib/db.ts";
+import { newId } from "../../lib/ids.ts";
+import { notFound } from "../../lib/problem.ts";
+import { CHURN_WINDOW_DAYS, churnRisk, DAY } from "../churn.ts";
+import { consentOf } from "../consent.ts";
+import type { ContactVars } from "../render.ts";
+import { addressHash } from "../signing.ts";
 
 const SAMPLE: ContactVars = {
   id: "ct_sample",
@@ -30,13 +33,8 @@ const SAMPLE: ContactVars = {
 
 /** The contact's template variables, or a sample contact when none is named. */
 export async function contactVarsOrSample(db: Db, contactId?: string): Promise<ContactVars> {
-  if (!contactId) return SAMPLE;
-  const c = await db.query.contacts.findFirst({ where: eq(contacts.id, contactId) });
-  if (!c) throw notFound("No such contact");
-  return c;
+  return contactId ? getContactOrThrow(db, contactId) : SAMPLE;
 }
-
-const DAY_MS = 86_400_000;
 
 /** Contacts by email or external id prefix (index ranges), or newest first. */
 export async function searchContacts(db: Db, q: { q?: string; limit: number; cursor?: string }) {
@@ -69,8 +67,12 @@ export async function searchContacts(db: Db, q: { q?: string; limit: number; cur
   return [...seen.values()].slice(0, q.limit);
 }
 
+export async function findContact(db: Db, id: string) {
+  return db.query.contacts.findFirst({ where: eq(contacts.id, id) });
+}
+
 export async function getContactOrThrow(db: Db, id: string) {
-  const c = await db.query.contacts.findFirst({ where: eq(contacts.id, id) });
+  const c = await findContact(db, id);
   if (!c) throw notFound("No such contact");
   return c;
 }
@@ -92,7 +94,7 @@ export async function contactDetail(db: Db, id: string, now = Date.now()) {
       .where(
         and(
           eq(contactActivityDays.contactId, id),
-          gte(contactActivityDays.day, Math.floor(now / DAY_MS) - CHURN_WINDOW_DAYS),
+          gte(contactActivityDays.day, Math.floor(now / DAY) - CHURN_WINDOW_DAYS),
         ),
       ),
     db
@@ -103,11 +105,7 @@ export async function contactDetail(db: Db, id: string, now = Date.now()) {
   const p = profile[0] ?? null;
   return {
     contact,
-    consent: {
-      marketing: consents(p, "marketing"),
-      product_updates: consents(p, "product_updates"),
-      status_notifications: consents(p, "status_notifications"),
-    },
+    consent: consentOf(p),
     unsubscribedAt: p?.unsubscribedAt ?? null,
     suppressed: suppressed[0]?.reason ?? null,
     firstEventAt: p?.firstEventAt ?? null,
@@ -247,25 +245,20 @@ export async function eraseContact(db: Db, id: string, now = Date.now()) {
   return { erased: true as const, contactRowDeleted: deleted, suppressedAddresses: hashes.length };
 }
 
-export async function setConsent(
-  db: Db,
-  id: string,
-  consent: Partial<Record<"marketing" | "product_updates" | "status_notifications", boolean | null>>,
-  now = Date.now(),
-) {
-  await getContactOrThrow(db, id);
-  if (!changesOf(consent)) return;
-  const v = (k: keyof typeof consent) =>
-    consent[k] === undefined ? undefined : consent[k] === null ? null : consent[k];
-  await db.insert(emailProfiles).values({ contactId: id, updatedAt: now }).onConflictDoNothing();
-  await db
-    .update(emailProfiles)
-    .set({
-      consentMarketing: v("marketing"),
-      consentProductUpdates: v("product_updates"),
-      consentStatusNotifications: v("status_notifications"),
-      ...(Object.values(consent).some((x) => x === true) ? { unsubscribedAt: null } : {}),
-      updatedAt: now,
-    })
-    .where(eq(emailProfiles.contactId, id));
+/**
+ * The shared contacts upsert (worker/lib/contacts.ts `contactUpsert`: create on first sight,
+ * keep known fields a later mention omits), as multi-row statements: a batch of 500 calls
+ * from as many people costs a few statements, not hundreds.
+ */
+export function contactUpserts(people: Person[], now: number): SQL[] {
+  const rows = people.map(
+    (p) =>
+      sql`(${newId("ct", now)}, ${p.externalId}, ${p.email?.toLowerCase() ?? null}, ${p.name ?? null}, ${now}, ${now})`,
+  );
+  return chunk(rows, 16).map(
+    (part) => sql`insert into contacts (id, external_id, email, name, first_seen_at, last_seen_at)
+      values ${sql.join(part, sql`, `)}
+      on conflict (external_id) do update set email = coalesce(excluded.email, contacts.email),
+        name = coalesce(excluded.name, contacts.name), last_seen_at = max(excluded.last_seen_at, contacts.last_seen_at)`,
+  );
 }

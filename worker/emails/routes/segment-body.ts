@@ -2,8 +2,8 @@
 // `text/plain` to skip a CORS preflight, others `application/x-www-form-urlencoded`), and
 // gzip-compressed from the server libraries. Decompression stops at the size limit.
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../lib/env.ts";
-import { Problem } from "../lib/problem.ts";
+import type { AppEnv } from "../../lib/env.ts";
+import { Problem } from "../../lib/problem.ts";
 
 /** Decompressed bodies are limited like raw ones (the app's bodyLimit). */
 export const MAX_INGEST_BYTES = 1024 * 1024;

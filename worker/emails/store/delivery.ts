@@ -1,0 +1,173 @@
+// Delivery's reads and state changes of one outbox message: load it with what the checks need,
+// end or defer it, claim it (once, under the weekly cap) and record how the send went.
+import { and, eq, gt, inArray, sql } from "drizzle-orm";
+import {
+  contactEventStats,
+  contacts,
+  emailLinks,
+  emailMessages,
+  emailProfiles,
+  emailTemplates,
+  emailTriggers,
+} from "../../../db/schema/index.ts";
+import { type Db, insertChunks, runBatch } from "../../lib/db.ts";
+import { WEEK } from "../policy.ts";
+
+/** The message with its contact, profile, trigger and template. */
+export async function loadMessage(db: Db, id: string) {
+  const [row] = await db
+    .select({
+      m: emailMessages,
+      contact: contacts,
+      profile: emailProfiles,
+      trigger: emailTriggers,
+      template: emailTemplates,
+    })
+    .from(emailMessages)
+    .leftJoin(contacts, eq(contacts.id, emailMessages.contactId))
+    .leftJoin(emailProfiles, eq(emailProfiles.contactId, emailMessages.contactId))
+    .leftJoin(emailTriggers, eq(emailTriggers.id, emailMessages.triggerId))
+    .leftJoin(emailTemplates, eq(emailTemplates.id, emailMessages.templateId))
+    .where(eq(emailMessages.id, id));
+  return row;
+}
+
+export type DeliveryRow = NonNullable<Awaited<ReturnType<typeof loadMessage>>>;
+
+const unsent = (id: string) => and(eq(emailMessages.id, id), inArray(emailMessages.state, ["queued", "deferred"]));
+
+/** Ends a message without sending; only from queued or deferred, so a sent message is never touched. */
+export async function finishUnsent(db: Db, id: string, state: "skipped" | "suppressed", reason: string, now: number) {
+  await db.update(emailMessages).set({ state, skipReason: reason, updatedAt: now }).where(unsent(id));
+}
+
+export async function deferUnsent(
+  db: Db,
+  id: string,
+  reason: "capped" | "quiet_hours" | "incident",
+  until: number,
+  now: number,
+) {
+  await db
+    .update(emailMessages)
+    .set({
+      state: "deferred",
+      deferReason: reason,
+      sendAfter: until,
+      updatedAt: now,
+      ...(reason === "capped" ? { wasCapped: true } : {}),
+    })
+    .where(unsent(id));
+}
+
+/** Whether the contact did `event` after `since`. */
+export async function didSince(db: Db, contactId: string, event: string, since: number): Promise<boolean> {
+  const [hit] = await db
+    .select({ lastAt: contactEventStats.lastAt })
+    .from(contactEventStats)
+    .where(
+      and(
+        eq(contactEventStats.contactId, contactId),
+        eq(contactEventStats.event, event),
+        gt(contactEventStats.lastAt, since),
+      ),
+    );
+  return Boolean(hit);
+}
+
+/** When the contact's marketing messages of the last week went out. */
+export async function marketingSentTimes(db: Db, contactId: string, now: number): Promise<number[]> {
+  const rows = await db
+    .select({ sentAt: emailMessages.sentAt })
+    .from(emailMessages)
+    .where(
+      and(
+        eq(emailMessages.contactId, contactId),
+        gt(emailMessages.sentAt, now - WEEK),
+        eq(emailMessages.topic, "marketing"),
+        inArray(emailMessages.state, ["sending", "sent"]),
+      ),
+    );
+  return rows.map((r) => r.sentAt ?? 0);
+}
+
+export type Composed = {
+  subject: string;
+  html: string;
+  text: string;
+  headers: Record<string, string>;
+  links: Array<{ id: string; url: string }>;
+};
+
+/**
+ * Claims the message for sending, with what will leave and its tracked links, in one batch. The
+ * claim re-checks the weekly cap in the same statement, so two racing sends cannot both pass it.
+ * Returns the attempt number, or null when the message was claimed elsewhere (or is capped now).
+ */
+export async function claimMessage(
+  db: Db,
+  id: string,
+  c: { provider: string | null; address: string; mail: Composed; cap: number },
+  now: number,
+): Promise<number | null> {
+  const [claimed] = await runBatch(db, [
+    db
+      .update(emailMessages)
+      .set({
+        state: c.provider ? "sending" : "sent",
+        provider: c.provider ?? "outbox",
+        toAddress: c.address,
+        subject: c.mail.subject,
+        html: c.mail.html,
+        text: c.mail.text,
+        headers: c.mail.headers,
+        attempts: sql`${emailMessages.attempts} + 1`,
+        claimedAt: now,
+        sentAt: now,
+        sendAfter: now,
+        deferReason: null,
+        updatedAt: now,
+      })
+      .where(
+        and(
+          unsent(id),
+          sql`(email_messages.topic != 'marketing' or email_messages.contact_id is null or (
+            select count(*) from email_messages p where p.contact_id = email_messages.contact_id
+            and p.topic = 'marketing' and p.state in ('sending', 'sent') and p.sent_at > ${now - WEEK}) < ${c.cap})`,
+        ),
+      )
+      .returning({ attempts: emailMessages.attempts }),
+    ...insertChunks(
+      db,
+      emailLinks,
+      c.mail.links.map((l) => ({ ...l, messageId: id })),
+    ),
+  ]);
+  return (claimed as Array<{ attempts: number }>)[0]?.attempts ?? null;
+}
+
+export async function markSent(db: Db, id: string, providerMessageId: string | null, now: number) {
+  await db
+    .update(emailMessages)
+    .set({ state: "sent", providerMessageId, lastError: null, updatedAt: now })
+    .where(eq(emailMessages.id, id));
+}
+
+/** A failed send: back to queued (to be retried at `sendAfter`) or, when `final`, failed for good. */
+export async function markSendFailed(
+  db: Db,
+  id: string,
+  f: { error: string; final: boolean; sendAfter: number },
+  now: number,
+) {
+  await db
+    .update(emailMessages)
+    .set({
+      state: f.final ? "failed" : "queued",
+      lastError: f.error,
+      sentAt: null,
+      sendAfter: f.sendAfter,
+      updatedAt: now,
+    })
+    .where(and(eq(emailMessages.id, id), eq(emailMessages.state, "sending")));
+}

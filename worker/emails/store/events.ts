@@ -1,0 +1,151 @@
+// Events and their per-contact aggregates: the ingestion batch that writes them, and the facts
+// other capabilities (KPIs) and trigger evaluation read over their indexes.
+import { and, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { type ConsentTopic, emailEvents } from "../../../db/schema/index.ts";
+import type { Person } from "../../lib/contacts.ts";
+import { chunk, type Db, execBatch } from "../../lib/db.ts";
+import { newId } from "../../lib/ids.ts";
+import type { Range } from "../../lib/range.ts";
+import type { AnyCallT } from "../schemas.ts";
+import { type AccountWrite, groupStatements } from "./accounts.ts";
+import { contactUpserts } from "./contacts.ts";
+import { aliasInserts, dropMerged, mergeStatements } from "./merge.ts";
+import { identifyStatements } from "./profiles.ts";
+
+/** A Segment call as ingestion keeps it (ingest.ts makes it from the call). */
+export type KeptCall = {
+  type: AnyCallT["type"];
+  /** The contact it lands on: userId, or the known contact an anonymousId was merged into, or `anon:<id>`. */
+  externalId: string;
+  messageId: string;
+  event?: string;
+  properties: Record<string, unknown>;
+  occurredAt: number;
+  traits?: Record<string, unknown>;
+  timezone?: string;
+  consent?: Partial<Record<ConsentTopic, boolean>>;
+  email?: string;
+  name?: string;
+  group?: { id: string; traits: Record<string, unknown> };
+};
+
+/**
+ * Writes kept calls in one batch: contacts, aliases and merges of visitors, traits, timezone and
+ * consent, accounts, events and the per-contact aggregates. Aggregates are computed from exactly
+ * the event rows this batch inserted (by batch id), so a retried messageId changes nothing.
+ * Merged visitors' emptied contacts are deleted afterwards. Returns how many events were new.
+ */
+export async function writeCalls(
+  db: Db,
+  w: {
+    people: Person[];
+    pairs: Array<{ alias: string; externalId: string }>;
+    calls: KeptCall[];
+    groups: AccountWrite;
+  },
+  now: number,
+) {
+  const batchId = newId("ib", now);
+  const statements: SQL[] = [...contactUpserts(w.people, now), ...aliasInserts(w.pairs, now)];
+  const merges = mergeStatements(
+    w.pairs.map((p) => p.alias),
+    now,
+  );
+  const mergeStart = statements.length;
+  statements.push(...merges);
+  for (const call of w.calls) statements.push(...identifyStatements(call, now));
+  statements.push(...groupStatements(w.groups, now));
+  const events = w.calls.filter((n) => n.event);
+  const eventInserts = chunk(events, 16).map((part) => eventInsert(part, batchId, now));
+  const firstEventStatement = statements.length;
+  statements.push(...eventInserts);
+  if (events.length) statements.push(...aggregateStatements(batchId, now));
+
+  const results = await execBatch(db, statements);
+  await dropMerged(
+    db,
+    results
+      .slice(mergeStart, mergeStart + merges.length)
+      .flatMap((r) => (r.results as Array<{ id: string }>).map((x) => x.id)),
+  );
+  return results
+    .slice(firstEventStatement, firstEventStatement + eventInserts.length)
+    .reduce((s, r) => s + (r.meta?.changes ?? 0), 0);
+}
+
+/** Event rows of `part` onto their contacts; a repeated messageId is skipped. */
+function eventInsert(part: KeptCall[], batchId: string, now: number): SQL {
+  const values = sql.join(
+    part.map(
+      (e) =>
+        sql`(${newId("ev", now)}, ${e.messageId}, ${e.externalId}, ${e.event}, ${JSON.stringify(e.properties)}, ${e.occurredAt})`,
+    ),
+    sql`, `,
+  );
+  return sql`insert into email_events (id, message_id, contact_id, event, properties, occurred_at, received_at, batch_id)
+    select v.column1, v.column2, c.id, v.column4, v.column5, v.column6, ${now}, ${batchId}
+    from (values ${values}) v join contacts c on c.external_id = v.column3 where true
+    on conflict (message_id) do nothing`;
+}
+
+/** Per-contact count and summed `properties.amount` of `event` in the range (index on event, occurred_at). */
+export async function eventFactsQuery(db: Db, q: Range & { event: string }) {
+  return db
+    .select({
+      contactId: emailEvents.contactId,
+      count: sql<number>`count(*)`,
+      amount: sql<number>`coalesce(sum(cast(json_extract(${emailEvents.properties}, '$.amount') as real)), 0)`,
+    })
+    .from(emailEvents)
+    .where(and(eq(emailEvents.event, q.event), gte(emailEvents.occurredAt, q.from), lt(emailEvents.occurredAt, q.to)))
+    .groupBy(emailEvents.contactId);
+}
+
+export async function activeContactIdsQuery(db: Db, q: Range & { events?: string[] }): Promise<string[]> {
+  const inRange = and(gte(emailEvents.occurredAt, q.from), lt(emailEvents.occurredAt, q.to));
+  const rows = await db
+    .selectDistinct({ id: emailEvents.contactId })
+    .from(emailEvents)
+    .where(q.events?.length ? and(inArray(emailEvents.event, q.events.slice(0, 90)), inRange) : inRange);
+  return rows.map((r) => r.id);
+}
+/** Active days since `fromDay` of each contact (primary key range per contact). */
+export async function activityDays(db: Db, contactIds: string[], fromDay: number) {
+  const byContact = new Map<string, number[]>();
+  for (let i = 0; i < contactIds.length; i += 90) {
+    const part = contactIds.slice(i, i + 90);
+    const rows = (await db.all(sql`select contact_id, day from contact_activity_days
+      where contact_id in (${sql.join(
+        part.map((id) => sql`${id}`),
+        sql`, `,
+      )}) and day >= ${fromDay}`)) as Array<{ contact_id: string; day: number }>;
+    for (const r of rows) byContact.set(r.contact_id, [...(byContact.get(r.contact_id) ?? []), r.day]);
+  }
+  return byContact;
+}
+
+/** Per-contact aggregates from the rows batch `batchId` inserted. */
+function aggregateStatements(batchId: string, now: number): SQL[] {
+  return [
+    sql`insert into contact_event_stats (contact_id, event, count, first_at, last_at, updated_at)
+      select contact_id, event, count(*), min(occurred_at), max(occurred_at), ${now}
+      from email_events where batch_id = ${batchId} group by contact_id, event
+      on conflict (contact_id, event) do update set
+        count = contact_event_stats.count + excluded.count,
+        first_at = min(contact_event_stats.first_at, excluded.first_at),
+        last_at = max(contact_event_stats.last_at, excluded.last_at),
+        updated_at = excluded.updated_at`,
+    sql`insert into contact_activity_days (contact_id, day, events)
+      select contact_id, occurred_at / 86400000, count(*) from email_events where batch_id = ${batchId}
+      group by contact_id, occurred_at / 86400000
+      on conflict (contact_id, day) do update set events = contact_activity_days.events + excluded.events`,
+    sql`insert into email_profiles (contact_id, first_event_at, last_event_at, event_count, updated_at)
+      select contact_id, min(occurred_at), max(occurred_at), count(*), ${now}
+      from email_events where batch_id = ${batchId} group by contact_id
+      on conflict (contact_id) do update set
+        first_event_at = min(coalesce(email_profiles.first_event_at, excluded.first_event_at), excluded.first_event_at),
+        last_event_at = max(coalesce(email_profiles.last_event_at, excluded.last_event_at), excluded.last_event_at),
+        event_count = email_profiles.event_count + excluded.event_count,
+        updated_at = excluded.updated_at`,
+  ];
+}
