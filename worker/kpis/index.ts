@@ -1,6 +1,5 @@
 // What other capabilities, the platform and the seed may use of kpis. Nothing else is imported from outside.
 
-export { KPI_DEFINITIONS } from "./definitions.ts";
 /** NPS from a list of 0-10 scores, with its inputs (the demo seed computes its history with it). */
 export { nps } from "./formulas.ts";
 /** Queue message kinds this capability handles (prefix `kpis.`), and its cron task. */
@@ -9,4 +8,5 @@ export { kpisCron, kpisJobs } from "./jobs.ts";
 export { pace } from "./pacing.ts";
 /** Calendar quarters in UTC: `2026-Q4`, its `[from, to)` range, and the quarter some quarters away. */
 export { quarterOf, quarterRange, shiftQuarter } from "./quarters.ts";
+/** The report, targets, spend, audits, settings and snapshots under `/api/v1/kpis` (the `kpis` scope). */
 export { kpisRoutes } from "./routes/index.ts";
