@@ -12,6 +12,7 @@ import { kpisRoutes } from "./kpis/index.ts";
 import type { AppEnv } from "./lib/env.ts";
 import { newRouter } from "./lib/openapi.ts";
 import { Problem, problemResponse, slugOfStatus } from "./lib/problem.ts";
+import { npsRoutes } from "./nps/index.ts";
 import { type OpenApiDoc, ReferencePage } from "./platform/reference.tsx";
 import { platform } from "./platform/routes.ts";
 import { referralsRoutes } from "./referrals/index.ts";
@@ -96,6 +97,7 @@ app.route("/", feedbackRoutes);
 app.route("/", statusRoutes);
 app.route("/", emailsRoutes);
 app.route("/", kpisRoutes);
+app.route("/", npsRoutes);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
   type: "http",

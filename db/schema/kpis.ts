@@ -29,54 +29,6 @@ export type Direction = (typeof DIRECTIONS)[number];
 export const PILLARS = ["community", "personalisation", "value_exchange", "feedback_loops", "advocacy"] as const;
 export type Pillar = (typeof PILLARS)[number];
 
-export const NPS_CHANNELS = ["email", "in_app"] as const;
-
-/** An NPS survey, sent by email (signed one-click links) or shown in the host app. */
-export const npsSurveys = sqliteTable("nps_surveys", {
-  id: text("id").primaryKey(),
-  name: text("name").notNull(),
-  question: text("question").notNull(),
-  closedAt: integer("closed_at"),
-  createdAt: integer("created_at").notNull().default(now),
-});
-
-/** One answer per contact per survey; answering again changes it. */
-export const npsResponses = sqliteTable(
-  "nps_responses",
-  {
-    id: text("id").primaryKey(),
-    surveyId: text("survey_id")
-      .notNull()
-      .references(() => npsSurveys.id, { onDelete: "cascade" }),
-    contactId: text("contact_id")
-      .notNull()
-      .references(() => contacts.id),
-    score: integer("score").notNull(),
-    comment: text("comment"),
-    channel: text("channel", { enum: NPS_CHANNELS }).notNull(),
-    respondedAt: integer("responded_at").notNull().default(now),
-  },
-  (t) => [
-    uniqueIndex("nps_responses_survey_contact_uq").on(t.surveyId, t.contactId),
-    index("nps_responses_responded_idx").on(t.respondedAt),
-  ],
-);
-
-/** A survey emailed to a contact: once per contact per survey, so sending again invites only the new ones. */
-export const npsInvitations = sqliteTable(
-  "nps_invitations",
-  {
-    surveyId: text("survey_id")
-      .notNull()
-      .references(() => npsSurveys.id, { onDelete: "cascade" }),
-    contactId: text("contact_id")
-      .notNull()
-      .references(() => contacts.id),
-    sentAt: integer("sent_at").notNull().default(now),
-  },
-  (t) => [uniqueIndex("nps_invitations_survey_contact_uq").on(t.surveyId, t.contactId)],
-);
-
 /** Marketing spend the marketer enters per quarter and channel (CAC's numerator), in currency units. */
 export const marketingSpend = sqliteTable(
   "marketing_spend",

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { KPI_IDS } from "../../db/schema/index.ts";
-import { auditView } from "../../worker/kpis/audits.ts";
 import { computeKpis, type KpiFacts } from "../../worker/kpis/definitions.ts";
 import {
   cac,
@@ -13,8 +12,9 @@ import {
   spendIn,
 } from "../../worker/kpis/formulas.ts";
 import { pace } from "../../worker/kpis/pacing.ts";
+import { auditView } from "../../worker/kpis/pillars.ts";
 import { quarterOf, quarterRange, shiftQuarter, startOfWeek } from "../../worker/kpis/quarters.ts";
-import { KpiSettingsSchema } from "../../worker/kpis/settings.ts";
+import { KpiSettingsSchema } from "../../worker/kpis/schemas.ts";
 
 const settings = KpiSettingsSchema.parse({});
 const Q4 = quarterRange("2026-Q4");

@@ -4,10 +4,10 @@ import { and, eq, gte, lte } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { KPI_IDS, kpiAlerts, kpiSnapshots, kpiTargets, npsResponses, webhookEvents } from "../../db/schema/index.ts";
 import worker from "../../worker/index.ts";
-import { npsLinks } from "../../worker/kpis/index.ts";
 import { quarterOf, quarterRange, startOfDay } from "../../worker/kpis/quarters.ts";
-import { dueSnapshotDays, snapshotDay } from "../../worker/kpis/snapshots.ts";
+import { dueSnapshotDays, snapshotDay } from "../../worker/kpis/store/snapshots.ts";
 import { upsertContact } from "../../worker/lib/contacts.ts";
+import { npsLinks } from "../../worker/nps/index.ts";
 import { call, db, eventually, identityToken, newKey } from "./helpers.ts";
 
 const DAY = 86_400_000;

@@ -14,7 +14,7 @@ import {
   repeatPurchase,
   retention,
 } from "./formulas.ts";
-import type { KpiSettings } from "./settings.ts";
+import type { KpiSettings } from "./schemas.ts";
 
 export type KpiUnit = "score" | "ratio" | "currency" | "multiple" | "points";
 

@@ -4,7 +4,7 @@ import { getDb } from "../lib/db.ts";
 import { z } from "../lib/openapi.ts";
 import { type CronTask, defineJob, type MessagesOf } from "../lib/queue.ts";
 import { kickWebhooks } from "../lib/webhooks.ts";
-import { dueSnapshotDays, snapshotDay } from "./snapshots.ts";
+import { dueSnapshotDays, snapshotDay } from "./store/snapshots.ts";
 
 /** Queue message kinds this capability handles (prefix `kpis.`). */
 export const kpisJobs = {

@@ -1,6 +1,7 @@
 // Quarterly pacing: where a KPI should be today on a straight line from start to target.
-import type { Direction } from "../../db/schema/index.ts";
+import type { Direction, kpiTargets } from "../../db/schema/index.ts";
 import type { Range } from "../lib/range.ts";
+import { quarterRange } from "./quarters.ts";
 
 export const PACING_STATUSES = ["on_track", "at_risk", "off_track", "met", "missed", "no_data"] as const;
 export type PacingStatus = (typeof PACING_STATUSES)[number];
@@ -51,5 +52,23 @@ export function pace(
     expected: round(expected),
     status,
     forecast: forecast === null ? null : round(forecast),
+  };
+}
+
+export type TargetRow = typeof kpiTargets.$inferSelect;
+
+/** A KPI's target as reported, with its pacing at `now`; both null without a target. */
+export function targetView(t: TargetRow | undefined, value: number | null, quarter: string, now: number) {
+  if (!t) return { target: null, pacing: null };
+  const pacing: Pacing = pace(t, value, quarterRange(quarter), now);
+  return {
+    target: {
+      startValue: t.startValue,
+      target: t.target,
+      direction: t.direction,
+      ownerContactId: t.ownerContactId,
+      ownerEmail: t.ownerEmail,
+    },
+    pacing,
   };
 }

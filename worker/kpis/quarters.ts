@@ -1,3 +1,4 @@
+// Calendar quarters and days in UTC, as KPIs count them.
 import type { Range } from "../lib/range.ts";
 
 export const DAY = 86_400_000;
@@ -23,6 +24,12 @@ export function shiftQuarter(quarter: string, offset: number): string {
   if (!m) throw new Error(`not a quarter: ${quarter}`);
   const index = Number(m[1]) * 4 + Number(m[2]) - 1 + offset;
   return `${Math.floor(index / 4)}-Q${(index % 4) + 1}`;
+}
+
+/** Where a quarter stands: `live` while it runs, `final` from its last snapshot once over, `future` before. */
+export function quarterPhase(quarter: string, now: number): "future" | "live" | "final" {
+  const r = quarterRange(quarter);
+  return now < r.from ? "future" : now < r.to ? "live" : "final";
 }
 
 export const startOfDay = (ms: number) => Math.floor(ms / DAY) * DAY;

@@ -1,8 +1,12 @@
-import { DIRECTIONS, KPI_IDS, NPS_CHANNELS, PILLARS } from "../../db/schema/index.ts";
-import { z } from "../lib/openapi.ts";
-import { NPS_SEGMENTS } from "./nps.ts";
+// Requests and answers of the kpis capability.
+import { DIRECTIONS, KPI_IDS, PILLARS } from "../../db/schema/index.ts";
+import { problemContent, z } from "../lib/openapi.ts";
 import { PACING_STATUSES } from "./pacing.ts";
 import { QUARTER_PATTERN } from "./quarters.ts";
+
+/** Refusals several operations share. */
+export const invalid = { 400: problemContent("Invalid input") };
+export const deleted = { 204: { description: "Deleted" }, 404: problemContent("Nothing to delete") };
 
 export const Quarter = z.string().regex(QUARTER_PATTERN, "A quarter like 2026-Q4").openapi({ example: "2026-Q4" });
 export const KpiIdSchema = z.enum(KPI_IDS);
@@ -25,7 +29,6 @@ export const SpendParams = z.object({
 });
 export const KpiParams = z.object({ kpi: KpiIdSchema });
 export const HistoryQuery = z.object({ quarters: z.coerce.number().int().min(1).max(12).default(4) });
-export const IdParams = z.object({ id: z.string().min(1).max(64) });
 
 const Inputs = z.record(z.string(), z.union([z.number(), z.string(), z.null()]));
 
@@ -195,109 +198,40 @@ export const RecomputeBody = z
   .refine((b) => b.from <= b.to, { message: "`from` must not be after `to`", path: ["to"] })
   .openapi("RecomputeSnapshots");
 
-export const SurveySchema = z
+const EventName = z.string().min(1).max(100);
+
+/** What the organisation decides about its KPIs; every field has a sensible default. */
+export const KpiSettingsSchema = z
   .object({
-    id: z.string(),
-    name: z.string(),
-    question: z.string(),
-    closedAt: z.number().nullable(),
-    createdAt: z.number(),
-    invited: z.number().openapi({ description: "Contacts the survey was emailed to" }),
-    responses: z.number(),
-    promoters: z.number(),
-    passives: z.number(),
-    detractors: z.number(),
-    comments: z.number(),
-    nps: z.number().nullable(),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/)
+      .default("USD"),
+    grossMargin: z.number().min(0).max(1).default(0.7).openapi({ description: "CLV's gross margin, 0-1" }),
+    activeWindowDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(365)
+      .default(30)
+      .openapi({ description: "A contact is active at a moment if it had an event in the days before it" }),
+    orderEvent: EventName.default("order_completed"),
+    revenueEvents: z.array(EventName).min(1).max(10).default(["order_completed", "subscription_renewed"]),
+    communityEvents: z
+      .array(EventName)
+      .min(1)
+      .max(20)
+      .default(["community_post", "community_comment", "feedback_vote", "feedback_post", "event_attended"]),
+    engagementWeights: z
+      .record(EventName, z.number().min(-100).max(100))
+      .refine((w) => Object.keys(w).length >= 1 && Object.keys(w).length <= 30, "Between 1 and 30 events")
+      .default({ login: 1, feature_used: 2, order_completed: 5, community_post: 3, referral_sent: 4 }),
+    engagementFullScore: z
+      .number()
+      .positive()
+      .max(100_000)
+      .default(30)
+      .openapi({ description: "Weighted points in the range that make a contact's score 100" }),
   })
-  .openapi("NpsSurvey");
-
-export const CreateSurveyBody = z
-  .object({ name: z.string().trim().min(1).max(200), question: z.string().trim().min(1).max(500).optional() })
-  .openapi("CreateNpsSurvey");
-
-export const UpdateSurveyBody = z
-  .object({
-    name: z.string().trim().min(1).max(200).optional(),
-    question: z.string().trim().min(1).max(500).optional(),
-    closed: z.boolean().optional(),
-  })
-  .openapi("UpdateNpsSurvey");
-
-export const ResponsesQuery = z.object({
-  survey: z.string().max(64).optional(),
-  segment: z.enum(NPS_SEGMENTS).optional(),
-  comment: z.enum(["true", "false"]).optional().openapi({ description: "`true`: only responses with a comment" }),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(100).optional(),
-});
-
-export const ResponseSchema = z
-  .object({
-    id: z.string(),
-    surveyId: z.string(),
-    contactId: z.string(),
-    email: z.string().nullable(),
-    name: z.string().nullable(),
-    score: z.number(),
-    segment: z.enum(NPS_SEGMENTS),
-    comment: z.string().nullable(),
-    channel: z.enum(NPS_CHANNELS),
-    respondedAt: z.number(),
-  })
-  .openapi("NpsResponse");
-
-export const AnswerBody = z
-  .object({ score: z.number().int().min(0).max(10), comment: z.string().max(2000).nullish() })
-  .openapi("NpsAnswer");
-
-export const AnswerSchema = z
-  .object({
-    surveyId: z.string(),
-    contactId: z.string(),
-    score: z.number(),
-    segment: z.enum(NPS_SEGMENTS),
-    comment: z.string().nullable(),
-    respondedAt: z.number(),
-  })
-  .openapi("NpsAnswerRecorded");
-
-export const VisitorViewSchema = z
-  .object({
-    survey: z.object({ id: z.string(), question: z.string(), open: z.boolean() }),
-    answer: z
-      .object({
-        score: z.number(),
-        segment: z.enum(NPS_SEGMENTS),
-        comment: z.string().nullable(),
-        respondedAt: z.number(),
-      })
-      .nullable(),
-  })
-  .openapi("NpsVisitorView");
-
-export const InviteBody = z
-  .object({ contactIds: z.array(z.string().min(1).max(64)).min(1).max(100) })
-  .openapi("NpsInvite");
-export const InviteResultSchema = z
-  .object({
-    invited: z.array(z.string()),
-    skipped: z.array(
-      z.object({ contactId: z.string(), reason: z.enum(["unknown-contact", "no-email", "already-invited"]) }),
-    ),
-  })
-  .openapi("NpsInviteResult");
-
-export const LinksBody = z.object({ contactId: z.string().min(1).max(64) }).openapi("NpsLinksRequest");
-export const LinksSchema = z
-  .object({ contactId: z.string(), links: z.array(z.object({ score: z.number(), url: z.string() })) })
-  .openapi("NpsLinks");
-
-/** The public one-click form: score from the chosen button, the signed contact, an optional comment. */
-export const PublicAnswerForm = z.object({
-  score: z.coerce.number().int().min(0).max(10),
-  c: z.string().min(1).max(64),
-  s: z.string().min(1).max(128),
-  comment: z.string().max(2000).optional(),
-});
-export const PublicLinkQuery = z.object({ c: z.string().min(1).max(64), s: z.string().min(1).max(128) });
+  .openapi("KpiSettings");
+export type KpiSettings = z.infer<typeof KpiSettingsSchema>;

@@ -1,8 +1,8 @@
 // Marketing spend per quarter and channel: what CAC divides.
 import { and, asc, eq } from "drizzle-orm";
-import { marketingSpend } from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
-import { newId } from "../lib/ids.ts";
+import { marketingSpend } from "../../../db/schema/index.ts";
+import type { Db } from "../../lib/db.ts";
+import { newId } from "../../lib/ids.ts";
 
 export async function listSpend(db: Db, quarter?: string) {
   return db

@@ -1,23 +1,16 @@
 // Reads what the KPI formulas need for one range: our own tables and the other capabilities' contracts.
 import { and, count, gte, lt, sql } from "drizzle-orm";
-import { contacts, marketingSpend, npsResponses } from "../../db/schema/index.ts";
-import { activeContactIds, emailEngagement, eventFacts } from "../emails/index.ts";
-import { feedbackImplementation } from "../feedback/index.ts";
-import type { Db } from "../lib/db.ts";
-import type { Range } from "../lib/range.ts";
-import { referralConversion } from "../referrals/index.ts";
-import type { KpiFacts } from "./definitions.ts";
-import { spendIn } from "./formulas.ts";
-import { DAY, quarterOf } from "./quarters.ts";
-import type { KpiSettings } from "./settings.ts";
-
-async function npsScores(db: Db, range: Range): Promise<number[]> {
-  const rows = await db
-    .select({ score: npsResponses.score })
-    .from(npsResponses)
-    .where(and(gte(npsResponses.respondedAt, range.from), lt(npsResponses.respondedAt, range.to)));
-  return rows.map((r) => r.score);
-}
+import { contacts, marketingSpend } from "../../../db/schema/index.ts";
+import { activeContactIds, emailEngagement, eventFacts } from "../../emails/index.ts";
+import { feedbackImplementation } from "../../feedback/index.ts";
+import type { Db } from "../../lib/db.ts";
+import type { Range } from "../../lib/range.ts";
+import { npsScores } from "../../nps/index.ts";
+import { referralConversion } from "../../referrals/index.ts";
+import type { KpiFacts } from "../definitions.ts";
+import { spendIn } from "../formulas.ts";
+import { DAY, quarterOf } from "../quarters.ts";
+import type { KpiSettings } from "../schemas.ts";
 
 async function spendInRange(db: Db, range: Range): Promise<number> {
   const rows = await db

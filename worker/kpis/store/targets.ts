@@ -1,14 +1,16 @@
 // Quarterly KPI targets, one per KPI per quarter.
 import { and, asc, eq } from "drizzle-orm";
-import { contacts, type Direction, type KpiId, kpiTargets } from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
-import { newId } from "../lib/ids.ts";
-import { badRequest } from "../lib/problem.ts";
+import { contacts, type Direction, type KpiId, kpiTargets } from "../../../db/schema/index.ts";
+import type { Db } from "../../lib/db.ts";
+import { newId } from "../../lib/ids.ts";
+import { badRequest } from "../../lib/problem.ts";
+import { KPI_DEFINITIONS } from "../definitions.ts";
 
 export type TargetInput = {
   startValue: number;
   target: number;
-  direction: Direction;
+  /** Defaults to the KPI's better direction. */
+  direction?: Direction;
   ownerContactId?: string | null;
   ownerEmail?: string | null;
 };
@@ -34,7 +36,7 @@ export async function putTarget(db: Db, quarter: string, kpi: KpiId, input: Targ
   const values = {
     startValue: input.startValue,
     target: input.target,
-    direction: input.direction,
+    direction: input.direction ?? KPI_DEFINITIONS[kpi].direction,
     ownerContactId: input.ownerContactId ?? null,
     ownerEmail: input.ownerEmail?.toLowerCase() ?? null,
     updatedAt: now,

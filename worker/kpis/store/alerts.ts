@@ -1,6 +1,6 @@
 import { desc, lt } from "drizzle-orm";
-import { kpiAlerts } from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
+import { kpiAlerts } from "../../../db/schema/index.ts";
+import type { Db } from "../../lib/db.ts";
 
 export async function listAlerts(db: Db, limit: number, cursor?: string) {
   return db

@@ -1,21 +1,25 @@
 // The KPI dashboard and history: values (live for the running quarter, from snapshots once a quarter ends), targets and pacing.
 import { and, asc, eq, gte, inArray, lt, max, sql } from "drizzle-orm";
-import { KPI_IDS, type KpiId, kpiSnapshots, kpiTargets } from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
-import type { Range } from "../lib/range.ts";
-import { computeKpis, KPI_DEFINITIONS } from "./definitions.ts";
-import type { KpiResult } from "./formulas.ts";
-import { type Pacing, pace } from "./pacing.ts";
-import { DAY, quarterOf, quarterRange, shiftQuarter, startOfWeek } from "./quarters.ts";
+import { KPI_IDS, type KpiId, kpiSnapshots, kpiTargets } from "../../../db/schema/index.ts";
+import type { Db } from "../../lib/db.ts";
+import type { Range } from "../../lib/range.ts";
+import { computeKpis, KPI_DEFINITIONS } from "../definitions.ts";
+import type { KpiResult } from "../formulas.ts";
+import { type TargetRow, targetView } from "../pacing.ts";
+import { DAY, quarterOf, quarterPhase, quarterRange, shiftQuarter, startOfWeek } from "../quarters.ts";
 import { getSettings } from "./settings.ts";
 import { gatherFacts } from "./sources.ts";
-
-export type TargetRow = typeof kpiTargets.$inferSelect;
 
 /** Every KPI over `range`, computed now from the live data. */
 export async function computeRange(db: Db, range: Range): Promise<Record<KpiId, KpiResult>> {
   const settings = await getSettings(db);
   return computeKpis(await gatherFacts(db, range, settings), settings);
+}
+
+/** GET /api/v1/kpis/range: every KPI with its definition over `range`, computed now (no targets). */
+export async function rangeReport(db: Db, range: Range) {
+  const results = await computeRange(db, range);
+  return { ...range, kpis: KPI_IDS.map((kpi) => ({ kpi, ...KPI_DEFINITIONS[kpi], ...results[kpi] })) };
 }
 
 /**
@@ -47,27 +51,6 @@ async function lastSnapshots(db: Db, range: Range, kpis: readonly KpiId[] = KPI_
 
 export async function targetsOf(db: Db, quarters: string[]): Promise<TargetRow[]> {
   return db.select().from(kpiTargets).where(inArray(kpiTargets.quarter, quarters));
-}
-
-export function targetView(t: TargetRow | undefined, value: number | null, quarter: string, now: number) {
-  if (!t) return { target: null, pacing: null };
-  const pacing: Pacing = pace(t, value, quarterRange(quarter), now);
-  return {
-    target: {
-      startValue: t.startValue,
-      target: t.target,
-      direction: t.direction,
-      ownerContactId: t.ownerContactId,
-      ownerEmail: t.ownerEmail,
-    },
-    pacing,
-  };
-}
-
-/** Where a quarter stands: `live` while it runs, `final` from its last snapshot once over, `future` before. */
-export function quarterPhase(quarter: string, now: number): "future" | "live" | "final" {
-  const r = quarterRange(quarter);
-  return now < r.from ? "future" : now < r.to ? "live" : "final";
 }
 
 /** GET /api/v1/kpis: every KPI for a quarter with its target, pacing, forecast and sparkline. */

@@ -1,0 +1,68 @@
+// /api/v1/kpis, /range and /{kpi}/history — what the KPIs are: a quarter's report, any range, a KPI's past.
+import { getDb } from "../../lib/db.ts";
+import { adminOps, jsonContent, newRouter } from "../../lib/openapi.ts";
+import { quarterOf } from "../quarters.ts";
+import {
+  HistoryQuery,
+  HistorySchema,
+  invalid,
+  KpiParams,
+  QuarterQuery,
+  QuarterReportSchema,
+  RangeQuery,
+  RangeReportSchema,
+} from "../schemas.ts";
+import { kpiHistory, quarterReport, rangeReport } from "../store/report.ts";
+
+export const reportAdmin = newRouter();
+const op = adminOps(reportAdmin, "kpis", ["KPIs"]);
+
+// GET /api/v1/kpis — every KPI of a quarter with its inputs, target, pacing, forecast and sparkline
+op(
+  {
+    method: "get",
+    path: "/api/v1/kpis",
+    summary: "This quarter's KPIs",
+    description:
+      "Live values while the quarter runs (quarter to date), the last daily snapshot once it has ended. A KPI whose sources hold nothing has `value: null` with its inputs.",
+    request: { query: QuarterQuery },
+    responses: { 200: jsonContent(QuarterReportSchema, "The quarter's KPIs"), ...invalid },
+  },
+  async (c) => {
+    const now = Date.now();
+    const quarter = c.req.valid("query").quarter ?? quarterOf(now);
+    return c.json(await quarterReport(getDb(c.env.DB), quarter, now), 200);
+  },
+);
+
+// GET /api/v1/kpis/range — every KPI over any date range, computed now from live data (no targets)
+op(
+  {
+    method: "get",
+    path: "/api/v1/kpis/range",
+    summary: "KPIs over a date range",
+    description: "Each KPI's formula applied to `[from, to)` on the data as it is now, with its inputs.",
+    request: { query: RangeQuery },
+    responses: { 200: jsonContent(RangeReportSchema, "The KPIs of the range"), ...invalid },
+  },
+  async (c) => {
+    const q = c.req.valid("query");
+    return c.json(await rangeReport(getDb(c.env.DB), { from: Date.parse(q.from), to: Date.parse(q.to) }), 200);
+  },
+);
+
+// GET /api/v1/kpis/{kpi}/history — weekly values over past quarters, with each quarter's outcome
+op(
+  {
+    method: "get",
+    path: "/api/v1/kpis/{kpi}/history",
+    summary: "A KPI's history by week and by quarter",
+    request: { params: KpiParams, query: HistoryQuery },
+    responses: { 200: jsonContent(HistorySchema, "History"), ...invalid },
+  },
+  async (c) => {
+    const { kpi } = c.req.valid("param");
+    const { quarters } = c.req.valid("query");
+    return c.json(await kpiHistory(getDb(c.env.DB), kpi, quarters, Date.now()), 200);
+  },
+);

@@ -1,0 +1,115 @@
+// Requests and answers of the nps capability.
+import { NPS_CHANNELS } from "../../db/schema/index.ts";
+import { problemContent, z } from "../lib/openapi.ts";
+import { SKIP_REASONS } from "./invitations.ts";
+import { NPS_SEGMENTS } from "./segments.ts";
+
+/** The refusal of a request that does not validate. */
+export const invalid = { 400: problemContent("Invalid input") };
+
+export const IdParams = z.object({ id: z.string().min(1).max(64) });
+
+export const SurveySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    question: z.string(),
+    closedAt: z.number().nullable(),
+    createdAt: z.number(),
+    invited: z.number().openapi({ description: "Contacts the survey was emailed to" }),
+    responses: z.number(),
+    promoters: z.number(),
+    passives: z.number(),
+    detractors: z.number(),
+    comments: z.number(),
+    nps: z.number().nullable(),
+  })
+  .openapi("NpsSurvey");
+
+export const CreateSurveyBody = z
+  .object({ name: z.string().trim().min(1).max(200), question: z.string().trim().min(1).max(500).optional() })
+  .openapi("CreateNpsSurvey");
+
+export const UpdateSurveyBody = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    question: z.string().trim().min(1).max(500).optional(),
+    closed: z.boolean().optional(),
+  })
+  .openapi("UpdateNpsSurvey");
+
+export const ResponsesQuery = z.object({
+  survey: z.string().max(64).optional(),
+  segment: z.enum(NPS_SEGMENTS).optional(),
+  comment: z.enum(["true", "false"]).optional().openapi({ description: "`true`: only responses with a comment" }),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(100).optional(),
+});
+
+export const ResponseSchema = z
+  .object({
+    id: z.string(),
+    surveyId: z.string(),
+    contactId: z.string(),
+    email: z.string().nullable(),
+    name: z.string().nullable(),
+    score: z.number(),
+    segment: z.enum(NPS_SEGMENTS),
+    comment: z.string().nullable(),
+    channel: z.enum(NPS_CHANNELS),
+    respondedAt: z.number(),
+  })
+  .openapi("NpsResponse");
+
+export const AnswerBody = z
+  .object({ score: z.number().int().min(0).max(10), comment: z.string().max(2000).nullish() })
+  .openapi("NpsAnswer");
+
+export const AnswerSchema = z
+  .object({
+    surveyId: z.string(),
+    contactId: z.string(),
+    score: z.number(),
+    segment: z.enum(NPS_SEGMENTS),
+    comment: z.string().nullable(),
+    respondedAt: z.number(),
+  })
+  .openapi("NpsAnswerRecorded");
+
+export const VisitorViewSchema = z
+  .object({
+    survey: z.object({ id: z.string(), question: z.string(), open: z.boolean() }),
+    answer: z
+      .object({
+        score: z.number(),
+        segment: z.enum(NPS_SEGMENTS),
+        comment: z.string().nullable(),
+        respondedAt: z.number(),
+      })
+      .nullable(),
+  })
+  .openapi("NpsVisitorView");
+
+export const InviteBody = z
+  .object({ contactIds: z.array(z.string().min(1).max(64)).min(1).max(100) })
+  .openapi("NpsInvite");
+export const InviteResultSchema = z
+  .object({
+    invited: z.array(z.string()),
+    skipped: z.array(z.object({ contactId: z.string(), reason: z.enum(SKIP_REASONS) })),
+  })
+  .openapi("NpsInviteResult");
+
+export const LinksBody = z.object({ contactId: z.string().min(1).max(64) }).openapi("NpsLinksRequest");
+export const LinksSchema = z
+  .object({ contactId: z.string(), links: z.array(z.object({ score: z.number(), url: z.string() })) })
+  .openapi("NpsLinks");
+
+/** The public one-click form: score from the chosen button, the signed contact, an optional comment. */
+export const PublicAnswerForm = z.object({
+  score: z.coerce.number().int().min(0).max(10),
+  c: z.string().min(1).max(64),
+  s: z.string().min(1).max(128),
+  comment: z.string().max(2000).optional(),
+});
+export const PublicLinkQuery = z.object({ c: z.string().min(1).max(64), s: z.string().min(1).max(128) });

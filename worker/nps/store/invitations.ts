@@ -1,0 +1,41 @@
+// Survey invitations: each contact is emailed a survey at most once.
+import { and, eq, inArray } from "drizzle-orm";
+import { npsInvitations } from "../../../db/schema/index.ts";
+import { emailStatements } from "../../emails/index.ts";
+import { type Db, insertChunks, runBatch } from "../../lib/db.ts";
+import { chooseInvitees, surveyEmail } from "../invitations.ts";
+import { npsLinks } from "../links.ts";
+import { contactEmails } from "./contacts.ts";
+import { openSurvey } from "./surveys.ts";
+
+/**
+ * Emails the survey to `contactIds`: each contact is invited at most once per survey (the
+ * invitation row and its queued email are written in one batch). Returns who was invited now
+ * and why the others were not.
+ */
+export async function inviteContacts(
+  db: Db,
+  env: Pick<Env, "PUBLIC_URL" | "SIGNING_SECRET">,
+  surveyId: string,
+  contactIds: string[],
+  now = Date.now(),
+) {
+  const survey = await openSurvey(db, surveyId);
+  const ids = [...new Set(contactIds)];
+  const [people, already] = await Promise.all([
+    contactEmails(db, ids),
+    db
+      .select({ contactId: npsInvitations.contactId })
+      .from(npsInvitations)
+      .where(and(eq(npsInvitations.surveyId, surveyId), inArray(npsInvitations.contactId, ids))),
+  ]);
+  const { invite, skipped } = chooseInvitees(ids, people, already);
+  if (invite.length) {
+    const emails = await Promise.all(
+      invite.map(async (c) => surveyEmail(survey, c, await npsLinks(env, surveyId, c.id))),
+    );
+    const rows = invite.map((c) => ({ surveyId, contactId: c.id, sentAt: now }));
+    await runBatch(db, [...insertChunks(db, npsInvitations, rows), ...emailStatements(db, emails)]);
+  }
+  return { invited: invite.map((c) => c.id), skipped };
+}

@@ -1,0 +1,110 @@
+// NPS surveys, each with its summary so far (invited, responses, promoters, detractors, comments, NPS).
+import { desc, eq, lt, sql } from "drizzle-orm";
+import { npsInvitations, npsResponses, npsSurveys } from "../../../db/schema/index.ts";
+import type { Db } from "../../lib/db.ts";
+import { newId } from "../../lib/ids.ts";
+import { conflict, notFound } from "../../lib/problem.ts";
+
+const summary = {
+  invited: sql<number>`(select count(*) from ${npsInvitations} where ${npsInvitations.surveyId} = ${npsSurveys.id})`,
+  responses: sql<number>`count(${npsResponses.id})`,
+  promoters: sql<number>`coalesce(sum(${npsResponses.score} >= 9), 0)`,
+  detractors: sql<number>`coalesce(sum(${npsResponses.score} <= 6), 0)`,
+  comments: sql<number>`coalesce(sum(${npsResponses.comment} is not null), 0)`,
+};
+
+type SurveyRow = typeof npsSurveys.$inferSelect & {
+  invited: number;
+  responses: number;
+  promoters: number;
+  detractors: number;
+  comments: number;
+};
+
+function surveyView(r: SurveyRow) {
+  const { invited, responses, promoters, detractors, comments, ...survey } = r;
+  return {
+    ...survey,
+    invited,
+    responses,
+    promoters,
+    passives: responses - promoters - detractors,
+    detractors,
+    comments,
+    nps: responses ? Math.round(((promoters - detractors) / responses) * 10_000) / 100 : null,
+  };
+}
+
+function surveysWithSummary(db: Db) {
+  return db
+    .select({
+      id: npsSurveys.id,
+      name: npsSurveys.name,
+      question: npsSurveys.question,
+      closedAt: npsSurveys.closedAt,
+      createdAt: npsSurveys.createdAt,
+      ...summary,
+    })
+    .from(npsSurveys)
+    .leftJoin(npsResponses, eq(npsResponses.surveyId, npsSurveys.id))
+    .groupBy(npsSurveys.id)
+    .$dynamic();
+}
+
+export async function listSurveys(db: Db, q: { limit: number; cursor?: string }) {
+  const rows = await surveysWithSummary(db)
+    .where(q.cursor ? lt(npsSurveys.id, q.cursor) : undefined)
+    .orderBy(desc(npsSurveys.id))
+    .limit(q.limit + 1);
+  return rows.map(surveyView);
+}
+
+export async function getSurvey(db: Db, id: string) {
+  const [row] = await surveysWithSummary(db).where(eq(npsSurveys.id, id));
+  if (!row) throw notFound("No such survey");
+  return surveyView(row);
+}
+
+export async function createSurvey(db: Db, input: { name: string; question?: string }, now = Date.now()) {
+  const [row] = await db
+    .insert(npsSurveys)
+    .values({
+      id: newId("nps", now),
+      name: input.name,
+      question: input.question ?? "How likely are you to recommend us to a friend or colleague?",
+      createdAt: now,
+    })
+    .returning();
+  return getSurvey(db, row.id);
+}
+
+export async function updateSurvey(
+  db: Db,
+  id: string,
+  input: { name?: string; question?: string; closed?: boolean },
+  now = Date.now(),
+) {
+  const set = {
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(input.question !== undefined ? { question: input.question } : {}),
+    ...(input.closed !== undefined ? { closedAt: input.closed ? now : null } : {}),
+  };
+  if (Object.keys(set).length) {
+    const rows = await db.update(npsSurveys).set(set).where(eq(npsSurveys.id, id)).returning({ id: npsSurveys.id });
+    if (!rows.length) throw notFound("No such survey");
+  }
+  return getSurvey(db, id);
+}
+
+export async function deleteSurvey(db: Db, id: string) {
+  const rows = await db.delete(npsSurveys).where(eq(npsSurveys.id, id)).returning({ id: npsSurveys.id });
+  if (!rows.length) throw notFound("No such survey");
+}
+
+/** The survey if it is open for answers; 404 or 409 otherwise. */
+export async function openSurvey(db: Db, id: string) {
+  const survey = await db.query.npsSurveys.findFirst({ where: eq(npsSurveys.id, id) });
+  if (!survey) throw notFound("No such survey");
+  if (survey.closedAt) throw conflict("This survey is closed");
+  return survey;
+}
