@@ -12,8 +12,7 @@ import { kpisRoutes } from "./kpis/index.ts";
 import type { AppEnv } from "./lib/env.ts";
 import { newRouter } from "./lib/openapi.ts";
 import { Problem, problemResponse, slugOfStatus } from "./lib/problem.ts";
-import { type OpenApiDoc, ReferencePage } from "./platform/reference.tsx";
-import { platform } from "./platform/routes.ts";
+import { type OpenApiDoc, platformRoutes, ReferencePage } from "./platform/index.ts";
 import { referralsRoutes } from "./referrals/index.ts";
 import { publicStatusCors, routedPath, statusRoutes } from "./status/index.ts";
 
@@ -90,7 +89,7 @@ app.use("/api/*", async (c, next) => {
 
 app.use(publicStatusCors);
 
-app.route("/", platform);
+app.route("/", platformRoutes);
 app.route("/", referralsRoutes);
 app.route("/", feedbackRoutes);
 app.route("/", statusRoutes);
