@@ -4,6 +4,9 @@ import { engagement } from "./engagement.ts";
 import { activeContactIdsQuery, eventFactsQuery } from "./facts.ts";
 import { kick, outboxInserts } from "./outbox.ts";
 
+/** A day in ms, and how long trigger evaluation lets recent rows settle: for the emails benchmark. */
+export { DAY } from "./churn.ts";
+export { EVAL_LAG_MS } from "./evaluate.ts";
 /** Queue message kinds this capability handles (prefix `emails.`), and its cron tasks. */
 export { emailsCron, emailsJobs } from "./jobs.ts";
 export { emailsRoutes } from "./routes.ts";
