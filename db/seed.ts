@@ -5,7 +5,7 @@ import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { drizzle } from "drizzle-orm/d1";
 import { Miniflare } from "miniflare";
-import { compatibilityDate, databaseId, LOCAL_STATE, migrateLocal } from "../scripts/lib.ts";
+import { compatibilityDate, databaseId, LOCAL_STATE, migrateLocal } from "./local.ts";
 import * as schema from "./schema/index.ts";
 import { DAY, makeContext } from "./seed/context.ts";
 import { seedEmails } from "./seed/emails.ts";

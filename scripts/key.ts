@@ -6,12 +6,11 @@
 //   npm run key -- create --name "First admin" --scopes admin --remote   (the deployed database)
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { desc, eq } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/d1";
 import { Miniflare } from "miniflare";
-import * as schema from "../db/schema/index.ts";
-import { API_SCOPES, type ApiScope, apiKeys } from "../db/schema/index.ts";
+import { API_SCOPES, type ApiScope } from "../db/schema/index.ts";
 import { createApiKey, generateApiKey } from "../worker/lib/auth.ts";
+import { getDb } from "../worker/lib/db.ts";
+import { listApiKeys, revokeApiKey } from "../worker/lib/store/api-keys.ts";
 import { compatibilityDate, databaseId, LOCAL_STATE, migrateLocal, run } from "./lib.ts";
 
 const { positionals, values } = parseArgs({
@@ -68,7 +67,7 @@ const mf = new Miniflare({
   d1Persist: resolve(values["persist-to"] ?? LOCAL_STATE, "v3/d1"),
 });
 try {
-  const db = drizzle((await mf.getD1Database("DB")) as unknown as D1Database, { schema });
+  const db = getDb((await mf.getD1Database("DB")) as unknown as D1Database);
   if (command === "create") {
     if (!values.name?.trim()) usage("--name is required");
     const created = await createApiKey(db, { name: values.name.trim(), scopes: parseScopes() });
@@ -76,15 +75,14 @@ try {
       `Created ${created.id} (${created.scopes.join(", ")}). ${whereItLives(created.scopes)} The key is shown only this once:\n\n  ${created.key}\n`,
     );
   } else if (command === "list") {
-    const rows = await db.select().from(apiKeys).orderBy(desc(apiKeys.id));
-    for (const k of rows) {
+    for (const k of await listApiKeys(db)) {
       console.log(
         `${k.id}  ${k.prefix}…  ${k.scopes.join(",").padEnd(20)} ${k.revokedAt ? "revoked" : "active "}  ${k.name}`,
       );
     }
   } else {
     if (!id) usage("revoke needs a key id (see `list`)");
-    const [row] = await db.update(apiKeys).set({ revokedAt: Date.now() }).where(eq(apiKeys.id, id)).returning();
+    const row = await revokeApiKey(db, id, Date.now());
     if (!row) usage(`No key ${id}`);
     console.log(`Revoked ${row.id} (${row.name}).`);
   }

@@ -13,8 +13,7 @@ import type { AppEnv } from "./lib/env.ts";
 import { newRouter } from "./lib/openapi.ts";
 import { Problem, problemResponse, slugOfStatus } from "./lib/problem.ts";
 import { npsRoutes } from "./nps/index.ts";
-import { type OpenApiDoc, ReferencePage } from "./platform/reference.tsx";
-import { platform } from "./platform/routes.ts";
+import { type OpenApiDoc, platformRoutes, ReferencePage } from "./platform/index.ts";
 import { referralsRoutes } from "./referrals/index.ts";
 import { publicStatusCors, routedPath, statusRoutes } from "./status/index.ts";
 
@@ -91,7 +90,7 @@ app.use("/api/*", async (c, next) => {
 
 app.use(publicStatusCors);
 
-app.route("/", platform);
+app.route("/", platformRoutes);
 app.route("/", referralsRoutes);
 app.route("/", feedbackRoutes);
 app.route("/", statusRoutes);

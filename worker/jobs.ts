@@ -1,11 +1,9 @@
-import { deadLetters } from "../db/schema/index.ts";
 import { emailsCron, emailsJobs } from "./emails/index.ts";
 import { feedbackCron, feedbackJobs } from "./feedback/index.ts";
 import { kpisCron, kpisJobs } from "./kpis/index.ts";
 import { getDb } from "./lib/db.ts";
 import { type CronTask, enqueue, type JobHandler, type JobKind, type QueueMessage } from "./lib/queue.ts";
-import { countByKind, recordCronRun } from "./platform/cron-runs.ts";
-import { platformCron, platformJobs } from "./platform/jobs.ts";
+import { countByKind, platformCron, platformJobs, recordCronRun, storeDeadLetters } from "./platform/index.ts";
 import { referralsCron, referralsJobs } from "./referrals/index.ts";
 import { hasMajorIncident, statusCron, statusJobs } from "./status/index.ts";
 
@@ -89,25 +87,4 @@ export async function runQueue(batch: MessageBatch<unknown>, env: Env, ctx: Exec
       }
     }),
   );
-}
-
-async function storeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const db = getDb(env.DB);
-  const rows = batch.messages.map((m) => {
-    const b = m.body as { reason?: unknown } | null;
-    return {
-      id: m.id,
-      queue: batch.queue,
-      reason: typeof b?.reason === "string" ? b.reason : "retries-exhausted",
-      body: JSON.stringify(m.body),
-      receivedAt: m.timestamp.getTime(),
-    };
-  });
-  for (let i = 0; i < rows.length; i += 20) {
-    await db
-      .insert(deadLetters)
-      .values(rows.slice(i, i + 20))
-      .onConflictDoNothing();
-  }
-  batch.ackAll();
 }

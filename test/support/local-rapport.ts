@@ -1,23 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { seedLocal } from "../../db/seed.ts";
 import { startCron } from "../../scripts/cron.ts";
-import { BIN, migrateLocal, ROOT } from "../../scripts/lib.ts";
-
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => res(port));
-    });
-    srv.on("error", rej);
-  });
-}
+import { BIN, freePort, migrateLocal, ROOT } from "../../scripts/lib.ts";
 
 export type LocalRapport = { url: string; key: string; stop(): Promise<void> };
 

@@ -6,16 +6,17 @@ import {
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
+import { eq, like } from "drizzle-orm";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { contacts, deadLetters, webhookDeliveries, webhookEvents } from "../../db/schema/index.ts";
 import { app, handleError } from "../../worker/app.ts";
 import worker from "../../worker/index.ts";
+import { insertChunks, runBatch } from "../../worker/lib/db.ts";
 import { newRouter } from "../../worker/lib/openapi.ts";
 import { rateLimit } from "../../worker/lib/rate-limit.ts";
-import { retryDelaySeconds } from "../../worker/lib/webhooks.ts";
+import { fanOutEvents, retryDelaySeconds } from "../../worker/lib/webhooks.ts";
 import { call, db, eventually, freshRateWindow, identityToken, newKey, problem } from "./helpers.ts";
 
 describe("errors are problem+json", () => {
@@ -330,6 +331,26 @@ describe("outbound webhooks", () => {
     expect(result.retryMessages.map((m: { msgId: string }) => m.msgId).sort()).toEqual(["m1", "m2"]);
     const row = await d.query.webhookDeliveries.findFirst({ where: eq(webhookDeliveries.id, "whd_retry_1") });
     expect(row).toMatchObject({ state: "pending", attempts: 2, lastStatus: 500 });
+  });
+
+  it("fans out a sweep's worth of events at once, within D1's bound parameters", async () => {
+    const d = db();
+    const key = await newKey();
+    await call("/api/v1/webhooks", {
+      method: "POST",
+      key,
+      json: { url: `${env.RECEIVER_URL}/bulk-hook`, eventTypes: ["bulk.*"] },
+    });
+    const events = Array.from({ length: 30 }, (_, i) => ({
+      id: `msg_bulk_${String(i).padStart(2, "0")}`,
+      type: "bulk.created",
+      payload: { i },
+      createdAt: i,
+    }));
+    await runBatch(d, insertChunks(d, webhookEvents, events));
+    await fanOutEvents(d);
+    const deliveries = await d.select().from(webhookDeliveries).where(like(webhookDeliveries.eventId, "msg_bulk_%"));
+    expect(deliveries).toHaveLength(30);
   });
 });
 

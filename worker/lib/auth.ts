@@ -1,7 +1,6 @@
-import { eq } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
 import { createLocalJWKSet, createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from "jose";
-import { type AdminScope, type ApiScope, apiKeys } from "../../db/schema/index.ts";
+import type { AdminScope, ApiScope } from "../../db/schema/index.ts";
 import type { AppEnv, Principal } from "./env.ts";
 
 export type { Principal };
@@ -10,6 +9,7 @@ import { sha256Hex } from "./crypto.ts";
 import { type Db, getDb } from "./db.ts";
 import { newId, randomString } from "./ids.ts";
 import { Problem } from "./problem.ts";
+import { findApiKeyByHash, insertApiKey, markApiKeyUsed } from "./store/api-keys.ts";
 
 const LOWER = "abcdefghijklmnopqrstuvwxyz0123456789";
 const BASE62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -38,7 +38,7 @@ export async function generateApiKey(input: { name: string; scopes: ApiScope[] }
 /** Makes and stores a key. The full key is returned once; only its SHA-256 is stored. */
 export async function createApiKey(db: Db, input: { name: string; scopes: ApiScope[] }, now = Date.now()) {
   const { key, row } = await generateApiKey(input, now);
-  await db.insert(apiKeys).values(row);
+  await insertApiKey(db, row);
   return { key, id: row.id, name: row.name, prefix: row.prefix, scopes: row.scopes, createdAt: now };
 }
 
@@ -97,7 +97,7 @@ async function principalFromKey(c: Parameters<MiddlewareHandler<AppEnv>>[0]): Pr
     );
   }
   const db = getDb(c.env.DB);
-  const row = await db.query.apiKeys.findFirst({ where: eq(apiKeys.hash, await sha256Hex(match[1])) });
+  const row = await findApiKeyByHash(db, await sha256Hex(match[1]));
   if (!row || row.revokedAt) {
     throw new Problem(
       401,
@@ -112,13 +112,7 @@ async function principalFromKey(c: Parameters<MiddlewareHandler<AppEnv>>[0]): Pr
   const now = Date.now();
   // Record use at most once a minute per key, off the response path.
   if (!row.lastUsedAt || now - row.lastUsedAt > 60_000) {
-    c.executionCtx.waitUntil(
-      db
-        .update(apiKeys)
-        .set({ lastUsedAt: now })
-        .where(eq(apiKeys.id, row.id))
-        .then(() => {}),
-    );
+    c.executionCtx.waitUntil(markApiKeyUsed(db, row.id, now));
   }
   return { kind: "key", keyId: row.id, name: row.name, scopes: row.scopes };
 }

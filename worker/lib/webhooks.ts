@@ -1,22 +1,21 @@
-import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
-import { webhookDeliveries, webhookEndpoints, webhookEvents } from "../../db/schema/index.ts";
+// Outbound webhooks (Standard Webhooks): signing, sending, fan-out and retries. Queries in store/webhooks.ts.
 import { fromBase64, hmacSha256, toBase64 } from "./crypto.ts";
-import { chunk, type Db, rowsPerInsert } from "./db.ts";
-import { newId } from "./ids.ts";
+import type { Db } from "./db.ts";
 import { RefusedUrl, safeFetch } from "./outbound.ts";
 import { enqueue, type QueueMessage } from "./queue.ts";
+import {
+  enabledEndpoints,
+  eventsToFanOut,
+  findDelivery,
+  recordDeliveryAttempt,
+  recordFanOut,
+  staleWebhookRows,
+} from "./store/webhooks.ts";
 import type { OutboundEnv } from "./urls.ts";
 
-export const MAX_DELIVERY_ATTEMPTS = 8;
+export { emit } from "./store/webhooks.ts";
 
-/**
- * Records an outbound event as a batchable insert: put it in the same `db.batch()` as the
- * change it announces, so the event exists exactly when the change does. Delivery follows
- * from the queue (`kickWebhooks` right away, and the cron sweep as a backstop).
- */
-export function emit(db: Db, type: string, payload: unknown, now = Date.now()) {
-  return db.insert(webhookEvents).values({ id: newId("msg", now), type, payload, createdAt: now });
-}
+export const MAX_DELIVERY_ATTEMPTS = 8;
 
 /** Asks the queue to fan out whatever events are waiting. Safe to call any number of times. */
 export async function kickWebhooks(env: Env): Promise<void> {
@@ -86,46 +85,19 @@ const matches = (types: string[], type: string) =>
 
 /** Creates a delivery per (waiting event, subscribed endpoint) and returns their ids. Idempotent. */
 export async function fanOutEvents(db: Db, now = Date.now()): Promise<string[]> {
-  const events = await db
-    .select({ id: webhookEvents.id, type: webhookEvents.type })
-    .from(webhookEvents)
-    .where(isNull(webhookEvents.fannedOutAt))
-    .orderBy(webhookEvents.createdAt)
-    .limit(200);
+  const events = await eventsToFanOut(db);
   if (!events.length) return [];
-  const endpoints = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.enabled, true));
-  const rows = events.flatMap((ev) =>
-    endpoints
-      .filter((ep) => matches(ep.eventTypes, ev.type))
-      .map((ep) => ({ id: newId("whd", now), eventId: ev.id, endpointId: ep.id, createdAt: now, updatedAt: now })),
+  const endpoints = await enabledEndpoints(db);
+  const pairs = events.flatMap((ev) =>
+    endpoints.filter((ep) => matches(ep.eventTypes, ev.type)).map((ep) => ({ eventId: ev.id, endpointId: ep.id })),
   );
-  const writes = [
-    ...chunk(rows, rowsPerInsert(5)).map((part) => db.insert(webhookDeliveries).values(part).onConflictDoNothing()),
-    db
-      .update(webhookEvents)
-      .set({ fannedOutAt: now })
-      .where(
-        inArray(
-          webhookEvents.id,
-          events.map((e) => e.id),
-        ),
-      ),
-  ];
-  await db.batch(writes as [(typeof writes)[number], ...typeof writes]);
   // Another sweep may have won the race for some pairs: deliver what exists, whoever made it.
-  const pending = await db
-    .select({ id: webhookDeliveries.id })
-    .from(webhookDeliveries)
-    .where(
-      and(
-        inArray(
-          webhookDeliveries.eventId,
-          events.map((e) => e.id),
-        ),
-        eq(webhookDeliveries.state, "pending"),
-      ),
-    );
-  return pending.map((p) => p.id);
+  return recordFanOut(
+    db,
+    events.map((e) => e.id),
+    pairs,
+    now,
+  );
 }
 
 export type DeliveryOutcome = { outcome: "succeeded" | "retry" | "failed" | "skipped"; attempt: number };
@@ -140,12 +112,7 @@ export async function deliverWebhook(
   deliveryId: string,
   now = Date.now(),
 ): Promise<DeliveryOutcome> {
-  const [row] = await db
-    .select({ d: webhookDeliveries, ep: webhookEndpoints, ev: webhookEvents })
-    .from(webhookDeliveries)
-    .innerJoin(webhookEndpoints, eq(webhookEndpoints.id, webhookDeliveries.endpointId))
-    .innerJoin(webhookEvents, eq(webhookEvents.id, webhookDeliveries.eventId))
-    .where(eq(webhookDeliveries.id, deliveryId));
+  const row = await findDelivery(db, deliveryId);
   if (row?.d.state !== "pending" || !row.ep.enabled) return { outcome: "skipped", attempt: 0 };
   const attempt = row.d.attempts + 1;
   const body = JSON.stringify({
@@ -161,16 +128,12 @@ export async function deliverWebhook(
   );
   const ok = status !== null && status >= 200 && status < 300;
   const state = ok ? "succeeded" : refused || attempt >= MAX_DELIVERY_ATTEMPTS ? "failed" : "pending";
-  await db
-    .update(webhookDeliveries)
-    .set({
-      state,
-      attempts: sql`${webhookDeliveries.attempts} + 1`,
-      lastStatus: status,
-      lastError: ok ? null : (error ?? `HTTP ${status}`),
-      updatedAt: now,
-    })
-    .where(eq(webhookDeliveries.id, deliveryId));
+  await recordDeliveryAttempt(
+    db,
+    deliveryId,
+    { state, lastStatus: status, lastError: ok ? null : (error ?? `HTTP ${status}`) },
+    now,
+  );
   return { outcome: ok ? "succeeded" : state === "failed" ? "failed" : "retry", attempt };
 }
 
@@ -179,17 +142,9 @@ export const retryDelaySeconds = (attempt: number) => Math.min(3600, 10 * 2 ** M
 
 /** Cron: anything left waiting (a lost queue send, a crashed consumer) is picked up again. */
 export async function staleWebhookWork(db: Db, now = Date.now()): Promise<QueueMessage[]> {
-  const [waiting] = await db
-    .select({ n: sql<number>`count(*)` })
-    .from(webhookEvents)
-    .where(isNull(webhookEvents.fannedOutAt));
-  const stale = await db
-    .select({ id: webhookDeliveries.id, attempts: webhookDeliveries.attempts })
-    .from(webhookDeliveries)
-    .where(and(eq(webhookDeliveries.state, "pending"), lt(webhookDeliveries.updatedAt, now - 15 * 60_000)))
-    .limit(100);
+  const { waiting, stale } = await staleWebhookRows(db, now);
   return [
-    ...(waiting.n > 0 ? [{ kind: "webhook.sweep" } as const] : []),
-    ...stale.map((d) => ({ kind: "webhook.deliver" as const, deliveryId: d.id })),
+    ...(waiting ? [{ kind: "webhook.sweep" } as const] : []),
+    ...stale.map((deliveryId) => ({ kind: "webhook.deliver" as const, deliveryId })),
   ];
 }

@@ -1,7 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { getDb } from "../lib/db.ts";
-import { type CronTask, defineJob, enqueue, type MessagesOf } from "../lib/queue.ts";
+import { type CronTask, defineJob, enqueue, type MessagesOf, type QueueMessage } from "../lib/queue.ts";
 import { deliverWebhook, fanOutEvents, retryDelaySeconds, staleWebhookWork } from "../lib/webhooks.ts";
+import { insertDeadLetters } from "./store/dead-letters.ts";
 
 export const platformJobs = {
   "webhook.sweep": defineJob({
@@ -35,3 +36,29 @@ declare module "../lib/queue.ts" {
 }
 
 export const platformCron: CronTask[] = [(env, now) => staleWebhookWork(getDb(env.DB), now)];
+
+/** How many messages of each kind a cron tick enqueued. */
+export function countByKind(messages: QueueMessage[]): Record<string, number> {
+  const byKind: Record<string, number> = {};
+  for (const m of messages) byKind[m.kind] = (byKind[m.kind] ?? 0) + 1;
+  return byKind;
+}
+
+/**
+ * Keeps a batch of the dead-letter queue for people to see, then acks it: messages parked by
+ * the registry carry their `reason`; the others ran out of retries.
+ */
+export async function storeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  const rows = batch.messages.map((m) => {
+    const b = m.body as { reason?: unknown } | null;
+    return {
+      id: m.id,
+      queue: batch.queue,
+      reason: typeof b?.reason === "string" ? b.reason : "retries-exhausted",
+      body: JSON.stringify(m.body),
+      receivedAt: m.timestamp.getTime(),
+    };
+  });
+  await insertDeadLetters(getDb(env.DB), rows);
+  batch.ackAll();
+}

@@ -1,5 +1,8 @@
-import { API_SCOPES } from "../../db/schema/index.ts";
-import { patchOf, z } from "../lib/openapi.ts";
+import { API_SCOPES, DELIVERY_STATES } from "../../db/schema/index.ts";
+import { PageQuery, patchOf, z } from "../lib/openapi.ts";
+
+/** The no-op's answer. */
+export const PingSchema = z.object({ ok: z.literal(true) });
 
 export const HealthSchema = z
   .object({
@@ -14,6 +17,13 @@ export const HealthSchema = z
   .openapi("Health");
 
 export const ScopeSchema = z.enum(API_SCOPES);
+
+/** Who is calling: an API key (its name) or a person signed in through Cloudflare Access (their email). */
+export const CallerSchema = z.object({
+  kind: z.enum(["key", "access"]),
+  name: z.string(),
+  scopes: z.array(z.string()),
+});
 
 export const CreateKeyBody = z
   .object({
@@ -67,9 +77,20 @@ export const WebhookEndpointSchema = z
   })
   .openapi("WebhookEndpoint");
 
+export const WebhookEndpointList = z.object({ data: z.array(WebhookEndpointSchema) });
+
 export const CreatedWebhookSchema = WebhookEndpointSchema.extend({
   secret: z.string().openapi({ description: "Signing secret (Standard Webhooks `whsec_…`). Shown once." }),
 }).openapi("CreatedWebhookEndpoint");
+
+export const TestEventSchema = z.object({ eventId: z.string() });
+
+export const DeliveryState = z.enum(DELIVERY_STATES);
+
+export const DeliveriesQuery = PageQuery.extend({
+  endpointId: z.string().max(64).optional(),
+  state: DeliveryState.optional(),
+});
 
 export const DeliverySchema = z
   .object({
@@ -77,7 +98,7 @@ export const DeliverySchema = z
     eventId: z.string(),
     eventType: z.string(),
     endpointId: z.string(),
-    state: z.enum(["pending", "succeeded", "failed"]),
+    state: DeliveryState,
     attempts: z.number().int(),
     lastStatus: z.number().int().nullable(),
     lastError: z.string().nullable(),

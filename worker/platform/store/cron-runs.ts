@@ -1,20 +1,12 @@
 // The record of cron ticks: what each enqueued, so people can see that cron runs at all.
 import { desc, lt } from "drizzle-orm";
-import { cronRuns } from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
-import type { QueueMessage } from "../lib/queue.ts";
+import { cronRuns } from "../../../db/schema/index.ts";
+import type { Db } from "../../lib/db.ts";
 
 /** How long ticks are kept: a week of minutes is about 10,000 small rows. */
 export const CRON_RUN_DAYS = 7;
 
 export type CronRun = typeof cronRuns.$inferSelect;
-
-/** How many messages of each kind a tick enqueued. */
-export function countByKind(messages: QueueMessage[]): Record<string, number> {
-  const byKind: Record<string, number> = {};
-  for (const m of messages) byKind[m.kind] = (byKind[m.kind] ?? 0) + 1;
-  return byKind;
-}
 
 /**
  * Records one tick, once per scheduled time (a tick delivered twice keeps its first record), and

@@ -1,4 +1,4 @@
-import type { Hono } from "hono";
+// The API reference page, rendered from the OpenAPI document with no client-side script.
 import { Layout } from "../lib/html.tsx";
 
 type Operation = {
@@ -104,4 +104,4 @@ export function ReferencePage(props: { doc: Doc }) {
   );
 }
 
-export type { Doc as OpenApiDoc, Hono };
+export type { Doc as OpenApiDoc };
