@@ -1,9 +1,9 @@
 // Atom (RFC 4287) and RSS 2.0 feeds of a page's incidents and maintenance. Every text node goes
 // through `xml()`: escaped, and without the characters XML 1.0 forbids.
 import { xml } from "../lib/xml.ts";
-import type { IncidentView } from "./incidents.ts";
 import { type Site, siteUrl } from "./site.ts";
-import type { Page } from "./store.ts";
+import type { IncidentView } from "./store/incidents.ts";
+import type { Page } from "./store/pages.ts";
 
 export { xml } from "../lib/xml.ts";
 

@@ -2,10 +2,10 @@
 
 /** Queue message kinds this capability handles (prefix `status.`), and the cron tasks that enqueue them. */
 export { statusCron, statusJobs } from "./jobs.ts";
-export { statusRoutes } from "./routes.ts";
+export { statusRoutes } from "./routes/index.ts";
 
 import type { Db } from "../lib/db.ts";
-import { anyMajorIncident } from "./incidents.ts";
+import { anyMajorIncident } from "./store/incidents.ts";
 
 /** Whether any status page has an unresolved incident of impact major or critical (emails pause marketing then). */
 export async function hasMajorIncident(db: Db): Promise<boolean> {

@@ -5,7 +5,6 @@ import { statusIncidents, statusMonitors } from "../../db/schema/index.ts";
 import { chunk, type Db, getDb } from "../lib/db.ts";
 import { type CronTask, defineJob, enqueue, type MessagesOf, type QueueMessage } from "../lib/queue.ts";
 import { retryDelaySeconds } from "../lib/webhooks.ts";
-import { planUpdate } from "./incidents.ts";
 import {
   CONCURRENCY,
   dueHttpRuns,
@@ -17,7 +16,8 @@ import {
   runCheck,
   SUBREQUEST_BUDGET,
 } from "./monitors.ts";
-import { commit, isUniqueViolation } from "./store.ts";
+import { planUpdate } from "./store/incidents.ts";
+import { commit, isUniqueViolation } from "./store/pages.ts";
 import { deliverNotification, fanOutNotices, notificationAttempts, staleNotifyWork } from "./subscriptions.ts";
 
 /** Maintenance whose window edge has passed: scheduled ones start, running ones complete. */

@@ -7,8 +7,8 @@ import { newId } from "../lib/ids.ts";
 import { RefusedUrl, safeFetch } from "../lib/outbound.ts";
 import { notFound } from "../lib/problem.ts";
 import type { OutboundEnv } from "../lib/urls.ts";
-import { getIncidentOrThrow, planCreateIncident, planUpdate } from "./incidents.ts";
-import { commit, isUniqueViolation } from "./store.ts";
+import { getIncidentOrThrow, planCreateIncident, planUpdate } from "./store/incidents.ts";
+import { commit, isUniqueViolation } from "./store/pages.ts";
 
 export type Monitor = typeof statusMonitors.$inferSelect;
 export type CheckResult = { ok: boolean; statusCode: number | null; responseMs: number | null; error: string | null };

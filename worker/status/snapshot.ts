@@ -2,8 +2,8 @@
 import { and, desc, eq, inArray, isNull } from "drizzle-orm";
 import { statusIncidents } from "../../db/schema/index.ts";
 import type { Db } from "../lib/db.ts";
-import { type IncidentView, withDetails } from "./incidents.ts";
-import { type Component, type Group, getPageBySlug, listComponents, listGroups, type Page } from "./store.ts";
+import { type IncidentView, withDetails } from "./store/incidents.ts";
+import { type Component, type Group, getPageBySlug, listComponents, listGroups, type Page } from "./store/pages.ts";
 import { DAY_MS, pageHistory, startOfUtcDay, UPTIME_DAYS, type UptimeDay, uptimeDays } from "./uptime.ts";
 
 export type Snapshot = {

@@ -1,8 +1,8 @@
 // Statuspage public API v2 shapes (field names, enums, indicator rules), built from Rapport's rows.
 import type { ComponentStatus } from "../../db/schema/index.ts";
-import type { IncidentView } from "./incidents.ts";
 import { type Site, siteUrl } from "./site.ts";
-import type { Component, Group, Page } from "./store.ts";
+import type { IncidentView } from "./store/incidents.ts";
+import type { Component, Group, Page } from "./store/pages.ts";
 
 const iso = (t: number | null | undefined) => (t == null ? null : new Date(t).toISOString());
 

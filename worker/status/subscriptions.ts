@@ -12,7 +12,7 @@ import { enqueue } from "../lib/queue.ts";
 import { outboundUrlProblem } from "../lib/urls.ts";
 import { MAX_DELIVERY_ATTEMPTS, newWebhookSecret, postWebhook, sendSignedWebhook } from "../lib/webhooks.ts";
 import { xml as escapeText } from "./feeds.ts";
-import { componentsOnPage, type Page } from "./store.ts";
+import { componentsOnPage, type Page } from "./store/pages.ts";
 
 export type Subscriber = typeof statusSubscribers.$inferSelect;
 export type SubscribeInput = {

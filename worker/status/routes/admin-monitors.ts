@@ -1,15 +1,15 @@
 // Admin API of monitors, and the public heartbeat URL.
 import { eq } from "drizzle-orm";
-import { statusMonitors } from "../../db/schema/index.ts";
-import { sha256Hex } from "../lib/crypto.ts";
-import { getDb } from "../lib/db.ts";
-import { newId, randomString } from "../lib/ids.ts";
-import { adminRoute, createRoute, jsonBody, jsonContent, newRouter, problemContent, z } from "../lib/openapi.ts";
-import { badRequest, notFound } from "../lib/problem.ts";
-import { outboundUrlProblem } from "../lib/urls.ts";
-import { getMonitorOrThrow, listMonitors, type Monitor, monitorResults, recordBeat } from "./monitors.ts";
-import { CreateMonitorBody, IdParams, MonitorResultSchema, MonitorSchema, PageIdParams } from "./schemas.ts";
-import { getComponentOrThrow, getPageOrThrow } from "./store.ts";
+import { statusMonitors } from "../../../db/schema/index.ts";
+import { sha256Hex } from "../../lib/crypto.ts";
+import { getDb } from "../../lib/db.ts";
+import { newId, randomString } from "../../lib/ids.ts";
+import { adminRoute, createRoute, jsonBody, jsonContent, newRouter, problemContent, z } from "../../lib/openapi.ts";
+import { badRequest, notFound } from "../../lib/problem.ts";
+import { outboundUrlProblem } from "../../lib/urls.ts";
+import { getMonitorOrThrow, listMonitors, type Monitor, monitorResults, recordBeat } from "../monitors.ts";
+import { CreateMonitorBody, IdParams, MonitorResultSchema, MonitorSchema, PageIdParams } from "../schemas.ts";
+import { getComponentOrThrow, getPageOrThrow } from "../store/pages.ts";
 
 export const monitorRoutes = newRouter();
 const tags = ["Status monitors"];

@@ -11,18 +11,18 @@ import {
   statusIncidentComponents,
   statusIncidents,
   statusIncidentUpdates,
-} from "../../db/schema/index.ts";
-import type { Db, Statement } from "../lib/db.ts";
-import { newId } from "../lib/ids.ts";
-import { badRequest, notFound } from "../lib/problem.ts";
-import { emit } from "../lib/webhooks.ts";
+} from "../../../db/schema/index.ts";
+import type { Db, Statement } from "../../lib/db.ts";
+import { newId } from "../../lib/ids.ts";
+import { badRequest, notFound } from "../../lib/problem.ts";
+import { emit } from "../../lib/webhooks.ts";
 import {
   type ChangeSource,
   type Component,
   componentsOnPage,
   noticeStatement,
   statusChangeStatements,
-} from "./store.ts";
+} from "./pages.ts";
 
 export type Incident = typeof statusIncidents.$inferSelect;
 export type IncidentUpdate = typeof statusIncidentUpdates.$inferSelect;

@@ -7,14 +7,14 @@ import {
   statusGroups,
   statusNotices,
   statusPages,
-} from "../../db/schema/index.ts";
-import { type Db, runBatch, type Statement } from "../lib/db.ts";
-import { newId } from "../lib/ids.ts";
-import { badRequest, conflict, notFound } from "../lib/problem.ts";
-import { enqueue } from "../lib/queue.ts";
-import { emit, kickWebhooks } from "../lib/webhooks.ts";
-import { type HostedPage, purgePage } from "./cache.ts";
-import { hostnameOf } from "./site.ts";
+} from "../../../db/schema/index.ts";
+import { type Db, runBatch, type Statement } from "../../lib/db.ts";
+import { newId } from "../../lib/ids.ts";
+import { badRequest, conflict, notFound } from "../../lib/problem.ts";
+import { enqueue } from "../../lib/queue.ts";
+import { emit, kickWebhooks } from "../../lib/webhooks.ts";
+import { type HostedPage, purgePage } from "../cache.ts";
+import { hostnameOf } from "../site.ts";
 
 export type Page = typeof statusPages.$inferSelect;
 export type Group = typeof statusGroups.$inferSelect;

@@ -1,15 +1,13 @@
 // Public, cached surface of a status page: Statuspage-compatible JSON, HTML and feeds.
 import type { Context } from "hono";
-import { getDb } from "../lib/db.ts";
-import type { AppEnv } from "../lib/env.ts";
-import { createRoute, jsonContent, newRouter, problemContent, z } from "../lib/openapi.ts";
-import { notFound } from "../lib/problem.ts";
-import { cachedRender } from "./cache.ts";
-import { atomFeed, rssFeed } from "./feeds.ts";
-import { siteOf } from "./hosts.ts";
-import { getIncidentView } from "./incidents.ts";
-import { HistoryHtml, IncidentHtml, StatusPageHtml } from "./pages.tsx";
-import type { Site } from "./site.ts";
+import { getDb } from "../../lib/db.ts";
+import type { AppEnv } from "../../lib/env.ts";
+import { createRoute, jsonContent, newRouter, problemContent, z } from "../../lib/openapi.ts";
+import { notFound } from "../../lib/problem.ts";
+import { cachedRender } from "../cache.ts";
+import { atomFeed, rssFeed } from "../feeds.ts";
+import { siteOf } from "../hosts.ts";
+import type { Site } from "../site.ts";
 import {
   activeMaintenance,
   loadSnapshot,
@@ -18,9 +16,11 @@ import {
   type Snapshot,
   unresolvedIncidents,
   upcomingMaintenance,
-} from "./snapshot.ts";
-import { componentsJson, incidentJson, pageJson, pageStatus } from "./statuspage.ts";
-import { pageVersion } from "./store.ts";
+} from "../snapshot.ts";
+import { componentsJson, incidentJson, pageJson, pageStatus } from "../statuspage.ts";
+import { getIncidentView } from "../store/incidents.ts";
+import { pageVersion } from "../store/pages.ts";
+import { HistoryHtml, IncidentHtml, StatusPageHtml } from "../views.tsx";
 
 export const publicRoutes = newRouter();
 

@@ -1,10 +1,10 @@
 // Subscribing to a page (JSON and a no-JS form), confirming, unsubscribing; admin list and removal.
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
-import { statusSubscribers } from "../../db/schema/index.ts";
-import { getDb } from "../lib/db.ts";
-import type { AppEnv } from "../lib/env.ts";
-import { readForm } from "../lib/forms.ts";
+import { statusSubscribers } from "../../../db/schema/index.ts";
+import { getDb } from "../../lib/db.ts";
+import type { AppEnv } from "../../lib/env.ts";
+import { readForm } from "../../lib/forms.ts";
 import {
   adminRoute,
   createRoute,
@@ -15,14 +15,13 @@ import {
   page,
   problemContent,
   z,
-} from "../lib/openapi.ts";
-import { fieldErrors, notFound, Problem } from "../lib/problem.ts";
-import { rateLimit } from "../lib/rate-limit.ts";
-import { siteOf } from "./hosts.ts";
-import { MessageHtml } from "./pages.tsx";
-import { IdParams, PageIdParams } from "./schemas.ts";
-import type { Site } from "./site.ts";
-import { getPageBySlug, getPageOrThrow, type Page } from "./store.ts";
+} from "../../lib/openapi.ts";
+import { fieldErrors, notFound, Problem } from "../../lib/problem.ts";
+import { rateLimit } from "../../lib/rate-limit.ts";
+import { siteOf } from "../hosts.ts";
+import { IdParams, PageIdParams } from "../schemas.ts";
+import type { Site } from "../site.ts";
+import { getPageBySlug, getPageOrThrow, type Page } from "../store/pages.ts";
 import {
   confirmSubscriber,
   listSubscribers,
@@ -30,7 +29,8 @@ import {
   subscribe,
   unsubscribe,
   verifyToken,
-} from "./subscriptions.ts";
+} from "../subscriptions.ts";
+import { MessageHtml } from "../views.tsx";
 
 export const subscribeRoutes = newRouter();
 const tags = ["Status subscribers"];

@@ -1,12 +1,12 @@
 // Public HTML of a status page. Hono JSX escapes every interpolated value; no script is needed.
 import type { ComponentStatus } from "../../db/schema/index.ts";
 import { BASE_CSS } from "../lib/html.tsx";
-import type { IncidentView } from "./incidents.ts";
 import { STATUS_LABEL, UPDATE_LABEL } from "./labels.ts";
 import { type Site, sitePath } from "./site.ts";
 import type { ComponentUptime, Snapshot } from "./snapshot.ts";
 import { type PageStatus, worstStatus } from "./statuspage.ts";
-import type { Page } from "./store.ts";
+import type { IncidentView } from "./store/incidents.ts";
+import type { Page } from "./store/pages.ts";
 import type { UptimeDay } from "./uptime.ts";
 
 const CSS = `${BASE_CSS}

@@ -1,22 +1,11 @@
 // Admin API of status pages (scope `status`).
 import { eq } from "drizzle-orm";
-import { statusComponents, statusGroups, statusMonitors, statusPages } from "../../db/schema/index.ts";
-import { changesOf, getDb } from "../lib/db.ts";
-import { newId } from "../lib/ids.ts";
-import { adminRoute, jsonBody, jsonContent, newRouter, page, problemContent, toPage, z } from "../lib/openapi.ts";
-import { conflict } from "../lib/problem.ts";
-import { purgePage } from "./cache.ts";
-import {
-  getIncidentOrThrow,
-  getIncidentView,
-  type IncidentView,
-  listIncidents,
-  planCreateIncident,
-  planCreateMaintenance,
-  planPostmortem,
-  planUpdate,
-  withDetails,
-} from "./incidents.ts";
+import { statusComponents, statusGroups, statusMonitors, statusPages } from "../../../db/schema/index.ts";
+import { changesOf, getDb } from "../../lib/db.ts";
+import { newId } from "../../lib/ids.ts";
+import { adminRoute, jsonBody, jsonContent, newRouter, page, problemContent, toPage, z } from "../../lib/openapi.ts";
+import { conflict } from "../../lib/problem.ts";
+import { purgePage } from "../cache.ts";
 import {
   ComponentSchema,
   CreateComponentBody,
@@ -36,7 +25,18 @@ import {
   UpdateComponentBody,
   UpdateGroupBody,
   UpdatePageBody,
-} from "./schemas.ts";
+} from "../schemas.ts";
+import {
+  getIncidentOrThrow,
+  getIncidentView,
+  type IncidentView,
+  listIncidents,
+  planCreateIncident,
+  planCreateMaintenance,
+  planPostmortem,
+  planUpdate,
+  withDetails,
+} from "../store/incidents.ts";
 import {
   type Component,
   commit,
@@ -54,7 +54,7 @@ import {
   listPages,
   type Page,
   statusChangeStatements,
-} from "./store.ts";
+} from "../store/pages.ts";
 
 export const adminRoutes = newRouter();
 
