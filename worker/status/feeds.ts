@@ -2,10 +2,7 @@
 // through `xml()`: escaped, and without the characters XML 1.0 forbids.
 import { xml } from "../lib/xml.ts";
 import { type Site, siteUrl } from "./site.ts";
-import type { IncidentView } from "./store/incidents.ts";
-import type { Page } from "./store/pages.ts";
-
-export { xml } from "../lib/xml.ts";
+import type { IncidentView, Page } from "./types.ts";
 
 const iso = (t: number) => new Date(t).toISOString();
 

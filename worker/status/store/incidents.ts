@@ -1,13 +1,8 @@
-// Incidents and scheduled maintenance: their timeline and the component statuses they set.
-import { and, asc, desc, eq, inArray, isNull, lt, ne, or } from "drizzle-orm";
+// Incidents and scheduled maintenance: reads, and the writes that open, update and close them.
+import { and, desc, eq, inArray, isNull, lt, lte, ne, or } from "drizzle-orm";
 import {
-  type AffectedComponent,
-  type ComponentStatus,
   type EventStatus,
-  IMPACTS,
-  INCIDENT_STATUSES,
-  MAINTENANCE_STATUSES,
-  statusComponents,
+  type INCIDENT_STATUSES,
   statusIncidentComponents,
   statusIncidents,
   statusIncidentUpdates,
@@ -16,40 +11,18 @@ import type { Db, Statement } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { badRequest, notFound } from "../../lib/problem.ts";
 import { emit } from "../../lib/webhooks.ts";
-import {
-  type ChangeSource,
-  type Component,
-  componentsOnPage,
-  noticeStatement,
-  statusChangeStatements,
-} from "./pages.ts";
+import { incidentCreatedNotice, updateNotice } from "../notices.ts";
+import { affected, closes, componentTargets, impactFor, incidentPatch, updateStatusOrThrow } from "../timeline.ts";
+import type { ChangeSource, Component, ComponentTarget, Impact, Incident, IncidentView } from "../types.ts";
+import { componentsByIds, componentsOnPage, statusChangeStatements } from "./components.ts";
+import { noticeStatement } from "./notifications.ts";
 
-export type Incident = typeof statusIncidents.$inferSelect;
-export type IncidentUpdate = typeof statusIncidentUpdates.$inferSelect;
-export type Impact = (typeof IMPACTS)[number];
-export type IncidentView = Incident & {
-  components: Array<{ id: string; status: ComponentStatus }>;
-  updates: IncidentUpdate[];
-};
-
-const SEVERITY: Record<ComponentStatus, number> = {
-  operational: 0,
-  under_maintenance: 0,
-  degraded_performance: 1,
-  partial_outage: 2,
-  major_outage: 3,
-};
-
-/** Statuspage's rule when no impact is given: the worst affected component decides. */
-export function impactFor(statuses: ComponentStatus[]): Impact {
-  const worst = Math.max(0, ...statuses.map((s) => SEVERITY[s]));
-  return IMPACTS[worst];
+export async function getIncident(db: Db, id: string): Promise<Incident | undefined> {
+  return db.query.statusIncidents.findFirst({ where: eq(statusIncidents.id, id) });
 }
 
-const isDone = (s: EventStatus) => s === "resolved" || s === "completed";
-
 export async function getIncidentOrThrow(db: Db, id: string): Promise<Incident> {
-  const row = await db.query.statusIncidents.findFirst({ where: eq(statusIncidents.id, id) });
+  const row = await getIncident(db, id);
   if (!row) throw notFound("No such incident or maintenance");
   return row;
 }
@@ -99,19 +72,25 @@ export async function listIncidents(
     .limit(q.limit);
 }
 
-/** Maintenance not completed whose window ends after `now`, or that is still running. */
-export async function openMaintenance(db: Db, pageId: string): Promise<Incident[]> {
-  return db
+/** Open incidents and maintenance not completed, newest first, with their timelines. */
+export async function openEvents(db: Db, pageId: string): Promise<IncidentView[]> {
+  return withDetails(db, await listIncidents(db, pageId, { unresolved: true, limit: 100 }));
+}
+
+/** The most recent incidents (or maintenance) of a page with their timelines. */
+export async function recentEvents(
+  db: Db,
+  pageId: string,
+  kinds: Array<"incident" | "maintenance">,
+  limit = 50,
+): Promise<IncidentView[]> {
+  const rows = await db
     .select()
     .from(statusIncidents)
-    .where(
-      and(
-        eq(statusIncidents.pageId, pageId),
-        eq(statusIncidents.kind, "maintenance"),
-        isNull(statusIncidents.resolvedAt),
-      ),
-    )
-    .orderBy(asc(statusIncidents.scheduledFor));
+    .where(and(eq(statusIncidents.pageId, pageId), inArray(statusIncidents.kind, kinds)))
+    .orderBy(desc(statusIncidents.startedAt), desc(statusIncidents.id))
+    .limit(limit);
+  return withDetails(db, rows);
 }
 
 /** Whether any page has an unresolved major or critical incident. */
@@ -129,31 +108,33 @@ export async function anyMajorIncident(db: Db): Promise<boolean> {
   return Boolean(row);
 }
 
+/** Maintenance that moves by itself and whose window edge has passed: scheduled to start, running to complete. */
+export async function maintenanceAtEdge(db: Db, now: number) {
+  return db
+    .select({ id: statusIncidents.id, status: statusIncidents.status })
+    .from(statusIncidents)
+    .where(
+      and(
+        eq(statusIncidents.kind, "maintenance"),
+        eq(statusIncidents.autoTransition, true),
+        isNull(statusIncidents.resolvedAt),
+        or(
+          and(eq(statusIncidents.status, "scheduled"), lte(statusIncidents.scheduledFor, now)),
+          and(inArray(statusIncidents.status, ["in_progress", "verifying"]), lte(statusIncidents.scheduledUntil, now)),
+        ),
+      ),
+    )
+    .limit(200);
+}
+
 type Plan = { statements: Statement[]; incidentId: string };
 
 /** The rows naming the components an incident affects (none when it affects none). */
-function linkComponents(
-  db: Db,
-  incidentId: string,
-  links: Array<{ id: string; status: ComponentStatus }>,
-): Statement[] {
+function linkComponents(db: Db, incidentId: string, links: ComponentTarget[]): Statement[] {
   if (!links.length) return [];
   return [
     db.insert(statusIncidentComponents).values(links.map((l) => ({ incidentId, componentId: l.id, status: l.status }))),
   ];
-}
-
-function affected(changes: Array<{ component: Component; to: ComponentStatus }>): AffectedComponent[] {
-  return changes.map(({ component, to }) => ({
-    code: component.id,
-    name: component.name,
-    old_status: component.status,
-    new_status: to,
-  }));
-}
-
-function eventType(kind: Incident["kind"], what: "created" | "updated") {
-  return `${kind}.${what}`;
 }
 
 /** Opens an incident: its row, affected components, first update, status changes, event. */
@@ -165,25 +146,18 @@ export async function planCreateIncident(
     impact?: Impact;
     status: (typeof INCIDENT_STATUSES)[number];
     body: string;
-    components: Array<{ id: string; status: ComponentStatus }>;
+    components: ComponentTarget[];
     displayAt?: number;
   },
   now: number,
   opts: { source?: ChangeSource; monitorId?: string; updateId?: string } = {},
 ): Promise<Plan> {
-  const comps = await componentsOnPage(
-    db,
-    pageId,
-    body.components.map((c) => c.id),
-    "body.components",
-  );
-  const byId = new Map(comps.map((c) => [c.id, c]));
+  const ids = body.components.map((c) => c.id);
+  const byId = new Map((await componentsOnPage(db, pageId, ids, "body.components")).map((c) => [c.id, c]));
   const wanted = body.components.map((c) => ({ component: byId.get(c.id) as Component, to: c.status }));
   const id = newId("inc", now);
   const startedAt = body.displayAt ?? now;
   const resolved = body.status === "resolved";
-  // A backfilled, already resolved incident records history; it does not move live components.
-  const changes = resolved ? [] : wanted;
   const incident = {
     id,
     pageId,
@@ -200,11 +174,7 @@ export async function planCreateIncident(
   };
   const statements: Statement[] = [
     db.insert(statusIncidents).values(incident),
-    ...linkComponents(
-      db,
-      id,
-      wanted.map((w) => ({ id: w.component.id, status: w.to })),
-    ),
+    ...linkComponents(db, id, body.components),
     db.insert(statusIncidentUpdates).values({
       id: opts.updateId ?? newId("upd", now),
       incidentId: id,
@@ -214,25 +184,15 @@ export async function planCreateIncident(
       displayAt: startedAt,
       createdAt: now,
     }),
-    ...statusChangeStatements(db, changes, { now, source: opts.source ?? "incident", incidentId: id }),
+    // A backfilled, already resolved incident records history; it does not move live components.
+    ...statusChangeStatements(db, resolved ? [] : wanted, {
+      now,
+      source: opts.source ?? "incident",
+      incidentId: id,
+    }),
     emit(db, "incident.created", { ...incident, body: body.body, components: body.components }, now),
     // A backfilled incident (resolved at creation) is history, not news.
-    ...(resolved
-      ? []
-      : [
-          noticeStatement(
-            db,
-            {
-              pageId,
-              type: "incident.created",
-              componentIds: wanted.map((w) => w.component.id),
-              subject: `Incident: ${body.name}`,
-              text: `${body.name} (${incident.impact} impact): ${body.status}.\n\n${body.body}`,
-              payload: { incidentId: id, status: body.status, impact: incident.impact },
-            },
-            now,
-          ),
-        ]),
+    ...(resolved ? [] : [noticeStatement(db, incidentCreatedNotice(incident, body.body, ids), now)]),
   ];
   return { statements, incidentId: id };
 }
@@ -288,6 +248,14 @@ export async function planCreateMaintenance(
   return { statements, incidentId: id };
 }
 
+async function linkedComponentIds(db: Db, incidentId: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: statusIncidentComponents.componentId })
+    .from(statusIncidentComponents)
+    .where(eq(statusIncidentComponents.incidentId, incidentId));
+  return rows.map((r) => r.id);
+}
+
 /** Of `componentIds`, those linked to another unresolved incident or maintenance in progress. */
 async function heldByOthers(db: Db, incidentId: string, componentIds: string[]): Promise<Set<string>> {
   if (!componentIds.length) return new Set();
@@ -307,89 +275,47 @@ async function heldByOthers(db: Db, incidentId: string, componentIds: string[]):
 }
 
 /**
- * Posts a timeline update. Components named in it take their new status; when the incident is
- * resolved (or maintenance completed) the rest of its components return to operational, and
- * maintenance going in progress puts its components under maintenance.
+ * Posts a timeline update: the incident's new fields, the components it names (re)linked, the
+ * update row, the status changes `componentTargets` decides, the event and the notice.
  */
 export async function planUpdate(
   db: Db,
   incident: Incident,
-  body: {
-    status: EventStatus;
-    body: string;
-    components?: Array<{ id: string; status: ComponentStatus }>;
-    impact?: Impact;
-    displayAt?: number;
-  },
+  body: { status: EventStatus; body: string; components?: ComponentTarget[]; impact?: Impact; displayAt?: number },
   now: number,
   opts: { source?: ChangeSource; updateId?: string } = {},
 ): Promise<Statement[]> {
-  const source = opts.source ?? incident.kind;
-  const allowed: readonly string[] = incident.kind === "incident" ? INCIDENT_STATUSES : MAINTENANCE_STATUSES;
-  if (!allowed.includes(body.status)) {
-    throw badRequest(`A ${incident.kind} update takes one of: ${allowed.join(", ")}`, [
-      { path: "body.status", message: `not a ${incident.kind} status` },
-    ]);
-  }
-  const explicit = body.components ?? [];
-  const linked = await db
-    .select()
-    .from(statusIncidentComponents)
-    .where(eq(statusIncidentComponents.incidentId, incident.id));
-  const ids = [...new Set([...linked.map((l) => l.componentId), ...explicit.map((c) => c.id)])];
+  updateStatusOrThrow(incident.kind, body.status);
+  const named = body.components ?? [];
+  const linked = await linkedComponentIds(db, incident.id);
+  const ids = [...new Set([...linked, ...named.map((c) => c.id)])];
   await componentsOnPage(
     db,
     incident.pageId,
-    explicit.map((c) => c.id),
+    named.map((c) => c.id),
     "body.components",
   );
-  const comps = ids.length
-    ? await db.select().from(statusComponents).where(inArray(statusComponents.id, ids))
-    : ([] as Component[]);
-  const byId = new Map(comps.map((c) => [c.id, c]));
-  const target = new Map(explicit.map((c) => [c.id, c.status]));
-  const done = isDone(body.status);
-  const wasDone = isDone(incident.status);
-  const held =
-    done && !wasDone
-      ? await heldByOthers(
-          db,
-          incident.id,
-          linked.map((l) => l.componentId),
-        )
-      : new Set();
-  for (const l of linked) {
-    if (target.has(l.componentId)) continue;
-    // A component another open incident or maintenance still holds keeps its status.
-    if (done && !wasDone) {
-      if (!held.has(l.componentId)) target.set(l.componentId, "operational");
-    } else if (incident.kind === "maintenance" && body.status === "in_progress")
-      target.set(l.componentId, "under_maintenance");
-  }
-  const changes = [...target]
+  const byId = new Map((await componentsByIds(db, ids)).map((c) => [c.id, c]));
+  const held = closes(incident, body.status) ? await heldByOthers(db, incident.id, linked) : new Set<string>();
+  const changes = [...componentTargets(incident, body.status, linked, named, held)]
     .map(([id, to]) => ({ component: byId.get(id) as Component, to }))
     .filter((c) => c.component);
   const displayAt = body.displayAt ?? now;
-  const patch: Partial<Incident> = { status: body.status, updatedAt: now };
-  if (body.impact) patch.impact = body.impact;
-  if (body.status === "monitoring" && !incident.monitoringAt) patch.monitoringAt = displayAt;
-  if (done) patch.resolvedAt = incident.resolvedAt ?? displayAt;
-  if (!done && wasDone) patch.resolvedAt = null;
-  if (incident.kind === "maintenance" && body.status === "in_progress" && incident.status === "scheduled") {
-    patch.startedAt = displayAt;
-  }
-  const relinks = explicit.filter((c) => c.status !== "operational");
+  const patch = incidentPatch(incident, body, displayAt, now);
+  const notice = updateNotice(incident, body, ids);
   return [
     db.update(statusIncidents).set(patch).where(eq(statusIncidents.id, incident.id)),
-    ...relinks.map((c) =>
-      db
-        .insert(statusIncidentComponents)
-        .values({ incidentId: incident.id, componentId: c.id, status: c.status })
-        .onConflictDoUpdate({
-          target: [statusIncidentComponents.incidentId, statusIncidentComponents.componentId],
-          set: { status: c.status },
-        }),
-    ),
+    ...named
+      .filter((c) => c.status !== "operational")
+      .map((c) =>
+        db
+          .insert(statusIncidentComponents)
+          .values({ incidentId: incident.id, componentId: c.id, status: c.status })
+          .onConflictDoUpdate({
+            target: [statusIncidentComponents.incidentId, statusIncidentComponents.componentId],
+            set: { status: c.status },
+          }),
+      ),
     db.insert(statusIncidentUpdates).values({
       id: opts.updateId ?? newId("upd", now),
       incidentId: incident.id,
@@ -399,51 +325,18 @@ export async function planUpdate(
       displayAt,
       createdAt: now,
     }),
-    ...statusChangeStatements(db, changes, { now, source, incidentId: incident.id }),
+    ...statusChangeStatements(db, changes, { now, source: opts.source ?? incident.kind, incidentId: incident.id }),
     emit(
       db,
-      eventType(incident.kind, "updated"),
+      `${incident.kind}.updated`,
       { id: incident.id, pageId: incident.pageId, name: incident.name, ...patch, body: body.body },
       now,
     ),
-    ...updateNotice(db, incident, body, ids, now),
+    ...(notice ? [noticeStatement(db, notice, now)] : []),
   ];
 }
 
-/** Subscribers hear every incident update, and maintenance when it starts and ends. */
-function updateNotice(
-  db: Db,
-  incident: Incident,
-  body: { status: EventStatus; body: string },
-  componentIds: string[],
-  now: number,
-) {
-  const type =
-    incident.kind === "incident"
-      ? ("incident.updated" as const)
-      : body.status === "in_progress"
-        ? ("maintenance.started" as const)
-        : body.status === "completed"
-          ? ("maintenance.completed" as const)
-          : null;
-  if (!type) return [];
-  const label = incident.kind === "incident" ? "Incident" : "Maintenance";
-  return [
-    noticeStatement(
-      db,
-      {
-        pageId: incident.pageId,
-        type,
-        componentIds,
-        subject: `${label} ${body.status.replaceAll("_", " ")}: ${incident.name}`,
-        text: `${incident.name}: ${body.status.replaceAll("_", " ")}.\n\n${body.body}`,
-        payload: { incidentId: incident.id, status: body.status },
-      },
-      now,
-    ),
-  ];
-}
-
+/** The postmortem of a resolved incident, published or kept as a draft. */
 export function planPostmortem(db: Db, incident: Incident, body: { body: string; publish: boolean }, now: number) {
   if (incident.kind !== "incident" || !incident.resolvedAt) {
     throw badRequest("A postmortem is written for a resolved incident", [
