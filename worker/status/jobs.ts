@@ -1,4 +1,5 @@
 // Cron decides what is due (maintenance windows, monitors, missed heartbeats); the queue does it.
+import type { z } from "@hono/zod-openapi";
 import { chunk, type Db, getDb } from "../lib/db.ts";
 import { type CronTask, defineJob, enqueue, type MessagesOf, type QueueMessage } from "../lib/queue.ts";
 import { retryDelaySeconds } from "../lib/webhooks.ts";
@@ -46,17 +47,24 @@ export async function dueMaintenance(db: Db, now: number): Promise<QueueMessage[
   }));
 }
 
-export const statusJobs = {
-  "status.maintenance.transition": defineJob({
-    schema: MaintenanceTransitionMessage,
+/** A handler that does `work` for each message in turn, then acks it (the work is idempotent). */
+function eachMessage<T extends z.ZodType>(schema: T, work: (env: Env, db: Db, body: z.infer<T>) => Promise<unknown>) {
+  return defineJob({
+    schema,
     async run(messages, env) {
       const db = getDb(env.DB);
       for (const { body, message } of messages) {
-        await transitionMaintenance(env, db, body.id, body.to, Date.now());
+        await work(env, db, body);
         message.ack();
       }
     },
-  }),
+  });
+}
+
+export const statusJobs = {
+  "status.maintenance.transition": eachMessage(MaintenanceTransitionMessage, (env, db, body) =>
+    transitionMaintenance(env, db, body.id, body.to, Date.now()),
+  ),
   "status.monitors.run": defineJob({
     schema: MonitorsRunMessage,
     async run(messages, env) {
@@ -84,16 +92,9 @@ export const statusJobs = {
       }
     },
   }),
-  "status.heartbeat.missed": defineJob({
-    schema: HeartbeatMissedMessage,
-    async run(messages, env) {
-      const db = getDb(env.DB);
-      for (const { body, message } of messages) {
-        await markHeartbeatMissed(env, db, body.id, body.deadline, Date.now());
-        message.ack();
-      }
-    },
-  }),
+  "status.heartbeat.missed": eachMessage(HeartbeatMissedMessage, (env, db, body) =>
+    markHeartbeatMissed(env, db, body.id, body.deadline, Date.now()),
+  ),
   "status.notify.fanout": defineJob({
     schema: NotifyFanoutMessage,
     async run(messages, env) {

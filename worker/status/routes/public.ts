@@ -212,20 +212,18 @@ function feedRoute(path: string, type: string, summary: string) {
   });
 }
 
-// GET /status/:page/feed.atom and feed.rss — incidents and maintenance as feeds
-const ATOM = "application/atom+xml";
-const RSS = "application/rss+xml";
-publicRoutes.openapi(
-  feedRoute("feed.atom", ATOM, "Incidents and maintenance (Atom)"),
-  (c) =>
-    servePublic(c, "feed.atom", `${ATOM}; charset=utf-8`, async (snap, { db, site }) =>
-      atomFeed(snap.page, await recentEvents(db, snap.page.id, ["incident", "maintenance"]), site),
-    ) as never,
-);
-publicRoutes.openapi(
-  feedRoute("feed.rss", RSS, "Incidents and maintenance (RSS)"),
-  (c) =>
-    servePublic(c, "feed.rss", `${RSS}; charset=utf-8`, async (snap, { db, site }) =>
-      rssFeed(snap.page, await recentEvents(db, snap.page.id, ["incident", "maintenance"]), site),
-    ) as never,
-);
+const feeds = [
+  ["feed.atom", "application/atom+xml", "Incidents and maintenance (Atom)", atomFeed],
+  ["feed.rss", "application/rss+xml", "Incidents and maintenance (RSS)", rssFeed],
+] as const;
+
+for (const [path, type, summary, feed] of feeds) {
+  // GET /status/:page/feed.atom and feed.rss — incidents and maintenance as feeds
+  publicRoutes.openapi(
+    feedRoute(path, type, summary),
+    (c) =>
+      servePublic(c, path, `${type}; charset=utf-8`, async (snap, { db, site }) =>
+        feed(snap.page, await recentEvents(db, snap.page.id, ["incident", "maintenance"]), site),
+      ) as never,
+  );
+}
