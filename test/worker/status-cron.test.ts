@@ -10,8 +10,10 @@ import {
   statusMonitors,
 } from "../../db/schema/index.ts";
 import worker from "../../worker/index.ts";
-import { dueMaintenance, statusCron, transitionMaintenance } from "../../worker/status/jobs.ts";
-import { type Monitor, runCheck } from "../../worker/status/monitors.ts";
+import { runCheck } from "../../worker/status/check.ts";
+import { transitionMaintenance } from "../../worker/status/incidents.ts";
+import { dueMaintenance, statusCron } from "../../worker/status/jobs.ts";
+import type { Monitor } from "../../worker/status/types.ts";
 import { call, db, eventually } from "./helpers.ts";
 import { makePage, postJson } from "./status-support.ts";
 

@@ -4,7 +4,8 @@ import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { statusNotifications, statusSubscribers } from "../../db/schema/index.ts";
 import { emailStatements } from "../../worker/emails/index.ts";
-import { emailFor, subscriberToken } from "../../worker/status/subscriptions.ts";
+import { emailFor } from "../../worker/status/notices.ts";
+import { subscriberToken } from "../../worker/status/subscriptions.ts";
 import { call, db, eventually, freshRateWindow } from "./helpers.ts";
 import { makePage, postJson } from "./status-support.ts";
 

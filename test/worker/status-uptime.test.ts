@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { IncidentView } from "../../worker/status/incidents.ts";
 import { pageStatus } from "../../worker/status/statuspage.ts";
+import type { IncidentView } from "../../worker/status/types.ts";
 import { DAY_MS, uptimeDays } from "../../worker/status/uptime.ts";
 
 const day0 = Date.UTC(2026, 10, 1);

@@ -1,11 +1,8 @@
 // Atom (RFC 4287) and RSS 2.0 feeds of a page's incidents and maintenance. Every text node goes
 // through `xml()`: escaped, and without the characters XML 1.0 forbids.
 import { xml } from "../lib/xml.ts";
-import type { IncidentView } from "./incidents.ts";
 import { type Site, siteUrl } from "./site.ts";
-import type { Page } from "./store.ts";
-
-export { xml } from "../lib/xml.ts";
+import type { IncidentView, Page } from "./types.ts";
 
 const iso = (t: number) => new Date(t).toISOString();
 

@@ -5,7 +5,7 @@ import { getDb } from "../lib/db.ts";
 import type { AppEnv } from "../lib/env.ts";
 import { cachedHost, type HostedPage } from "./cache.ts";
 import { hostnameOf, type Site } from "./site.ts";
-import { listHostedPages } from "./store.ts";
+import { listHostedPages } from "./store/pages.ts";
 
 /** Requests on a page's own host, noted before routing. */
 const hosted = new WeakMap<Request, HostedPage>();

@@ -1,16 +1,14 @@
 // What other capabilities and the platform may use of status. Nothing else is imported from outside.
+import type { Db } from "../lib/db.ts";
+import { anyMajorIncident } from "./store/incidents.ts";
 
 /** Queue message kinds this capability handles (prefix `status.`), and the cron tasks that enqueue them. */
 export { statusCron, statusJobs } from "./jobs.ts";
-export { statusRoutes } from "./routes.ts";
-
-import type { Db } from "../lib/db.ts";
-import { anyMajorIncident } from "./incidents.ts";
+/** The admin API, the heartbeat URL, subscribing and the public pages (HTML, feeds, Statuspage JSON). */
+export { statusRoutes } from "./routes/index.ts";
 
 /** Whether any status page has an unresolved incident of impact major or critical (emails pause marketing then). */
-export async function hasMajorIncident(db: Db): Promise<boolean> {
-  return anyMajorIncident(db);
-}
+export const hasMajorIncident = (db: Db): Promise<boolean> => anyMajorIncident(db);
 
 /** A status page on its own host: noted before routing, routed, and its public JSON open to any site. */
 export { notePageHost, publicStatusCors, routedPath } from "./hosts.ts";

@@ -1,92 +1,72 @@
 // Cron decides what is due (maintenance windows, monitors, missed heartbeats); the queue does it.
-import { z } from "@hono/zod-openapi";
-import { and, eq, inArray, isNull, lte, or } from "drizzle-orm";
-import { statusIncidents, statusMonitors } from "../../db/schema/index.ts";
+import type { z } from "@hono/zod-openapi";
 import { chunk, type Db, getDb } from "../lib/db.ts";
 import { type CronTask, defineJob, enqueue, type MessagesOf, type QueueMessage } from "../lib/queue.ts";
 import { retryDelaySeconds } from "../lib/webhooks.ts";
-import { planUpdate } from "./incidents.ts";
+import { runCheck } from "./check.ts";
+import { transitionMaintenance } from "./incidents.ts";
+import { markHeartbeatMissed, recordRun } from "./monitors.ts";
+import { deliverNotification } from "./notifications.ts";
 import {
-  CONCURRENCY,
-  dueHttpRuns,
-  markHeartbeatMissed,
-  missedHeartbeats,
-  pool,
+  HeartbeatMissedMessage,
+  MaintenanceTransitionMessage,
+  MonitorsRunMessage,
+  NotifyDeliverMessage,
+  NotifyFanoutMessage,
   RUNS_PER_MESSAGE,
-  recordRun,
-  runCheck,
-  SUBREQUEST_BUDGET,
-} from "./monitors.ts";
-import { commit, isUniqueViolation } from "./store.ts";
-import { deliverNotification, fanOutNotices, notificationAttempts, staleNotifyWork } from "./subscriptions.ts";
+} from "./schemas.ts";
+import { maintenanceAtEdge } from "./store/incidents.ts";
+import { dueHttpRuns, missedHeartbeats, monitorsByIds } from "./store/monitors.ts";
+import { fanOutNotices, notificationAttempts, staleNotifyWork } from "./store/notifications.ts";
+
+/** Checks one queue invocation may make: Workers allow 50 subrequests on the free plan. */
+const SUBREQUEST_BUDGET = 40;
+/** Checks (or deliveries) in flight at once (Workers keep six connections open per invocation). */
+const CONCURRENCY = 6;
+
+/** Runs `task` over `items` with at most `limit` in flight. */
+async function pool<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await task(items[i]);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}
 
 /** Maintenance whose window edge has passed: scheduled ones start, running ones complete. */
 export async function dueMaintenance(db: Db, now: number): Promise<QueueMessage[]> {
-  const rows = await db
-    .select({ id: statusIncidents.id, status: statusIncidents.status })
-    .from(statusIncidents)
-    .where(
-      and(
-        eq(statusIncidents.kind, "maintenance"),
-        eq(statusIncidents.autoTransition, true),
-        isNull(statusIncidents.resolvedAt),
-        or(
-          and(eq(statusIncidents.status, "scheduled"), lte(statusIncidents.scheduledFor, now)),
-          and(inArray(statusIncidents.status, ["in_progress", "verifying"]), lte(statusIncidents.scheduledUntil, now)),
-        ),
-      ),
-    )
-    .limit(200);
-  return rows.map((r) => ({
+  return (await maintenanceAtEdge(db, now)).map((r) => ({
     kind: "status.maintenance.transition",
     id: r.id,
     to: r.status === "scheduled" ? "in_progress" : "completed",
   }));
 }
 
-/** Moves maintenance to `to` unless it already moved; the update's fixed id makes a replay fail as a whole. */
-export async function transitionMaintenance(
-  env: Env,
-  db: Db,
-  id: string,
-  to: "in_progress" | "completed",
-  now: number,
-) {
-  const m = await db.query.statusIncidents.findFirst({ where: eq(statusIncidents.id, id) });
-  const from = to === "in_progress" ? ["scheduled"] : ["in_progress", "verifying"];
-  if (m?.kind !== "maintenance" || m.resolvedAt || !from.includes(m.status)) return "stale";
-  const body =
-    to === "in_progress" ? "The scheduled maintenance has started." : "The scheduled maintenance is complete.";
-  const statements = await planUpdate(db, m, { status: to, body }, now, { updateId: `upd_${id}_${to}` });
-  try {
-    await commit(env, db, m.pageId, statements, now);
-    return "moved";
-  } catch (e) {
-    if (isUniqueViolation(e)) return "stale";
-    throw e;
-  }
-}
-
-export const statusJobs = {
-  "status.maintenance.transition": defineJob({
-    schema: z.object({
-      kind: z.literal("status.maintenance.transition"),
-      id: z.string().max(64),
-      to: z.enum(["in_progress", "completed"]),
-    }),
+/** A handler that does `work` for each message in turn, then acks it (the work is idempotent). */
+function eachMessage<T extends z.ZodType>(schema: T, work: (env: Env, db: Db, body: z.infer<T>) => Promise<unknown>) {
+  return defineJob({
+    schema,
     async run(messages, env) {
       const db = getDb(env.DB);
       for (const { body, message } of messages) {
-        await transitionMaintenance(env, db, body.id, body.to, Date.now());
+        await work(env, db, body);
         message.ack();
       }
     },
-  }),
+  });
+}
+
+export const statusJobs = {
+  "status.maintenance.transition": eachMessage(MaintenanceTransitionMessage, (env, db, body) =>
+    transitionMaintenance(env, db, body.id, body.to, Date.now()),
+  ),
   "status.monitors.run": defineJob({
-    schema: z.object({
-      kind: z.literal("status.monitors.run"),
-      runs: z.array(z.object({ id: z.string().max(64), runAt: z.number().int() })).max(RUNS_PER_MESSAGE),
-    }),
+    schema: MonitorsRunMessage,
     async run(messages, env) {
       const db = getDb(env.DB);
       let budget = SUBREQUEST_BUDGET;
@@ -97,15 +77,11 @@ export const statusJobs = {
           continue;
         }
         budget -= body.runs.length;
-        const monitors = await db
-          .select()
-          .from(statusMonitors)
-          .where(
-            inArray(
-              statusMonitors.id,
-              body.runs.map((r) => r.id),
-            ),
-          );
+        const monitors = await monitorsByIds(
+          db,
+          body.runs.map((r) => r.id),
+        );
+        // A replayed message finds its runs already moved on.
         const due = body.runs.flatMap((r) => {
           const m = monitors.find((x) => x.id === r.id);
           return m?.enabled && m.kind === "http" && m.nextRunAt === r.runAt ? [{ m, runAt: r.runAt }] : [];
@@ -116,22 +92,11 @@ export const statusJobs = {
       }
     },
   }),
-  "status.heartbeat.missed": defineJob({
-    schema: z.object({
-      kind: z.literal("status.heartbeat.missed"),
-      id: z.string().max(64),
-      deadline: z.number().int(),
-    }),
-    async run(messages, env) {
-      const db = getDb(env.DB);
-      for (const { body, message } of messages) {
-        await markHeartbeatMissed(env, db, body.id, body.deadline, Date.now());
-        message.ack();
-      }
-    },
-  }),
+  "status.heartbeat.missed": eachMessage(HeartbeatMissedMessage, (env, db, body) =>
+    markHeartbeatMissed(env, db, body.id, body.deadline, Date.now()),
+  ),
   "status.notify.fanout": defineJob({
-    schema: z.object({ kind: z.literal("status.notify.fanout") }),
+    schema: NotifyFanoutMessage,
     async run(messages, env) {
       const ids = await fanOutNotices(getDb(env.DB), Date.now());
       await enqueue(
@@ -142,7 +107,7 @@ export const statusJobs = {
     },
   }),
   "status.notify.deliver": defineJob({
-    schema: z.object({ kind: z.literal("status.notify.deliver"), ids: z.array(z.string().max(64)).min(1).max(20) }),
+    schema: NotifyDeliverMessage,
     async run(messages, env) {
       const db = getDb(env.DB);
       for (const { body, message } of messages) {

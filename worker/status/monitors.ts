@@ -1,129 +1,60 @@
-// HTTP and heartbeat monitors: what is due, running a check, and what a result changes.
-import { and, desc, eq, isNull, lte, sql } from "drizzle-orm";
-import { statusComponents, statusMonitorResults, statusMonitors } from "../../db/schema/index.ts";
+// Monitors: creating one, and what a check's result, a heartbeat or its silence changes.
 import { sha256Hex } from "../lib/crypto.ts";
 import { type Db, runBatch, type Statement } from "../lib/db.ts";
-import { newId } from "../lib/ids.ts";
-import { RefusedUrl, safeFetch } from "../lib/outbound.ts";
-import { notFound } from "../lib/problem.ts";
-import type { OutboundEnv } from "../lib/urls.ts";
-import { getIncidentOrThrow, planCreateIncident, planUpdate } from "./incidents.ts";
-import { commit, isUniqueViolation } from "./store.ts";
+import { newId, randomString } from "../lib/ids.ts";
+import { badRequest } from "../lib/problem.ts";
+import { type OutboundEnv, outboundUrlProblem } from "../lib/urls.ts";
+import type { CheckResult } from "./check.ts";
+import { commit, isUniqueViolation } from "./commit.ts";
+import { afterRun } from "./monitor-outcome.ts";
+import type { CreateMonitorInput } from "./schemas.ts";
+import { getComponent } from "./store/components.ts";
+import { getIncident, planCreateIncident, planUpdate } from "./store/incidents.ts";
+import { getMonitor, insertMonitor, monitorByTokenHash, monitorUpdate, resultStatement } from "./store/monitors.ts";
+import type { Component, Monitor } from "./types.ts";
 
-export type Monitor = typeof statusMonitors.$inferSelect;
-export type CheckResult = { ok: boolean; statusCode: number | null; responseMs: number | null; error: string | null };
-
-/** Checks one queue invocation may make: Workers allow 50 subrequests on the free plan. */
-export const SUBREQUEST_BUDGET = 40;
-/** Checks in flight at once (Workers keep six connections open per invocation). */
-export const CONCURRENCY = 6;
-export const RUNS_PER_MESSAGE = 10;
-/** Redirects a check follows, each Location checked against the outbound rule. */
-export const MAX_REDIRECTS = 5;
-
-export async function getMonitorOrThrow(db: Db, id: string): Promise<Monitor> {
-  const m = await db.query.statusMonitors.findFirst({ where: eq(statusMonitors.id, id) });
-  if (!m) throw notFound("No such monitor");
-  return m;
-}
-
-export async function listMonitors(db: Db, pageId: string): Promise<Monitor[]> {
-  return db
-    .select({ m: statusMonitors })
-    .from(statusMonitors)
-    .innerJoin(statusComponents, eq(statusComponents.id, statusMonitors.componentId))
-    .where(eq(statusComponents.pageId, pageId))
-    .orderBy(statusMonitors.id)
-    .then((rows) => rows.map((r) => r.m));
-}
-
-export async function monitorResults(db: Db, monitorId: string, limit: number, before?: number) {
-  return db
-    .select()
-    .from(statusMonitorResults)
-    .where(
-      and(
-        eq(statusMonitorResults.monitorId, monitorId),
-        before ? sql`${statusMonitorResults.runAt} < ${before}` : undefined,
-      ),
-    )
-    .orderBy(desc(statusMonitorResults.runAt))
-    .limit(limit);
-}
-
-/** HTTP monitors due at `now`, as the runs to make (the due time is each run's idempotency key). */
-export async function dueHttpRuns(db: Db, now: number, limit = 1000) {
-  return db
-    .select({ id: statusMonitors.id, runAt: statusMonitors.nextRunAt })
-    .from(statusMonitors)
-    .where(and(eq(statusMonitors.enabled, true), eq(statusMonitors.kind, "http"), lte(statusMonitors.nextRunAt, now)))
-    .limit(limit);
-}
-
-/** Heartbeats whose deadline passed and that have not opened an incident yet. */
-export async function missedHeartbeats(db: Db, now: number, limit = 500) {
-  return db
-    .select({ id: statusMonitors.id, deadline: statusMonitors.nextRunAt })
-    .from(statusMonitors)
-    .where(
-      and(
-        eq(statusMonitors.enabled, true),
-        eq(statusMonitors.kind, "heartbeat"),
-        lte(statusMonitors.nextRunAt, now),
-        isNull(statusMonitors.openIncidentId),
-      ),
-    )
-    .limit(limit);
-}
+const TOKEN_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 
 /**
- * One HTTP check: status in range and, when set, the keyword in the body. The URL and every
- * redirect are checked against the outbound rule as the check runs; a refused one is a failure
- * with no request made. Never throws.
+ * Creates an HTTP monitor (its URL allowed by the outbound rule, its status range not empty) or a
+ * heartbeat, whose secret token is returned this once: only its hash is stored.
  */
-export async function runCheck(m: Monitor, env: OutboundEnv): Promise<CheckResult> {
-  if (!m.url) return { ok: false, statusCode: null, responseMs: null, error: "refused: no URL" };
-  const started = Date.now();
-  try {
-    const res = await safeFetch(
-      m.url,
-      { method: m.method, headers: { "user-agent": "Rapport-Monitor/1" }, signal: AbortSignal.timeout(m.timeoutMs) },
-      env,
-      MAX_REDIRECTS,
-    );
-    let body = "";
-    if (m.keyword && m.method !== "HEAD") body = await res.text();
-    else await res.body?.cancel();
-    const responseMs = Date.now() - started;
-    const inRange = res.status >= m.expectedStatusMin && res.status <= m.expectedStatusMax;
-    const hasKeyword = !m.keyword || body.includes(m.keyword);
-    const error = !inRange
-      ? `HTTP ${res.status} (expected ${m.expectedStatusMin}-${m.expectedStatusMax})`
-      : hasKeyword
-        ? null
-        : `keyword not found`;
-    return { ok: error === null, statusCode: res.status, responseMs, error };
-  } catch (e) {
-    const timeout = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
-    return {
-      ok: false,
-      statusCode: null,
-      responseMs: e instanceof RefusedUrl ? null : Date.now() - started,
-      error: timeout
-        ? `timed out after ${m.timeoutMs} ms`
-        : (e instanceof Error ? e.message : "request failed").slice(0, 300),
-    };
+export async function createMonitor(
+  env: OutboundEnv,
+  db: Db,
+  component: Component,
+  input: CreateMonitorInput,
+  now: number,
+): Promise<{ monitor: Monitor; token: string | null }> {
+  const base = { id: newId("mon", now), componentId: component.id, createdAt: now, enabled: true };
+  if (input.kind === "http") {
+    const why = outboundUrlProblem(input.url, env);
+    if (why) throw badRequest("The monitor URL is not allowed", [{ path: "body.url", message: why }]);
+    if (input.expectedStatusMax < input.expectedStatusMin) {
+      throw badRequest("The expected status range is empty", [
+        { path: "body.expectedStatusMax", message: "must be at least expectedStatusMin" },
+      ]);
+    }
+    const row = { ...base, ...input, name: input.name ?? new URL(input.url).host, nextRunAt: now };
+    return { monitor: await insertMonitor(db, row), token: null };
   }
-}
-
-async function componentOf(db: Db, m: Monitor) {
-  const [c] = await db.select().from(statusComponents).where(eq(statusComponents.id, m.componentId));
-  return c;
+  const token = randomString(32, TOKEN_ALPHABET);
+  const monitor = await insertMonitor(db, {
+    ...base,
+    kind: "heartbeat",
+    name: input.name ?? `${component.name} heartbeat`,
+    periodSeconds: input.periodSeconds,
+    failureStatus: input.failureStatus,
+    failureThreshold: 1,
+    tokenHash: await sha256Hex(token),
+    nextRunAt: now + input.periodSeconds * 1000,
+  });
+  return { monitor, token };
 }
 
 /** The writes that open an automatic incident for a failing monitor. */
 async function openAutoIncident(db: Db, m: Monitor, reason: string, now: number, updateId: string) {
-  const component = await componentOf(db, m);
+  const component = await getComponent(db, m.componentId);
   // Failing during maintenance is expected: the incident opens if it still fails afterwards.
   if (!component || component.status === "under_maintenance") return null;
   const plan = await planCreateIncident(
@@ -144,7 +75,7 @@ async function openAutoIncident(db: Db, m: Monitor, reason: string, now: number,
 /** The writes that resolve the monitor's automatic incident on recovery (none when already resolved). */
 async function resolveAutoIncident(db: Db, m: Monitor, now: number, updateId: string): Promise<Statement[]> {
   if (!m.openIncidentId) return [];
-  const incident = await getIncidentOrThrow(db, m.openIncidentId).catch(() => null);
+  const incident = await getIncident(db, m.openIncidentId).catch(() => null);
   if (!incident || incident.resolvedAt) return [];
   return planUpdate(
     db,
@@ -161,29 +92,29 @@ async function resolveAutoIncident(db: Db, m: Monitor, now: number, updateId: st
  * (unique monitor + run time; the whole batch rolls back).
  */
 export async function recordRun(env: Env, db: Db, m: Monitor, runAt: number, r: CheckResult, now: number) {
-  const failures = r.ok ? 0 : m.consecutiveFailures + 1;
-  const interval = m.intervalMinutes * 60_000;
-  let nextRunAt = runAt + interval;
-  if (nextRunAt <= now) nextRunAt = now + interval; // fell behind: do not replay missed runs
+  const { failures, nextRunAt, open, resolve } = afterRun(m, runAt, r.ok, now);
   let openIncidentId = m.openIncidentId;
   let pageId: string | null = null;
   let effects: Statement[] = [];
-  if (!r.ok && failures >= m.failureThreshold && !m.openIncidentId) {
+  if (open) {
     const opened = await openAutoIncident(db, m, r.error ?? "check failed", now, `upd_${m.id}_${runAt}`);
     if (opened) {
       ({ pageId, incidentId: openIncidentId, statements: effects } = opened);
     }
-  } else if (r.ok && m.openIncidentId) {
+  } else if (resolve) {
     effects = await resolveAutoIncident(db, m, now, `upd_${m.id}_${runAt}`);
-    pageId = (await componentOf(db, m))?.pageId ?? null;
+    pageId = (await getComponent(db, m.componentId))?.pageId ?? null;
     openIncidentId = null;
   }
   const statements: Statement[] = [
-    db.insert(statusMonitorResults).values({ id: newId("smr", now), monitorId: m.id, runAt, ...r, checkedAt: now }),
-    db
-      .update(statusMonitors)
-      .set({ consecutiveFailures: failures, lastCheckedAt: now, lastOk: r.ok, nextRunAt, openIncidentId })
-      .where(eq(statusMonitors.id, m.id)),
+    resultStatement(db, m.id, runAt, r, now),
+    monitorUpdate(db, m.id, {
+      consecutiveFailures: failures,
+      lastCheckedAt: now,
+      lastOk: r.ok,
+      nextRunAt,
+      openIncidentId,
+    }),
     ...effects,
   ];
   try {
@@ -196,40 +127,22 @@ export async function recordRun(env: Env, db: Db, m: Monitor, runAt: number, r: 
   }
 }
 
-/** Runs `tasks` with at most `limit` in flight. */
-export async function pool<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await task(items[i]);
-    }
-  });
-  await Promise.all(workers);
-  return out;
-}
-
 /** A heartbeat arrived: push its deadline out and resolve the incident its silence opened. */
 export async function recordBeat(env: Env, db: Db, token: string, now: number): Promise<Monitor | null> {
-  const tokenHash = await sha256Hex(token);
-  const m = await db.query.statusMonitors.findFirst({ where: eq(statusMonitors.tokenHash, tokenHash) });
+  const m = await monitorByTokenHash(db, await sha256Hex(token));
   if (m?.kind !== "heartbeat") return null;
   const effects = await resolveAutoIncident(db, m, now, newId("upd", now));
   const statements: Statement[] = [
-    db
-      .update(statusMonitors)
-      .set({
-        lastBeatAt: now,
-        lastOk: true,
-        consecutiveFailures: 0,
-        nextRunAt: now + (m.periodSeconds ?? 60) * 1000,
-        openIncidentId: null,
-      })
-      .where(eq(statusMonitors.id, m.id)),
+    monitorUpdate(db, m.id, {
+      lastBeatAt: now,
+      lastOk: true,
+      consecutiveFailures: 0,
+      nextRunAt: now + (m.periodSeconds ?? 60) * 1000,
+      openIncidentId: null,
+    }),
     ...effects,
   ];
-  const pageId = effects.length ? (await componentOf(db, m))?.pageId : null;
+  const pageId = effects.length ? (await getComponent(db, m.componentId))?.pageId : null;
   if (pageId) await commit(env, db, pageId, statements, now);
   else await runBatch(db, statements);
   return m;
@@ -237,7 +150,7 @@ export async function recordBeat(env: Env, db: Db, token: string, now: number): 
 
 /** A heartbeat missed its deadline: the component goes down with an automatic incident. Idempotent. */
 export async function markHeartbeatMissed(env: Env, db: Db, id: string, deadline: number, now: number) {
-  const m = await db.query.statusMonitors.findFirst({ where: eq(statusMonitors.id, id) });
+  const m = await getMonitor(db, id);
   if (!m?.enabled || m.openIncidentId || m.nextRunAt !== deadline) return "stale" as const;
   const silentFor = Math.round((now - (m.lastBeatAt ?? m.createdAt)) / 1000);
   const opened = await openAutoIncident(db, m, `no heartbeat for ${silentFor} s`, now, `upd_${m.id}_${deadline}`);
@@ -248,10 +161,7 @@ export async function markHeartbeatMissed(env: Env, db: Db, id: string, deadline
       db,
       opened.pageId,
       [
-        db
-          .update(statusMonitors)
-          .set({ openIncidentId: opened.incidentId, lastOk: false, lastCheckedAt: now })
-          .where(eq(statusMonitors.id, m.id)),
+        monitorUpdate(db, m.id, { openIncidentId: opened.incidentId, lastOk: false, lastCheckedAt: now }),
         ...opened.statements,
       ],
       now,

@@ -1,3 +1,4 @@
+// Every request, answer and queue message of status, as zod schemas (the OpenAPI document is made from them).
 import {
   COMPONENT_STATUSES,
   IMPACTS,
@@ -5,7 +6,11 @@ import {
   MAINTENANCE_STATUSES,
   MONITOR_METHODS,
 } from "../../db/schema/index.ts";
-import { patchOf, z } from "../lib/openapi.ts";
+import { patchOf, problemContent, z } from "../lib/openapi.ts";
+
+// Refusals the admin operations share.
+export const invalid = { 400: problemContent("Invalid") };
+export const missing = (what: string) => ({ 404: problemContent(`No such ${what}`) });
 
 /** A point in time: milliseconds since the epoch or an ISO 8601 string with offset. */
 export const Instant = z
@@ -64,6 +69,8 @@ export const CreatePageBody = z
   })
   .openapi("CreateStatusPage");
 export const UpdatePageBody = patchOf(CreatePageBody).openapi("UpdateStatusPage");
+export type CreatePageInput = z.infer<typeof CreatePageBody>;
+export type UpdatePageInput = z.infer<typeof UpdatePageBody>;
 
 export const StatusPageSchema = z
   .object({
@@ -80,6 +87,8 @@ export const StatusPageSchema = z
 
 export const CreateGroupBody = z.object({ name: Name, position: z.number().int().min(0).max(10_000).optional() });
 export const UpdateGroupBody = patchOf(CreateGroupBody);
+export type CreateGroupInput = z.infer<typeof CreateGroupBody>;
+export type UpdateGroupInput = z.infer<typeof UpdateGroupBody>;
 export const GroupSchema = z
   .object({ id: z.string(), pageId: z.string(), name: z.string(), position: z.number().int() })
   .openapi("StatusGroup");
@@ -94,6 +103,8 @@ export const CreateComponentBody = z
   })
   .openapi("CreateStatusComponent");
 export const UpdateComponentBody = patchOf(CreateComponentBody).openapi("UpdateStatusComponent");
+export type CreateComponentInput = z.infer<typeof CreateComponentBody>;
+export type UpdateComponentInput = z.infer<typeof UpdateComponentBody>;
 export const ComponentSchema = z
   .object({
     id: z.string(),
@@ -125,6 +136,7 @@ export const CreateIncidentBody = z
     displayAt: Instant.optional().openapi({ description: "Backdate the first update (and the start) for display" }),
   })
   .openapi("CreateIncident");
+export type CreateIncidentInput = z.infer<typeof CreateIncidentBody>;
 
 export const IncidentUpdateBody = z
   .object({
@@ -135,11 +147,14 @@ export const IncidentUpdateBody = z
     displayAt: Instant.optional(),
   })
   .openapi("IncidentUpdate");
+export type IncidentUpdateInput = z.infer<typeof IncidentUpdateBody>;
 
 export const ResolveBody = z
   .object({ body: Body.optional(), displayAt: Instant.optional() })
   .openapi("ResolveIncident");
 export const PostmortemBody = z.object({ body: Body, publish: z.boolean().default(true) }).openapi("Postmortem");
+export type ResolveInput = z.infer<typeof ResolveBody>;
+export type PostmortemInput = z.infer<typeof PostmortemBody>;
 
 export const CreateMaintenanceBody = z
   .object({
@@ -155,6 +170,7 @@ export const CreateMaintenanceBody = z
     message: "must be after scheduledFor",
   })
   .openapi("CreateMaintenance");
+export type CreateMaintenanceInput = z.infer<typeof CreateMaintenanceBody>;
 
 export const IncidentSchema = z
   .object({
@@ -223,6 +239,7 @@ export const CreateMonitorBody = z
     }),
   ])
   .openapi("CreateMonitor");
+export type CreateMonitorInput = z.infer<typeof CreateMonitorBody>;
 
 export const MonitorSchema = z
   .object({
@@ -250,6 +267,14 @@ export const MonitorSchema = z
   })
   .openapi("Monitor");
 
+export const CreatedMonitorSchema = MonitorSchema.extend({ heartbeatUrl: z.string().optional() });
+export const MonitorEnabledBody = z.object({ enabled: z.boolean() });
+
+export const MonitorResultsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  before: z.coerce.number().int().min(0).optional().openapi({ description: "Only runs before this time (ms)" }),
+});
+
 export const MonitorResultSchema = z
   .object({
     id: z.string(),
@@ -261,3 +286,125 @@ export const MonitorResultSchema = z
     checkedAt: z.number().int(),
   })
   .openapi("MonitorResult");
+
+export const HeartbeatParams = z.object({
+  token: z
+    .string()
+    .min(16)
+    .max(64)
+    .openapi({ param: { name: "token", in: "path" } }),
+});
+export const BeatAnswer = z.object({ ok: z.literal(true), nextBeforeMs: z.number().int() });
+
+// Subscribers.
+
+/** `whsec_` + base64 of 24 to 64 bytes, as Standard Webhooks libraries take it. */
+function isWebhookSecret(s: string) {
+  const b64 = s.slice("whsec_".length);
+  if (!s.startsWith("whsec_") || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4) return false;
+  const bytes = (b64.length / 4) * 3 - (b64.length - b64.replace(/=+$/, "").length);
+  return bytes >= 24 && bytes <= 64;
+}
+
+const Ids = z.array(z.string().min(1).max(64)).max(100);
+export const SubscribeBody = z
+  .object({
+    email: z.email().max(254).optional(),
+    url: z.url().max(2000).optional().openapi({ description: "A webhook URL (signed with Standard Webhooks)" }),
+    secret: z
+      .string()
+      .max(100)
+      .refine(isWebhookSecret, "whsec_ and the base64 of 24 to 64 random bytes")
+      .optional()
+      .openapi({
+        description:
+          "The signing secret (`whsec_` + base64 of 24–64 random bytes), so the endpoint can verify even the challenge; Rapport makes one when absent",
+      }),
+    componentIds: Ids.optional(),
+    groupIds: Ids.optional(),
+  })
+  .refine((b) => Boolean(b.email) !== Boolean(b.url), { message: "give either email or url", path: ["email"] })
+  .refine((b) => !b.secret || b.url, { message: "a secret goes with a webhook url", path: ["secret"] })
+  .openapi("StatusSubscribe");
+export type SubscribeInput = z.infer<typeof SubscribeBody>;
+
+export const SubscribeAnswer = z.object({
+  id: z.string(),
+  kind: z.enum(["email", "webhook"]),
+  secret: z.string().nullable(),
+  active: z.boolean().openapi({
+    description: "A webhook whose endpoint echoed the challenge; always false for email (the link confirms)",
+  }),
+  detail: z.string().nullable().openapi({ description: "Why a webhook subscription is still pending" }),
+});
+
+export const SubscriberSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(["email", "webhook"]),
+    email: z.string().nullable(),
+    url: z.string().nullable(),
+    componentIds: z.array(z.string()),
+    groupIds: z.array(z.string()),
+    confirmedAt: z.number().int().nullable(),
+    unsubscribedAt: z.number().int().nullable(),
+    createdAt: z.number().int(),
+  })
+  .openapi("StatusSubscriber");
+
+// The public surface of a page.
+
+const Slug = z.string().max(60);
+/** The page in a subscribe path. */
+export const PageParams = z.object({ page: Slug.openapi({ param: { name: "page", in: "path" } }) });
+/** The page in a path of its public surface. */
+export const PageSlugParams = z.object({
+  page: Slug.openapi({ param: { name: "page", in: "path" }, description: "The page's slug" }),
+});
+
+const Loose = z.looseObject({});
+const PageJson = z.looseObject({ id: z.string(), name: z.string(), url: z.string(), updated_at: z.string() });
+const StatusJson = z.object({
+  indicator: z.enum(["none", "minor", "major", "critical", "maintenance"]),
+  description: z.string(),
+});
+/** The Statuspage v2 answers, by resource (their fields beyond these are Statuspage's). */
+export const V2 = {
+  summary: z.looseObject({
+    page: PageJson,
+    status: StatusJson,
+    components: z.array(Loose),
+    incidents: z.array(Loose),
+    scheduled_maintenances: z.array(Loose),
+  }),
+  status: z.object({ page: PageJson, status: StatusJson }),
+  components: z.looseObject({ page: PageJson, components: z.array(Loose), uptime: Loose }),
+  uptime: z.looseObject({ page: PageJson, uptime: Loose }),
+  incidents: z.object({ page: PageJson, incidents: z.array(Loose) }),
+  maintenances: z.object({ page: PageJson, scheduled_maintenances: z.array(Loose) }),
+};
+
+// Queue messages.
+
+/** HTTP monitor runs one message carries. */
+export const RUNS_PER_MESSAGE = 10;
+
+export const MaintenanceTransitionMessage = z.object({
+  kind: z.literal("status.maintenance.transition"),
+  id: z.string().max(64),
+  to: z.enum(["in_progress", "completed"]),
+});
+export const MonitorsRunMessage = z.object({
+  kind: z.literal("status.monitors.run"),
+  runs: z.array(z.object({ id: z.string().max(64), runAt: z.number().int() })).max(RUNS_PER_MESSAGE),
+});
+export const HeartbeatMissedMessage = z.object({
+  kind: z.literal("status.heartbeat.missed"),
+  id: z.string().max(64),
+  deadline: z.number().int(),
+});
+export const NotifyFanoutMessage = z.object({ kind: z.literal("status.notify.fanout") });
+export const NotifyDeliverMessage = z.object({
+  kind: z.literal("status.notify.deliver"),
+  ids: z.array(z.string().max(64)).min(1).max(20),
+});

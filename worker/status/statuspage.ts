@@ -1,8 +1,8 @@
 // Statuspage public API v2 shapes (field names, enums, indicator rules), built from Rapport's rows.
 import type { ComponentStatus } from "../../db/schema/index.ts";
-import type { IncidentView } from "./incidents.ts";
 import { type Site, siteUrl } from "./site.ts";
-import type { Component, Group, Page } from "./store.ts";
+import { activeMaintenance, type Snapshot, unresolvedIncidents, upcomingMaintenance } from "./snapshot.ts";
+import type { Component, Group, IncidentView, Page } from "./types.ts";
 
 const iso = (t: number | null | undefined) => (t == null ? null : new Date(t).toISOString());
 
@@ -152,3 +152,16 @@ export function incidentJson(page: Page, i: IncidentView, components: Component[
   if (i.kind !== "maintenance") return base;
   return { ...base, scheduled_for: iso(i.scheduledFor), scheduled_until: iso(i.scheduledUntil) };
 }
+
+/** Incidents or maintenance of the page in Statuspage's shape. */
+export const eventsJson = (snap: Snapshot, list: IncidentView[], site: Site) =>
+  list.map((i) => incidentJson(snap.page, i, snap.components, site));
+
+/** `summary.json`: the page, its components, unresolved incidents, active and upcoming maintenance, its status. */
+export const summaryJson = (snap: Snapshot, site: Site) => ({
+  page: pageJson(snap.page, site),
+  components: componentsJson(snap.page, snap.groups, snap.components),
+  incidents: eventsJson(snap, unresolvedIncidents(snap), site),
+  scheduled_maintenances: eventsJson(snap, [...activeMaintenance(snap), ...upcomingMaintenance(snap)], site),
+  status: pageStatus(snap.components, snap.open),
+});

@@ -1,7 +1,6 @@
 // Uptime per component per day, rebuilt from the recorded status history.
-import { sql } from "drizzle-orm";
 import { COMPONENT_STATUSES, type ComponentStatus } from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
+import type { Component, Page } from "./types.ts";
 
 export const DAY_MS = 86_400_000;
 export const UPTIME_DAYS = 90;
@@ -63,21 +62,26 @@ export function uptimeDays(
   return { days: out, uptime: uptimeOf(total, opts.partialWeight), minutes: total };
 }
 
-/** Each component's history on the page from the window's start, plus the state it opened with. */
-export async function pageHistory(db: Db, pageId: string, from: number): Promise<Map<string, Change[]>> {
-  const rows = await db.all<{ component_id: string; status: ComponentStatus; at: number }>(sql`
-    SELECT id, component_id, status, at FROM status_component_changes
-    WHERE component_id IN (SELECT id FROM status_components WHERE page_id = ${pageId}) AND at >= ${from}
-    UNION ALL
-    SELECT c.id, c.component_id, c.status, c.at FROM status_component_changes c
-    WHERE c.component_id IN (SELECT id FROM status_components WHERE page_id = ${pageId})
-      AND c.at = (SELECT max(at) FROM status_component_changes p WHERE p.component_id = c.component_id AND p.at < ${from})
-    ORDER BY 2, 4, 1`);
-  const byComponent = new Map<string, Change[]>();
-  for (const r of rows) {
-    const list = byComponent.get(r.component_id) ?? [];
-    list.push({ status: r.status, at: r.at });
-    byComponent.set(r.component_id, list);
-  }
-  return byComponent;
+/** Where the page's 90-day window starts: the UTC day 89 days before today's. */
+export const windowStart = (now: number) => startOfUtcDay(now) - (UPTIME_DAYS - 1) * DAY_MS;
+
+export type ComponentUptime = { id: string; name: string; uptime: number | null; days: UptimeDay[] };
+
+/** 90 days of uptime for every component of the page from its `history`, with the weights used. */
+export function uptimeReport(page: Page, components: Component[], history: Map<string, Change[]>, now: number) {
+  return {
+    days: UPTIME_DAYS,
+    weights: {
+      major_outage: 1,
+      partial_outage: page.partialWeight,
+      degraded_performance: 0,
+      operational: 0,
+      under_maintenance: null,
+    },
+    note: "Share of each day counted as down per status; under_maintenance minutes are left out of the day.",
+    components: components.map((c): ComponentUptime => {
+      const u = uptimeDays(history.get(c.id) ?? [], { now, partialWeight: page.partialWeight });
+      return { id: c.id, name: c.name, uptime: u.uptime, days: u.days };
+    }),
+  };
 }

@@ -1,26 +1,20 @@
 // Public, cached surface of a status page: Statuspage-compatible JSON, HTML and feeds.
 import type { Context } from "hono";
-import { getDb } from "../lib/db.ts";
-import type { AppEnv } from "../lib/env.ts";
-import { createRoute, jsonContent, newRouter, problemContent, z } from "../lib/openapi.ts";
-import { notFound } from "../lib/problem.ts";
-import { cachedRender } from "./cache.ts";
-import { atomFeed, rssFeed } from "./feeds.ts";
-import { siteOf } from "./hosts.ts";
-import { getIncidentView } from "./incidents.ts";
-import { HistoryHtml, IncidentHtml, StatusPageHtml } from "./pages.tsx";
-import type { Site } from "./site.ts";
-import {
-  activeMaintenance,
-  loadSnapshot,
-  pageUptime,
-  recentEvents,
-  type Snapshot,
-  unresolvedIncidents,
-  upcomingMaintenance,
-} from "./snapshot.ts";
-import { componentsJson, incidentJson, pageJson, pageStatus } from "./statuspage.ts";
-import { pageVersion } from "./store.ts";
+import { getDb } from "../../lib/db.ts";
+import type { AppEnv } from "../../lib/env.ts";
+import { createRoute, jsonContent, newRouter, z } from "../../lib/openapi.ts";
+import { notFound } from "../../lib/problem.ts";
+import { cachedRender } from "../cache.ts";
+import { atomFeed, rssFeed } from "../feeds.ts";
+import { siteOf } from "../hosts.ts";
+import { missing, PageSlugParams, V2 } from "../schemas.ts";
+import type { Site } from "../site.ts";
+import { activeMaintenance, type Snapshot, unresolvedIncidents, upcomingMaintenance } from "../snapshot.ts";
+import { componentsJson, eventsJson, pageJson, pageStatus, summaryJson } from "../statuspage.ts";
+import { pageUptime } from "../store/components.ts";
+import { getIncidentView, recentEvents } from "../store/incidents.ts";
+import { loadSnapshot, pageVersion } from "../store/pages.ts";
+import { HistoryHtml, IncidentHtml, StatusPageHtml } from "../views.tsx";
 
 export const publicRoutes = newRouter();
 
@@ -73,18 +67,6 @@ export async function servePublic(c: Context<AppEnv>, resource: string, contentT
 }
 
 const JSON_TYPE = "application/json; charset=utf-8";
-const PageParam = z.object({
-  page: z
-    .string()
-    .max(60)
-    .openapi({ param: { name: "page", in: "path" }, description: "The page's slug" }),
-});
-const Loose = z.looseObject({});
-const PageJson = z.looseObject({ id: z.string(), name: z.string(), url: z.string(), updated_at: z.string() });
-const StatusJson = z.object({
-  indicator: z.enum(["none", "minor", "major", "critical", "maintenance"]),
-  description: z.string(),
-});
 
 function v2Route(path: string, summary: string, schema: z.ZodType) {
   return createRoute({
@@ -93,49 +75,35 @@ function v2Route(path: string, summary: string, schema: z.ZodType) {
     tags: ["Status pages (public)"],
     summary,
     description: "Statuspage public API v2 compatible. Cached; every change is visible on the next read.",
-    request: { params: PageParam },
-    responses: { 200: jsonContent(schema, summary), 404: problemContent("No such page") },
+    request: { params: PageSlugParams },
+    responses: { 200: jsonContent(schema, summary), ...missing("page") },
   });
 }
 
 const json = (v: unknown) => JSON.stringify(v);
-const incidents = (snap: Snapshot, list: Snapshot["open"], site: Site) =>
-  list.map((i) => incidentJson(snap.page, i, snap.components, site));
 
-const summaryOf = (snap: Snapshot, site: Site) => ({
-  page: pageJson(snap.page, site),
-  components: componentsJson(snap.page, snap.groups, snap.components),
-  incidents: incidents(snap, unresolvedIncidents(snap), site),
-  scheduled_maintenances: incidents(snap, [...activeMaintenance(snap), ...upcomingMaintenance(snap)], site),
-  status: pageStatus(snap.components, snap.open),
-});
+const page = (snap: Snapshot, site: Site) => pageJson(snap.page, site);
 
 const routes: Array<[string, string, z.ZodType, Render]> = [
   [
     "summary.json",
     "Page summary: status, components, unresolved incidents, upcoming and active maintenance",
-    z.looseObject({
-      page: PageJson,
-      status: StatusJson,
-      components: z.array(Loose),
-      incidents: z.array(Loose),
-      scheduled_maintenances: z.array(Loose),
-    }),
-    async (snap, { site }) => json(summaryOf(snap, site)),
+    V2.summary,
+    async (snap, { site }) => json(summaryJson(snap, site)),
   ],
   [
     "status.json",
     "Page status indicator",
-    z.object({ page: PageJson, status: StatusJson }),
-    async (snap, { site }) => json({ page: pageJson(snap.page, site), status: pageStatus(snap.components, snap.open) }),
+    V2.status,
+    async (snap, { site }) => json({ page: page(snap, site), status: pageStatus(snap.components, snap.open) }),
   ],
   [
     "components.json",
     "Components (with Rapport's 90-day uptime beside them)",
-    z.looseObject({ page: PageJson, components: z.array(Loose), uptime: Loose }),
+    V2.components,
     async (snap, { site, db, now }) =>
       json({
-        page: pageJson(snap.page, site),
+        page: page(snap, site),
         components: componentsJson(snap.page, snap.groups, snap.components),
         uptime: await pageUptime(db, snap, now),
       }),
@@ -143,53 +111,49 @@ const routes: Array<[string, string, z.ZodType, Render]> = [
   [
     "uptime.json",
     "Rapport: uptime per component per day for 90 days, with the minutes in each status",
-    z.looseObject({ page: PageJson, uptime: Loose }),
-    async (snap, { site, db, now }) =>
-      json({ page: pageJson(snap.page, site), uptime: await pageUptime(db, snap, now) }),
+    V2.uptime,
+    async (snap, { site, db, now }) => json({ page: page(snap, site), uptime: await pageUptime(db, snap, now) }),
   ],
   [
     "incidents.json",
     "The 50 most recent incidents",
-    z.object({ page: PageJson, incidents: z.array(Loose) }),
+    V2.incidents,
     async (snap, { site, db }) =>
       json({
-        page: pageJson(snap.page, site),
-        incidents: incidents(snap, await recentEvents(db, snap.page.id, ["incident"]), site),
+        page: page(snap, site),
+        incidents: eventsJson(snap, await recentEvents(db, snap.page.id, ["incident"]), site),
       }),
   ],
   [
     "incidents/unresolved.json",
     "Unresolved incidents",
-    z.object({ page: PageJson, incidents: z.array(Loose) }),
+    V2.incidents,
     async (snap, { site }) =>
-      json({ page: pageJson(snap.page, site), incidents: incidents(snap, unresolvedIncidents(snap), site) }),
+      json({ page: page(snap, site), incidents: eventsJson(snap, unresolvedIncidents(snap), site) }),
   ],
   [
     "scheduled-maintenances.json",
     "The 50 most recent scheduled maintenances",
-    z.object({ page: PageJson, scheduled_maintenances: z.array(Loose) }),
+    V2.maintenances,
     async (snap, { site, db }) =>
       json({
-        page: pageJson(snap.page, site),
-        scheduled_maintenances: incidents(snap, await recentEvents(db, snap.page.id, ["maintenance"]), site),
+        page: page(snap, site),
+        scheduled_maintenances: eventsJson(snap, await recentEvents(db, snap.page.id, ["maintenance"]), site),
       }),
   ],
   [
     "scheduled-maintenances/upcoming.json",
     "Upcoming maintenance (status scheduled)",
-    z.object({ page: PageJson, scheduled_maintenances: z.array(Loose) }),
+    V2.maintenances,
     async (snap, { site }) =>
-      json({
-        page: pageJson(snap.page, site),
-        scheduled_maintenances: incidents(snap, upcomingMaintenance(snap), site),
-      }),
+      json({ page: page(snap, site), scheduled_maintenances: eventsJson(snap, upcomingMaintenance(snap), site) }),
   ],
   [
     "scheduled-maintenances/active.json",
     "Active maintenance (in progress or verifying)",
-    z.object({ page: PageJson, scheduled_maintenances: z.array(Loose) }),
+    V2.maintenances,
     async (snap, { site }) =>
-      json({ page: pageJson(snap.page, site), scheduled_maintenances: incidents(snap, activeMaintenance(snap), site) }),
+      json({ page: page(snap, site), scheduled_maintenances: eventsJson(snap, activeMaintenance(snap), site) }),
   ],
 ];
 
@@ -243,28 +207,23 @@ function feedRoute(path: string, type: string, summary: string) {
     path: `/status/{page}/${path}`,
     tags: ["Status pages (public)"],
     summary,
-    request: { params: PageParam },
-    responses: {
-      200: { description: summary, content: { [type]: { schema: z.string() } } },
-      404: problemContent("No such page"),
-    },
+    request: { params: PageSlugParams },
+    responses: { 200: { description: summary, content: { [type]: { schema: z.string() } } }, ...missing("page") },
   });
 }
 
-// GET /status/:page/feed.atom and feed.rss — incidents and maintenance as feeds
-const ATOM = "application/atom+xml";
-const RSS = "application/rss+xml";
-publicRoutes.openapi(
-  feedRoute("feed.atom", ATOM, "Incidents and maintenance (Atom)"),
-  (c) =>
-    servePublic(c, "feed.atom", `${ATOM}; charset=utf-8`, async (snap, { db, site }) =>
-      atomFeed(snap.page, await recentEvents(db, snap.page.id, ["incident", "maintenance"]), site),
-    ) as never,
-);
-publicRoutes.openapi(
-  feedRoute("feed.rss", RSS, "Incidents and maintenance (RSS)"),
-  (c) =>
-    servePublic(c, "feed.rss", `${RSS}; charset=utf-8`, async (snap, { db, site }) =>
-      rssFeed(snap.page, await recentEvents(db, snap.page.id, ["incident", "maintenance"]), site),
-    ) as never,
-);
+const feeds = [
+  ["feed.atom", "application/atom+xml", "Incidents and maintenance (Atom)", atomFeed],
+  ["feed.rss", "application/rss+xml", "Incidents and maintenance (RSS)", rssFeed],
+] as const;
+
+for (const [path, type, summary, feed] of feeds) {
+  // GET /status/:page/feed.atom and feed.rss — incidents and maintenance as feeds
+  publicRoutes.openapi(
+    feedRoute(path, type, summary),
+    (c) =>
+      servePublic(c, path, `${type}; charset=utf-8`, async (snap, { db, site }) =>
+        feed(snap.page, await recentEvents(db, snap.page.id, ["incident", "maintenance"]), site),
+      ) as never,
+  );
+}

@@ -1,13 +1,12 @@
 // Public HTML of a status page. Hono JSX escapes every interpolated value; no script is needed.
 import type { ComponentStatus } from "../../db/schema/index.ts";
 import { BASE_CSS } from "../lib/html.tsx";
-import type { IncidentView } from "./incidents.ts";
 import { STATUS_LABEL, UPDATE_LABEL } from "./labels.ts";
 import { type Site, sitePath } from "./site.ts";
-import type { ComponentUptime, Snapshot } from "./snapshot.ts";
+import type { Snapshot } from "./snapshot.ts";
 import { type PageStatus, worstStatus } from "./statuspage.ts";
-import type { Page } from "./store.ts";
-import type { UptimeDay } from "./uptime.ts";
+import type { IncidentView, Page } from "./types.ts";
+import type { ComponentUptime, UptimeDay } from "./uptime.ts";
 
 const CSS = `${BASE_CSS}
 .banner{padding:1rem 1.25rem;border-radius:8px;color:#fff;font-weight:600;font-size:1.15rem;margin:1rem 0}
