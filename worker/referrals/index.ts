@@ -1,12 +1,12 @@
 // What other capabilities and the platform may use of referrals. Nothing else is imported from outside.
-import { conversionInRange } from "./stats.ts";
+import type { Db } from "../lib/db.ts";
+import type { Range } from "../lib/range.ts";
+import { conversionInRange } from "./store/stats.ts";
 
 /** Queue message kinds this capability handles (prefix `referrals.`), and its cron tasks. */
 export { referralsCron, referralsJobs } from "./jobs.ts";
-export { referralsRoutes } from "./routes.ts";
-
-import type { Db } from "../lib/db.ts";
-import type { Range } from "../lib/range.ts";
+/** The redirect `/r/:code`, the referrer's page, attribution, and the `/api/v1` referral operations. */
+export { referralsRoutes } from "./routes/index.ts";
 
 /**
  * Referral conversion for the KPI console: referred customers who reached their program's
