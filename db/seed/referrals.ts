@@ -1,8 +1,7 @@
 import { getTableColumns, is, SQL, sql } from "drizzle-orm";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import { chunk } from "../../worker/lib/db.ts";
-import { CODE_ALPHABET } from "../../worker/referrals/codes.ts";
-import { DISPOSABLE_DOMAINS } from "../../worker/referrals/fraud.ts";
+import { CODE_ALPHABET, DISPOSABLE_DOMAINS } from "../../worker/referrals/index.ts";
 import {
   contacts,
   type RewardPolicy,

@@ -4,8 +4,8 @@ import { asc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { referralClicks } from "../../db/schema/index.ts";
 import worker from "../../worker/index.ts";
-import type { ClickTuple } from "../../worker/referrals/clicks.ts";
 import { visitorHashes } from "../../worker/referrals/redirect.ts";
+import type { ClickTuple } from "../../worker/referrals/schemas.ts";
 import { call, db, eventually, newKey } from "./helpers.ts";
 import { enroll, newProgram } from "./referrals-support.ts";
 

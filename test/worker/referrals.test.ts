@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { referralClicks, referralLinks, referralPrograms } from "../../db/schema/index.ts";
 import { cachedLink, LINK_TTL_MS } from "../../worker/referrals/link-cache.ts";
-import { loadLink } from "../../worker/referrals/links.ts";
+import { loadLink } from "../../worker/referrals/store/links.ts";
 import { call, db, eventually, newKey } from "./helpers.ts";
 import { enroll, newProgram } from "./referrals-support.ts";
 

@@ -1,7 +1,7 @@
 import { chunkBySize } from "../lib/db.ts";
 import { enqueue } from "../lib/queue.ts";
-import { type ClickTuple, type NamedClick, toTuple } from "./clicks.ts";
 import { visitorHashes } from "./redirect.ts";
+import { type ClickTuple, type NamedClick, toTuple } from "./schemas.ts";
 
 /**
  * Coalesces the clicks of concurrent redirects into one queue message per short window,

@@ -2,6 +2,7 @@
  * Where a link may send people. Destinations are decided when a link is created (and
  * `?to=` paths at redirect time) against the program's allow-list of https hosts.
  */
+import { badRequest, Problem } from "../lib/problem.ts";
 
 /** Backslashes, whitespace and control characters are read differently by browsers and parsers. */
 function unsafeChars(raw: string): boolean {
@@ -71,4 +72,38 @@ export function currentDestination(
 ): string | null {
   if (destination && allowedDestination(destination, program.allowedHosts)) return destination;
   return allowedDestination(program.defaultDestination, program.allowedHosts) ? program.defaultDestination : null;
+}
+
+/** A program's default destination, normalised; refused unless it is an https URL on one of `hosts`. */
+export function defaultDestinationOrThrow(destination: string, hosts: string[]): string {
+  const ok = allowedDestination(destination, hosts);
+  if (!ok) {
+    throw new Problem(400, "validation-failed", "The default destination must be an https URL on an allowed host", {
+      errors: [{ path: "body.defaultDestination", message: "not an https URL on one of allowedHosts" }],
+    });
+  }
+  return ok;
+}
+
+/** A campaign link's destination (a URL or a path) resolved against its program; refused when not allowed. */
+export function destinationOrThrow(
+  program: { defaultDestination: string; allowedHosts: string[] },
+  raw: string,
+): string {
+  const destination = resolveDestination(raw, program.defaultDestination, program.allowedHosts);
+  if (!destination) {
+    throw badRequest("The destination must be an https URL (or a path) on one of the program's allowed hosts", [
+      { path: "body.destination", message: `allowed hosts: ${program.allowedHosts.join(", ")}` },
+    ]);
+  }
+  return destination;
+}
+
+/** Only campaign links have a destination of their own: a referral link goes to the program's default. */
+export function refuseOwnDestination(kind: "referral" | "campaign", destination: string | undefined): void {
+  if (kind === "referral" && destination !== undefined) {
+    throw badRequest("A referral link goes to the program's default destination", [
+      { path: "body.destination", message: "only campaign links have their own destination" },
+    ]);
+  }
 }

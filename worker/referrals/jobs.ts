@@ -1,11 +1,12 @@
 // Queue handlers of referrals (clicks, holds, retention) and the cron tasks that feed them.
-import { z } from "@hono/zod-openapi";
-import { chunk, getDb } from "../lib/db.ts";
+import { chunk, type Db, getDb } from "../lib/db.ts";
+import type { z } from "../lib/openapi.ts";
 import { type CronTask, defineJob, type MessagesOf } from "../lib/queue.ts";
 import { kickWebhooks } from "../lib/webhooks.ts";
-import { ClicksMessage, type ClickTuple, LegacyClicksMessage, recordClicks } from "./clicks.ts";
-import { dueRetentionQualifications, qualifyRetained } from "./retention.ts";
-import { clearHolds, dueHoldClearances } from "./rewards.ts";
+import { ClearHoldsMessage, ClicksMessage, type ClickTuple, LegacyClicksMessage, QualifyMessage } from "./schemas.ts";
+import { recordClicks } from "./store/clicks.ts";
+import { dueRetentionQualifications, qualifyRetained } from "./store/retention.ts";
+import { clearHolds, dueHoldClearances } from "./store/rewards.ts";
 
 async function writeClicks(
   messages: Array<{ body: { clicks: ClickTuple[] }; message: Message<unknown> }>,
@@ -18,6 +19,20 @@ async function writeClicks(
   for (const m of messages) m.message.ack();
 }
 
+/** A job that moves rewards: `apply` counts what it changed, and any change sends webhooks on their way. */
+function ledgerJob<T extends z.ZodType>(schema: T, apply: (db: Db, body: z.infer<T>) => Promise<number>) {
+  return defineJob({
+    schema,
+    async run(messages, env) {
+      const db = getDb(env.DB);
+      let changed = 0;
+      for (const m of messages) changed += await apply(db, m.body);
+      if (changed) await kickWebhooks(env);
+      for (const m of messages) m.message.ack();
+    },
+  });
+}
+
 /** Queue message kinds this capability handles (prefix `referrals.`). */
 export const referralsJobs = {
   // Clicks from the redirect, written in multi-row inserts (idempotent by click id).
@@ -25,27 +40,9 @@ export const referralsJobs = {
   // The same, in the named-object form queued by earlier versions.
   "referrals.click": defineJob({ schema: LegacyClicksMessage, run: writeClicks }),
   // Held rewards whose hold passed: approve them (a second delivery finds them approved and does nothing).
-  "referrals.clear-holds": defineJob({
-    schema: z.object({ kind: z.literal("referrals.clear-holds"), rewardIds: z.array(z.string().max(64)).max(100) }),
-    async run(messages, env) {
-      const db = getDb(env.DB);
-      let cleared = 0;
-      for (const m of messages) cleared += await clearHolds(db, m.body.rewardIds);
-      if (cleared) await kickWebhooks(env);
-      for (const m of messages) m.message.ack();
-    },
-  }),
+  "referrals.clear-holds": ledgerJob(ClearHoldsMessage, (db, body) => clearHolds(db, body.rewardIds)),
   // Referrals of "active after N days" programs whose customer is still around: qualify them.
-  "referrals.qualify": defineJob({
-    schema: z.object({ kind: z.literal("referrals.qualify"), attributionIds: z.array(z.string().max(64)).max(100) }),
-    async run(messages, env) {
-      const db = getDb(env.DB);
-      let qualified = 0;
-      for (const m of messages) qualified += await qualifyRetained(db, m.body.attributionIds);
-      if (qualified) await kickWebhooks(env);
-      for (const m of messages) m.message.ack();
-    },
-  }),
+  "referrals.qualify": ledgerJob(QualifyMessage, (db, body) => qualifyRetained(db, body.attributionIds)),
 };
 
 declare module "../lib/queue.ts" {

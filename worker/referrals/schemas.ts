@@ -223,6 +223,8 @@ export const ConversionBody = z
   })
   .openapi("ConversionInput");
 
+export const IdempotencyHeaders = z.object({ "idempotency-key": z.string().min(1).max(200) });
+
 export const ConversionResultSchema = z
   .object({
     conversions: z.array(
@@ -285,6 +287,18 @@ export const RewardSchema = z
   })
   .openapi("Reward");
 
+export const RewardWithHistorySchema = RewardSchema.extend({
+  history: z.array(
+    z.object({
+      fromState: z.string().nullable(),
+      toState: z.string(),
+      reason: z.string().nullable(),
+      actor: z.string(),
+      at: z.number(),
+    }),
+  ),
+});
+
 export const ReverseBody = z
   .object({ reason: z.enum(["refund", "fraud", "cancellation", "other"]), note: z.string().max(500).optional() })
   .openapi("ReverseInput");
@@ -322,3 +336,100 @@ export const AttributionSchema = z
     all: z.array(z.object({ programId: z.string(), clickId: z.string() })),
   })
   .openapi("Attribution");
+
+// Queue messages.
+
+const opt = (max: number) => z.string().max(max).nullable();
+
+/** A click's fields and their bounds, once for both message forms. */
+const Field = {
+  id: z.string().min(1).max(100),
+  linkId: z.string().min(1).max(64),
+  programId: z.string().min(1).max(64),
+  referrerId: opt(64),
+  at: z.number().int(),
+  country: opt(8),
+  city: opt(100),
+  device: z.string().max(16),
+  referrerHost: opt(253),
+  utmSource: opt(100),
+  utmMedium: opt(100),
+  utmCampaign: opt(100),
+  visitorHash: z.string().min(1).max(64),
+};
+
+/**
+ * One click as the redirect saw it, as a tuple in the order of the columns the store writes (store/clicks.ts): a queue message of
+ * hundreds of clicks is about half the size of the same clicks as named objects, and D1 reads
+ * each field by position.
+ */
+export const ClickTuple = z.tuple([
+  Field.id,
+  Field.linkId,
+  Field.programId,
+  Field.referrerId,
+  Field.at,
+  Field.country,
+  Field.city,
+  Field.device,
+  Field.referrerHost,
+  Field.utmSource,
+  Field.utmMedium,
+  Field.utmCampaign,
+  Field.visitorHash,
+  z.union([z.literal(0), z.literal(1)]), // by the referrer themself
+]);
+export type ClickTuple = z.infer<typeof ClickTuple>;
+
+const NamedClickSchema = z.object({ ...Field, byReferrer: z.boolean().default(false) });
+
+/** A click with its fields named, as the redirect builds it (before its visitor is hashed). */
+export type NamedClick = Omit<z.infer<typeof NamedClickSchema>, "visitorHash">;
+
+export const toTuple = (c: NamedClick, visitorHash: string): ClickTuple => [
+  c.id,
+  c.linkId,
+  c.programId,
+  c.referrerId,
+  c.at,
+  c.country,
+  c.city,
+  c.device,
+  c.referrerHost,
+  c.utmSource,
+  c.utmMedium,
+  c.utmCampaign,
+  visitorHash,
+  c.byReferrer ? 1 : 0,
+];
+
+/** The queue message (kind `referrals.clicks`): the clicks of one isolate's short window. */
+export const ClicksMessage = z.object({
+  kind: z.literal("referrals.clicks"),
+  clicks: z.array(ClickTuple).min(1).max(1000),
+});
+
+/**
+ * The named-object form earlier versions sent (kind `referrals.click`): still accepted, so
+ * clicks queued before a deploy are written after it.
+ */
+export const LegacyClicksMessage = z.object({
+  kind: z.literal("referrals.click"),
+  clicks: z
+    .array(NamedClickSchema)
+    .min(1)
+    .max(100)
+    .transform((clicks) => clicks.map((c) => toTuple(c, c.visitorHash))),
+});
+
+/** Held rewards whose hold may have passed (kind `referrals.clear-holds`). */
+export const ClearHoldsMessage = z.object({
+  kind: z.literal("referrals.clear-holds"),
+  rewardIds: z.array(z.string().max(64)).max(100),
+});
+
+/** Referrals of "active after N days" programs to qualify (kind `referrals.qualify`). */
+export const QualifyMessage = z.object({
+  kind: z.literal("referrals.qualify"),
+  attributionIds: z.array(z.string().max(64)).max(100),
+});

@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
-import { contacts, referralAttributions } from "../../db/schema/index.ts";
-import type { Db } from "../lib/db.ts";
-import { planConversion, withIdempotency } from "./conversions.ts";
+import { contacts, referralAttributions } from "../../../db/schema/index.ts";
+import type { Db } from "../../lib/db.ts";
+import { recordConversion } from "./conversions.ts";
 
 /**
  * Cron: referrals of `active_after_days` programs whose customer was seen (contacts.last_seen_at,
@@ -37,9 +37,7 @@ export async function qualifyRetained(db: Db, attributionIds: string[], now = Da
       programId: row.a.programId,
       occurredAt: new Date(Math.min(row.lastSeenAt, now)).toISOString(),
     };
-    const { replayed } = await withIdempotency(db, `retention:${id}`, `retention:${id}`, () =>
-      planConversion(db, input, now),
-    );
+    const { replayed } = await recordConversion(db, `retention:${id}`, `retention:${id}`, input, now);
     if (!replayed) qualified++;
   }
   return qualified;

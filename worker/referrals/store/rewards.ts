@@ -1,43 +1,10 @@
-import { and, desc, eq, inArray, lt, lte, ne, sql } from "drizzle-orm";
-import {
-  type RewardPolicy,
-  type RewardSpec,
-  type RewardState,
-  referralRewardEvents,
-  referralRewards,
-  webhookEvents,
-} from "../../db/schema/index.ts";
-import { chunk, type Db } from "../lib/db.ts";
-import { newId } from "../lib/ids.ts";
-import { conflict, notFound } from "../lib/problem.ts";
-
-export type Reward = typeof referralRewards.$inferSelect;
-
-const DAY = 86_400_000;
-
-/** Which transitions the ledger allows. Paid and reversed are final. */
-export const TRANSITIONS: Record<"approve" | "reverse" | "pay", { from: RewardState[]; to: RewardState }> = {
-  approve: { from: ["held"], to: "approved" },
-  reverse: { from: ["pending", "held", "approved"], to: "reversed" },
-  pay: { from: ["approved"], to: "paid" },
-};
-
-/** The referrer tier reached with `qualified` referrals (1-based), or null below the first tier. */
-export function tierFor(policy: RewardPolicy, qualified: number): { tier: number; reward: RewardSpec } | null {
-  let found: { tier: number; reward: RewardSpec } | null = null;
-  policy.referrer.tiers.forEach((t, i) => {
-    if (qualified >= t.minQualified) found = { tier: i + 1, reward: t.reward };
-  });
-  return found;
-}
-
-/** The next tier after `qualified` referrals and how many more it needs, or null at the top. */
-export function nextTier(policy: RewardPolicy, qualified: number) {
-  const i = policy.referrer.tiers.findIndex((t) => t.minQualified > qualified);
-  if (i < 0) return null;
-  const t = policy.referrer.tiers[i];
-  return { tier: i + 1, label: t.label ?? null, reward: t.reward, remaining: t.minQualified - qualified };
-}
+import { and, eq, inArray, lte, ne, sql } from "drizzle-orm";
+import { type RewardState, referralRewardEvents, referralRewards, webhookEvents } from "../../../db/schema/index.ts";
+import { chunk, type Db } from "../../lib/db.ts";
+import { newId } from "../../lib/ids.ts";
+import { conflict, notFound } from "../../lib/problem.ts";
+import { type ReviewAction, type Reward, TRANSITIONS } from "../reward-policy.ts";
+import { newestFirst } from "./page.ts";
 
 export type TransitionChange = {
   to: RewardState;
@@ -94,17 +61,6 @@ export function transitionStatements(
   ] as const;
 }
 
-/** The state a qualified reward moves to: held for review, held for the hold period, or approved. */
-export function afterQualifying(policy: RewardPolicy, flags: string[], now: number) {
-  if (flags.length) {
-    return { to: "held" as const, holdReason: `review: ${flags.join(", ")}`, clearsAt: null };
-  }
-  if (policy.holdDays > 0) {
-    return { to: "held" as const, holdReason: "hold_period", clearsAt: now + policy.holdDays * DAY };
-  }
-  return { to: "approved" as const, holdReason: null, clearsAt: null };
-}
-
 export async function getRewardOrThrow(db: Db, id: string): Promise<Reward> {
   const row = await db.query.referralRewards.findFirst({ where: eq(referralRewards.id, id) });
   if (!row) throw notFound("No such reward");
@@ -115,7 +71,7 @@ export async function getRewardOrThrow(db: Db, id: string): Promise<Reward> {
 export async function reviewReward(
   db: Db,
   id: string,
-  action: keyof typeof TRANSITIONS,
+  action: ReviewAction,
   reason: string | null,
   actor: string,
   now = Date.now(),
@@ -165,7 +121,7 @@ export async function clearHolds(db: Db, ids: string[], now = Date.now()): Promi
   return cleared;
 }
 
-export async function listRewards(
+export function listRewards(
   db: Db,
   q: {
     limit: number;
@@ -176,26 +132,27 @@ export async function listRewards(
     flagged?: boolean;
   },
 ) {
-  return db
-    .select()
-    .from(referralRewards)
-    .where(
-      and(
-        q.cursor ? lt(referralRewards.id, q.cursor) : undefined,
-        q.programId ? eq(referralRewards.programId, q.programId) : undefined,
-        q.state ? eq(referralRewards.state, q.state) : undefined,
-        q.referrerId ? eq(referralRewards.referrerId, q.referrerId) : undefined,
-        q.flagged === undefined ? undefined : q.flagged ? ne(referralRewards.flags, []) : eq(referralRewards.flags, []),
-      ),
-    )
-    .orderBy(desc(referralRewards.id))
-    .limit(q.limit + 1);
+  return newestFirst(
+    db,
+    referralRewards,
+    q,
+    q.programId ? eq(referralRewards.programId, q.programId) : undefined,
+    q.state ? eq(referralRewards.state, q.state) : undefined,
+    q.referrerId ? eq(referralRewards.referrerId, q.referrerId) : undefined,
+    q.flagged === undefined ? undefined : q.flagged ? ne(referralRewards.flags, []) : eq(referralRewards.flags, []),
+  );
 }
 
-export async function rewardHistory(db: Db, rewardId: string) {
+async function rewardHistory(db: Db, rewardId: string) {
   return db
     .select()
     .from(referralRewardEvents)
     .where(eq(referralRewardEvents.rewardId, rewardId))
     .orderBy(referralRewardEvents.at, sql`rowid`);
+}
+
+/** A reward and its history, oldest transition first. */
+export async function getRewardWithHistory(db: Db, id: string) {
+  const reward = await getRewardOrThrow(db, id);
+  return { ...reward, history: await rewardHistory(db, id) };
 }

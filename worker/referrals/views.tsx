@@ -1,6 +1,6 @@
 import type { RewardSpec } from "../../db/schema/referrals.ts";
 import { Layout } from "../lib/html.tsx";
-import type { ReferrerDashboard } from "./referrers.ts";
+import type { ReferrerDashboard } from "./store/referrers.ts";
 
 /** Unknown, disabled or malformed codes: a page, never a redirect. */
 export function NotFoundPage() {

@@ -1,30 +1,9 @@
 import { sql } from "drizzle-orm";
-import type { Db } from "../lib/db.ts";
-import type { Range } from "../lib/range.ts";
+import type { Db } from "../../lib/db.ts";
+import type { Range } from "../../lib/range.ts";
+import { type ClickRow, conversionRate, daysBetween, emptyFunnel, mergeFunnels, type SignupRow } from "../funnel.ts";
 
 const DAY = 86_400_000;
-
-type Funnel = {
-  clicks: number;
-  uniqueClicks: number;
-  signups: number;
-  qualified: number;
-  rewarded: number;
-  conversionRate: number | null;
-};
-
-const rate = (qualified: number, signups: number) => (signups ? qualified / signups : null);
-const empty = (): Funnel => ({
-  clicks: 0,
-  uniqueClicks: 0,
-  signups: 0,
-  qualified: 0,
-  rewarded: 0,
-  conversionRate: null,
-});
-
-type ClickRow = { k: string; clicks: number; uniq: number };
-type SignupRow = { k: string; signups: number; qualified: number; rewarded: number };
 
 /**
  * The funnel of a program between two UTC days (inclusive), by day and by UTM source.
@@ -53,30 +32,16 @@ export async function programStats(db: Db, programId: string, from: string, to: 
     clicks(sql.raw("'all'")),
     signups(sql.raw("'all'")),
   ]);
-  const merge = (c: ClickRow[], s: SignupRow[], keys: string[]) => {
-    const out = new Map<string, Funnel>(keys.map((k) => [k, empty()]));
-    for (const r of c)
-      Object.assign(out.get(r.k) ?? out.set(r.k, empty()).get(r.k) ?? {}, {
-        clicks: r.clicks ?? 0,
-        uniqueClicks: r.uniq,
-      });
-    for (const r of s) {
-      const f = out.get(r.k) ?? out.set(r.k, empty()).get(r.k);
-      if (f) Object.assign(f, { signups: r.signups, qualified: r.qualified, rewarded: r.rewarded ?? 0 });
-    }
-    for (const f of out.values()) f.conversionRate = rate(f.qualified, f.signups);
-    return out;
-  };
-  const days: string[] = [];
-  for (let t = start; t < end; t += DAY) days.push(new Date(t).toISOString().slice(0, 10));
-  const totals = merge(cAll ? [cAll] : [], sAll ? [sAll] : [], ["all"]).get("all") ?? empty();
+  const totals = mergeFunnels(cAll ? [cAll] : [], sAll ? [sAll] : [], ["all"]).get("all") ?? emptyFunnel();
   return {
     programId,
     from,
     to,
     totals,
-    byDay: [...merge(cDay, sDay, days)].map(([d, f]) => ({ day: d, ...f })).sort((a, b) => a.day.localeCompare(b.day)),
-    bySource: [...merge(cSrc, sSrc, [])]
+    byDay: [...mergeFunnels(cDay, sDay, daysBetween(start, end))]
+      .map(([d, f]) => ({ day: d, ...f }))
+      .sort((a, b) => a.day.localeCompare(b.day)),
+    bySource: [...mergeFunnels(cSrc, sSrc, [])]
       .map(([s, f]) => ({ source: s, ...f }))
       .sort((a, b) => b.signups - a.signups || b.clicks - a.clicks),
   };
@@ -89,5 +54,5 @@ export async function conversionInRange(db: Db, range: Range) {
       WHERE referrer_id IS NOT NULL AND signed_up_at >= ${range.from} AND signed_up_at < ${range.to}`);
   const signups = row?.signups ?? 0;
   const qualified = row?.qualified ?? 0;
-  return { referredSignups: signups, qualified, rate: rate(qualified, signups) };
+  return { referredSignups: signups, qualified, rate: conversionRate(qualified, signups) };
 }
