@@ -6,16 +6,17 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { getPath } from "hono/utils/url";
 import pkg from "../package.json";
-import { emailsRoutes } from "./emails/index.ts";
-import { feedbackRoutes } from "./feedback/index.ts";
-import { kpisRoutes } from "./kpis/index.ts";
+import { emailsRoutes } from "./emails/routes/index.ts";
+import { feedbackRoutes } from "./feedback/routes/index.ts";
+import { kpisRoutes } from "./kpis/routes/index.ts";
 import type { AppEnv } from "./lib/env.ts";
 import { newRouter } from "./lib/openapi.ts";
 import { Problem, problemResponse, slugOfStatus } from "./lib/problem.ts";
-import { npsRoutes } from "./nps/index.ts";
-import { type OpenApiDoc, platformRoutes, ReferencePage } from "./platform/index.ts";
-import { referralsRoutes } from "./referrals/index.ts";
-import { publicStatusCors, routedPath, statusRoutes } from "./status/index.ts";
+import { npsRoutes } from "./nps/routes/index.ts";
+import { type OpenApiDoc, platformRoutes, ReferencePage } from "./platform/routes/index.ts";
+import { referralsRoutes } from "./referrals/routes/index.ts";
+import { publicStatusCors, routedPath } from "./status/index.ts";
+import { statusRoutes } from "./status/routes/index.ts";
 
 // On a status page's own host only that page's paths route anywhere (worker/status/hosts.ts).
 export const app = newRouter((req) => routedPath(req, getPath(req)));

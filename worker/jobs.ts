@@ -1,11 +1,12 @@
-import { emailsCron, emailsJobs } from "./emails/index.ts";
-import { feedbackCron, feedbackJobs } from "./feedback/index.ts";
-import { kpisCron, kpisJobs } from "./kpis/index.ts";
+import { emailsCron, emailsJobs } from "./emails/jobs.ts";
+import { feedbackCron, feedbackJobs } from "./feedback/jobs.ts";
+import { kpisCron, kpisJobs } from "./kpis/jobs.ts";
 import { getDb } from "./lib/db.ts";
 import { type CronTask, enqueue, type JobHandler, type JobKind, type QueueMessage } from "./lib/queue.ts";
-import { countByKind, platformCron, platformJobs, recordCronRun, storeDeadLetters } from "./platform/index.ts";
-import { referralsCron, referralsJobs } from "./referrals/index.ts";
-import { hasMajorIncident, statusCron, statusJobs } from "./status/index.ts";
+import { countByKind, platformCron, platformJobs, recordCronRun, storeDeadLetters } from "./platform/jobs.ts";
+import { referralsCron, referralsJobs } from "./referrals/jobs.ts";
+import { hasMajorIncident } from "./status/index.ts";
+import { statusCron, statusJobs } from "./status/jobs.ts";
 
 /**
  * Every queue message kind and the handler that owns it. Capabilities add theirs here; the

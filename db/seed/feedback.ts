@@ -1,6 +1,4 @@
-import { renderMarkdown } from "../../worker/feedback/markdown.ts";
-import { recomputeTrending } from "../../worker/feedback/store/trending.ts";
-import { TRENDING_SLOT_MS } from "../../worker/feedback/trending.ts";
+import { recomputeTrending, renderMarkdown, TRENDING_SLOT_MS } from "../../worker/feedback/index.ts";
 import { newId } from "../../worker/lib/ids.ts";
 import {
   contacts,

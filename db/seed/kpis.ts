@@ -1,6 +1,4 @@
-import { nps } from "../../worker/kpis/formulas.ts";
-import { pace } from "../../worker/kpis/pacing.ts";
-import { quarterOf, quarterRange, shiftQuarter } from "../../worker/kpis/quarters.ts";
+import { nps, pace, quarterOf, quarterRange, shiftQuarter } from "../../worker/kpis/index.ts";
 import {
   contacts,
   type Direction,

@@ -1,12 +1,7 @@
 // Emails benchmarks: ingestion throughput, cron evaluation cost against table size, and
 // 10,000 sends through queue and outbox with zero duplicates and zero lost.
-import type { DAY as WorkerDay, EVAL_LAG_MS as WorkerEvalLag } from "../../worker/emails/index.ts";
+import { DAY, EVAL_LAG_MS } from "../../worker/emails/index.ts";
 import type { BenchContext, BenchSuite } from "./types.ts";
-
-// Copies of the Worker's constants that tsc checks against them: Node cannot load the emails
-// capability (it imports `cloudflare:` modules), so only its types are imported.
-const DAY: typeof WorkerDay = 86_400_000;
-const EVAL_LAG_MS: typeof WorkerEvalLag = 30_000;
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** Sizes for the cron tick; BENCH_EMAILS_SIZES=10000,100000 to skip the slow 1M preparation. */

@@ -1,4 +1,5 @@
 // The shape of the code, kept true by a test: docs/ARCHITECTURE.md says why each rule exists.
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import ts from "typescript";
@@ -18,9 +19,11 @@ function files(dir: string, out: string[] = []): string[] {
 
 const source = new Map<string, string>();
 const read = (p: string) => {
-  let s = source.get(p);
-  if (s === undefined) source.set(p, (s = readFileSync(join(ROOT, p), "utf8")));
-  return s;
+  const cached = source.get(p);
+  if (cached !== undefined) return cached;
+  const text = readFileSync(join(ROOT, p), "utf8");
+  source.set(p, text);
+  return text;
 };
 
 /** Every relative import and export-from of `file` (type-only ones included), as repository paths. */
@@ -46,17 +49,33 @@ const capabilityOf = (f: string) => {
   return top === "worker" && CAPABILITIES.includes(cap) && f.split("/").length > 2 ? cap : null;
 };
 
+/** The composition root mounts each capability's router and registers its jobs; nothing else does. */
+const ROOT_MAY_IMPORT = (cap: string) => [`worker/${cap}/routes/index.ts`, `worker/${cap}/jobs.ts`];
+const COMPOSITION_ROOT = ["worker/app.ts", "worker/jobs.ts"];
+
 describe("capabilities talk through their index.ts", () => {
   const outside = [...worker, ...files("db"), ...files("scripts")];
   it.each(CAPABILITIES)("nothing outside worker/%s imports its internals", (cap) => {
+    const allowed = (f: string, t: string) =>
+      t === `worker/${cap}/index.ts` || (COMPOSITION_ROOT.includes(f) && ROOT_MAY_IMPORT(cap).includes(t));
     const bad = outside.flatMap((f) =>
       capabilityOf(f) === cap
         ? []
         : importsOf(f)
-            .filter((t) => capabilityOf(t) === cap && t !== `worker/${cap}/index.ts`)
+            .filter((t) => capabilityOf(t) === cap && !allowed(f, t))
             .map((t) => `${f} → ${t}`),
     );
     expect(bad).toEqual([]);
+  });
+
+  it.each(CAPABILITIES)("worker/%s/index.ts loads in Node, so seeds and scripts can use it", (cap) => {
+    // The contract must not drag in routes, views or workerd-only modules (`cloudflare:*`).
+    const out = spawnSync(process.execPath, ["--input-type=module", "-e", `await import("./worker/${cap}/index.ts")`], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
+    expect(out.stderr).toBe("");
+    expect(out.status).toBe(0);
   });
 
   it("worker/lib imports no capability", () => {

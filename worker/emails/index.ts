@@ -2,7 +2,7 @@
 // may use. Nothing else of this folder is imported from outside.
 import type { Db } from "../lib/db.ts";
 import type { Range } from "../lib/range.ts";
-import { kick } from "./jobs.ts";
+import { kick } from "./kick.ts";
 import { engagement } from "./store/engagement.ts";
 import { activeContactIdsQuery, eventFactsQuery } from "./store/events.ts";
 import { outboxInserts } from "./store/outbox.ts";
@@ -11,10 +11,6 @@ import { outboxInserts } from "./store/outbox.ts";
 export { DAY } from "./churn.ts";
 /** How far behind now trigger evaluation reads (rows younger may still be committing). */
 export { EVAL_LAG_MS } from "./evaluate.ts";
-/** Queue message kinds this capability handles (prefix `emails.`), and its cron tasks. */
-export { emailsCron, emailsJobs } from "./jobs.ts";
-/** The routes of emails: the Segment API, the admin API, the links in emails, providers' webhooks. */
-export { emailsRoutes } from "./routes/index.ts";
 
 /** A message another capability wants sent (status notices, feedback loop, KPI alerts). */
 export type OutgoingEmail = {

@@ -9,11 +9,6 @@ import { enabledTriggers, loadTrigger } from "./store/triggers.ts";
 /** Queue messages that deliver `ids`. */
 const deliverMessages = (ids: string[]): QueueMessage[] => ids.map((id) => ({ kind: "emails.deliver" as const, id }));
 
-/** Asks the queue to deliver whatever is queued and due. Safe to call any number of times. */
-export async function kick(env: Env): Promise<void> {
-  await enqueue(env, { kind: "emails.dispatch" });
-}
-
 /** The queue handlers of emails; `marketingPaused` is how delivery learns of an incident pause. */
 export const emailsJobs = (deps: { marketingPaused: MarketingPaused }) => ({
   // Fans out one delivery per due queued message (after emailStatements + kickEmails).

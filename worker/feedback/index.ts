@@ -4,11 +4,8 @@ import type { Range } from "../lib/range.ts";
 import { listContributors } from "./store/contributors.ts";
 import { feedbackImplementation as implementation } from "./store/implementation.ts";
 
-/** Queue message kinds this capability handles (prefix `feedback.`), and its cron tasks. */
-export { feedbackCron, feedbackJobs } from "./jobs.ts";
 /** Markdown to safe HTML, as posts and comments store it (the seed writes bodies with it). */
 export { renderMarkdown } from "./markdown.ts";
-export { feedbackRoutes } from "./routes/index.ts";
 /** The trending run of one slot (the seed runs it so the demo boards sort by trending). */
 export { recomputeTrending } from "./store/trending.ts";
 /** The length of one trending slot: the cron asks once a slot. */

@@ -2,11 +2,7 @@
 
 /** NPS from a list of 0-10 scores, with its inputs (the demo seed computes its history with it). */
 export { nps } from "./formulas.ts";
-/** Queue message kinds this capability handles (prefix `kpis.`), and its cron task. */
-export { kpisCron, kpisJobs } from "./jobs.ts";
 /** Where a KPI stands against its target's straight line at a moment (the seed stores each day's status). */
 export { pace } from "./pacing.ts";
 /** Calendar quarters in UTC: `2026-Q4`, its `[from, to)` range, and the quarter some quarters away. */
 export { quarterOf, quarterRange, shiftQuarter } from "./quarters.ts";
-/** The report, targets, spend, audits, settings and snapshots under `/api/v1/kpis` (the `kpis` scope). */
-export { kpisRoutes } from "./routes/index.ts";

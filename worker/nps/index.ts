@@ -2,7 +2,5 @@
 
 /** Signed one-click NPS links (scores 0-10) for an email to a contact: for emails' templates. */
 export { npsLinks } from "./links.ts";
-/** Surveys and responses under `/api/v1/nps` (the `kpis` scope), in-app answers, and the one-click pages under `/nps`. */
-export { npsRoutes } from "./routes/index.ts";
 /** Every NPS score (0-10) given in `[from, to)`, any survey and channel: what the NPS KPI is computed from. */
 export { npsScores } from "./store/responses.ts";

@@ -62,3 +62,6 @@ export async function storeDeadLetters(batch: MessageBatch<unknown>, env: Env): 
   await insertDeadLetters(getDb(env.DB), rows);
   batch.ackAll();
 }
+
+/** Records one cron tick (what was enqueued, by kind), for the health page. */
+export { recordCronRun } from "./store/cron-runs.ts";

@@ -7,10 +7,6 @@ import { conversionInRange } from "./store/stats.ts";
 export { CODE_ALPHABET } from "./codes.ts";
 /** Email domains the fraud rules flag as disposable. */
 export { DISPOSABLE_DOMAINS } from "./fraud.ts";
-/** Queue message kinds this capability handles (prefix `referrals.`), and its cron tasks. */
-export { referralsCron, referralsJobs } from "./jobs.ts";
-/** The redirect `/r/:code`, the referrer's page, attribution, and the `/api/v1` referral operations. */
-export { referralsRoutes } from "./routes/index.ts";
 
 /**
  * Referral conversion for the KPI console: referred customers who reached their program's

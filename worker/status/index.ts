@@ -2,11 +2,6 @@
 import type { Db } from "../lib/db.ts";
 import { anyMajorIncident } from "./store/incidents.ts";
 
-/** Queue message kinds this capability handles (prefix `status.`), and the cron tasks that enqueue them. */
-export { statusCron, statusJobs } from "./jobs.ts";
-/** The admin API, the heartbeat URL, subscribing and the public pages (HTML, feeds, Statuspage JSON). */
-export { statusRoutes } from "./routes/index.ts";
-
 /** Whether any status page has an unresolved incident of impact major or critical (emails pause marketing then). */
 export const hasMajorIncident = (db: Db): Promise<boolean> => anyMajorIncident(db);
 

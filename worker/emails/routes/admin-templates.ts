@@ -11,7 +11,7 @@ import {
   problemContent,
   toPage,
 } from "../../lib/openapi.ts";
-import { kick } from "../jobs.ts";
+import { kick } from "../kick.ts";
 import {
   Deleted,
   IdParam,

@@ -10,3 +10,6 @@ export const platformRoutes = newRouter()
   .route("/", keysRoutes)
   .route("/", webhooksRoutes)
   .route("/", jobsRoutes);
+
+/** The human-readable API reference, which the app renders from its own OpenAPI document. */
+export { type OpenApiDoc, ReferencePage } from "../views.tsx";
