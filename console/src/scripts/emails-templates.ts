@@ -1,4 +1,4 @@
-import { ApiError, api, esc, fmt, ok, problemText, type Schemas } from "../lib/api";
+import { ApiError, api, esc, fmt, ok, type Schemas } from "../lib/api";
 import { confirmAction } from "../lib/confirm";
 import { list } from "../lib/list";
 import { clearFieldErrors, showFieldErrors } from "./emails-form";
@@ -24,12 +24,13 @@ const templates = list({
     <td><button class="secondary" data-edit="${esc(t.id)}" aria-label="Edit ${esc(t.name)}">Edit</button></td></tr>`,
 });
 
-async function loadVariables() {
-  const { data } = await ok(api.GET("/api/v1/emails/templates/variables"));
-  $("variables").innerHTML = data
-    .map((v) => `<tr><td><code>${esc(v.name)}</code></td><td>${esc(v.description)}</td><td>${esc(v.example)}</td></tr>`)
-    .join("");
-}
+// One page: the API lists every variable at once.
+const variables = list({
+  body: $("variables"),
+  empty: "No variables.",
+  load: () => ok(api.GET("/api/v1/emails/templates/variables")),
+  row: (v) => `<tr><td><code>${esc(v.name)}</code></td><td>${esc(v.description)}</td><td>${esc(v.example)}</td></tr>`,
+});
 
 const draft = () => ({
   subject: value(editor, "subject"),
@@ -145,10 +146,4 @@ $("templates").addEventListener("click", (e) => {
   if (t) edit(t);
 });
 
-await Promise.all([
-  templates.reload(),
-  loadVariables().catch((err) => {
-    $("variables").innerHTML =
-      `<tr><td colspan="3" class="error">Could not load the variables: ${esc(problemText(err))}</td></tr>`;
-  }),
-]);
+await Promise.all([templates.reload(), variables.reload()]);
