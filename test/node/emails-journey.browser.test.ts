@@ -6,14 +6,12 @@ import { type LocalRapport, startLocalRapport } from "../support/local-rapport.t
 // Journey 2 from an empty database: a template and a trigger made in the console, one Segment
 // event from the host app, the email in the outbox. Cron ticks every second (npm start: every
 // minute); quiet hours are off, so the send does not wait for the morning whatever the hour.
-// Delivery signs the unsubscribe link: local Rapport has no SIGNING_SECRET of its own (npm start
-// writes one to .dev.vars).
 let rapport: LocalRapport;
 let browser: Browser;
 beforeAll(async () => {
   [rapport, browser] = await Promise.all([
     startLocalRapport(
-      { EMAIL_QUIET_HOURS: "off", SIGNING_SECRET: "journey-signing-secret" },
+      { EMAIL_QUIET_HOURS: "off" },
       { empty: true, cronEveryMs: 1000 },
     ),
     launchBrowser(),
