@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Browser } from "playwright-core";
+import { renderSVG } from "uqr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { confirmIn, launchBrowser, settled, signIn, watchErrors } from "../support/browser.ts";
 import { type LocalRapport, startLocalRapport } from "../support/local-rapport.ts";
@@ -67,6 +68,38 @@ describe("referrals journey", () => {
     expect(path).toMatch(/^\/r\/[A-Z0-9-]+$/);
     await expect.poll(() => page.getByTestId("referrers").textContent()).toContain("Ada Lovelace");
 
+    // Many at once from a CSV: each line says how it went.
+    await page.getByLabel("CSV file").setInputFiles({
+      name: "referrers.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from('id,email,name\r\ngrace-3,grace@example.com,"Hopper, Grace"\r\nlin-4,not-an-email,Lin\r\n'),
+    });
+    await page.getByRole("button", { name: "Enrol everyone" }).click();
+    await expect.poll(() => page.locator("#csv-summary").textContent()).toBe("1 of 2 enrolled.");
+    const lines = page.getByTestId("csv-results").locator("tr");
+    expect(await lines.nth(0).textContent()).toMatch(/^2grace-3Enrolled: http/);
+    expect(await lines.nth(1).textContent()).toBe("3lin-4email: Must be an email address.");
+
+    // A campaign link with UTM parameters, and its QR code made in the browser.
+    await page.getByLabel("Name", { exact: true }).fill("Spring newsletter");
+    await page.getByLabel("Destination", { exact: true }).fill("/pricing");
+    await page.getByLabel("Source").fill("newsletter");
+    await page.getByLabel("Medium").fill("email");
+    expect(await page.getByTestId("utm-preview").textContent()).toBe(
+      "https://app.example.com/pricing?utm_source=newsletter&utm_medium=email",
+    );
+    await page.getByRole("button", { name: "Create link" }).click();
+    const linkRow = page.getByTestId("campaign-links").locator("tr[data-link]");
+    await expect.poll(() => linkRow.textContent()).toContain("Spring newsletter");
+    const campaignUrl = (await linkRow.getAttribute("data-url")) ?? "";
+    await linkRow.getByRole("button", { name: /^QR code for/ }).click();
+    const svgFile = page.waitForEvent("download");
+    await page.getByRole("dialog").getByRole("button", { name: "Download SVG" }).click();
+    expect(await readFile((await (await svgFile).path()) ?? "", "utf8")).toBe(
+      renderSVG(campaignUrl, { ecc: "M", border: 2 }),
+    );
+    await page.getByRole("dialog").getByRole("button", { name: "Close" }).click();
+
     // A friend opens it: Rapport redirects to the program's destination with the click id.
     const visit = await fetch(rapport.url + path, { redirect: "manual", headers: { "user-agent": CHROME_UA } });
     expect(visit.status).toBe(302);
@@ -121,8 +154,10 @@ describe("referrals journey", () => {
       "referrer:ada-1",
     ]);
     await settled(page);
-    // The one refused request is the browser's only complaint.
-    expect(errors).toEqual(["Failed to load resource: the server responded with a status of 400 (Bad Request)"]);
+    // The two refused requests (the program, the CSV's bad line) are the browser's only complaints.
+    expect(errors).toEqual(
+      Array(2).fill("Failed to load resource: the server responded with a status of 400 (Bad Request)"),
+    );
     await page.close();
   });
 });

@@ -61,7 +61,7 @@ const links = list({
     ),
   row: (
     l,
-  ) => `<tr data-link="${esc(l.id)}"><td><code>${esc(l.code)}</code><br><span class="muted">${esc(l.url)}</span></td>
+  ) => `<tr data-link="${esc(l.id)}" data-url="${esc(l.url)}"><td><code>${esc(l.code)}</code><br><span class="muted">${esc(l.url)}</span></td>
       <td>${esc(l.name ?? "")}</td><td>${esc(l.redirectsTo ?? l.destination ?? "")}</td><td>${esc(linkStatus(l))}</td>
       <td>${shareButtons(l.url, l.code)}</td></tr>`,
 });

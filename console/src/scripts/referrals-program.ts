@@ -54,16 +54,18 @@ function syncKinds() {
   }
 }
 
+let nextTier = 0;
 function addTier(t?: Body["rewardPolicy"]["referrer"]["tiers"][number]) {
-  const i = tiersBox.children.length;
-  const n = t?.minQualified ?? (i === 0 ? 1 : i * 5);
+  const i = nextTier++; // ids stay unique when a tier in the middle is removed
+  const n = t?.minQualified ?? (tiersBox.children.length === 0 ? 1 : tiersBox.children.length * 5);
   const div = document.createElement("div");
   div.className = "tier";
+  div.dataset.i = String(i);
   div.innerHTML = `<span><label for="tier-${i}-min">From qualified referral no.</label>
       <input id="tier-${i}-min" type="number" min="1" value="${n}" size="6" /></span>
     <span><label for="tier-${i}-label">Tier name (optional)</label><input id="tier-${i}-label" value="${esc(t?.label ?? "")}" maxlength="100" /></span>
     <div class="reward-row">${rewardFields(`tier-${i}`, t?.reward ?? null)}</div>
-    ${i ? `<button type="button" class="secondary" data-remove-tier aria-label="Remove tier ${i + 1}">Remove</button>` : ""}`;
+    ${tiersBox.children.length ? `<button type="button" class="secondary" data-remove-tier aria-label="Remove this tier">Remove</button>` : ""}`;
   tiersBox.append(div);
   syncKinds();
 }
@@ -108,14 +110,15 @@ function read(): { body: Body; errors: Errors } {
   if (!val("name")) errors.name = "Give the program a name.";
   if (!hosts.length) errors.hosts = "Allow at least one host, such as app.example.com.";
   if (!val("destination")) errors.destination = "Where should referral links go? An https URL.";
-  const tiers = [...tiersBox.children].map((_, i) => ({
+  const tierIds = [...tiersBox.querySelectorAll<HTMLElement>(".tier")].map((d) => d.dataset.i);
+  const tiers = tierIds.map((i) => ({
     minQualified: whole(`tier-${i}-min`, errors, 1, 100_000, "Referrals"),
     label: val(`tier-${i}-label`) || undefined,
     reward: readReward(`tier-${i}`, errors) as RewardSpec,
   }));
-  tiers.forEach((t, i) => {
-    if (i && t.minQualified <= tiers[i - 1].minQualified)
-      errors[`tier-${i}-min`] = `Must be more than the tier before (${tiers[i - 1].minQualified}).`;
+  tiers.forEach((t, k) => {
+    if (k && t.minQualified <= tiers[k - 1].minQualified)
+      errors[`tier-${tierIds[k]}-min`] = `Must be more than the tier before (${tiers[k - 1].minQualified}).`;
   });
   const qType = ($("qType") as HTMLSelectElement).value;
   const event = val("qEvent");
@@ -195,7 +198,8 @@ function fieldOf(path: string): string | null {
   const p = path.replace(/^body\./, "");
   const tier = /^rewardPolicy\.referrer\.tiers\.(\d+)\.(minQualified|label|reward)(?:\.(\w+))?/.exec(p);
   if (tier) {
-    const [, i, f, sub] = tier;
+    const [, k, f, sub] = tier;
+    const i = tiersBox.querySelectorAll<HTMLElement>(".tier")[Number(k)]?.dataset.i ?? k;
     return f === "minQualified"
       ? `tier-${i}-min`
       : f === "label"
@@ -229,6 +233,7 @@ function fill(p: Program) {
   input("windowDays").value = String(p.windowDays);
   ($("model") as HTMLSelectElement).value = p.attributionModel;
   tiersBox.innerHTML = "";
+  nextTier = 0;
   for (const t of p.rewardPolicy.referrer.tiers) addTier(t);
   $("referee").innerHTML =
     `<div class="reward-row">${rewardFields("referee", p.rewardPolicy.referee ?? null, true)}</div>`;
