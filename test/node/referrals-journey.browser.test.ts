@@ -56,6 +56,15 @@ describe("referrals journey", () => {
 
     await page.getByLabel("Default destination").fill("https://app.example.com/signup");
     await page.getByRole("button", { name: "Create program" }).click();
+    // Saved, the editor edits it: a change is saved in place.
+    await page.getByLabel("Rewards per referrer per month").fill("10");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await expect.poll(() => page.locator("#program-saved").textContent()).toMatch(/^Saved\./);
+    const programId = new URL(page.url()).searchParams.get("id");
+    const saved = await fetch(`${rapport.url}/api/v1/programs/${programId}`, {
+      headers: { authorization: `Bearer ${rapport.key}` },
+    }).then((r) => r.json() as Promise<{ name: string; rewardPolicy: { monthlyCap: number; holdDays: number } }>);
+    expect(saved).toMatchObject({ name: "Friends of Acme", rewardPolicy: { monthlyCap: 10, holdDays: 0 } });
     await page.getByRole("link", { name: "Enrol referrers and make links" }).click();
 
     // A referrer, enrolled in the console.
