@@ -7302,14 +7302,14 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Rewards, newest first */
+                /** @description Rewards, newest first, with their people */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            data: components["schemas"]["Reward"][];
+                            data: components["schemas"]["RewardWithPeople"][];
                             nextCursor: string | null;
                         };
                     };
@@ -7655,6 +7655,216 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rewards/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark rewards paid
+         * @description Each approved reward named becomes paid (with a `reward.paid` webhook); the others are answered with why not and left as they are. Naming a paid reward again changes nothing.
+         *
+         *     Requires the `referrals` scope (or `admin`; `read` for GET).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PayInput"];
+                };
+            };
+            responses: {
+                /** @description What happened to each reward */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PayResult"];
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rewards/payouts.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export payouts as CSV
+         * @description One line per reward in `state` (default `approved`: what is owed), newest first: who receives it (id, email, name), what (credit amount in major and minor units, discount or feature), the tier, and the referral it came from. Cells a spreadsheet would run as a formula are prefixed with `'`.
+         *
+         *     Requires the `referrals` scope (or `admin`; `read` for GET).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    programId?: string;
+                    state?: "approved" | "paid";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The CSV, as an attachment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rewards/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The review queue
+         * @description Held rewards a fraud rule flagged, newest first, with the referrer, the referee and what each rule saw (the shared email, the disposable domain, the sign-ups in the velocity window). They never clear on their own.
+         *
+         *     Requires the `referrals` scope (or `admin`; `read` for GET).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The `nextCursor` of the previous page */
+                    cursor?: string;
+                    limit?: number;
+                    programId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Rewards to review */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["ReviewItem"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -13094,6 +13304,17 @@ export interface components {
             voteCount: number;
             voted: boolean;
         };
+        FraudEvidence: {
+            /** @description What the rule saw, in a sentence */
+            detail: string;
+            facts: {
+                [key: string]: string | number | null;
+            };
+            /** @example velocity_referrer */
+            rule: string;
+            /** @example Velocity: referrer */
+            title: string;
+        };
         GroupCall: {
             /** @description A visitor not yet known; with `userId` in the same call, the visitor is merged into the user */
             anonymousId?: string | number | null;
@@ -13678,6 +13899,25 @@ export interface components {
             /** @description The write key in the body, as analytics.js sends it (instead of Basic auth) */
             writeKey?: string;
         };
+        PayInput: {
+            ids: string[];
+            note?: string;
+        };
+        PayResult: {
+            /** @description How many rewards this request marked paid */
+            paid: number;
+            results: {
+                /** @description Why it was not marked paid */
+                detail: string | null;
+                id: string;
+                paid: boolean;
+                /**
+                 * @description The state after the request; null: no such reward
+                 * @enum {string|null}
+                 */
+                state: "pending" | "held" | "approved" | "paid" | "reversed" | null;
+            }[];
+        };
         PillarAudit: {
             average: number | null;
             pillars: {
@@ -13894,6 +14134,10 @@ export interface components {
         ReviewInput: {
             note?: string;
         };
+        ReviewItem: components["schemas"]["RewardWithPeople"] & {
+            evidence: components["schemas"]["FraudEvidence"][];
+            signedUpAt: number | null;
+        };
         Reward: {
             attributionId: string;
             clearsAt: number | null;
@@ -13957,6 +14201,27 @@ export interface components {
             feature: string;
             /** @enum {string} */
             kind: "feature";
+        };
+        RewardWithPeople: components["schemas"]["Reward"] & {
+            /** @description Who receives the reward */
+            recipient: {
+                email: string | null;
+                externalId: string;
+                name: string | null;
+            };
+            /** @description The referred customer */
+            referee: {
+                email: string | null;
+                externalId: string;
+                name: string | null;
+            };
+            /** @description Who referred */
+            referrer: {
+                code: string | null;
+                email: string | null;
+                externalId: string;
+                name: string | null;
+            };
         };
         ScreenCall: {
             /** @description A visitor not yet known; with `userId` in the same call, the visitor is merged into the user */
