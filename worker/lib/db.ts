@@ -14,6 +14,12 @@ export function getDb(d1: D1Database) {
   return drizzle(d1, { schema });
 }
 
+/** The same handle on a D1 session (the Sessions API; worker/lib/d1-session.ts opens them for visitors). */
+export function getSessionDb(session: D1DatabaseSession): Db {
+  // A session runs prepared statements and batches like the database itself: all drizzle uses.
+  return drizzle(session as unknown as D1Database, { schema });
+}
+
 /** D1 allows 100 bound parameters per statement: rows per multi-row insert for `columns` columns. */
 export function rowsPerInsert(columns: number): number {
   return Math.max(1, Math.floor(100 / columns));
