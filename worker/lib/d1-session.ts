@@ -5,7 +5,7 @@
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { hmacSha256, timingSafeEqual, toBase64 } from "./crypto.ts";
-import { type Db, getDb, getSessionDb } from "./db.ts";
+import { type Db, getDb, getSessionDb, type Statement, sharedBatch } from "./db.ts";
 import type { AppEnv, D1Session } from "./env.ts";
 
 export const BOOKMARK_COOKIE = "rapport_d1";
@@ -80,19 +80,49 @@ export async function readFound<T>(c: Context<AppEnv>, read: (db: Db) => Promise
  */
 export async function visitorWrite<T>(c: Context<AppEnv>, write: (db: Db) => Promise<T>): Promise<T> {
   const session = c.env.DB.withSession("first-primary");
-  c.set("d1Session", Promise.resolve({ session, db: getSessionDb(session) }));
+  wroteOn(c, session);
   const out = await write(await readSession(c));
-  const bookmark = session.getBookmark();
-  if (bookmark && BOOKMARK.test(bookmark) && c.env.SIGNING_SECRET) {
-    const signed = await signBookmark(c.env.SIGNING_SECRET, bookmark);
-    c.header(BOOKMARK_HEADER, signed);
-    setCookie(c, BOOKMARK_COOKIE, signed, {
-      path: "/",
-      httpOnly: true,
-      sameSite: "Lax",
-      secure: c.req.url.startsWith("https:"),
-      maxAge: BOOKMARK_MAX_AGE_S,
-    });
-  }
+  await handBack(c, session);
   return out;
+}
+
+/**
+ * A visitor's write given as statements (reads included) that need nothing read before them: they
+ * run in a batch this isolate shares with the writes arriving at the same moment (`sharedBatch`), and
+ * the bookmark is handed back as by `visitorWrite`. Answers with the statements' results.
+ */
+export async function visitorBatch(c: Context<AppEnv>, statements: Statement[]): Promise<unknown[]> {
+  const { results, session } = await sharedBatch(c.env.DB, statements);
+  wroteOn(c, session);
+  await handBack(c, session);
+  return results;
+}
+
+/** The rest of the request reads on the session that wrote (its handle made only if it does). */
+function wroteOn(c: Context<AppEnv>, session: D1DatabaseSession) {
+  let db: Db | undefined;
+  c.set(
+    "d1Session",
+    Promise.resolve({
+      session,
+      get db() {
+        db ??= getSessionDb(session);
+        return db;
+      },
+    }),
+  );
+}
+
+async function handBack(c: Context<AppEnv>, session: D1DatabaseSession) {
+  const bookmark = session.getBookmark();
+  if (!bookmark || !BOOKMARK.test(bookmark) || !c.env.SIGNING_SECRET) return;
+  const signed = await signBookmark(c.env.SIGNING_SECRET, bookmark);
+  c.header(BOOKMARK_HEADER, signed);
+  setCookie(c, BOOKMARK_COOKIE, signed, {
+    path: "/",
+    httpOnly: true,
+    sameSite: "Lax",
+    secure: c.req.url.startsWith("https:"),
+    maxAge: BOOKMARK_MAX_AGE_S,
+  });
 }

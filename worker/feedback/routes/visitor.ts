@@ -1,14 +1,14 @@
 // What the visitor routes share: who may see a board or post, CSRF for forms, and the anonymous page cache.
 import type { Context, MiddlewareHandler } from "hono";
-import { readFound, readSession, visitorWrite } from "../../lib/d1-session.ts";
-import type { Db } from "../../lib/db.ts";
+import { readFound, readSession, visitorBatch } from "../../lib/d1-session.ts";
+import { type Db, getDb } from "../../lib/db.ts";
 import type { AppEnv } from "../../lib/env.ts";
 import { optionalVisitor } from "../../lib/identity.ts";
 import { notFound, Problem } from "../../lib/problem.ts";
 import { cachedResponse } from "../page-cache.ts";
 import { allBoardsVersion, type Board, getBoard } from "../store/boards.ts";
 import { getPost } from "../store/posts.ts";
-import type { VoteOutcome, VoteTarget } from "../store/votes.ts";
+import type { VoteTarget, VoteWrite } from "../store/votes.ts";
 
 /** The board, refusing anonymous visitors of an identified-only board. */
 export async function visibleBoard(c: Context<AppEnv>, slug: string): Promise<Board> {
@@ -28,25 +28,28 @@ export async function visiblePost(c: Context<AppEnv>, board: Board, postId: stri
 }
 
 /**
- * The visitor's vote on the post in the path, cast or taken back in one batch (store/votes.ts) that
- * also says when there was nothing to vote on: no such post (404), or it was merged (409).
+ * The visitor's vote on the post in the path, cast or taken back in one batch (store/votes.ts, shared
+ * with the writes arriving at the same moment) that also says when there was nothing to vote on: no
+ * such post (404), or it was merged (409).
  */
-export function voteOn(
+export async function voteOn(
   c: Context<AppEnv>,
   params: { board: string; post: string },
-  vote: (db: Db, target: VoteTarget) => Promise<VoteOutcome>,
+  vote: (db: Db, target: VoteTarget) => VoteWrite,
 ) {
-  const target = { boardSlug: params.board, postId: params.post, contactId: c.get("visitor").contactId };
-  return visitorWrite(c, async (db) => {
-    const { post, vote: answer } = await vote(db, target);
-    if (post?.moderation !== "approved") throw notFound("No such post");
-    if (post.status === "merged") {
-      throw new Problem(409, "conflict", "This post was merged: vote on the original", {
-        mergedIntoId: post.mergedIntoId,
-      });
-    }
-    return answer;
+  const write = vote(getDb(c.env.DB), {
+    boardSlug: params.board,
+    postId: params.post,
+    contactId: c.get("visitor").contactId,
   });
+  const { post, vote: answer } = write.outcome(await visitorBatch(c, write.statements));
+  if (post?.moderation !== "approved") throw notFound("No such post");
+  if (post.status === "merged") {
+    throw new Problem(409, "conflict", "This post was merged: vote on the original", {
+      mergedIntoId: post.mergedIntoId,
+    });
+  }
+  return answer;
 }
 
 /** The visitor named by the identity cookie, if it is valid; a stale cookie just means anonymous here. */

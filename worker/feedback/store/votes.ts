@@ -8,7 +8,7 @@ import {
   type PostStatus,
   type VoteState,
 } from "../../../db/schema/index.ts";
-import { type Db, runBatch } from "../../lib/db.ts";
+import { type Db, runBatch, type Statement } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { BURST } from "../limits.ts";
 import { forgetBoard } from "../page-cache.ts";
@@ -24,19 +24,22 @@ export type VoteOutcome = {
   vote: { postId: string; voted: boolean; state: VoteState | null; voteCount: number };
 };
 
+/** A vote as statements for one batch (shared with other requests' writes), and how to read its results. */
+export type VoteWrite = { statements: Statement[]; outcome: (results: unknown[]) => VoteOutcome };
+
 /** The post is on that board, approved and not merged: the only kind a visitor may vote on. */
 const votable = (t: VoteTarget) => sql`exists(select 1 from feedback_posts p join feedback_boards b on b.id = p.board_id
   where p.id = ${t.postId} and b.slug = ${t.boardSlug} and p.moderation = 'approved' and p.status <> 'merged')`;
 
 /**
- * Casts the visitor's vote in one batch (one round trip, one transaction) that checks the post,
- * writes the vote, counts it, bumps the board's version and answers. Idempotent: the unique index
+ * The visitor's vote as statements for one batch (one round trip, one transaction) that checks the
+ * post, writes the vote, counts it, bumps the board's version and answers. Idempotent: the unique index
  * makes a second vote a no-op that writes nothing. A vote from a new identity while the post already
  * has `BURST.votes` counted votes from new identities in the last hour is stored as `held`: not
  * counted until reviewed. The rule is decided inside the INSERT itself, so parallel votes cannot all
  * read "below the limit": D1 runs one statement at a time.
  */
-export async function castVote(db: Db, t: VoteTarget, now = Date.now()): Promise<VoteOutcome> {
+export function castVote(db: Db, t: VoteTarget, now = Date.now()): VoteWrite {
   const id = newId("fbv", now);
   const burst = sql`(select count(*) from feedback_votes v join contacts c on c.id = v.contact_id
     where v.post_id = ${t.postId} and v.state = 'counted' and v.created_at > ${now - BURST.windowMs}
@@ -45,7 +48,7 @@ export async function castVote(db: Db, t: VoteTarget, now = Date.now()): Promise
     and ${burst} >= ${BURST.votes} then 'held' else 'counted' end`;
   // This request's vote, if its row went in: the later statements change something only then.
   const mine = sql`(select state from feedback_votes where id = ${id})`;
-  const [inserted, , , [row]] = await runBatch(db, [
+  const statements = [
     db
       .insert(feedbackVotes)
       .select(
@@ -73,18 +76,18 @@ export async function castVote(db: Db, t: VoteTarget, now = Date.now()): Promise
       .where(and(eq(feedbackPosts.id, t.postId), sql`${mine} is not null`)),
     bumpBoardBySlug(db, t.boardSlug, sql`${mine} is not null`),
     outcomeQuery(db, t),
-  ]);
-  return outcome(t, row, inserted.length > 0);
+  ] as const;
+  return { statements: [...statements], outcome: (r) => outcome(t, r[3], r[0]) };
 }
 
-/** Takes the visitor's vote back in one batch, the same way; taking back no vote writes nothing. */
-export async function removeVote(db: Db, t: VoteTarget, now = Date.now()): Promise<VoteOutcome> {
+/** Taking the visitor's vote back, the same way; taking back no vote writes nothing. */
+export function removeVote(db: Db, t: VoteTarget, now = Date.now()): VoteWrite {
   const mine = and(eq(feedbackVotes.postId, t.postId), eq(feedbackVotes.contactId, t.contactId));
   const had = (counted: boolean) =>
     sql`exists(select 1 from feedback_votes where post_id = ${t.postId} and contact_id = ${t.contactId}
       ${counted ? sql`and state = 'counted'` : sql``})`;
   // The count and the version move first, while the row they test for is still there.
-  const [, , deleted, [row]] = await runBatch(db, [
+  const statements = [
     db
       .update(feedbackPosts)
       .set({ voteCount: sql`${feedbackPosts.voteCount} - 1`, updatedAt: now })
@@ -95,8 +98,8 @@ export async function removeVote(db: Db, t: VoteTarget, now = Date.now()): Promi
       .where(and(mine, votable(t)))
       .returning({ id: feedbackVotes.id }),
     outcomeQuery(db, t),
-  ]);
-  return outcome(t, row, deleted.length > 0);
+  ] as const;
+  return { statements: [...statements], outcome: (r) => outcome(t, r[3], r[2]) };
 }
 
 /** The post as the visitor named it (on that board) and their vote on it, read in the vote's batch. */
@@ -117,13 +120,11 @@ function outcomeQuery(db: Db, t: VoteTarget) {
     .where(eq(feedbackPosts.id, t.postId));
 }
 
-function outcome(
-  t: VoteTarget,
-  row: Awaited<ReturnType<typeof outcomeQuery>>[number] | undefined,
-  changed: boolean,
-): VoteOutcome {
+/** What the batch's results say: `rows` of `outcomeQuery`, `changed` the rows the write returned. */
+function outcome(t: VoteTarget, rows: unknown, changed: unknown): VoteOutcome {
+  const [row] = rows as Awaited<ReturnType<typeof outcomeQuery>>;
   // Other isolates see the new version; this one drops its cached pages of the board at once.
-  if (row && changed) forgetBoard(row.boardId);
+  if (row && (changed as unknown[]).length > 0) forgetBoard(row.boardId);
   const { state = null, voteCount = 0, ...post } = row ?? {};
   return {
     post: row ? (post as NonNullable<VoteOutcome["post"]>) : null,
