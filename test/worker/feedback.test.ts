@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import {
+  feedbackBoards,
   feedbackEvents,
   feedbackPosts,
   feedbackStatusChanges,
@@ -10,6 +11,7 @@ import {
   webhookEvents,
 } from "../../db/schema/index.ts";
 import { visitorSession } from "../../worker/lib/d1-session.ts";
+import { sharedBatch } from "../../worker/lib/db.ts";
 import type { AppEnv } from "../../worker/lib/env.ts";
 import { call, db, freshRateWindow, identityToken, newKey } from "./helpers.ts";
 
@@ -304,6 +306,29 @@ describe("reading your own writes (D1 sessions)", () => {
       headers: { cookie: `rapport_identity=${bob}; ${cookie}` },
     });
     expect(await page.text()).toMatch(/aria-pressed="true">Voted ✓/);
+  });
+
+  it("writes arriving together share one batch and one bookmark; one that fails fails alone", async () => {
+    const d = db();
+    const slugs = [uniq("b1"), uniq("b2")];
+    const board = (slug: string) => {
+      const now = Date.now();
+      return d
+        .insert(feedbackBoards)
+        .values({ id: `fbb_${slug}`, slug, name: slug, createdAt: now, updatedAt: now })
+        .returning({ slug: feedbackBoards.slug });
+    };
+    const [first, clash, second] = await Promise.allSettled([
+      sharedBatch(env.DB, [board(slugs[0])]),
+      sharedBatch(env.DB, [board(slugs[1]), board(slugs[0])]),
+      sharedBatch(env.DB, [board(slugs[1])]),
+    ]);
+    expect(clash.status).toBe("rejected");
+    const ok = [first, second].map((r) => (r.status === "fulfilled" ? r.value : null));
+    expect(ok.map((r) => r?.results)).toEqual([[[{ slug: slugs[0] }]], [[{ slug: slugs[1] }]]]);
+    expect(ok[0]?.session).toBe(ok[1]?.session);
+    const rows = await d.select().from(feedbackBoards).where(inArray(feedbackBoards.slug, slugs));
+    expect(rows).toHaveLength(2);
   });
 
   it("the next request's session starts at a bookmark Rapport signed, and ignores a forged one", async () => {
