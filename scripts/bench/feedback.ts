@@ -64,8 +64,9 @@ export const suite: BenchSuite = {
     },
     {
       // The write path (the page's vote form; the JSON PUT/DELETE run the same castVote/removeVote):
-      // the identity (verified once per isolate and minute), one vote batch that checks the post, writes
-      // the vote, counts it and bumps the board's version, the signed bookmark, 303 back.
+      // the identity (verified once per isolate and minute), the rate limit, one vote batch (shared with
+      // the votes arriving at the same moment) that checks the post, writes and counts the vote and bumps
+      // the board's version, the signed bookmark, 303 back.
       name: "POST /feedback/:board/:post/vote (feedback vote, write)",
       minRatio: 0.3,
       method: "POST",
