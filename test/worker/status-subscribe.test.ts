@@ -51,6 +51,8 @@ describe("email subscriptions", () => {
       email: `Ops-${crypto.randomUUID().slice(0, 6)}@Example.com`,
     });
     expect(res.status).toBe(202);
+    // The subscriber's next reads start where this write left the database (D1 read replication).
+    expect(res.headers.get("x-d1-bookmark")).toMatch(/^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}\.[\w-]{22}$/);
     expect(body.secret).toBeNull();
     expect((await subscriber(body.id)).confirmedAt).toBeNull();
     // Handed to the emails capability when it queues mail; kept pending (not lost) while it does not.
