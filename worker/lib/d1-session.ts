@@ -92,7 +92,7 @@ export async function visitorWrite<T>(c: Context<AppEnv>, write: (db: Db) => Pro
  * the bookmark is handed back as by `visitorWrite`. Answers with the statements' results.
  */
 export async function visitorBatch(c: Context<AppEnv>, statements: Statement[]): Promise<unknown[]> {
-  const { results, session } = await sharedBatch(c.env.DB, statements);
+  const { results, session } = await sharedBatch(c.env.DB, statements, (work) => c.executionCtx.waitUntil(work));
   wroteOn(c, session);
   await handBack(c, session);
   return results;

@@ -138,7 +138,11 @@ let inFlight: Promise<unknown> = Promise.resolve();
  * runs it (so the work belongs to a request that waits for it); when a shared batch fails, each
  * request's statements run again alone, so one bad write fails only its own request.
  */
-export async function sharedBatch(d1: D1Database, statements: Statement[]) {
+export async function sharedBatch(
+  d1: D1Database,
+  statements: Statement[],
+  keepAlive: (work: Promise<unknown>) => void = () => {},
+) {
   const leads = !open || open.items.length >= GROUP_MAX;
   const group: Group = leads ? { items: [], session: d1.withSession("first-primary") } : (open as Group);
   if (leads) open = group;
@@ -151,6 +155,8 @@ export async function sharedBatch(d1: D1Database, statements: Statement[]) {
       return runGroup(getSessionDb(group.session), group.items);
     })();
     inFlight = group.run;
+    // The leader's request may end first (its visitor gone): the batch others wait for must still run.
+    keepAlive(group.run);
   }
   const out = (await group.run)?.[index];
   if (!out || "error" in out) throw out?.error;
