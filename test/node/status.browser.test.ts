@@ -51,7 +51,9 @@ describe("status console", () => {
     expect(await page.locator("#preview").textContent()).toContain("Authentication: Partial outage");
 
     await page.getByRole("button", { name: "Publish" }).click();
-    await confirmIn(page, "Publish and notify");
+    // The demo page has no subscribers: the dialog says so and publishing notifies nobody.
+    expect(await page.getByRole("dialog").textContent()).toContain("No subscriber is notified.");
+    await confirmIn(page, "Publish");
     await expect.poll(() => page.locator("#c-result").textContent()).toBe("Published.");
 
     const pub = await browser().newPage({ javaScriptEnabled: false });
@@ -71,12 +73,12 @@ describe("status console", () => {
     await page.close();
   });
 
-  it("changes a component from the board and charts a monitor's response times", async () => {
+  it("changes a component from the board without asking when nobody would be told, and charts a monitor's response times", async () => {
     const { page, errors } = await signedIn();
     await page.goto(`${rapport.url}/console/status/`);
     const select = page.locator("#board").getByLabel("Slack app");
+    // Nobody is subscribed to the demo page: the change is made without asking.
     await select.selectOption("degraded_performance");
-    await confirmIn(page, "Change and notify");
     await expect
       .poll(async () => {
         const s = (await (await fetch(`${rapport.url}/status/demo/api/v2/components.json`)).json()) as {
@@ -85,10 +87,15 @@ describe("status console", () => {
         return s.components.find((c) => c.name === "Slack app")?.status;
       })
       .toBe("degraded_performance");
+    expect(await page.getByRole("dialog").count()).toBe(0);
     await select.selectOption("operational");
-    await confirmIn(page, "Change and notify");
+    await expect.poll(() => page.locator("#board-result").textContent()).toBe("Slack app: Operational.");
 
-    await page.getByRole("button", { name: "Response times" }).first().click();
+    await page.goto(`${rapport.url}/console/status/monitors/`);
+    await page
+      .getByRole("button", { name: /^Response times/ })
+      .first()
+      .click();
     await expect.poll(() => page.locator("#chart-svg polyline").count()).toBe(1);
     expect(await page.locator("#chart-summary").textContent()).toMatch(/\d+ checks/);
     expect(errors).toEqual([]);
@@ -104,12 +111,17 @@ describe("status console", () => {
     expect(await page.locator("#domain-setup").isHidden()).toBe(true);
 
     await domain.fill("https://Status.Example.test");
-    await page.getByRole("button", { name: "Save domain" }).click();
-    await expect.poll(() => page.locator("#domain-result").textContent()).toContain("body.domain");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    // The refusal is told next to the field, in words.
+    await expect
+      .poll(() => page.locator("#page-domain-error").textContent())
+      .toBe("the host name alone: no scheme, port or path");
+    expect(await domain.getAttribute("aria-invalid")).toBe("true");
 
     await domain.fill("status.example.test");
-    await page.getByRole("button", { name: "Save domain" }).click();
+    await page.getByRole("button", { name: "Save settings" }).click();
     await expect.poll(() => page.locator("#domain-result").textContent()).toContain("Saved");
+    expect(await page.locator("#page-domain-error").count()).toBe(0);
     expect(await page.locator("#domain-toml").textContent()).toBe(
       'routes = [{ pattern = "status.example.test", custom_domain = true }]',
     );
@@ -124,7 +136,7 @@ describe("status console", () => {
 
     // Leave the shared demo page as it was.
     await domain.fill("");
-    await page.getByRole("button", { name: "Save domain" }).click();
+    await page.getByRole("button", { name: "Save settings" }).click();
     await expect.poll(() => page.locator("#domain-result").textContent()).toBe("Saved: no own domain.");
     expect(await page.locator("#domain-setup").isHidden()).toBe(true);
     expect((await getOnHost("/api/v2/summary.json", "status.example.test")).status).toBe(404);
