@@ -45,12 +45,15 @@ describe("status journey", () => {
     await page.getByRole("button", { name: "Create page" }).click();
     await expect.poll(() => page.locator("#create-result").textContent()).toContain("Created Acme status");
     expect(await slugError.count()).toBe(0);
-    expect(await page.locator("#page-select option").allTextContents()).toEqual(["Acme status"]);
+    await expect.poll(() => page.locator("#page-select option").allTextContents()).toEqual(["Acme status"]);
 
     // A component, with its description.
-    const go = (name: string) => page.getByRole("navigation", { name: "Status" }).getByRole("link", { name }).click();
+    // Each status page has loaded once its script has filled the page select.
+    const go = async (name: string) => {
+      await page.getByRole("navigation", { name: "Status" }).getByRole("link", { name }).click();
+      await expect.poll(() => page.locator("#page-select").inputValue()).not.toBe("");
+    };
     await go("Components");
-    await expect.poll(() => page.locator("#groups").textContent()).toContain("No groups");
     const componentForm = page.locator("#component-form");
     await componentForm.getByLabel("Name").fill("API");
     await componentForm.getByLabel("Description (optional)").fill("The public REST API");
@@ -82,7 +85,7 @@ describe("status journey", () => {
     const heartbeatUrl = page.locator("#heartbeat-url");
     await expect.poll(() => heartbeatUrl.textContent()).toContain("/status/heartbeat/");
     await page.getByRole("button", { name: "Copy", exact: true }).click();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await heartbeatUrl.textContent());
+    expect(await page.evaluate("navigator.clipboard.readText()")).toBe(await heartbeatUrl.textContent());
     const state = page.locator("#monitors [data-state]");
     await expect.poll(() => state.textContent()).toBe("Waiting for the first beat");
 

@@ -76,14 +76,14 @@ async function saveComponent(ev: SubmitEvent) {
   }
 }
 
-/** Fills a form with an item to edit (its hidden id makes the save a PATCH). */
+/** Fills a form with an item to edit (its hidden id makes the save a PATCH; it shadows `form.id`). */
 function edit(form: HTMLFormElement, heading: string, values: Record<string, string | number | null>) {
   clearErrors(form);
   for (const [name, value] of Object.entries(values)) {
     const field = form.elements.namedItem(name) as HTMLInputElement | null;
     if (field) field.value = value === null ? "" : String(value);
   }
-  $(`${form.id}-h`).textContent = heading;
+  $(`${form.getAttribute("id")}-h`).textContent = heading;
   (form.elements.namedItem("name") as HTMLInputElement).focus();
 }
 
@@ -134,7 +134,7 @@ for (const [form, heading] of [
 ] as const) {
   form.addEventListener("reset", () => {
     clearErrors(form);
-    $(`${form.id}-h`).textContent = heading;
+    $(`${form.getAttribute("id")}-h`).textContent = heading;
     // A reset leaves hidden fields as they were: the next save adds, not edits.
     (form.elements.namedItem("id") as HTMLInputElement).value = "";
   });

@@ -209,6 +209,7 @@ form.addEventListener("reset", () => {
   setTimeout(showKind); // after the reset has put the kind back
 });
 field("kind").addEventListener("change", showKind);
+showKind(); // the kind may have been chosen before this script ran
 form.addEventListener("submit", save);
 $("refresh").addEventListener("click", () => void monitors.reload());
 copyButton($<HTMLButtonElement>("heartbeat-copy"), () => $("heartbeat-url").textContent ?? "");
