@@ -16,15 +16,15 @@ describe("emails console", () => {
     await page.getByLabel("Name", { exact: true }).fill("Browser: no workout for 5 days");
     await page.getByLabel("When", { exact: true }).selectOption("absence");
     await page.getByLabel("Event", { exact: true }).fill("workout_logged");
-    await page.getByLabel("Days / count / hours (by kind)").fill("5");
+    await page.getByLabel("Days without it").fill("5");
     await expect
       .poll(() => page.getByTestId("match-count").textContent(), { timeout: 10_000 })
       .toMatch(/^[\d,.\s]+ contacts match now$/);
     const all = Number((await page.getByTestId("match-count").textContent())?.replace(/\D/g, ""));
     expect(all).toBeGreaterThan(0);
     // A filter narrows the live count.
-    await page.getByLabel("Trait", { exact: true }).fill("plan");
-    await page.getByLabel("Value", { exact: true }).fill("team");
+    await page.getByLabel("Filter: trait").fill("plan");
+    await page.getByLabel("Filter: value").fill("team");
     await expect
       .poll(async () => Number((await page.getByTestId("match-count").textContent())?.replace(/\D/g, "")), {
         timeout: 10_000,

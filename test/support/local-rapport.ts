@@ -37,6 +37,8 @@ export async function startLocalRapport(
   const quietHours = process.env.RAPPORT_TEST_QUIET_HOURS;
   for (const [k, v] of Object.entries({
     IDENTITY_SECRET: "browser-test-secret",
+    // Delivery signs unsubscribe links; a fresh clone has no .dev.vars to provide it.
+    SIGNING_SECRET: "browser-test-signing-secret",
     ...(quietHours ? { EMAIL_QUIET_HOURS: quietHours } : {}),
     ...vars,
   }))

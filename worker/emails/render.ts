@@ -8,12 +8,63 @@ const textEngine = new Liquid({ ownPropertyOnly: true, cache: 200 });
 
 export type TemplateParts = { subject: string; html: string; text: string };
 
-/** Parse errors per part, for a clear 400 before a broken template is stored. */
+/** Every variable a template may use, as the editor lists them (`*`: any name below). */
+export const TEMPLATE_VARIABLES = [
+  { name: "contact.first_name", description: "The first_name trait, else the first word of the name", example: "Ada" },
+  { name: "contact.name", description: "The contact's name", example: "Ada Lovelace" },
+  { name: "contact.email", description: "The address the email goes to", example: "ada@example.com" },
+  { name: "contact.external_id", description: "The host app's user id", example: "user-42" },
+  { name: "contact.id", description: "Rapport's contact id", example: "ct_01J…" },
+  { name: "contact.timezone", description: "The contact's IANA timezone, if known", example: "Europe/London" },
+  { name: "traits.*", description: "A trait the host app sent (identify), e.g. traits.plan", example: "pro" },
+  { name: "contact.traits.*", description: "The same traits, under contact", example: "pro" },
+  { name: "event.name", description: "The event that made the contact enter the trigger", example: "signed_up" },
+  {
+    name: "event.properties.*",
+    description: "Properties given to a preview; a triggered send has none, so give them a default",
+    example: "Intro course",
+  },
+  { name: "trigger.id", description: "The trigger that sent it", example: "trg_01J…" },
+  { name: "trigger.name", description: "The trigger's name", example: "Welcome" },
+  { name: "unsubscribe_url", description: "One-click unsubscribe link (signed)", example: "https://…/e/u/…" },
+  { name: "preferences_url", description: "The contact's email preferences page (signed)", example: "https://…/e/p/…" },
+] as const;
+
+/** Known names below each root variable; `null`: any name (traits, properties). */
+const KNOWN = new Map<string, ReadonlySet<string> | null>();
+for (const { name } of TEMPLATE_VARIABLES) {
+  const [root, child] = name.split(".");
+  if (child === undefined) KNOWN.set(root, new Set());
+  else if (child === "*") KNOWN.set(root, null);
+  else if (KNOWN.get(root) !== null) KNOWN.set(root, new Set([...(KNOWN.get(root) ?? []), child]));
+}
+const ROOTS = [...KNOWN.keys()].map((r) => (KNOWN.get(r)?.size === 0 ? r : `${r}.…`)).join(", ");
+
+/** Why `segments` (one variable as liquidjs splits it) names nothing a template is given, or null. */
+function unknownVariable(segments: unknown[]): string | null {
+  const [root, child] = segments;
+  if (typeof root !== "string") return null;
+  const shown = segments.filter((s) => typeof s === "string" || typeof s === "number").join(".");
+  if (!KNOWN.has(root)) {
+    const near = KNOWN.get("contact")?.has(root) ? ` (did you mean contact.${root}?)` : "";
+    return `“${shown}” is not a variable${near}. Variables are ${ROOTS}`;
+  }
+  const children = KNOWN.get(root);
+  if (!children?.size || typeof child !== "string" || children.has(child)) return null;
+  return `“${shown}” is not a variable. ${root} has ${[...children].map((c) => `${root}.${c}`).join(", ")}`;
+}
+
+/** Parse errors and unknown variables per part, for a clear 400 before a broken template is stored. */
 export function templateErrors(t: TemplateParts): Array<{ path: string; message: string }> {
   const errors: Array<{ path: string; message: string }> = [];
   for (const part of ["subject", "html", "text"] as const) {
+    const engine = part === "html" ? htmlEngine : textEngine;
     try {
-      (part === "html" ? htmlEngine : textEngine).parse(t[part]);
+      const unknown = engine
+        .globalVariableSegmentsSync(engine.parse(t[part]))
+        .map(unknownVariable)
+        .find((m) => m !== null);
+      if (unknown) errors.push({ path: `body.${part}`, message: unknown });
     } catch (e) {
       errors.push({ path: `body.${part}`, message: e instanceof Error ? e.message.split("\n")[0] : "invalid" });
     }

@@ -149,24 +149,34 @@ export const ConsentBody = z
   .object(Object.fromEntries(CONSENT_TOPICS.map((t) => [t, z.boolean().nullable().optional()])))
   .openapi("Consent");
 
-export const TopicEnum = z.enum(EMAIL_TOPICS);
+export const TopicEnum = z.enum(EMAIL_TOPICS, { error: `Choose a topic: ${EMAIL_TOPICS.join(", ")}` });
 
 // ---- templates and triggers -------------------------------------------------------------
 
-const name = z.string().trim().min(1).max(200);
-const eventName = z.string().trim().min(1).max(200);
+// Messages the console shows next to a field, in words (zod's defaults name types, not intent).
+const said = (error: string) => ({ error });
+const name = z.string(said("Give it a name (1 to 200 characters)")).trim().min(1).max(200);
+const eventName = z.string(said("Name the event (1 to 200 characters), e.g. signed_up")).trim().min(1).max(200);
 const traitKey = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, _ and - only")
+  .string(said("Name the trait: letters, digits, _ and - only, at most 64"))
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, "Name the trait: letters, digits, _ and - only, at most 64")
   .openapi({ example: "plan" });
-const traitValue = z.union([z.string().max(200), z.number(), z.boolean()]);
+const traitValue = z.union(
+  [z.string().max(200), z.number(), z.boolean()],
+  said("Give a value: text, a number, true or false"),
+);
+/** A number from `min` to `max`, refused in words. */
+const between = (min: number, max: number, what: string, int = false) => {
+  const n = z.number(said(`${what}: ${int ? "a whole number" : "a number"} from ${min} to ${max}`));
+  return (int ? n.int() : n).min(min).max(max);
+};
 
 export const TemplateBody = z
   .object({
     name,
-    subject: z.string().min(1).max(998),
-    html: z.string().max(200_000),
-    text: z.string().max(100_000),
+    subject: z.string(said("Write a subject (1 to 998 characters)")).min(1).max(998),
+    html: z.string(said("The HTML body: at most 200,000 characters")).max(200_000),
+    text: z.string(said("The text body: at most 100,000 characters")).max(100_000),
   })
   .openapi("TemplateInput");
 export const TemplatePatch = patchOf(TemplateBody).openapi("TemplatePatch");
@@ -177,38 +187,42 @@ export const Template = TemplateBody.extend({
 }).openapi("Template");
 
 export const Entry = z
-  .discriminatedUnion("kind", [
-    z.object({
-      kind: z.literal("event"),
-      event: eventName,
-      lookbackHours: z.number().int().min(1).max(720).default(72),
-    }),
-    z.object({
-      kind: z.literal("first_event"),
-      event: eventName,
-      lookbackHours: z.number().int().min(1).max(720).default(72),
-    }),
-    z.object({
-      kind: z.literal("count_reached"),
-      event: eventName,
-      count: z.number().int().min(1).max(1_000_000),
-    }),
-    z.object({
-      kind: z.literal("absence"),
-      event: eventName.optional().openapi({ description: "Omit for any activity at all" }),
-      days: z.number().min(0.01).max(365),
-    }),
-    z.object({
-      kind: z.literal("trait_threshold"),
-      trait: traitKey,
-      op: z.enum(["gte", "lte", "eq"]),
-      value: traitValue,
-    }),
-    z.object({
-      kind: z.literal("churn_risk"),
-      minInactiveDays: z.number().min(0.5).max(90).default(3),
-    }),
-  ])
+  .discriminatedUnion(
+    "kind",
+    [
+      z.object({
+        kind: z.literal("event"),
+        event: eventName,
+        lookbackHours: between(1, 720, "Look back", true).default(72),
+      }),
+      z.object({
+        kind: z.literal("first_event"),
+        event: eventName,
+        lookbackHours: between(1, 720, "Look back", true).default(72),
+      }),
+      z.object({
+        kind: z.literal("count_reached"),
+        event: eventName,
+        count: between(1, 1_000_000, "Count", true),
+      }),
+      z.object({
+        kind: z.literal("absence"),
+        event: eventName.optional().openapi({ description: "Omit for any activity at all" }),
+        days: between(0.01, 365, "Days without the event"),
+      }),
+      z.object({
+        kind: z.literal("trait_threshold"),
+        trait: traitKey,
+        op: z.enum(["gte", "lte", "eq"], said("Choose at least, at most or equal to")),
+        value: traitValue,
+      }),
+      z.object({
+        kind: z.literal("churn_risk"),
+        minInactiveDays: between(0.5, 90, "Inactive days").default(3),
+      }),
+    ],
+    said("Choose when the trigger starts: event, first_event, count_reached, absence, trait_threshold or churn_risk"),
+  )
   .openapi("TriggerEntry", {
     description:
       "event: each occurrence (confidence 1). first_event: the first occurrence (1). count_reached: the Nth occurrence (1). absence: no event for N days (confidence = absence habit score). trait_threshold (1). churn_risk: evaluated when a contact has been inactive minInactiveDays; confidence = churn risk.",
@@ -234,26 +248,23 @@ export const Filter = z
   });
 
 export const Delay = z
-  .discriminatedUnion("kind", [
-    z.object({ kind: z.literal("none") }),
-    z.object({
-      kind: z.literal("hours"),
-      hours: z
-        .number()
-        .min(0)
-        .max(24 * 90),
-    }),
-    z.object({
-      kind: z.literal("local_time"),
-      hour: z.number().int().min(0).max(23),
-      minute: z.number().int().min(0).max(59).default(0),
-      afterHours: z
-        .number()
-        .min(0)
-        .max(24 * 30)
-        .default(0),
-    }),
-  ])
+  .discriminatedUnion(
+    "kind",
+    [
+      z.object({ kind: z.literal("none") }),
+      z.object({
+        kind: z.literal("hours"),
+        hours: between(0, 24 * 90, "Hours after entry"),
+      }),
+      z.object({
+        kind: z.literal("local_time"),
+        hour: between(0, 23, "Hour of the day", true),
+        minute: between(0, 59, "Minute", true).default(0),
+        afterHours: between(0, 24 * 30, "Hours after entry").default(0),
+      }),
+    ],
+    said("Choose when to send: none, hours or local_time"),
+  )
   .openapi("TriggerDelay", { description: "hours after entry, or the next HH:MM in the contact's timezone" });
 
 export const TriggerRule = z.object({
@@ -265,32 +276,35 @@ export const TriggerRule = z.object({
     .optional()
     .openapi({ description: "If the contact does this after entering, the send is skipped" }),
   conversion: z
-    .object({ event: eventName, withinDays: z.number().min(0.1).max(90).default(7) })
+    .object({ event: eventName, withinDays: between(0.1, 90, "Days to convert").default(7) })
     .optional()
     .openapi({ description: "Counted as converted when this happens within the window after the send" }),
 });
 export type TriggerRuleT = z.infer<typeof TriggerRule>;
 
+const templateId = z.string(said("Choose a template")).min(1).max(64);
+const confidence = between(0, 1, "Minimum confidence");
+
 export const TriggerBody = TriggerRule.extend({
   name,
   enabled: z.boolean().default(true),
-  templateId: z.string().min(1).max(64),
+  templateId,
   topic: TopicEnum.default("marketing"),
-  minConfidence: z.number().min(0).max(1).default(0.7),
+  minConfidence: confidence.default(0.7),
 }).openapi("TriggerInput");
 export const TriggerPatch = z
   .object({
     name: name.optional(),
     enabled: z.boolean().optional(),
-    templateId: z.string().min(1).max(64).optional(),
+    templateId: templateId.optional(),
     topic: TopicEnum.optional(),
-    minConfidence: z.number().min(0).max(1).optional(),
+    minConfidence: confidence.optional(),
     entry: Entry.optional(),
     filters: z.array(Filter).max(10).optional(),
     delay: Delay.optional(),
     exit: z.object({ event: eventName }).nullable().optional(),
     conversion: z
-      .object({ event: eventName, withinDays: z.number().min(0.1).max(90).default(7) })
+      .object({ event: eventName, withinDays: between(0.1, 90, "Days to convert").default(7) })
       .nullable()
       .optional(),
   })
@@ -365,6 +379,23 @@ export const PreviewBody = z
     event: z.object({ name: z.string().max(200), properties: jsonObject("event.properties").optional() }).optional(),
   })
   .openapi("PreviewInput");
+export type PreviewBodyT = z.infer<typeof PreviewBody>;
+export const DraftPreviewBody = PreviewBody.extend({
+  template: TemplateBody.omit({ name: true }).openapi({ description: "The subject and bodies, saved or not" }),
+}).openapi("DraftPreviewInput");
+export const TemplateVariables = z
+  .object({
+    data: z.array(
+      z.object({
+        name: z
+          .string()
+          .openapi({ description: "As written in a template; `*` stands for any name", example: "traits.*" }),
+        description: z.string(),
+        example: z.string(),
+      }),
+    ),
+  })
+  .openapi("TemplateVariables");
 export const Rendered = z.object({ subject: z.string(), html: z.string(), text: z.string() }).openapi("RenderedEmail");
 export const TestSendBody = z
   .object({ to: z.email().max(320), contactId: z.string().min(1).max(64).optional() })

@@ -1950,6 +1950,146 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/emails/templates/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview an unsaved template
+         * @description Checks the template as a save would (syntax, unknown variables) and renders it.
+         *
+         *     Requires the `emails` scope (or `admin`; `read` for GET).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["DraftPreviewInput"];
+                };
+            };
+            responses: {
+                /** @description Rendered */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RenderedEmail"];
+                    };
+                };
+                /** @description Not valid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/emails/templates/variables": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Template variables
+         * @description Every variable a template may use. A template naming any other is refused with a 400.
+         *
+         *     Requires the `emails` scope (or `admin`; `read` for GET).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The variables */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TemplateVariables"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/emails/triggers": {
         parameters: {
             query?: never;
@@ -12909,6 +13049,14 @@ export interface components {
             reason: string;
             receivedAt: number;
         };
+        DraftPreviewInput: components["schemas"]["PreviewInput"] & {
+            /** @description The subject and bodies, saved or not */
+            template: {
+                html: string;
+                subject: string;
+                text: string;
+            };
+        };
         EnrollInput: {
             customer: {
                 /** Format: email */
@@ -14026,6 +14174,17 @@ export interface components {
             name?: string;
             subject?: string;
             text?: string;
+        };
+        TemplateVariables: {
+            data: {
+                description: string;
+                example: string;
+                /**
+                 * @description As written in a template; `*` stands for any name
+                 * @example traits.*
+                 */
+                name: string;
+            }[];
         };
         TestSendInput: {
             contactId?: string;

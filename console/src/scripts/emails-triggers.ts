@@ -1,6 +1,7 @@
 import { ApiError, api, esc, fmt, ok, problemText, type Schemas } from "../lib/api";
 import { confirmAction } from "../lib/confirm";
 import { list } from "../lib/list";
+import { clearFieldErrors, showFieldErrors } from "./emails-form";
 
 type Trigger = Schemas["Trigger"];
 type Entry = Schemas["TriggerEntry"];
@@ -48,47 +49,98 @@ const triggers = list({
   },
 });
 
+/** Every template, page by page, for the editor's choice. */
 async function loadTemplates() {
-  const { data } = await ok(api.GET("/api/v1/emails/templates", { params: { query: { limit: 200 } } }));
-  ($("t-template") as HTMLSelectElement).innerHTML = data
+  const all: Schemas["Template"][] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await ok(api.GET("/api/v1/emails/templates", { params: { query: { limit: 200, cursor } } }));
+    all.push(...page.data);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  ($("t-template") as HTMLSelectElement).innerHTML = all
     .map((t) => `<option value="${esc(t.id)}">${esc(t.name)}</option>`)
     .join("");
+  $("t-template-none").hidden = all.length > 0;
 }
 
 const val = (name: string) => String(new FormData(form).get(name) ?? "").trim();
-const num = (name: string) => Number(val(name));
+/** A number field: left out when empty, so the API says what it needs instead of reading 0. */
+const num = (name: string) => (val(name) === "" ? undefined : Number(val(name)));
 const scalar = (v: string): string | number | boolean =>
   v === "true" ? true : v === "false" ? false : v !== "" && !Number.isNaN(Number(v)) ? Number(v) : v;
 
-/** The rule the form describes (the API validates it; its errors are shown as they come). */
+/** Shows only the fields of the chosen entry kind and delay. */
+function showFields() {
+  for (const [attr, chosen] of [
+    ["kinds", val("kind")],
+    ["delays", val("delay")],
+  ]) {
+    for (const el of form.querySelectorAll<HTMLElement>(`[data-${attr}]`)) {
+      el.hidden = !(el.dataset[attr] ?? "").split(" ").includes(chosen);
+    }
+  }
+}
+
+/** The rule the form describes; what is missing is left out for the API to name. */
 function rule(): { entry: Entry; filters: Filter[]; delay: Delay; exit: { event: string } | null } {
   const kind = val("kind");
-  const event = val("event");
-  const n = num("number");
-  const entry: Entry =
+  const event = val("event") || undefined;
+  const entry = (
     kind === "absence"
-      ? { kind, event: event || undefined, days: n }
+      ? { kind, event, days: num("days") }
       : kind === "count_reached"
-        ? { kind, event, count: n }
+        ? { kind, event, count: num("count") }
         : kind === "churn_risk"
-          ? { kind, minInactiveDays: n || 3 }
+          ? { kind, minInactiveDays: num("minInactiveDays") }
           : kind === "trait_threshold"
-            ? { kind, trait: val("trait"), op: "gte", value: scalar(val("value")) }
-            : { kind: kind === "first_event" ? "first_event" : "event", event };
+            ? {
+                kind,
+                trait: val("trait") || undefined,
+                op: val("op"),
+                value: val("value") ? scalar(val("value")) : undefined,
+              }
+            : { kind, event }
+  ) as Entry;
   const filters: Filter[] = val("fTrait")
     ? [{ trait: val("fTrait"), op: val("fOp") as Filter["op"], value: scalar(val("fValue")) }]
     : [];
   const d = val("delay");
-  const dv = val("delayValue");
-  const [hh, mm] = dv.split(":").map(Number);
-  const delay: Delay =
+  const [hour, minute] = val("delayTime") ? val("delayTime").split(":").map(Number) : [];
+  const delay = (
     d === "hours"
-      ? { kind: d, hours: Number(dv) || 0 }
+      ? { kind: d, hours: num("delayHours") }
       : d === "local_time"
-        ? { kind: d, hour: hh || 0, minute: mm || 0 }
-        : { kind: "none" };
+        ? { kind: d, hour, minute }
+        : { kind: "none" }
+  ) as Delay;
   return { entry, filters, delay, exit: val("exit") ? { event: val("exit") } : null };
 }
+
+/** An API error's path (`entry.days`, `filters.0.value`) -> the editor's field. */
+const FIELDS: Record<string, string> = {
+  entry: "kind",
+  "entry.kind": "kind",
+  "entry.event": "event",
+  "entry.count": "count",
+  "entry.days": "days",
+  "entry.trait": "trait",
+  "entry.op": "op",
+  "entry.value": "value",
+  "entry.minInactiveDays": "minInactiveDays",
+  "filters.0.trait": "fTrait",
+  "filters.0.op": "fOp",
+  "filters.0.value": "fValue",
+  "delay.kind": "delay",
+  "delay.hours": "delayHours",
+  "delay.hour": "delayTime",
+  "delay.minute": "delayTime",
+  "exit.event": "exit",
+};
+const fieldOf = (path: string) => FIELDS[path] ?? path;
+
+const matching = async (entry: Entry, filters: Filter[]) =>
+  (await ok(api.POST("/api/v1/emails/triggers/match-count", { body: { entry, filters } }))).matching;
 
 let timer: number | undefined;
 function liveCount() {
@@ -101,8 +153,7 @@ function liveCount() {
       return;
     }
     try {
-      const { matching } = await ok(api.POST("/api/v1/emails/triggers/match-count", { body: { entry, filters } }));
-      $("match").textContent = `${fmt.int(matching)} contacts match now`;
+      $("match").textContent = `${fmt.int(await matching(entry, filters))} contacts match now`;
     } catch (e) {
       $("match").textContent =
         e instanceof ApiError ? `Not complete yet: ${e.problem.errors?.[0]?.message ?? e.message}` : "";
@@ -125,30 +176,42 @@ function edit(t: Trigger) {
   set("minConfidence", t.minConfidence);
   set("kind", e.kind);
   set("event", "event" in e ? e.event : "");
-  set("number", "days" in e ? e.days : "count" in e ? e.count : "minInactiveDays" in e ? e.minInactiveDays : "");
+  set("count", "count" in e ? e.count : "");
+  set("days", "days" in e ? e.days : "");
+  set("minInactiveDays", "minInactiveDays" in e ? e.minInactiveDays : 3);
   set("trait", "trait" in e ? e.trait : "");
+  set("op", "op" in e ? e.op : "gte");
   set("value", "value" in e ? e.value : "");
   set("fTrait", f?.trait);
   set("fOp", f?.op ?? "eq");
   set("fValue", f?.value);
   set("delay", delay.kind);
+  set("delayHours", delay.kind === "hours" ? delay.hours : "");
   set(
-    "delayValue",
-    delay.kind === "hours"
-      ? delay.hours
-      : delay.kind === "local_time"
-        ? `${String(delay.hour).padStart(2, "0")}:${String(delay.minute ?? 0).padStart(2, "0")}`
-        : "",
+    "delayTime",
+    delay.kind === "local_time"
+      ? `${String(delay.hour).padStart(2, "0")}:${String(delay.minute ?? 0).padStart(2, "0")}`
+      : "",
   );
   set("exit", t.rule.exit?.event);
+  clearFieldErrors(form);
+  showFields();
   form.scrollIntoView();
   liveCount();
 }
 
 form.addEventListener("input", liveCount);
-form.addEventListener("reset", () => setTimeout(liveCount));
+form.addEventListener("change", showFields);
+form.addEventListener("reset", () =>
+  setTimeout(() => {
+    clearFieldErrors(form);
+    showFields();
+    liveCount();
+  }),
+);
 form.addEventListener("submit", async (e) => {
   e.preventDefault();
+  $("editor-result").textContent = "";
   const id = val("id");
   const r = rule();
   const body = {
@@ -157,25 +220,26 @@ form.addEventListener("submit", async (e) => {
     topic: val("topic") as Trigger["topic"],
     minConfidence: num("minConfidence"),
     ...r,
-  };
-  // A new trigger is enabled at once: from the next minute it emails everyone its rule matches.
-  if (
-    !id &&
-    !(await confirmAction({
-      title: `Start “${body.name}”?`,
-      body: `${$("match").textContent?.endsWith("match now") ? `${$("match").textContent}. ` : ""}Contacts its rule matches are emailed from the next minute on.`,
-      action: "Save and send",
-    }))
-  )
-    return;
+  } as Schemas["TriggerInput"];
   try {
+    // A new trigger is enabled at once: from the next minute it emails everyone its rule matches.
+    // Its entry is checked (and counted) before asking, so a refusal shows before the question.
+    if (!id) {
+      const count = await matching(r.entry, r.filters);
+      const go = await confirmAction({
+        title: `Start “${body.name}”?`,
+        body: `${fmt.int(count)} contacts match now. Contacts its rule matches are emailed from the next minute on.`,
+        action: "Save and send",
+      });
+      if (!go) return;
+    }
     if (id) await ok(api.PATCH("/api/v1/emails/triggers/{id}", { params: { path: { id } }, body }));
     else await ok(api.POST("/api/v1/emails/triggers", { body: { ...body, exit: r.exit ?? undefined } }));
-    $("editor-result").textContent = "Saved.";
     form.reset();
+    $("editor-result").textContent = "Saved.";
     await triggers.reload();
   } catch (err) {
-    $("editor-result").textContent = `Not saved: ${problemText(err)}`;
+    $("editor-result").textContent = showFieldErrors(form, err, fieldOf);
   }
 });
 
@@ -204,5 +268,6 @@ $("triggers").addEventListener("click", async (e) => {
   }
 });
 
+showFields();
 await Promise.all([triggers.reload(), loadTemplates()]);
 liveCount();

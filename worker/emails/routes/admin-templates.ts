@@ -12,14 +12,18 @@ import {
   toPage,
 } from "../../lib/openapi.ts";
 import { kick } from "../kick.ts";
+import { TEMPLATE_VARIABLES } from "../render.ts";
 import {
   Deleted,
+  DraftPreviewBody,
   IdParam,
   PreviewBody,
+  type PreviewBodyT,
   Rendered,
   Template,
   TemplateBody,
   TemplatePatch,
+  TemplateVariables,
   TestSendAnswer,
   TestSendBody,
 } from "../schemas.ts";
@@ -29,12 +33,21 @@ import {
   deleteTemplate,
   getTemplateOrThrow,
   listTemplates,
+  renderDraft,
   renderTemplateFor,
   updateTemplate,
 } from "../store/templates.ts";
 import { invalid, missing } from "./refusals.ts";
 
 export const templateRoutes = newRouter();
+
+/** What a preview fills in where a send would have its event, trigger and signed links. */
+const previewExtra = (event: PreviewBodyT["event"]) => ({
+  event: event ?? { name: "sample_event", properties: {} },
+  trigger: { id: "trg_sample", name: "Preview" },
+  unsubscribeUrl: "#unsubscribe",
+  preferencesUrl: "#preferences",
+});
 const op = adminOps(templateRoutes, "emails", ["emails: templates"]);
 
 // GET /api/v1/emails/templates — list, newest first
@@ -62,6 +75,34 @@ op(
     responses: { 201: jsonContent(Template, "Created"), ...invalid },
   },
   async (c) => c.json(await createTemplate(getDb(c.env.DB), c.req.valid("json")), 201),
+);
+
+// GET /api/v1/emails/templates/variables — what a template may use (before /:id, which would match it)
+op(
+  {
+    method: "get",
+    path: "/api/v1/emails/templates/variables",
+    summary: "Template variables",
+    description: "Every variable a template may use. A template naming any other is refused with a 400.",
+    responses: { 200: jsonContent(TemplateVariables, "The variables") },
+  },
+  async (c) => c.json({ data: TEMPLATE_VARIABLES.map((v) => ({ ...v })) }, 200),
+);
+
+// POST /api/v1/emails/templates/preview — render a template being edited, before it is saved
+op(
+  {
+    method: "post",
+    path: "/api/v1/emails/templates/preview",
+    summary: "Preview an unsaved template",
+    description: "Checks the template as a save would (syntax, unknown variables) and renders it.",
+    request: { body: jsonBody(DraftPreviewBody) },
+    responses: { 200: jsonContent(Rendered, "Rendered"), ...invalid, ...missing },
+  },
+  async (c) => {
+    const body = c.req.valid("json");
+    return c.json(await renderDraft(getDb(c.env.DB), body.template, body.contactId, previewExtra(body.event)), 200);
+  },
 );
 
 // GET /api/v1/emails/templates/:id
@@ -114,13 +155,8 @@ op(
   },
   async (c) => {
     const body = c.req.valid("json");
-    const rendered = await renderTemplateFor(getDb(c.env.DB), c.req.valid("param").id, body.contactId, {
-      event: body.event ?? { name: "sample_event", properties: {} },
-      trigger: { id: "trg_sample", name: "Preview" },
-      unsubscribeUrl: "#unsubscribe",
-      preferencesUrl: "#preferences",
-    });
-    return c.json(rendered, 200);
+    const id = c.req.valid("param").id;
+    return c.json(await renderTemplateFor(getDb(c.env.DB), id, body.contactId, previewExtra(body.event)), 200);
   },
 );
 

@@ -5,7 +5,7 @@ import { emailTemplates, emailTriggers } from "../../../db/schema/index.ts";
 import { changesOf, type Db } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { badRequest, conflict, notFound } from "../../lib/problem.ts";
-import { renderTemplate, templateErrors, templateVars } from "../render.ts";
+import { renderTemplate, type TemplateParts, templateErrors, templateVars } from "../render.ts";
 import { contactVarsOrSample } from "./contacts.ts";
 
 type TemplateInput = { name: string; subject: string; html: string; text: string };
@@ -64,14 +64,16 @@ export async function deleteTemplate(db: Db, id: string) {
   await db.delete(emailTemplates).where(eq(emailTemplates.id, id));
 }
 
+type Extra = Parameters<typeof templateVars>[1];
+
 /** Template `id` rendered for a contact (a sample contact when none is named). */
-export async function renderTemplateFor(
-  db: Db,
-  id: string,
-  contactId: string | undefined,
-  extra: Parameters<typeof templateVars>[1],
-) {
-  const t = await getTemplateOrThrow(db, id);
+export async function renderTemplateFor(db: Db, id: string, contactId: string | undefined, extra: Extra) {
+  return renderDraft(db, await getTemplateOrThrow(db, id), contactId, extra);
+}
+
+/** A template not saved yet, checked as a save would check it, rendered for a contact or the sample. */
+export async function renderDraft(db: Db, t: TemplateParts, contactId: string | undefined, extra: Extra) {
+  checkTemplate({ name: "draft", ...t });
   const contact = await contactVarsOrSample(db, contactId);
   return renderTemplate(t, templateVars(contact, extra));
 }
