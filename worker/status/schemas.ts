@@ -167,7 +167,7 @@ export const CreateMaintenanceBody = z
   })
   .refine((b) => b.scheduledUntil > b.scheduledFor, {
     path: ["scheduledUntil"],
-    message: "must be after scheduledFor",
+    message: "must be after the start",
   })
   .openapi("CreateMaintenance");
 export type CreateMaintenanceInput = z.infer<typeof CreateMaintenanceBody>;
