@@ -8600,8 +8600,10 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Pause or resume a monitor
-         * @description Requires the `status` scope (or `admin`; `read` for GET).
+         * Update a monitor
+         * @description Fields of the monitor's own kind only (`periodSeconds` is a heartbeat's; the URL, method, expected statuses, keyword, timeout, interval and threshold an HTTP monitor's). An HTTP monitor whose check changed runs at once; a heartbeat given a new period has that long from now. The heartbeat URL does not change.
+         *
+         *     Requires the `status` scope (or `admin`; `read` for GET).
          */
         patch: {
             parameters: {
@@ -8614,9 +8616,7 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": {
-                        enabled: boolean;
-                    };
+                    "application/json": components["schemas"]["UpdateMonitor"];
                 };
             };
             responses: {
@@ -8627,6 +8627,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Monitor"];
+                    };
+                };
+                /** @description Invalid, a private URL, or a field of the other kind */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description Missing, unknown or revoked API key */
@@ -8996,6 +9005,88 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/v1/status/pages/{pageId}/audience": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count who a change would notify
+         * @description Confirmed, still-subscribed subscribers a notice naming these components reaches now: whole-page subscribers, and those who chose one of the components or its group. For a component's status change name that component; for an incident update, every component the incident names.
+         *
+         *     Requires the `status` scope (or `admin`; `read` for GET).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Comma-separated ids of the components the change names; none: the whole page */
+                    componentIds?: string;
+                };
+                header?: never;
+                path: {
+                    pageId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Subscribers reached, by kind */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["StatusAudience"];
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such page */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/status/pages/{pageId}/components": {
@@ -9575,7 +9666,9 @@ export interface paths {
         };
         /**
          * List subscribers
-         * @description Requires the `status` scope (or `admin`; `read` for GET).
+         * @description Newest first; `nextCursor` gives the next (older) page.
+         *
+         *     Requires the `status` scope (or `admin`; `read` for GET).
          */
         get: {
             parameters: {
@@ -14272,6 +14365,11 @@ export interface components {
             quarter: string;
             updatedAt: number;
         };
+        StatusAudience: {
+            email: number;
+            total: number;
+            webhook: number;
+        };
         StatusComponent: {
             createdAt: number;
             description: string | null;
@@ -14597,6 +14695,24 @@ export interface components {
             impact?: number | null;
             tags?: string[];
             title?: string;
+        };
+        UpdateMonitor: {
+            enabled?: boolean;
+            expectedStatusMax?: number;
+            expectedStatusMin?: number;
+            /** @enum {string} */
+            failureStatus?: "degraded_performance" | "partial_outage" | "major_outage";
+            failureThreshold?: number;
+            intervalMinutes?: number;
+            /** @description null: no keyword check */
+            keyword?: string | null;
+            /** @enum {string} */
+            method?: "GET" | "HEAD" | "POST";
+            name?: string;
+            periodSeconds?: number;
+            timeoutMs?: number;
+            /** Format: uri */
+            url?: string;
         };
         UpdateNpsSurvey: {
             closed?: boolean;

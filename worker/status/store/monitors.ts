@@ -79,13 +79,9 @@ export async function insertMonitor(db: Db, row: NewMonitor): Promise<Monitor> {
   return created;
 }
 
-/** Pauses or resumes a monitor; an HTTP one resumed runs at once. */
-export async function setMonitorEnabled(db: Db, m: Monitor, enabled: boolean, now: number): Promise<Monitor> {
-  const [row] = await db
-    .update(statusMonitors)
-    .set({ enabled, nextRunAt: m.kind === "http" ? now : m.nextRunAt })
-    .where(eq(statusMonitors.id, m.id))
-    .returning();
+/** Stores a monitor's new settings and answers it as it now is. */
+export async function saveMonitor(db: Db, id: string, set: Partial<Monitor>): Promise<Monitor> {
+  const [row] = await db.update(statusMonitors).set(set).where(eq(statusMonitors.id, id)).returning();
   return row;
 }
 
