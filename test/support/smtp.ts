@@ -60,13 +60,10 @@ function heldQuitServer(received: Received[]) {
 }
 
 /**
- * A real SMTP server on 127.0.0.1 that the smtp provider delivers to in tests, and an HTTP
- * endpoint to read what it got: `GET /messages?to=addr` lists the messages (raw MIME).
- * `DELETE /messages` forgets them. A recipient starting with `reject` is refused with 550. A second
- * server (`heldQuitSmtpPort`) accepts everything but answers QUIT only after `POST /held-quits`.
+ * A real SMTP server (smtp-server) on 127.0.0.1 that keeps every message it accepts in
+ * `received`. A recipient starting with `reject` is refused with 550.
  */
-export default async function setup(project: TestProject) {
-  const received: Received[] = [];
+export async function startSmtpSink(received: Received[] = []) {
   const smtp = new SMTPServer({
     authOptional: true,
     disabledCommands: ["STARTTLS", "AUTH"],
@@ -90,6 +87,23 @@ export default async function setup(project: TestProject) {
     },
   });
   await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
+  const address = smtp.server.address();
+  return {
+    received,
+    port: typeof address === "object" && address ? address.port : 0,
+    close: () => new Promise<void>((resolve) => smtp.close(() => resolve())),
+  };
+}
+
+/**
+ * Global setup: the SMTP sink above for the smtp provider in tests, and an HTTP endpoint to read
+ * what it got: `GET /messages?to=addr` lists the messages (raw MIME), `DELETE /messages` forgets
+ * them. A second server (`heldQuitSmtpPort`) accepts everything but answers QUIT only after
+ * `POST /held-quits`.
+ */
+export default async function setup(project: TestProject) {
+  const received: Received[] = [];
+  const smtp = await startSmtpSink(received);
   const heldQuit = heldQuitServer(received);
   await new Promise<void>((resolve) => heldQuit.server.listen(0, "127.0.0.1", resolve));
   const http = createServer((req, res) => {
@@ -110,13 +124,13 @@ export default async function setup(project: TestProject) {
     const a = s.address();
     return typeof a === "object" && a ? (a as { port: number }).port : 0;
   };
-  project.provide("smtpPort", port(smtp.server));
+  project.provide("smtpPort", smtp.port);
   project.provide("smtpApiPort", port(http));
   project.provide("heldQuitSmtpPort", port(heldQuit.server));
   return async () => {
     heldQuit.release();
     await new Promise<void>((resolve) => heldQuit.server.close(() => resolve()));
     await new Promise<void>((resolve) => http.close(() => resolve()));
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await smtp.close();
   };
 }
