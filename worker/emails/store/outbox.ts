@@ -64,13 +64,11 @@ export async function dueQueued(db: Db, now: number, after = "", limit = 1000): 
   return rows.map((r) => r.id);
 }
 
-/** A queued message not picked up this long after it was due lost its queue send. */
-export const LOST_QUEUED_MS = 2 * 60_000;
-
 /**
  * Cron backstop, the ids to deliver: deferred messages now due, queued messages whose queue send
- * was lost, and claims a stopped consumer left `sending` for `staleMs` (delivery settles those
- * without sending blindly again). Index range scans on (state, send_after).
+ * was lost (not picked up a fifth of `staleMs` after they were due: 2 minutes by default), and
+ * claims a stopped consumer left `sending` for `staleMs` (delivery settles those without sending
+ * blindly again). Index range scans on (state, send_after).
  */
 export async function sweepDue(db: Db, now: number, staleMs: number, limit = 5000): Promise<string[]> {
   const due = (state: "deferred" | "queued" | "sending", before: number, max: number) =>
@@ -81,7 +79,7 @@ export async function sweepDue(db: Db, now: number, staleMs: number, limit = 500
       .limit(max);
   const [deferred, lost, stuck] = await db.batch([
     due("deferred", now, limit),
-    due("queued", now - LOST_QUEUED_MS, limit),
+    due("queued", now - staleMs / 5, limit),
     due("sending", now - staleMs, limit),
   ]);
   return [...deferred, ...lost, ...stuck].map((r) => r.id);
