@@ -15,7 +15,21 @@ export type EmailTopic = (typeof EMAIL_TOPICS)[number];
  * queued -> (deferred ->) sending -> sent | failed. `suppressed` and `skipped` are final
  * decisions not to send; the row stays so the unique key keeps the decision made once.
  */
-export const MESSAGE_STATES = ["queued", "deferred", "sending", "sent", "failed", "suppressed", "skipped"] as const;
+/**
+ * `unknown`: a send whose outcome Rapport cannot learn (the consumer stopped, or the connection
+ * broke, after the message may have reached an SMTP server or the send_email binding). It is not
+ * sent again unless EMAIL_DELIVERY_GUARANTEE is at-least-once.
+ */
+export const MESSAGE_STATES = [
+  "queued",
+  "deferred",
+  "sending",
+  "sent",
+  "failed",
+  "suppressed",
+  "skipped",
+  "unknown",
+] as const;
 export type MessageState = (typeof MESSAGE_STATES)[number];
 
 export const SKIP_REASONS = ["below_confidence", "no_consent", "exited", "no_address", "filtered"] as const;
@@ -176,6 +190,8 @@ export const emailMessages = sqliteTable(
     provider: text("provider"),
     providerMessageId: text("provider_message_id"),
     lastError: text("last_error"),
+    /** Sent again after an attempt of unknown outcome (at-least-once): the recipient may have it twice. */
+    maybeDuplicate: integer("maybe_duplicate", { mode: "boolean" }).notNull().default(false),
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
     claimedAt: integer("claimed_at"),

@@ -5,6 +5,7 @@ import { deliverMessage, type MarketingPaused } from "./deliver.ts";
 import { evaluateTrigger } from "./evaluate.ts";
 import { dueQueued, sweepDue } from "./store/outbox.ts";
 import { enabledTriggers, loadTrigger } from "./store/triggers.ts";
+import { staleSendingMs } from "./uncertain.ts";
 
 /** Queue messages that deliver `ids`. */
 const deliverMessages = (ids: string[]): QueueMessage[] => ids.map((id) => ({ kind: "emails.deliver" as const, id }));
@@ -68,7 +69,7 @@ export const emailsCron: CronTask[] = [
     const triggers = await enabledTriggers(db);
     return [
       ...triggers.map((t) => ({ kind: "emails.evaluate" as const, triggerId: t.id })),
-      ...deliverMessages(await sweepDue(db, now)),
+      ...deliverMessages(await sweepDue(db, now, staleSendingMs(env))),
     ];
   },
 ];

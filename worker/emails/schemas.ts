@@ -409,7 +409,10 @@ export const Deleted = z.object({ deleted: z.literal(true) });
 // ---- contacts and the outbox, as the admin API answers ---------------------------------
 
 const ms = z.number().int();
-const MessageState = z.enum(MESSAGE_STATES);
+const MessageState = z.enum(MESSAGE_STATES).openapi({
+  description:
+    "`unknown`: an SMTP or send_email attempt whose outcome cannot be learnt (the Worker stopped, or the connection broke, after the message may have been accepted); not sent again unless EMAIL_DELIVERY_GUARANTEE is at-least-once",
+});
 
 export const ContactSchema = z
   .object({
@@ -475,6 +478,10 @@ export const OutboxMessageSchema = z
     sendAfter: ms,
     provider: z.string().nullable(),
     lastError: z.string().nullable(),
+    maybeDuplicate: z.boolean().openapi({
+      description:
+        "Sent again after an attempt of unknown outcome (EMAIL_DELIVERY_GUARANTEE=at-least-once): the recipient may have it twice",
+    }),
     createdAt: ms,
     sentAt: ms.nullable(),
     openedAt: ms.nullable(),

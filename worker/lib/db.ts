@@ -63,6 +63,12 @@ export function rowsPerInsert(columns: number): number {
   return Math.max(1, Math.floor(100 / columns));
 }
 
+/**
+ * Items per `IN (…)` list: D1 binds at most 100 parameters per statement, and the rest of the
+ * statement binds a few of its own.
+ */
+export const IN_LIST_MAX = 90;
+
 export function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));

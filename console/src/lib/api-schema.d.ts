@@ -1150,7 +1150,7 @@ export interface paths {
                     /** @description The `nextCursor` of the previous page */
                     cursor?: string;
                     limit?: number;
-                    state?: "queued" | "deferred" | "sending" | "sent" | "failed" | "suppressed" | "skipped";
+                    state?: "queued" | "deferred" | "sending" | "sent" | "failed" | "suppressed" | "skipped" | "unknown";
                     triggerId?: string;
                 };
                 header?: never;
@@ -13918,13 +13918,18 @@ export interface components {
             deferReason: string | null;
             id: string;
             lastError: string | null;
+            /** @description Sent again after an attempt of unknown outcome (EMAIL_DELIVERY_GUARANTEE=at-least-once): the recipient may have it twice */
+            maybeDuplicate: boolean;
             openedAt: number | null;
             provider: string | null;
             sendAfter: number;
             sentAt: number | null;
             skipReason: string | null;
-            /** @enum {string} */
-            state: "queued" | "deferred" | "sending" | "sent" | "failed" | "suppressed" | "skipped";
+            /**
+             * @description `unknown`: an SMTP or send_email attempt whose outcome cannot be learnt (the Worker stopped, or the connection broke, after the message may have been accepted); not sent again unless EMAIL_DELIVERY_GUARANTEE is at-least-once
+             * @enum {string}
+             */
+            state: "queued" | "deferred" | "sending" | "sent" | "failed" | "suppressed" | "skipped" | "unknown";
             subject: string | null;
             toAddress: string | null;
             /** @enum {string} */

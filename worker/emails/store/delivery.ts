@@ -1,6 +1,6 @@
 // Delivery's reads and state changes of one outbox message: load it with what the checks need,
 // end or defer it, claim it (once, under the weekly cap) and record how the send went.
-import { and, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import {
   contactEventStats,
   contacts,
@@ -146,6 +146,31 @@ export async function claimMessage(
   return (claimed as Array<{ attempts: number }>)[0]?.attempts ?? null;
 }
 
+/**
+ * Settles claim `claimedAt` of a message still `sending` (an attempt of unknown outcome) with
+ * `set`; false when another consumer settled or claimed it first.
+ */
+export async function settleClaim(
+  db: Db,
+  id: string,
+  claimedAt: number | null,
+  set: Partial<typeof emailMessages.$inferInsert>,
+  now: number,
+): Promise<boolean> {
+  const done = await db
+    .update(emailMessages)
+    .set({ ...set, updatedAt: now })
+    .where(
+      and(
+        eq(emailMessages.id, id),
+        eq(emailMessages.state, "sending"),
+        claimedAt === null ? isNull(emailMessages.claimedAt) : eq(emailMessages.claimedAt, claimedAt),
+      ),
+    )
+    .returning({ id: emailMessages.id });
+  return done.length > 0;
+}
+
 export async function markSent(db: Db, id: string, providerMessageId: string | null, now: number) {
   await db
     .update(emailMessages)
@@ -153,17 +178,21 @@ export async function markSent(db: Db, id: string, providerMessageId: string | n
     .where(eq(emailMessages.id, id));
 }
 
-/** A failed send: back to queued (to be retried at `sendAfter`) or, when `final`, failed for good. */
+/**
+ * A failed send: back to queued (to be retried at `sendAfter`) or, when `final`, failed for good.
+ * `maybeDuplicate` when the failed attempt may have reached the recipient all the same.
+ */
 export async function markSendFailed(
   db: Db,
   id: string,
-  f: { error: string; final: boolean; sendAfter: number },
+  f: { error: string; final: boolean; sendAfter: number; maybeDuplicate?: boolean },
   now: number,
 ) {
   await db
     .update(emailMessages)
     .set({
       state: f.final ? "failed" : "queued",
+      ...(f.maybeDuplicate ? { maybeDuplicate: true } : {}),
       lastError: f.error,
       sentAt: null,
       sendAfter: f.sendAfter,
