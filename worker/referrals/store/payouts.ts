@@ -95,7 +95,10 @@ export async function reviewQueue(db: Db, q: { limit: number; cursor?: string; p
   );
   const programIds = [...new Set(rows.map((r) => r.programId))];
   const programs = programIds.length
-    ? await db.select().from(referralPrograms).where(inArray(referralPrograms.id, programIds))
+    ? await db
+        .select()
+        .from(referralPrograms)
+        .where(inArray(referralPrograms.id, programIds.slice(0, 100))) // a page holds ≤ 100 rewards
     : [];
   const byId = new Map(programs.map((p) => [p.id, p]));
   return Promise.all(
@@ -126,7 +129,11 @@ export async function reviewQueue(db: Db, q: { limit: number; cursor?: string; p
  */
 export async function payRewards(db: Db, ids: string[], reason: string, actor: string, now = Date.now()) {
   const unique = [...new Set(ids)];
-  const rows = await db.select().from(referralRewards).where(inArray(referralRewards.id, unique));
+  // The schema allows 100 ids, D1's bound-parameter limit.
+  const rows = await db
+    .select()
+    .from(referralRewards)
+    .where(inArray(referralRewards.id, unique.slice(0, 100)));
   const found = new Map(rows.map((r) => [r.id, r]));
   const { from, to } = TRANSITIONS.pay;
   const payable = rows.filter((r) => from.includes(r.state));
