@@ -1,8 +1,6 @@
 import { createServer } from "node:http";
-import { SMTPServer } from "smtp-server";
 import type { TestProject } from "vitest/node";
-
-type Received = { from: string | null; to: string[]; raw: string; at: number };
+import { startSmtpSink } from "./smtp-sink.ts";
 
 /**
  * A real SMTP server on 127.0.0.1 that the smtp provider delivers to in tests, and an HTTP
@@ -10,30 +8,8 @@ type Received = { from: string | null; to: string[]; raw: string; at: number };
  * `DELETE /messages` forgets them. A recipient starting with `reject` is refused with 550.
  */
 export default async function setup(project: TestProject) {
-  const received: Received[] = [];
-  const smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      if (address.address.startsWith("reject")) return callback(new Error("550 mailbox unavailable"));
-      callback();
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (d: Buffer) => chunks.push(d));
-      stream.on("end", () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString("utf8"),
-          at: Date.now(),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
+  const sink = await startSmtpSink();
+  const { received } = sink;
   const http = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     if (req.method === "DELETE") received.length = 0;
@@ -42,14 +18,11 @@ export default async function setup(project: TestProject) {
     res.end(JSON.stringify(received.filter((m) => !to || m.to.includes(to))));
   });
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
-  const port = (s: { address(): unknown }) => {
-    const a = s.address();
-    return typeof a === "object" && a ? (a as { port: number }).port : 0;
-  };
-  project.provide("smtpPort", port(smtp.server));
-  project.provide("smtpApiPort", port(http));
+  const address = http.address();
+  project.provide("smtpPort", sink.port);
+  project.provide("smtpApiPort", typeof address === "object" && address ? address.port : 0);
   return async () => {
     await new Promise<void>((resolve) => http.close(() => resolve()));
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await sink.close();
   };
 }

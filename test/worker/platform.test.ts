@@ -428,11 +428,14 @@ describe("jobs", () => {
     expect(result.retryMessages).toEqual([]);
 
     const key = await newKey();
+    // Other tests park letters of their own: look at these three.
+    const sent = [{ kind: "no.such.kind" }, { kind: "webhook.deliver" }, "not an object"].map((b) => JSON.stringify(b));
     const parked = await eventually(async () => {
       const r = (await (await call("/api/v1/jobs/dead-letters", { key })).json()) as {
         data: Array<{ reason: string; body: { body: unknown } }>;
       };
-      return r.data.length >= 3 ? r.data : undefined;
+      const ours = r.data.filter((p) => sent.includes(JSON.stringify(p.body.body)));
+      return ours.length >= 3 ? ours : undefined;
     });
     expect(parked.map((p) => p.reason).sort()).toEqual(["malformed", "unknown-kind", "unknown-kind"]);
   });
