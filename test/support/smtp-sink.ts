@@ -30,6 +30,8 @@ export async function startSmtpSink() {
       });
     },
   });
+  // A client that drops its connection (a Worker torn down mid-send) is not the server's failure.
+  smtp.on("error", () => {});
   await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
   const address = smtp.server.address();
   return {
