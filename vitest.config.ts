@@ -54,6 +54,9 @@ export default defineConfig(async () => {
           test: {
             name: "worker",
             testTimeout: 20_000,
+            // Files and the tests in them run in a new order each time (the seed is printed; rerun
+            // one with --sequence.seed=N), so every run proves no test relies on another's leftovers.
+            sequence: { shuffle: true },
             include: ["test/worker/**/*.test.{ts,tsx}"],
             setupFiles: ["./test/worker/apply-migrations.ts"],
             globalSetup: [

@@ -1,4 +1,5 @@
 import type { Miniflare } from "miniflare";
+import type { ReceivedMail } from "../smtp-sink.ts";
 
 export type BenchContext = {
   /** Base URL of the Worker under load, e.g. http://127.0.0.1:PORT */
@@ -7,6 +8,8 @@ export type BenchContext = {
   key: string;
   mf: Miniflare;
   d1: D1Database;
+  /** Every message the Worker delivered, as the SMTP server it sends to received it. */
+  mail: ReceivedMail[];
 };
 
 export type Scenario = {

@@ -3,10 +3,10 @@ import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { compatibilityDate, databaseId } from "../../db/local.ts";
 import * as schema from "../../db/schema/index.ts";
+import { startSmtpSink } from "../../scripts/smtp-sink.ts";
 import { emailStatements } from "../../worker/emails/index.ts";
 import { type Db, getDb, runBatch } from "../../worker/lib/db.ts";
 import { type LocalRapport, startLocalRapport } from "../support/local-rapport.ts";
-import { startSmtpSink } from "../support/smtp.ts";
 
 // The Worker is killed with SIGKILL (wrangler and workerd, no shutdown) while it delivers emails
 // over SMTP and ingests events, then started again on the same local D1. Queued work is lost with

@@ -1,16 +1,14 @@
 import { createServer } from "node:http";
 import { createServer as createTcpServer, type Socket } from "node:net";
-import { SMTPServer } from "smtp-server";
 import type { TestProject } from "vitest/node";
-
-type Received = { from: string | null; to: string[]; raw: string; at: number };
+import { type ReceivedMail, startSmtpSink } from "../../scripts/smtp-sink.ts";
 
 /**
  * A minimal SMTP server that accepts every message (250 after DATA) but holds its answer to QUIT
  * until `release()`: it shows whether a client records a message as sent on acceptance or only
  * after QUIT.
  */
-function heldQuitServer(received: Received[]) {
+function heldQuitServer(received: ReceivedMail[]) {
   const held: Array<() => void> = [];
   const server = createTcpServer((socket: Socket) => {
     let buffer = "";
@@ -60,50 +58,14 @@ function heldQuitServer(received: Received[]) {
 }
 
 /**
- * A real SMTP server (smtp-server) on 127.0.0.1 that keeps every message it accepts in
- * `received`. A recipient starting with `reject` is refused with 550.
- */
-export async function startSmtpSink(received: Received[] = []) {
-  const smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      if (address.address.startsWith("reject")) return callback(new Error("550 mailbox unavailable"));
-      callback();
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (d: Buffer) => chunks.push(d));
-      stream.on("end", () => {
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString("utf8"),
-          at: Date.now(),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
-  const address = smtp.server.address();
-  return {
-    received,
-    port: typeof address === "object" && address ? address.port : 0,
-    close: () => new Promise<void>((resolve) => smtp.close(() => resolve())),
-  };
-}
-
-/**
  * Global setup: the SMTP sink above for the smtp provider in tests, and an HTTP endpoint to read
  * what it got: `GET /messages?to=addr` lists the messages (raw MIME), `DELETE /messages` forgets
  * them. A second server (`heldQuitSmtpPort`) accepts everything but answers QUIT only after
  * `POST /held-quits`.
  */
 export default async function setup(project: TestProject) {
-  const received: Received[] = [];
-  const smtp = await startSmtpSink(received);
+  const smtp = await startSmtpSink();
+  const { received } = smtp;
   const heldQuit = heldQuitServer(received);
   await new Promise<void>((resolve) => heldQuit.server.listen(0, "127.0.0.1", resolve));
   const http = createServer((req, res) => {
