@@ -17,4 +17,11 @@ CREATE TABLE `email_engagement_daily` (
 	`unsubscribed` integer DEFAULT 0 NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE `rollup_backfills` (
+	`rollup` text PRIMARY KEY NOT NULL,
+	`next_day` integer NOT NULL,
+	`end_day` integer NOT NULL,
+	`finished_at` integer
+);
+--> statement-breakpoint
 CREATE INDEX `contacts_first_seen_idx` ON `contacts` (`first_seen_at`);

@@ -149,6 +149,19 @@ export const emailEngagementDaily = sqliteTable("email_engagement_daily", {
   unsubscribed: integer("unsubscribed").notNull().default(0),
 });
 
+/**
+ * Rebuilding the daily rollups from raw rows once, for rows written before the rollups existed:
+ * per rollup, the next day to rebuild and the day the backfill stops at (the day after it began;
+ * later days are written live). A rollup holds every raw row of a day `d` when `finishedAt` is set
+ * or `d < nextDay`; only then may raw rows of `d` be pruned.
+ */
+export const rollupBackfills = sqliteTable("rollup_backfills", {
+  rollup: text("rollup").primaryKey(),
+  nextDay: integer("next_day").notNull(),
+  endDay: integer("end_day").notNull(),
+  finishedAt: integer("finished_at"),
+});
+
 /** Liquid templates: subject, HTML and text. */
 export const emailTemplates = sqliteTable("email_templates", {
   id: text("id").primaryKey(),

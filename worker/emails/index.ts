@@ -1,11 +1,20 @@
 // The contract of emails: what the app, the job registry, other capabilities, seeds and benches
 // may use. Nothing else of this folder is imported from outside.
+import type { SQL } from "drizzle-orm";
 import type { Db } from "../lib/db.ts";
 import type { Range } from "../lib/range.ts";
 import { kick } from "./kick.ts";
 import { engagement } from "./store/engagement.ts";
 import { outboxInserts } from "./store/outbox.ts";
-import { activeCountQuery, cohortQuery, eventTotalsQuery, firstTimeCountQuery } from "./store/rollups.ts";
+import {
+  activeCountQuery,
+  cohortQuery,
+  eventTotalsQuery,
+  firstTimeCountQuery,
+  type Rollup,
+  rebuildRollupStatements,
+  rollupsCompleteBefore,
+} from "./store/rollups.ts";
 
 /** One day in milliseconds: churn and absence count whole days of it. */
 export { DAY } from "./churn.ts";
@@ -49,6 +58,19 @@ export async function eventTotals(
   events: string[],
 ): Promise<Array<{ contactId: string; event: string; count: number; amount: number }>> {
   return eventTotalsQuery(db, range, events);
+}
+
+/**
+ * Per daily rollup, the UTC day number (ms / 86400000) before which it holds every raw row, so raw
+ * rows of earlier days may be pruned; `Infinity` once its backfill from pre-rollup rows is done.
+ */
+export async function rollupsComplete(db: Db): Promise<Record<Rollup, number>> {
+  return rollupsCompleteBefore(db);
+}
+
+/** Statements that rebuild every daily rollup's UTC days [first, end) from the raw rows (for seeds that write raw rows). */
+export function rollupRebuild(first: number, end: number): SQL[] {
+  return rebuildRollupStatements(first, end);
 }
 
 /** How many contacts had an event (of `events`, or any) on the days of `range`. */

@@ -13,7 +13,7 @@ import {
 import { type Db, execBatch, insertChunks } from "../../lib/db.ts";
 import { DAY } from "../churn.ts";
 import { WEEK } from "../policy.ts";
-import { sentRollupStatement } from "./rollups.ts";
+import { sentRollupStatement, utcDay } from "./rollups.ts";
 
 /** The message with its contact, profile, trigger and template. */
 export async function loadMessage(db: Db, id: string) {
@@ -147,13 +147,14 @@ export async function claimMessage(
       c.mail.links.map((l) => ({ ...l, messageId: id })),
     ),
   ]);
-  return (results[counted.length]?.results as Array<{ attempts: number }>)[0]?.attempts ?? null;
+  const claimed = (results[counted.length]?.results ?? []) as Array<{ attempts: number }>;
+  return claimed[0]?.attempts ?? null;
 }
 
 /** The provider took the message: it is sent, and counted on its sending day once. */
 export async function markSent(db: Db, id: string, providerMessageId: string | null, now: number) {
   await execBatch(db, [
-    sentRollupStatement(id, { day: sql`sent_at / ${DAY}`, where: sql`state != 'sent' and sent_at is not null` }),
+    sentRollupStatement(id, { day: utcDay("sent_at"), where: sql`state != 'sent' and sent_at is not null` }),
     db
       .update(emailMessages)
       .set({ state: "sent", providerMessageId, lastError: null, updatedAt: now })

@@ -1,11 +1,10 @@
 // Events and their per-contact aggregates: the ingestion batch that writes them, and the facts
 // other capabilities (KPIs) and trigger evaluation read over their indexes.
-import { and, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
-import { type ConsentTopic, emailEvents } from "../../../db/schema/index.ts";
+import { type SQL, sql } from "drizzle-orm";
+import type { ConsentTopic } from "../../../db/schema/index.ts";
 import type { Person } from "../../lib/contacts.ts";
 import { chunk, type Db, execBatch } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
-import type { Range } from "../../lib/range.ts";
 import type { AnyCallT } from "../schemas.ts";
 import { type AccountWrite, groupStatements } from "./accounts.ts";
 import { contactUpserts } from "./contacts.ts";
