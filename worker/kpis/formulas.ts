@@ -92,7 +92,8 @@ export function engagementScore(
 ): KpiResult {
   const points = new Map<string, number>();
   for (const r of counts) {
-    if (Object.hasOwn(weights, r.event)) points.set(r.contactId, (points.get(r.contactId) ?? 0) + weights[r.event] * r.count);
+    if (Object.hasOwn(weights, r.event))
+      points.set(r.contactId, (points.get(r.contactId) ?? 0) + weights[r.event] * r.count);
   }
   let sum = 0;
   for (const p of points.values()) sum += Math.min(100, (Math.max(0, p) / fullScore) * 100);

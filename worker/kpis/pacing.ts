@@ -1,10 +1,9 @@
 // Quarterly pacing: where the forecast says a KPI will end against its target, and the straight
 // line from start to target that shows where it should be by now.
-import type { Direction, KpiId, kpiTargets } from "../../db/schema/index.ts";
+import type { Direction, kpiTargets } from "../../db/schema/index.ts";
 import type { Range } from "../lib/range.ts";
-import { KPI_DEFINITIONS } from "./definitions.ts";
-import { type Forecast, forecastQuarterEnd } from "./forecast.ts";
-import { DAY, quarterOf, quarterRange } from "./quarters.ts";
+import type { Forecast } from "./forecast.ts";
+import { quarterRange } from "./quarters.ts";
 
 export const PACING_STATUSES = ["on_track", "at_risk", "off_track", "met", "missed", "no_data"] as const;
 export type PacingStatus = (typeof PACING_STATUSES)[number];
@@ -84,30 +83,4 @@ export function targetView(
     },
     pacing,
   };
-}
-
-/**
- * Where `kpi` stands at the end of `day`, with `value` its quarter-to-date value then and
- * `earlier` its daily values before (any days; those of the day's quarter are used): the forecast
- * for the quarter's end, and the target and pacing. The live report, the daily snapshot and the
- * demo seed all ask this.
- */
-export function standingOn(
-  kpi: KpiId,
-  day: number,
-  value: number | null,
-  earlier: Array<{ day: number; value: number | null }>,
-  target: TargetRow | undefined,
-) {
-  const quarter = quarterOf(day);
-  const range = quarterRange(quarter);
-  const asOf = day + DAY;
-  const forecast =
-    value === null ? null : forecastQuarterEnd(
-          [...earlier.filter((p) => p.day < day), { day, value }],
-          range,
-          asOf,
-          KPI_DEFINITIONS[kpi].limits,
-        );
-  return { forecast, ...targetView(target, value, quarter, asOf, forecast) };
 }

@@ -6,7 +6,7 @@ import type { Db } from "../../lib/db.ts";
 import type { Range } from "../../lib/range.ts";
 import { computeKpis, KPI_DEFINITIONS } from "../definitions.ts";
 import type { KpiResult } from "../formulas.ts";
-import { standingOn, type TargetRow, targetView } from "../pacing.ts";
+import { type TargetRow, targetView } from "../pacing.ts";
 import {
   DAY,
   lastOfEachWeek,
@@ -17,8 +17,8 @@ import {
   startOfDay,
   startOfWeek,
 } from "../quarters.ts";
-import { cachedReport } from "../report-cache.ts";
 import type { KpiSettings } from "../schemas.ts";
+import { standingOn } from "../standing.ts";
 import { getSettings } from "./settings.ts";
 import { gatherFacts } from "./sources.ts";
 
@@ -77,17 +77,8 @@ export async function targetsOf(db: Db, quarters: string[]): Promise<TargetRow[]
   return db.select().from(kpiTargets).where(inArray(kpiTargets.quarter, quarters));
 }
 
-/**
- * GET /api/v1/kpis: every KPI for a quarter with its forecast, target, pacing and sparkline. Kept
- * in the isolate for a short while (report-cache.ts) unless `fresh`.
- */
-export async function quarterReport(db: Db, quarter: string, now: number, opts: { fresh?: boolean } = {}) {
-  return cachedReport(`${quarter}@${startOfDay(now)}`, now, opts.fresh ?? false, () =>
-    buildQuarterReport(db, quarter, now),
-  );
-}
-
-async function buildQuarterReport(db: Db, quarter: string, now: number) {
+/** GET /api/v1/kpis: every KPI for a quarter with its forecast, target, pacing and sparkline. */
+export async function quarterReport(db: Db, quarter: string, now: number) {
   const range = quarterRange(quarter);
   const phase = quarterPhase(quarter, now);
   const today = startOfDay(now);

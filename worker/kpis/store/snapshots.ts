@@ -6,10 +6,10 @@ import { chunk, type Db, excluded, rowsPerInsert, runBatch } from "../../lib/db.
 import { newId } from "../../lib/ids.ts";
 import { emit } from "../../lib/webhooks.ts";
 import { alertEmail, recipientOf, slippedToAtRisk } from "../at-risk.ts";
-import { standingOn, type TargetRow } from "../pacing.ts";
+import type { TargetRow } from "../pacing.ts";
 import { DAY, quarterOf, quarterRange, startOfDay } from "../quarters.ts";
-import { forgetReports } from "../report-cache.ts";
 import { CATCH_UP_DAYS, dueDays, type SnapshotMessage } from "../snapshot-days.ts";
+import { standingOn } from "../standing.ts";
 import { dailyValues, kpisAsOf, targetsOf } from "./report.ts";
 
 /** Cron: the completed days of the last week that lack a full set of snapshots. */
@@ -146,6 +146,5 @@ export async function snapshotDay(db: Db, msg: Omit<SnapshotMessage, "kind">, no
     };
   });
   await runBatch(db, [...snapshotWrites(db, rows, msg.recompute, now), ...alertWrites(db, alerts, rows, now)]);
-  forgetReports();
   return { written: rows.length, alerts: alerts.length };
 }

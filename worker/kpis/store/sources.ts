@@ -47,5 +47,16 @@ export async function gatherFacts(db: Db, range: Range, settings: KpiSettings): 
       memberCount(db, range.to),
       activeContactCount(db, range),
     ]);
-  return { npsScores: npsList, referral, feedback, email, events, newCustomers, spend, cohort, members, activeContacts };
+  return {
+    npsScores: npsList,
+    referral,
+    feedback,
+    email,
+    events,
+    newCustomers,
+    spend,
+    cohort,
+    members,
+    activeContacts,
+  };
 }
