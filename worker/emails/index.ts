@@ -11,6 +11,7 @@ import {
   cohortQuery,
   eventTotalsQuery,
   firstTimeCountQuery,
+  membersBeforeQuery,
   type Rollup,
   rebuildRollupStatements,
   rollupsCompleteBefore,
@@ -71,6 +72,11 @@ export async function rollupsComplete(db: Db): Promise<Record<Rollup, number>> {
 /** Statements that rebuild every daily rollup's UTC days [first, end) from the raw rows (for seeds that write raw rows). */
 export function rollupRebuild(first: number, end: number): SQL[] {
   return rebuildRollupStatements(first, end);
+}
+
+/** Contacts known before `before` (ms): first seen before it, or with an event on an earlier day. */
+export async function memberCount(db: Db, before: number): Promise<number> {
+  return membersBeforeQuery(db, before);
 }
 
 /** How many contacts had an event (of `events`, or any) on the days of `range`. */

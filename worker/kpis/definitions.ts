@@ -53,8 +53,9 @@ export const KPI_DEFINITIONS: Record<KpiId, KpiDefinition> = {
     name: "Feedback-implementation ratio",
     unit: "ratio",
     direction: "higher",
-    formula: "feedback posts moved to done / new posts received in the range (duplicates and spam excluded)",
-    limits: [0, 1],
+    formula:
+      "feedback posts moved to done / new posts received in the range (duplicates and spam excluded); above 100% when the backlog shrinks",
+    limits: [0, null],
     bands: [0.1, 0.3],
     source: "feedback",
   },
@@ -137,7 +138,7 @@ export const KPI_DEFINITIONS: Record<KpiId, KpiDefinition> = {
     unit: "ratio",
     direction: "higher",
     formula:
-      "members with at least one community event in the range / members (contacts first seen before the range's end)",
+      "members with at least one community event in the range / members (contacts first seen, or with an event, before the range's end)",
     limits: [0, 1],
     bands: [0.1, 0.25],
     source: "emails",
@@ -226,7 +227,7 @@ export function computeKpis(facts: KpiFacts, settings: KpiSettings): Record<KpiI
     community_activity: {
       // No events at all in the range means the event source has nothing yet: no data, not 0%.
       value: facts.activeContacts ? ratio(communityActive, facts.members) : null,
-      inputs: { members: facts.members, communityActive },
+      inputs: { members: facts.members, communityActive, activeContacts: facts.activeContacts },
     },
     engagement_score: engagementScore(
       facts.events,

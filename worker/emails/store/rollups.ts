@@ -210,6 +210,18 @@ export async function cohortQuery(db: Db, start: Range, end: Range) {
   return { cohort: Number(row?.cohort ?? 0), retained: Number(row?.retained ?? 0) };
 }
 
+/**
+ * Contacts known before `before`: first seen before it, or with an event on a day before its day
+ * (a backfilled history makes a contact older than its row).
+ */
+export async function membersBeforeQuery(db: Db, before: number): Promise<number> {
+  const end = Math.ceil(before / DAY);
+  const [row] = await db.all<{ n: number }>(sql`select
+    (select count(*) from contacts where first_seen_at < ${before}) + (select count(*) from contacts c
+      where c.first_seen_at >= ${before} and exists (select 1 from contact_event_daily d where d.contact_id = c.id and d.day < ${end})) as n`);
+  return Number(row?.n ?? 0);
+}
+
 /** How many contacts did `event` for the first time ever within `range` (from the per-contact stats). */
 export async function firstTimeCountQuery(db: Db, range: Range, event: string): Promise<number> {
   const s = contactEventStats;

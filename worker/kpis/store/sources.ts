@@ -2,7 +2,14 @@
 // contracts. Events come from emails' daily rollups, so `range` must be whole UTC days.
 import { and, count, gte, lt, sql } from "drizzle-orm";
 import { contacts, marketingSpend } from "../../../db/schema/index.ts";
-import { activeCohort, activeContactCount, emailEngagement, eventTotals, firstTimeCount } from "../../emails/index.ts";
+import {
+  activeCohort,
+  activeContactCount,
+  emailEngagement,
+  eventTotals,
+  firstTimeCount,
+  memberCount,
+} from "../../emails/index.ts";
 import { feedbackImplementation } from "../../feedback/index.ts";
 import type { Db } from "../../lib/db.ts";
 import type { Range } from "../../lib/range.ts";
@@ -25,11 +32,6 @@ async function spendInRange(db: Db, range: Range): Promise<number> {
     )
     .groupBy(marketingSpend.quarter);
   return spendIn(range, rows);
-}
-
-async function memberCount(db: Db, before: number): Promise<number> {
-  const [row] = await db.select({ n: count() }).from(contacts).where(lt(contacts.firstSeenAt, before));
-  return row?.n ?? 0;
 }
 
 export async function gatherFacts(db: Db, range: Range, settings: KpiSettings): Promise<KpiFacts> {
