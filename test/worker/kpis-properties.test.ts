@@ -307,7 +307,8 @@ describe("KPI properties over generated data in D1", () => {
         respondedAt: today,
       });
     }
-    const live = (await (await call("/api/v1/kpis", { key })).json()) as { kpis: Item[] };
+    const fresh = { key, headers: { "cache-control": "no-cache" } };
+    const live = (await (await call("/api/v1/kpis", fresh)).json()) as { kpis: Item[] };
     await snapshotDay(d, { day: today, recompute: true, alert: false }, now);
     const snaps = await d.select().from(kpiSnapshots).where(eq(kpiSnapshots.day, today));
     for (const kpi of KPI_IDS) {

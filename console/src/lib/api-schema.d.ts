@@ -13115,6 +13115,23 @@ export interface components {
             quarter: string;
             recipient: string | null;
         };
+        KpiForecast: {
+            /** @description Daily values it was computed from */
+            days: number;
+            /** @description Upper end of the prediction interval; null with < 7 days */
+            high: number | null;
+            /** @description The interval's coverage (0.8: 80%) */
+            level: number;
+            /** @description Lower end of the prediction interval; null with < 7 days */
+            low: number | null;
+            /**
+             * @description drift: latest value + mean daily change over the last 28 days × days left; latest: the latest value (under 7 days of values)
+             * @enum {string}
+             */
+            method: "drift" | "latest";
+            /** @description The KPI at the end of the quarter, within `limits` */
+            value: number;
+        } | null;
         KpiHistory: {
             /** @description Where fair and good begin (reversed when lower is better); null: relative to the target */
             bands: [
@@ -13126,9 +13143,15 @@ export interface components {
             formula: string;
             /** @enum {string} */
             kpi: "nps" | "referral_conversion" | "feedback_implementation" | "feedback_implementation_votes" | "email_engagement" | "clv" | "cac" | "clv_cac" | "repeat_purchase_rate" | "retention" | "churn" | "community_activity" | "engagement_score";
+            /** @description The values the KPI can take, [min, max] (max null: unbounded); forecasts stay inside */
+            limits: [
+                number,
+                number | null
+            ];
             name: string;
             quarters: {
                 asOf: number | null;
+                forecast: components["schemas"]["KpiForecast"];
                 inputs: {
                     [key: string]: number | string | null;
                 } | null;
@@ -13155,7 +13178,7 @@ export interface components {
             elapsed: number;
             /** @description start + (target - start) x elapsed */
             expected: number;
-            /** @description Run rate to the quarter's end */
+            /** @description The forecast value at the quarter's end (the status follows it) */
             forecast: number | null;
             /** @enum {string} */
             status: "on_track" | "at_risk" | "off_track" | "met" | "missed" | "no_data";
@@ -13187,6 +13210,11 @@ export interface components {
                 };
                 /** @enum {string} */
                 kpi: "nps" | "referral_conversion" | "feedback_implementation" | "feedback_implementation_votes" | "email_engagement" | "clv" | "cac" | "clv_cac" | "repeat_purchase_rate" | "retention" | "churn" | "community_activity" | "engagement_score";
+                /** @description The values the KPI can take, [min, max] (max null: unbounded); forecasts stay inside */
+                limits: [
+                    number,
+                    number | null
+                ];
                 name: string;
                 /** @enum {string} */
                 source: "kpis" | "referrals" | "feedback" | "emails";
@@ -13204,12 +13232,18 @@ export interface components {
             ] | null;
             /** @enum {string} */
             direction: "higher" | "lower";
+            forecast: components["schemas"]["KpiForecast"];
             formula: string;
             inputs: {
                 [key: string]: number | string | null;
             };
             /** @enum {string} */
             kpi: "nps" | "referral_conversion" | "feedback_implementation" | "feedback_implementation_votes" | "email_engagement" | "clv" | "cac" | "clv_cac" | "repeat_purchase_rate" | "retention" | "churn" | "community_activity" | "engagement_score";
+            /** @description The values the KPI can take, [min, max] (max null: unbounded); forecasts stay inside */
+            limits: [
+                number,
+                number | null
+            ];
             name: string;
             pacing: components["schemas"]["KpiPacing"];
             /** @enum {string} */

@@ -17,6 +17,7 @@ import {
   startOfDay,
   startOfWeek,
 } from "../quarters.ts";
+import { cachedReport } from "../report-cache.ts";
 import type { KpiSettings } from "../schemas.ts";
 import { standingOn } from "../standing.ts";
 import { getSettings } from "./settings.ts";
@@ -77,8 +78,17 @@ export async function targetsOf(db: Db, quarters: string[]): Promise<TargetRow[]
   return db.select().from(kpiTargets).where(inArray(kpiTargets.quarter, quarters));
 }
 
-/** GET /api/v1/kpis: every KPI for a quarter with its forecast, target, pacing and sparkline. */
-export async function quarterReport(db: Db, quarter: string, now: number) {
+/**
+ * GET /api/v1/kpis: every KPI for a quarter with its forecast, target, pacing and sparkline. Kept
+ * in the isolate for REPORT_FRESH_MS (report-cache.ts) unless `fresh`.
+ */
+export async function quarterReport(db: Db, quarter: string, now: number, opts: { fresh?: boolean } = {}) {
+  return cachedReport(`${quarter}@${startOfDay(now)}`, now, opts.fresh ?? false, () =>
+    buildQuarterReport(db, quarter, now),
+  );
+}
+
+async function buildQuarterReport(db: Db, quarter: string, now: number) {
   const range = quarterRange(quarter);
   const phase = quarterPhase(quarter, now);
   const today = startOfDay(now);

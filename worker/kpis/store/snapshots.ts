@@ -8,6 +8,7 @@ import { emit } from "../../lib/webhooks.ts";
 import { alertEmail, recipientOf, slippedToAtRisk } from "../at-risk.ts";
 import type { TargetRow } from "../pacing.ts";
 import { DAY, quarterOf, quarterRange, startOfDay } from "../quarters.ts";
+import { forgetReports } from "../report-cache.ts";
 import { CATCH_UP_DAYS, dueDays, type SnapshotMessage } from "../snapshot-days.ts";
 import { standingOn } from "../standing.ts";
 import { dailyValues, kpisAsOf, targetsOf } from "./report.ts";
@@ -146,5 +147,6 @@ export async function snapshotDay(db: Db, msg: Omit<SnapshotMessage, "kind">, no
     };
   });
   await runBatch(db, [...snapshotWrites(db, rows, msg.recompute, now), ...alertWrites(db, alerts, rows, now)]);
+  forgetReports();
   return { written: rows.length, alerts: alerts.length };
 }
