@@ -4658,7 +4658,7 @@ export interface paths {
         };
         /**
          * This quarter's KPIs
-         * @description Live values while the quarter runs (quarter to date), the last daily snapshot once it has ended. A KPI whose sources hold nothing has `value: null` with its inputs.
+         * @description Live values while the quarter runs (quarter to date, today included, computed from the daily rollups and kept up to 30 s; send `Cache-Control: no-cache` for values computed now), the last daily snapshot once it has ended. A KPI whose sources hold nothing has `value: null` with its inputs.
          *
          *     Requires the `kpis` scope (or `admin`; `read` for GET).
          */
@@ -13577,6 +13577,23 @@ export interface components {
             quarter: string;
             recipient: string | null;
         };
+        KpiForecast: {
+            /** @description Daily values it was computed from */
+            days: number;
+            /** @description Upper end of the prediction interval; null with < 7 days */
+            high: number | null;
+            /** @description The interval's coverage (0.8: 80%) */
+            level: number;
+            /** @description Lower end of the prediction interval; null with < 7 days */
+            low: number | null;
+            /**
+             * @description drift: latest value + mean daily change over the last 28 days × days left; latest: the latest value (under 7 days of values)
+             * @enum {string}
+             */
+            method: "drift" | "latest";
+            /** @description The KPI at the end of the quarter, within `limits` */
+            value: number;
+        } | null;
         KpiHistory: {
             /** @description Where fair and good begin (reversed when lower is better); null: relative to the target */
             bands: [
@@ -13588,9 +13605,15 @@ export interface components {
             formula: string;
             /** @enum {string} */
             kpi: "nps" | "referral_conversion" | "feedback_implementation" | "feedback_implementation_votes" | "email_engagement" | "clv" | "cac" | "clv_cac" | "repeat_purchase_rate" | "retention" | "churn" | "community_activity" | "engagement_score";
+            /** @description The values the KPI can take, [min, max] (max null: unbounded); forecasts stay inside */
+            limits: [
+                number,
+                number | null
+            ];
             name: string;
             quarters: {
                 asOf: number | null;
+                forecast: components["schemas"]["KpiForecast"];
                 inputs: {
                     [key: string]: number | string | null;
                 } | null;
@@ -13617,7 +13640,7 @@ export interface components {
             elapsed: number;
             /** @description start + (target - start) x elapsed */
             expected: number;
-            /** @description Run rate to the quarter's end */
+            /** @description The forecast value at the quarter's end (the status follows it) */
             forecast: number | null;
             /** @enum {string} */
             status: "on_track" | "at_risk" | "off_track" | "met" | "missed" | "no_data";
@@ -13649,6 +13672,11 @@ export interface components {
                 };
                 /** @enum {string} */
                 kpi: "nps" | "referral_conversion" | "feedback_implementation" | "feedback_implementation_votes" | "email_engagement" | "clv" | "cac" | "clv_cac" | "repeat_purchase_rate" | "retention" | "churn" | "community_activity" | "engagement_score";
+                /** @description The values the KPI can take, [min, max] (max null: unbounded); forecasts stay inside */
+                limits: [
+                    number,
+                    number | null
+                ];
                 name: string;
                 /** @enum {string} */
                 source: "kpis" | "referrals" | "feedback" | "emails";
@@ -13666,12 +13694,18 @@ export interface components {
             ] | null;
             /** @enum {string} */
             direction: "higher" | "lower";
+            forecast: components["schemas"]["KpiForecast"];
             formula: string;
             inputs: {
                 [key: string]: number | string | null;
             };
             /** @enum {string} */
             kpi: "nps" | "referral_conversion" | "feedback_implementation" | "feedback_implementation_votes" | "email_engagement" | "clv" | "cac" | "clv_cac" | "repeat_purchase_rate" | "retention" | "churn" | "community_activity" | "engagement_score";
+            /** @description The values the KPI can take, [min, max] (max null: unbounded); forecasts stay inside */
+            limits: [
+                number,
+                number | null
+            ];
             name: string;
             pacing: components["schemas"]["KpiPacing"];
             /** @enum {string} */

@@ -7,7 +7,8 @@ const DAY = 86_400_000;
 
 /**
  * The funnel of a program between two UTC days (inclusive), by day and by UTM source.
- * Clicks exclude flagged duplicates; sign-ups are a cohort: of the referred customers who
+ * Clicks exclude flagged duplicates, and unique visitors are counted among those same clicks (so
+ * unique ≤ clicks for every key); sign-ups are a cohort: of the referred customers who
  * signed up that day, how many qualified and were rewarded (so far).
  */
 export async function programStats(db: Db, programId: string, from: string, to: string) {
@@ -15,7 +16,8 @@ export async function programStats(db: Db, programId: string, from: string, to: 
   const end = Date.parse(to) + DAY;
   const day = (col: string) => sql.raw(`strftime('%Y-%m-%d', ${col} / 1000, 'unixepoch')`);
   const clicks = (key: ReturnType<typeof sql.raw>) =>
-    db.all<ClickRow>(sql`SELECT ${key} AS k, sum(duplicate = 0) AS clicks, count(DISTINCT visitor_hash) AS uniq
+    db.all<ClickRow>(sql`SELECT ${key} AS k, sum(duplicate = 0) AS clicks,
+        count(DISTINCT CASE WHEN duplicate = 0 THEN visitor_hash END) AS uniq
       FROM referral_clicks WHERE program_id = ${programId} AND at >= ${start} AND at < ${end} GROUP BY k`);
   const signups = (key: ReturnType<typeof sql.raw>) =>
     db.all<SignupRow>(sql`SELECT ${key} AS k, count(*) AS signups, count(a.qualified_at) AS qualified,
