@@ -1,9 +1,14 @@
 import { z } from "@hono/zod-openapi";
 import { getDb } from "../lib/db.ts";
 import { type CronTask, defineJob, enqueue, type MessagesOf, type QueueMessage } from "../lib/queue.ts";
+import { scrubArchive } from "../lib/archive.ts";
+import type { RetentionTask } from "../lib/retention.ts";
 import { deliverMessage, type MarketingPaused } from "./deliver.ts";
+import { SCRUB_OBJECTS_PER_MESSAGE } from "./erase.ts";
+import { ScrubArchiveMessage } from "./schemas.ts";
 import { evaluateTrigger } from "./evaluate.ts";
 import { dueQueued, sweepDue } from "./store/outbox.ts";
+import { emailsRetentionTasks } from "./store/retention.ts";
 import { enabledTriggers, loadTrigger } from "./store/triggers.ts";
 
 /** Queue messages that deliver `ids`. */
@@ -55,6 +60,17 @@ export const emailsJobs = (deps: { marketingPaused: MarketingPaused }) => ({
       for (const m of messages) m.message.ack();
     },
   }),
+  // Rewrites the archive without an erased contact's rows; continues itself while objects remain.
+  "emails.scrub-archive": defineJob({
+    schema: ScrubArchiveMessage,
+    async run(messages, env) {
+      for (const { body, message } of messages) {
+        const { next } = await scrubArchive(env.ARCHIVE, { ...body, limit: SCRUB_OBJECTS_PER_MESSAGE });
+        if (next) await enqueue(env, { ...body, cursor: next });
+        message.ack();
+      }
+    },
+  }),
 });
 
 declare module "../lib/queue.ts" {
@@ -72,3 +88,6 @@ export const emailsCron: CronTask[] = [
     ];
   },
 ];
+
+/** Raw rows emails prunes after archiving them: events, then message bodies, then messages. */
+export const emailsRetention: RetentionTask[] = emailsRetentionTasks;

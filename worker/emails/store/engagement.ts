@@ -1,10 +1,11 @@
 // What contacts do with messages: unsubscribe, opens, clicks; and engagement over a time range.
-import { and, eq, gte, isNotNull, lt, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { CONSENT_TOPICS, type ConsentTopic, emailLinks, emailMessages } from "../../../db/schema/index.ts";
 import { type Db, execBatch } from "../../lib/db.ts";
 import type { Range } from "../../lib/range.ts";
 import { emit } from "../../lib/webhooks.ts";
 import { addressHash } from "../signing.ts";
+import { sentCounts } from "./message-days.ts";
 
 export async function messageForLink(db: Db, id: string) {
   return db.query.emailMessages.findFirst({
@@ -77,20 +78,17 @@ export async function recordClick(db: Db, messageId: string, now = Date.now()) {
     .where(eq(emailMessages.id, messageId));
 }
 
-/** Sent, opened, clicked and unsubscribed of messages sent in `range` (index on sent_at). */
+/**
+ * Sent, opened, clicked and unsubscribed of messages sent in `range` (index on sent_at), with the
+ * messages retention folded into the day rollup on the range's UTC days.
+ */
 export async function engagement(db: Db, range: Range) {
-  const m = emailMessages;
-  const [r] = await db
-    .select({
-      sent: sql<number>`count(*)`,
-      opened: sql<number>`count(${m.openedAt})`,
-      clicked: sql<number>`count(${m.clickedAt})`,
-      unsubscribed: sql<number>`count(${m.unsubscribedAt})`,
-    })
-    .from(m)
-    .where(and(isNotNull(m.sentAt), gte(m.sentAt, range.from), lt(m.sentAt, range.to), eq(m.state, "sent")));
+  const r = await sentCounts(db, range);
   return {
-    ...r,
+    sent: r.sent,
+    opened: r.opened,
+    clicked: r.clicked,
+    unsubscribed: r.unsubscribed,
     openRate: r.sent ? r.opened / r.sent : null,
     clickRate: r.sent ? r.clicked / r.sent : null,
   };
