@@ -25,9 +25,12 @@ const STEPS = [
   ["kpis", seedKpis],
 ] as const;
 
-/** Seeds the local database under `persistTo` (wrangler's state dir). Returns the admin key. */
+/**
+ * Seeds the local database under `persistTo` (wrangler's state dir). Returns the admin key.
+ * `empty`: only the admin key, no demo data (a first day, as a new user has it).
+ */
 export async function seedLocal(
-  opts: { persistTo?: string; force?: boolean } = {},
+  opts: { persistTo?: string; force?: boolean; empty?: boolean } = {},
 ): Promise<{ key: string; seeded: boolean }> {
   const persist = resolve(opts.persistTo ?? LOCAL_STATE, "v3/d1");
   const mf = new Miniflare({
@@ -44,6 +47,7 @@ export async function seedLocal(
     if (seeded && !opts.force) return { key: LOCAL_ADMIN_KEY, seeded: false };
     const now = Math.floor(Date.now() / DAY) * DAY;
     for (const [i, [name, step]] of STEPS.entries()) {
+      if (opts.empty && name !== "platform") continue;
       process.stderr.write(`Seeding ${name}…\n`);
       await step(makeContext(db, 20261122 + i, now));
     }

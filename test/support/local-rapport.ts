@@ -13,14 +13,15 @@ export type LocalRapport = { url: string; key: string; stop(): Promise<void> };
  * in a scratch state directory so tests never touch the developer's data. With `cronEveryMs`,
  * cron ticks as under `npm start`, at every multiple of that many milliseconds (npm start: a
  * minute); without, nothing runs the scheduled handler, so shared demo data stays as seeded.
+ * With `empty`, the database has migrations and an admin key only: a new user's first day.
  */
 export async function startLocalRapport(
   vars: Record<string, string> = {},
-  opts: { cronEveryMs?: number } = {},
+  opts: { cronEveryMs?: number; empty?: boolean } = {},
 ): Promise<LocalRapport> {
   const state = mkdtempSync(join(tmpdir(), "rapport-"));
   migrateLocal(state);
-  const { key } = await seedLocal({ persistTo: state });
+  const { key } = await seedLocal({ persistTo: state, empty: opts.empty });
   const port = await freePort();
   const args = [
     "dev",
