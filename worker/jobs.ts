@@ -12,8 +12,11 @@ import { statusCron, statusJobs, statusRetention } from "./status/jobs.ts";
  * Every queue message kind and the handler that owns it. Capabilities add theirs here; the
  * type makes a kind that some code enqueues without a handler a compile error.
  */
+/** Every capability's raw rows in the order retention prunes them (the platform's own come last). */
+export const retentionTasks = [...referralsRetention, ...emailsRetention, ...statusRetention];
+
 const handlers: Record<JobKind, JobHandler> = {
-  ...platformJobs({ retention: [...referralsRetention, ...emailsRetention, ...statusRetention] }),
+  ...platformJobs({ retention: retentionTasks }),
   ...referralsJobs,
   ...feedbackJobs,
   ...statusJobs,

@@ -1,12 +1,12 @@
 import { z } from "@hono/zod-openapi";
+import { scrubArchive } from "../lib/archive.ts";
 import { getDb } from "../lib/db.ts";
 import { type CronTask, defineJob, enqueue, type MessagesOf, type QueueMessage } from "../lib/queue.ts";
-import { scrubArchive } from "../lib/archive.ts";
 import type { RetentionTask } from "../lib/retention.ts";
 import { deliverMessage, type MarketingPaused } from "./deliver.ts";
 import { SCRUB_OBJECTS_PER_MESSAGE } from "./erase.ts";
-import { ScrubArchiveMessage } from "./schemas.ts";
 import { evaluateTrigger } from "./evaluate.ts";
+import { ScrubArchiveMessage } from "./schemas.ts";
 import { dueQueued, sweepDue } from "./store/outbox.ts";
 import { emailsRetentionTasks } from "./store/retention.ts";
 import { enabledTriggers, loadTrigger } from "./store/triggers.ts";

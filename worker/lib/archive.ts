@@ -41,8 +41,11 @@ const put = async (bucket: ArchiveBucket, key: string, rows: unknown[]) =>
     httpMetadata: { contentType: "application/x-ndjson", contentEncoding: "gzip" },
   });
 
+/** The rows of one archive object and its key. */
+export type ArchivePart = { key: string; rows: ArchivedRow[] };
+
 /**
- * Writes `rows` (oldest first) to the archive, one object per UTC day; returns how many objects.
+ * Writes `rows` (oldest first) to the archive, one object per UTC day; returns the objects written.
  * Throws when any write fails, so the caller prunes nothing it could not archive.
  */
 export async function writeArchive(
@@ -50,14 +53,28 @@ export async function writeArchive(
   table: string,
   rows: ArchivedRow[],
   dayOf: (row: ArchivedRow) => number,
-): Promise<number> {
+): Promise<ArchivePart[]> {
   const byDay = new Map<number, ArchivedRow[]>();
   for (const row of rows) {
     const day = dayOf(row);
     byDay.set(day, [...(byDay.get(day) ?? []), row]);
   }
-  for (const [day, part] of byDay) await put(bucket, archiveKey(table, day, part[0].id), part);
-  return byDay.size;
+  const parts = [...byDay].map(([day, part]) => ({ key: archiveKey(table, day, part[0].id), rows: part }));
+  for (const p of parts) await put(bucket, p.key, p.rows);
+  return parts;
+}
+
+/**
+ * Rewrites `parts` with only the rows whose ids are in `kept` (an object left empty is deleted):
+ * rows that were gone from D1 when the batch was pruned (a contact erased meanwhile) leave the archive too.
+ */
+export async function keepOnly(bucket: ArchiveBucket, parts: ArchivePart[], kept: Set<string>): Promise<void> {
+  for (const p of parts) {
+    const rows = p.rows.filter((r) => kept.has(r.id));
+    if (rows.length === p.rows.length) continue;
+    if (rows.length) await put(bucket, p.key, rows);
+    else await bucket.delete(p.key);
+  }
 }
 
 /** Whether any value in `v` (deeply, JSON text included) is one of `needles` (compared lowercased). */

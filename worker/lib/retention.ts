@@ -11,7 +11,7 @@ export const DAY = 86_400_000;
  */
 export const RETENTION_WINDOWS = {
   events: { variable: "RETENTION_EVENTS_DAYS", days: 7, min: 1 },
-  clicks: { variable: "RETENTION_CLICKS_DAYS", days: 30, min: 1 },
+  clicks: { variable: "RETENTION_CLICKS_DAYS", days: 90, min: 1 },
   emailBodies: { variable: "RETENTION_EMAIL_BODIES_DAYS", days: 7, min: 1 },
   emailMessages: { variable: "RETENTION_EMAIL_MESSAGES_DAYS", days: 30, min: 30 },
   monitorResults: { variable: "RETENTION_MONITOR_RESULTS_DAYS", days: 30, min: 1 },
@@ -54,6 +54,11 @@ export type RetentionTask = {
   prepare?(db: Db, cutoff: number): Promise<void>;
   /** The next rows to go, oldest first, at most `limit`. */
   next(db: Db, cutoff: number, limit: number): Promise<ArchivedRow[]>;
-  /** Prunes these rows and folds them into their rollups, in one batch; returns how many went. */
-  prune(db: Db, rows: ArchivedRow[], cutoff: number): Promise<number>;
+  /**
+   * Prunes these rows and folds them into their rollups, in one batch; returns the ids that went.
+   * A row missing from them was gone already (erased meanwhile): the archive is rewritten without it.
+   */
+  prune(db: Db, rows: ArchivedRow[], cutoff: number): Promise<string[]>;
+  /** The least days raw rows must stay whatever the variable says (the longest attribution window). */
+  floorDays?(db: Db): Promise<number>;
 };

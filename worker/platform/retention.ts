@@ -1,7 +1,7 @@
 // The retention run: for each task, the oldest raw rows past their window are archived to R2 and
 // only then pruned, 500 at a time, so no statement holds D1's write lock for long. A run does a
 // bounded amount per queue message and continues itself while rows remain.
-import { type ArchiveBucket, writeArchive } from "../lib/archive.ts";
+import { type ArchiveBucket, keepOnly, writeArchive } from "../lib/archive.ts";
 import { getDb } from "../lib/db.ts";
 import { idTime } from "../lib/ids.ts";
 import { DAY, RETENTION_WINDOWS, type RetentionTask, retentionDays } from "../lib/retention.ts";
@@ -49,14 +49,17 @@ export async function runRetention(
     if (!env.ARCHIVE) throw new Error("no ARCHIVE binding: nothing is pruned without its archive");
     for (let step = run.step; step < tasks.length; step++) {
       const task = tasks[step];
-      const cutoff = run.at - retentionDays(env, task.window) * DAY;
+      const days = Math.max(retentionDays(env, task.window), (await task.floorDays?.(db)) ?? 0);
+      const cutoff = run.at - days * DAY;
       await task.prepare?.(db, cutoff);
       for (;;) {
         if (budget-- <= 0) return { ...run, step };
         const rows = await task.next(db, cutoff, RETENTION_BATCH);
         if (!rows.length) break;
-        const objects = await writeArchive(env.ARCHIVE, task.name, rows, task.dayOf);
-        await addToRun(db, run.runId, task.name, await task.prune(db, rows, cutoff), objects);
+        const parts = await writeArchive(env.ARCHIVE, task.name, rows, task.dayOf);
+        const pruned = await task.prune(db, rows, cutoff);
+        if (pruned.length < rows.length) await keepOnly(env.ARCHIVE, parts, new Set(pruned));
+        await addToRun(db, run.runId, task.name, pruned.length, parts.length);
         if (rows.length < RETENTION_BATCH) break;
       }
     }

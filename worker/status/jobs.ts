@@ -1,8 +1,8 @@
 // Cron decides what is due (maintenance windows, monitors, missed heartbeats); the queue does it.
 import type { z } from "@hono/zod-openapi";
 import { chunk, type Db, getDb } from "../lib/db.ts";
-import type { RetentionTask } from "../lib/retention.ts";
 import { type CronTask, defineJob, enqueue, type MessagesOf, type QueueMessage } from "../lib/queue.ts";
+import type { RetentionTask } from "../lib/retention.ts";
 import { retryDelaySeconds } from "../lib/webhooks.ts";
 import { runCheck } from "./check.ts";
 import { transitionMaintenance } from "./incidents.ts";

@@ -1,6 +1,7 @@
 // Admin API of emails: contacts (search, detail, timeline, consent, GDPR export and erase).
 import { getDb } from "../../lib/db.ts";
 import { adminOps, jsonBody, jsonContent, newRouter, toPage } from "../../lib/openapi.ts";
+import { eraseEverywhere } from "../erase.ts";
 import {
   ConsentBody,
   ContactDetailSchema,
@@ -13,7 +14,6 @@ import {
   TimelineQuery,
 } from "../schemas.ts";
 import { contactDetail, exportContact, searchContacts, timeline } from "../store/contacts.ts";
-import { eraseEverywhere } from "../erase.ts";
 import { setConsent } from "../store/profiles.ts";
 import { invalid, missing } from "./refusals.ts";
 

@@ -143,7 +143,9 @@ export async function timeline(db: Db, id: string, q: { limit: number; before?: 
     db
       .select()
       .from(emailEvents)
-      .where(and(eq(emailEvents.contactId, id), lt(emailEvents.occurredAt, before), gte(emailEvents.occurredAt, boundary)))
+      .where(
+        and(eq(emailEvents.contactId, id), lt(emailEvents.occurredAt, before), gte(emailEvents.occurredAt, boundary)),
+      )
       .orderBy(desc(emailEvents.occurredAt))
       .limit(q.limit),
     db
@@ -244,10 +246,7 @@ export async function eraseContact(db: Db, id: string, now = Date.now()) {
   if (contact.email) emails.add(contact.email.toLowerCase());
   const [sentTo, profile] = await db.batch([
     db.selectDistinct({ to: emailMessages.toAddress }).from(emailMessages).where(eq(emailMessages.contactId, id)),
-    db
-      .select({ firstEventAt: emailProfiles.firstEventAt })
-      .from(emailProfiles)
-      .where(eq(emailProfiles.contactId, id)),
+    db.select({ firstEventAt: emailProfiles.firstEventAt }).from(emailProfiles).where(eq(emailProfiles.contactId, id)),
   ]);
   for (const m of sentTo) if (m.to) emails.add(m.to.toLowerCase());
   const hashes = await Promise.all([...emails].map((e) => addressHash(e)));

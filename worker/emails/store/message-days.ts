@@ -2,7 +2,7 @@
 // engagement count, read as the day rollup (messages folded in when retention pruned them) plus the
 // messages still in the outbox, so pruning changes none of these figures.
 import { type SQL, sql } from "drizzle-orm";
-import type { Db } from "../../lib/db.ts";
+import { type Db, execBatch } from "../../lib/db.ts";
 import type { Range } from "../../lib/range.ts";
 import { DAY } from "../../lib/retention.ts";
 
@@ -63,42 +63,25 @@ const add = (a: MessageCounts, b: MessageCounts | undefined): MessageCounts =>
 
 /** A trigger's counts over all its messages, and how many still wait to be sent. */
 export async function triggerCounts(db: Db, triggerId: string): Promise<MessageCounts & { pending: number }> {
-  const [[raw], [sealed]] = await db.batch([
-    db.all<MessageCounts & { pending: number }>(sql`SELECT ${rawCounts},
-        coalesce(sum(m.state IN ('queued', 'deferred', 'sending')), 0) AS pending
-      FROM email_messages m WHERE m.trigger_id = ${triggerId}`),
-    db.all<MessageCounts>(sql`SELECT ${sealedCounts} FROM email_message_days WHERE trigger_id = ${triggerId}`),
+  const [rawRows, sealedRows] = await execBatch(db, [
+    sql`SELECT ${rawCounts}, coalesce(sum(m.state IN ('queued', 'deferred', 'sending')), 0) AS pending
+      FROM email_messages m WHERE m.trigger_id = ${triggerId}`,
+    sql`SELECT ${sealedCounts} FROM email_message_days WHERE trigger_id = ${triggerId}`,
   ]);
+  const [raw] = rawRows.results as Array<MessageCounts & { pending: number }>;
+  const [sealed] = sealedRows.results as MessageCounts[];
   return { ...add(raw, sealed), pending: Number(raw?.pending ?? 0) };
 }
 
 /** Messages sent in `range` (index on sent_at) and those sealed on its UTC days. */
 export async function sentCounts(db: Db, range: Range): Promise<MessageCounts> {
-  const [[raw], [sealed]] = await db.batch([
-    db.all<MessageCounts>(sql`SELECT ${rawCounts} FROM email_messages m
-      WHERE m.sent_at >= ${range.from} AND m.sent_at < ${range.to} AND m.state = 'sent'`),
-    db.all<MessageCounts>(sql`SELECT ${sealedCounts} FROM email_message_days
-      WHERE day * ${DAY} >= ${range.from} AND day * ${DAY} < ${range.to}`),
+  const [rawRows, sealedRows] = await execBatch(db, [
+    sql`SELECT ${rawCounts} FROM email_messages m
+      WHERE m.sent_at >= ${range.from} AND m.sent_at < ${range.to} AND m.state = 'sent'`,
+    sql`SELECT ${sealedCounts} FROM email_message_days
+      WHERE day * ${DAY} >= ${range.from} AND day * ${DAY} < ${range.to}`,
   ]);
+  const [raw] = rawRows.results as MessageCounts[];
+  const [sealed] = sealedRows.results as MessageCounts[];
   return add(raw, sealed);
-}
-
-/** A template's messages per UTC day in [from, to) (day numbers), outbox and rollup together. */
-export async function templateDays(
-  db: Db,
-  templateId: string,
-  from: number,
-  to: number,
-): Promise<Array<MessageCounts & { day: number }>> {
-  const [raw, sealed] = await db.batch([
-    db.all<MessageCounts & { day: number }>(sql`SELECT ${MESSAGE_DAY} AS day, ${rawCounts} FROM email_messages m
-      WHERE m.template_id = ${templateId} AND ((m.sent_at >= ${from * DAY} AND m.sent_at < ${to * DAY})
-        OR (m.sent_at IS NULL AND m.created_at >= ${from * DAY} AND m.created_at < ${to * DAY}))
-      GROUP BY 1`),
-    db.all<MessageCounts & { day: number }>(sql`SELECT day, ${sealedCounts} FROM email_message_days
-      WHERE template_id = ${templateId} AND day >= ${from} AND day < ${to} GROUP BY day`),
-  ]);
-  const byDay = new Map<number, MessageCounts>();
-  for (const r of [...sealed, ...raw]) byDay.set(r.day, add(r, byDay.get(r.day)));
-  return [...byDay].map(([day, c]) => ({ day, ...c })).sort((a, b) => a.day - b.day);
 }

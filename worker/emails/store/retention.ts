@@ -6,7 +6,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { type Db, execBatch } from "../../lib/db.ts";
 import { idsBefore } from "../../lib/ids.ts";
 import { type ArchivedRow, DAY, dayOf, type RetentionTask } from "../../lib/retention.ts";
-import { boundaryUpsert, idIn, oldestRows, retentionBoundary } from "../../lib/store/retention.ts";
+import { boundaryUpsert, idIn, idsOf, oldestRows, retentionBoundary } from "../../lib/store/retention.ts";
 import { foldMessages, goalEvents } from "./message-days.ts";
 
 /** Messages in these states are done: nothing will send them again. */
@@ -36,8 +36,11 @@ const eventsRetention: RetentionTask = {
   prepare: (db, cutoff) => execBatch(db, [boundaryUpsert("email_events", (dayOf(cutoff) + 1) * DAY)]).then(() => {}),
   next: (db, cutoff, limit) => oldestRows(db, "email_events", sql`id < ${idsBefore("ev", cutoff)}`, "id", limit),
   async prune(db, rows) {
-    const [, deleted] = await execBatch(db, [markConversions(rows), sql`DELETE FROM email_events WHERE ${idIn(rows)}`]);
-    return deleted.meta.changes ?? 0;
+    const [, deleted] = await execBatch(db, [
+      markConversions(rows),
+      sql`DELETE FROM email_events WHERE ${idIn(rows)} RETURNING id`,
+    ]);
+    return idsOf(deleted.results as Array<{ id: string }>);
   },
 };
 
@@ -51,9 +54,12 @@ const bodiesRetention: RetentionTask = {
       FROM email_messages WHERE ${HAS_BODY} AND id < ${idsBefore("em", cutoff)} AND ${FINAL}
       ORDER BY id LIMIT ${limit}`),
   async prune(db, rows) {
-    const r = await db.run(sql`UPDATE email_messages SET html = NULL, text = NULL, headers = NULL, context = NULL
-      WHERE ${idIn(rows)} AND ${FINAL}`);
-    return r.meta.changes ?? 0;
+    return idsOf(
+      await db.all<{
+        id: string;
+      }>(sql`UPDATE email_messages SET html = NULL, text = NULL, headers = NULL, context = NULL
+        WHERE ${idIn(rows)} AND ${FINAL} RETURNING id`),
+    );
   },
 };
 
@@ -70,9 +76,9 @@ const messagesRetention: RetentionTask = {
     const results = await execBatch(db, [
       foldMessages(idIn(rows, "m.id"), FINAL),
       sql`DELETE FROM email_links WHERE ${idIn(rows, "message_id")}`,
-      sql`DELETE FROM email_messages WHERE ${idIn(rows)} AND ${FINAL}`,
+      sql`DELETE FROM email_messages WHERE ${idIn(rows)} AND ${FINAL} RETURNING id`,
     ]);
-    return results[2].meta.changes ?? 0;
+    return idsOf(results[2].results as Array<{ id: string }>);
   },
 };
 

@@ -1,11 +1,11 @@
 // Triggers: create, read, update, delete, and per-trigger metrics.
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { desc, eq, lt } from "drizzle-orm";
 import { emailTriggers } from "../../../db/schema/index.ts";
-import { triggerCounts } from "./message-days.ts";
 import { changesOf, type Db } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { notFound } from "../../lib/problem.ts";
 import { TriggerRule, type TriggerRuleT } from "../schemas.ts";
+import { triggerCounts } from "./message-days.ts";
 import { requireTemplate } from "./templates.ts";
 
 export type TriggerInput = TriggerRuleT & {

@@ -22,11 +22,13 @@ export const idsJson = (rows: ArchivedRow[]) => JSON.stringify(rows.map((r) => r
 export const idIn = (rows: ArchivedRow[], column = "id") =>
   sql`${sql.raw(column)} IN (SELECT value FROM json_each(${idsJson(rows)}))`;
 
-/** Deletes exactly `rows` of `table` by id; how many went. */
-export async function deleteRows(db: Db, table: string, rows: ArchivedRow[]): Promise<number> {
-  const r = await db.run(sql`DELETE FROM ${sql.raw(table)} WHERE ${idIn(rows)}`);
-  return r.meta.changes ?? 0;
+/** Deletes exactly `rows` of `table` by id; the ids that went. */
+export async function deleteRows(db: Db, table: string, rows: ArchivedRow[]): Promise<string[]> {
+  return idsOf(await db.all<{ id: string }>(sql`DELETE FROM ${sql.raw(table)} WHERE ${idIn(rows)} RETURNING id`));
 }
+
+/** The ids of rows a statement with `RETURNING id` returned. */
+export const idsOf = (rows: Array<{ id: string }>) => rows.map((r) => r.id);
 
 /** The oldest rows of `table` matching `where`, by `order` (an indexed column), at most `limit`. */
 export async function oldestRows(db: Db, table: string, where: SQL, order: string, limit: number) {

@@ -5,7 +5,7 @@ import { retentionRuns } from "../../../db/schema/index.ts";
 import type { Db } from "../../lib/db.ts";
 import { idsBefore } from "../../lib/ids.ts";
 import { type ArchivedRow, DAY, dayOf, type RetentionTask } from "../../lib/retention.ts";
-import { deleteRows, idIn, oldestRows } from "../../lib/store/retention.ts";
+import { deleteRows, idIn, idsOf, oldestRows } from "../../lib/store/retention.ts";
 
 /** How long run records stay. */
 export const RETENTION_RUN_DAYS = 90;
@@ -72,9 +72,10 @@ const webhookEvents: RetentionTask = {
       limit,
     ),
   prune: async (db, rows) => {
-    const r = await db.run(sql`DELETE FROM webhook_events WHERE ${idIn(rows)}
-      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id)`);
-    return r.meta.changes ?? 0;
+    return idsOf(
+      await db.all<{ id: string }>(sql`DELETE FROM webhook_events WHERE ${idIn(rows)}
+        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id) RETURNING id`),
+    );
   },
 };
 

@@ -63,6 +63,11 @@ export const clicksRetention: RetentionTask = {
   window: "clicks",
   dayOf: (row: ArchivedRow) => dayOf(Number(row.at)),
   prepare: sealDays,
+  // A click stays as long as some program may still attribute a conversion to it.
+  async floorDays(db) {
+    const [row] = await db.all<{ days: number | null }>(sql`SELECT max(window_days) AS days FROM referral_programs`);
+    return Number(row?.days ?? 0);
+  },
   async next(db, cutoff, limit) {
     const before = Math.min(await clicksBoundary(db), dayOf(cutoff) * DAY);
     return oldestRows(db, NAME, sql`${HOUR_OF} < ${Math.floor(before / HOUR)}`, `at / ${HOUR}`, limit);
@@ -73,21 +78,23 @@ export const clicksRetention: RetentionTask = {
 /** Sealed clicks of a program in the UTC days [from, to), keyed by day (YYYY-MM-DD), source and `all`. */
 export async function sealedProgramClicks(db: Db, programId: string, from: number, to: number) {
   const range = sql`program_id = ${programId} AND day >= ${from} AND day < ${to}`;
-  const [byDay, bySource] = await db.batch([
-    db.all<{ day: number; clicks: number; uniq: number }>(
-      sql`SELECT day, clicks, visitors AS uniq FROM referral_program_days WHERE ${range}`,
-    ),
-    db.all<{ k: string; clicks: number; uniq: number }>(
-      sql`SELECT source AS k, sum(clicks) AS clicks, sum(visitors) AS uniq FROM referral_source_days
-        WHERE ${range} GROUP BY source`,
-    ),
+  const [dayRows, sourceRows] = await execBatch(db, [
+    sql`SELECT day, clicks, visitors AS uniq FROM referral_program_days WHERE ${range}`,
+    sql`SELECT source AS k, sum(clicks) AS clicks, sum(visitors) AS uniq FROM referral_source_days
+      WHERE ${range} GROUP BY source`,
   ]);
-  const days = byDay.map((r) => ({ k: new Date(r.day * DAY).toISOString().slice(0, 10), clicks: r.clicks, uniq: r.uniq }));
-  const all = days.reduce((t, r) => ({ ...t, clicks: t.clicks + r.clicks, uniq: t.uniq + r.uniq }), {
-    k: "all",
-    clicks: 0,
-    uniq: 0,
-  });
+  const byDay = dayRows.results as Array<{ day: number; clicks: number; uniq: number }>;
+  const bySource = sourceRows.results as Array<{ k: string; clicks: number; uniq: number }>;
+  const days = byDay.map((r) => ({
+    k: new Date(r.day * DAY).toISOString().slice(0, 10),
+    clicks: r.clicks,
+    uniq: r.uniq,
+  }));
+  const all = { k: "all", clicks: 0, uniq: 0 };
+  for (const r of days) {
+    all.clicks += r.clicks;
+    all.uniq += r.uniq;
+  }
   return { byDay: days, bySource, all: days.length ? [all] : [] };
 }
 

@@ -3,9 +3,9 @@ import { and, desc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import { statusComponents, statusMonitorResults, statusMonitors } from "../../../db/schema/index.ts";
 import type { Db, Statement } from "../../lib/db.ts";
 import { idsBefore, newId } from "../../lib/ids.ts";
+import { notFound } from "../../lib/problem.ts";
 import { dayOf, type RetentionTask } from "../../lib/retention.ts";
 import { deleteRows, oldestRows } from "../../lib/store/retention.ts";
-import { notFound } from "../../lib/problem.ts";
 import type { CheckResult } from "../check.ts";
 import type { Monitor, NewMonitor } from "../types.ts";
 
