@@ -30,6 +30,8 @@ export const contacts = sqliteTable(
     uniqueIndex("contacts_external_id_uq").on(t.externalId),
     index("contacts_email_idx").on(t.email),
     index("contacts_last_seen_idx").on(t.lastSeenAt),
+    // KPIs count members (contacts first seen before a day) without reading every contact.
+    index("contacts_first_seen_idx").on(t.firstSeenAt),
   ],
 );
 

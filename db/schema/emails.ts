@@ -110,6 +110,58 @@ export const contactActivityDays = sqliteTable(
   (t) => [primaryKey({ columns: [t.contactId, t.day] })],
 );
 
+/**
+ * KPI rollup of events, kept forever (raw events may be pruned): per contact, event name and UTC day
+ * (day = floor(ms / 86400000)), how many events and the sum of their `properties.amount`. Written in
+ * the ingestion batch from exactly the rows that batch inserted, so a backfilled event updates its own
+ * day; a merged visitor's rows move to the known contact; an erased contact's rows are deleted. CLV,
+ * CAC, repeat purchase, retention, community activity and engagement score read it.
+ */
+export const contactEventDaily = sqliteTable(
+  "contact_event_daily",
+  {
+    contactId: text("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    event: text("event").notNull(),
+    day: integer("day").notNull(),
+    count: integer("count").notNull(),
+    amount: real("amount").notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.contactId, t.event, t.day] }),
+    // KPIs read days in a range, for every contact at once.
+    index("contact_event_daily_day_idx").on(t.day, t.event, t.contactId),
+  ],
+);
+
+/**
+ * KPI rollup of sent email, kept forever (messages may be pruned): per UTC day of sending, messages
+ * sent and how many of them were ever opened, clicked and unsubscribed from. Each count moves in the
+ * same batch as the message's own change (claimed as sent, marked sent, first open, first click,
+ * first unsubscribe); erasing a contact takes its messages out. Email engagement reads it.
+ */
+export const emailEngagementDaily = sqliteTable("email_engagement_daily", {
+  day: integer("day").primaryKey(),
+  sent: integer("sent").notNull().default(0),
+  opened: integer("opened").notNull().default(0),
+  clicked: integer("clicked").notNull().default(0),
+  unsubscribed: integer("unsubscribed").notNull().default(0),
+});
+
+/**
+ * Rebuilding the daily rollups from raw rows once, for rows written before the rollups existed:
+ * per rollup, the next day to rebuild and the day the backfill stops at (the day after it began;
+ * later days are written live). A rollup holds every raw row of a day `d` when `finishedAt` is set
+ * or `d < nextDay`; only then may raw rows of `d` be pruned.
+ */
+export const rollupBackfills = sqliteTable("rollup_backfills", {
+  rollup: text("rollup").primaryKey(),
+  nextDay: integer("next_day").notNull(),
+  endDay: integer("end_day").notNull(),
+  finishedAt: integer("finished_at"),
+});
+
 /** Liquid templates: subject, HTML and text. */
 export const emailTemplates = sqliteTable("email_templates", {
   id: text("id").primaryKey(),

@@ -9,6 +9,7 @@ import { expect } from "vitest";
 import { emailMessages, emailTriggers } from "../../db/schema/index.ts";
 import { deliverMessage } from "../../worker/emails/deliver.ts";
 import { EVAL_LAG_MS, evaluateTrigger } from "../../worker/emails/evaluate.ts";
+import { recordOpen } from "../../worker/emails/store/engagement.ts";
 import worker from "../../worker/index.ts";
 import { idTime } from "../../worker/lib/ids.ts";
 import { call, db, eventually, newKey } from "./helpers.ts";
@@ -149,7 +150,7 @@ export async function world() {
     return rows.length === 2 && rows.every((m) => m.state === "sent") && rows;
   });
   // The first opens its message and buys an hour after the send: a conversion.
-  await db().update(emailMessages).set({ openedAt: sentAt }).where(eq(emailMessages.id, messages[0].id));
+  await recordOpen(db(), messages[0].id, sentAt);
   const buyer = messages[0].contactId as string;
   const buyerUser = users.find((u) => messages[0].toAddress?.startsWith(u)) as string;
   await track(ingest, [

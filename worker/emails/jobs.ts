@@ -9,6 +9,7 @@ import { evaluateTrigger } from "./evaluate.ts";
 import { ScrubArchiveMessage } from "./schemas.ts";
 import { dueQueued, sweepDue } from "./store/outbox.ts";
 import { emailsRetentionTasks } from "./store/retention.ts";
+import { backfillDue, backfillStep } from "./store/rollups.ts";
 import { enabledTriggers, loadTrigger } from "./store/triggers.ts";
 
 /** Queue messages that deliver `ids`. */
@@ -71,13 +72,21 @@ export const emailsJobs = (deps: { marketingPaused: MarketingPaused }) => ({
       }
     },
   }),
+  // Fills the daily rollups from raw rows written before they existed, a few days per step.
+  "emails.rollup_backfill": defineJob({
+    schema: z.object({ kind: z.literal("emails.rollup_backfill") }),
+    async run(messages, env) {
+      if (await backfillStep(getDb(env.DB), Date.now())) await enqueue(env, { kind: "emails.rollup_backfill" });
+      for (const m of messages) m.message.ack();
+    },
+  }),
 });
 
 declare module "../lib/queue.ts" {
   interface JobMessages extends MessagesOf<ReturnType<typeof emailsJobs>> {}
 }
 
-/** Cron decides: which triggers to evaluate and which deferred or lost sends are due. */
+/** Cron decides: which triggers to evaluate, which deferred or lost sends are due, whether the rollup backfill goes on. */
 export const emailsCron: CronTask[] = [
   async (env, now) => {
     const db = getDb(env.DB);
@@ -85,6 +94,7 @@ export const emailsCron: CronTask[] = [
     return [
       ...triggers.map((t) => ({ kind: "emails.evaluate" as const, triggerId: t.id })),
       ...deliverMessages(await sweepDue(db, now)),
+      ...((await backfillDue(db)) ? [{ kind: "emails.rollup_backfill" as const }] : []),
     ];
   },
 ];

@@ -22,6 +22,7 @@ import { consentOf } from "../consent.ts";
 import type { ContactVars } from "../render.ts";
 import { addressHash } from "../signing.ts";
 import { eventsBoundary } from "./retention.ts";
+import { eraseRollupStatements } from "./rollups.ts";
 
 const SAMPLE: ContactVars = {
   id: "ct_sample",
@@ -254,6 +255,7 @@ export async function eraseContact(db: Db, id: string, now = Date.now()) {
     ...hashes.map((h) =>
       db.insert(emailSuppressions).values({ emailHash: h, reason: "erased", createdAt: now }).onConflictDoNothing(),
     ),
+    ...eraseRollupStatements(id),
     sql`delete from email_links where message_id in (select id from email_messages where contact_id = ${id})`,
     sql`delete from email_messages where contact_id = ${id}`,
     sql`delete from email_events where contact_id = ${id}`,

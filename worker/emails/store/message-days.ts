@@ -3,7 +3,6 @@
 // messages still in the outbox, so pruning changes none of these figures.
 import { type SQL, sql } from "drizzle-orm";
 import { type Db, execBatch } from "../../lib/db.ts";
-import type { Range } from "../../lib/range.ts";
 import { DAY } from "../../lib/retention.ts";
 
 /** A trigger's conversion goal: the conversion event (or else the exit event) and its window in ms. */
@@ -71,17 +70,4 @@ export async function triggerCounts(db: Db, triggerId: string): Promise<MessageC
   const [raw] = rawRows.results as Array<MessageCounts & { pending: number }>;
   const [sealed] = sealedRows.results as MessageCounts[];
   return { ...add(raw, sealed), pending: Number(raw?.pending ?? 0) };
-}
-
-/** Messages sent in `range` (index on sent_at) and those sealed on its UTC days. */
-export async function sentCounts(db: Db, range: Range): Promise<MessageCounts> {
-  const [rawRows, sealedRows] = await execBatch(db, [
-    sql`SELECT ${rawCounts} FROM email_messages m
-      WHERE m.sent_at >= ${range.from} AND m.sent_at < ${range.to} AND m.state = 'sent'`,
-    sql`SELECT ${sealedCounts} FROM email_message_days
-      WHERE day * ${DAY} >= ${range.from} AND day * ${DAY} < ${range.to}`,
-  ]);
-  const [raw] = rawRows.results as MessageCounts[];
-  const [sealed] = sealedRows.results as MessageCounts[];
-  return add(raw, sealed);
 }

@@ -8,6 +8,17 @@ import { idsBefore } from "../../lib/ids.ts";
 import { type ArchivedRow, DAY, dayOf, type RetentionTask } from "../../lib/retention.ts";
 import { boundaryUpsert, idIn, idsOf, oldestRows, retentionBoundary } from "../../lib/store/retention.ts";
 import { foldMessages, goalEvents } from "./message-days.ts";
+import { rollupsCompleteBefore } from "./rollups.ts";
+
+/**
+ * Rows of `column` the KPI rollup `rollup` already holds (its backfill may still be running after
+ * an upgrade): nothing before it starts, days before its progress while it runs, all once it is done.
+ */
+async function inRollup(db: Db, rollup: "contact_event_daily" | "email_engagement_daily", column: string) {
+  const before = (await rollupsCompleteBefore(db))[rollup];
+  if (before === Number.POSITIVE_INFINITY) return sql`1`;
+  return before === Number.NEGATIVE_INFINITY ? sql`0` : sql`coalesce(${sql.raw(column)}, 0) < ${before * DAY}`;
+}
 
 /** Messages in these states are done: nothing will send them again. */
 export const FINAL = sql.raw("state IN ('sent', 'failed', 'suppressed', 'skipped')");
@@ -34,7 +45,14 @@ const eventsRetention: RetentionTask = {
   dayOf: (row) => dayOf(num(row, "occurred_at")),
   // The timeline shows whole days before the cutoff's next midnight from the activity rollup.
   prepare: (db, cutoff) => execBatch(db, [boundaryUpsert("email_events", (dayOf(cutoff) + 1) * DAY)]).then(() => {}),
-  next: (db, cutoff, limit) => oldestRows(db, "email_events", sql`id < ${idsBefore("ev", cutoff)}`, "id", limit),
+  next: async (db, cutoff, limit) =>
+    oldestRows(
+      db,
+      "email_events",
+      sql`id < ${idsBefore("ev", cutoff)} AND ${await inRollup(db, "contact_event_daily", "occurred_at")}`,
+      "id",
+      limit,
+    ),
   async prune(db, rows) {
     const [, deleted] = await execBatch(db, [
       markConversions(rows),
@@ -68,10 +86,11 @@ const messagesRetention: RetentionTask = {
   name: "email_messages",
   window: "emailMessages",
   dayOf: (row) => dayOf(num(row, "created_at")),
-  next: (db, cutoff, limit) =>
+  next: async (db, cutoff, limit) =>
     db.all<ArchivedRow>(sql`SELECT m.*, (SELECT json_group_array(json_object('id', l.id, 'url', l.url))
         FROM email_links l WHERE l.message_id = m.id) AS links
-      FROM email_messages m WHERE m.id < ${idsBefore("em", cutoff)} AND ${FINAL} ORDER BY m.id LIMIT ${limit}`),
+      FROM email_messages m WHERE m.id < ${idsBefore("em", cutoff)} AND ${FINAL}
+        AND ${await inRollup(db, "email_engagement_daily", "m.sent_at")} ORDER BY m.id LIMIT ${limit}`),
   async prune(db, rows) {
     const results = await execBatch(db, [
       foldMessages(idIn(rows, "m.id"), FINAL),
