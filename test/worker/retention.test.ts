@@ -79,12 +79,11 @@ describe("retention", () => {
       delete: (k) => env.ARCHIVE.delete(k),
     };
     const at = tickIn(103);
-    const next = await runRetention({ ...env, ARCHIVE: failing }, retentionTasks, {
-      runId: `ret_fail_${uid()}`,
-      at,
-      step: 0,
-    });
+    const runId = `ret_fail_${uid()}`;
+    const next = await runRetention({ ...env, ARCHIVE: failing }, retentionTasks, { runId, at, step: 0 });
     expect(next).toBeNull();
+    const [run] = await db().all<{ error: string | null }>(sql`SELECT error FROM retention_runs WHERE id = ${runId}`);
+    expect(run.error).toContain("R2 is unavailable");
     const [events] = await db().all<{ n: number }>(
       sql`SELECT count(*) AS n FROM email_events WHERE contact_id = ${w.buyer}`,
     );

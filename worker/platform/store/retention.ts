@@ -24,8 +24,8 @@ export async function startRun(db: Db, id: string, at: number, now: number): Pro
 export async function addToRun(db: Db, id: string, name: string, pruned: number, archived: number): Promise<void> {
   const path = `$."${name}"`;
   await db.run(sql`UPDATE retention_runs SET
-      pruned = json_set(pruned, ${path}, coalesce(pruned ->> ${path}, 0) + ${pruned}),
-      archived = json_set(archived, ${path}, coalesce(archived ->> ${path}, 0) + ${archived})
+      pruned = json_set(pruned, ${path}, cast(coalesce(pruned ->> ${path}, 0) + ${pruned} AS INTEGER)),
+      archived = json_set(archived, ${path}, cast(coalesce(archived ->> ${path}, 0) + ${archived} AS INTEGER))
     WHERE id = ${id}`);
 }
 
