@@ -8,6 +8,7 @@ import autocannon from "autocannon";
 import { Miniflare } from "miniflare";
 import { type Unstable_Config, unstable_readConfig } from "wrangler";
 import { seedLocal } from "../db/seed.ts";
+import { suite as capacity } from "./bench/capacity.ts";
 import { suite as emails } from "./bench/emails.ts";
 import { suite as feedback } from "./bench/feedback.ts";
 import { suite as kpis } from "./bench/kpis.ts";
@@ -33,6 +34,10 @@ const work = resolve(ROOT, ".bench");
 rmSync(work, { recursive: true, force: true });
 mkdirSync(work, { recursive: true });
 run("wrangler", ["deploy", "--dry-run", "--outdir", resolve(work, "dist")]);
+// Suites that measure on a database of their own run alone, by name.
+for (const m of [capacity].filter((m) => m.name === filter)) {
+  process.exit((await m.measure({ script: resolve(work, "dist/index.js"), work })) ? 0 : 1);
+}
 const state = resolve(work, "state");
 migrateLocal(state);
 const { key } = await seedLocal({ persistTo: state });

@@ -264,6 +264,41 @@ export const emailMessages = sqliteTable(
     // The outbox list, newest first, all or in one state.
     index("email_messages_created_idx").on(t.createdAt, t.id),
     index("email_messages_state_created_idx").on(t.state, t.createdAt, t.id),
+    // Messages that still hold a body: retention empties them once they are old (the index stays small).
+    index("email_messages_body_idx")
+      .on(t.id)
+      .where(
+        sql`${t.html} is not null or ${t.text} is not null or ${t.headers} is not null or ${t.context} is not null`,
+      ),
+  ],
+);
+
+/**
+ * Messages per trigger, template and UTC day (day = floor(ms / 86400000) of the send, or of the
+ * creation when never sent; '' when a message has no trigger or template). Retention folds each
+ * message in here in the batch that prunes it, so trigger, template and engagement figures read
+ * this plus the messages still in the outbox, and pruning changes none of them.
+ */
+export const emailMessageDays = sqliteTable(
+  "email_message_days",
+  {
+    triggerId: text("trigger_id").notNull(),
+    templateId: text("template_id").notNull(),
+    day: integer("day").notNull(),
+    messages: integer("messages").notNull().default(0),
+    belowConfidence: integer("below_confidence").notNull().default(0),
+    noConsent: integer("no_consent").notNull().default(0),
+    capped: integer("capped").notNull().default(0),
+    otherSkipped: integer("other_skipped").notNull().default(0),
+    sent: integer("sent").notNull().default(0),
+    opened: integer("opened").notNull().default(0),
+    clicked: integer("clicked").notNull().default(0),
+    unsubscribed: integer("unsubscribed").notNull().default(0),
+    converted: integer("converted").notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.triggerId, t.templateId, t.day] }),
+    index("email_message_days_template_idx").on(t.templateId, t.day),
   ],
 );
 

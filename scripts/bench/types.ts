@@ -45,3 +45,12 @@ export type BenchSuite = {
   prepare?: (ctx: BenchContext) => Promise<void>;
   scenarios: Scenario[];
 };
+
+/**
+ * A suite that measures something other than throughput on a database of its own, printing its own
+ * JSON lines (`npm run bench -- capacity`). Returns whether its targets are met.
+ */
+export type MeasureSuite = {
+  name: string;
+  measure: (build: { script: string; work: string }) => Promise<boolean>;
+};

@@ -74,7 +74,6 @@ const NOT_YET_BOUNDED = new Set([
   "worker/kpis/store/snapshots.ts inArray(ids)",
   "worker/nps/store/contacts.ts inArray(ids)",
   "worker/nps/store/invitations.ts inArray(ids)",
-  "worker/referrals/store/clicks.ts sql.join(COLUMNS.map((_, i) => col(i)))",
   // biome-ignore lint/suspicious/noTemplateCurlyInString: the source text of the call
   "worker/referrals/store/rewards.ts sql.join(from.map((s) => sql`${s}`))",
   "worker/status/store/components.ts inArray(ids)",
@@ -86,9 +85,18 @@ const NOT_YET_BOUNDED = new Set([
   "worker/status/store/notifications.ts inArray(ids)",
 ]);
 
+/** Lists whose length the code fixes (a table's columns, a statement's own conditions): not input. */
+const FIXED_BY_CODE = new Set([
+  "worker/referrals/store/clicks.ts sql.join(COLUMNS.map((_, i) => col(i)))",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the source text of the call
+  "worker/emails/store/message-days.ts sql.join(NAMES.map((c) => sql`${COUNTS[c]} AS ${sql.raw(c)}`))",
+  "worker/emails/store/message-days.ts sql.join(where)",
+]);
+
 it("no statement binds a list that can outgrow D1's 100 parameters", () => {
   const found = files(join(ROOT, "worker"))
     .flatMap(unboundedLists)
-    .filter((site) => !NOT_YET_BOUNDED.has(site.replace(/:\d+ /, " ")));
+    .map((site) => site.replace(/:\d+ /, " "))
+    .filter((site) => !NOT_YET_BOUNDED.has(site) && !FIXED_BY_CODE.has(site));
   expect(found).toEqual([]);
 });

@@ -10,10 +10,7 @@ let rapport: LocalRapport;
 let browser: Browser;
 beforeAll(async () => {
   [rapport, browser] = await Promise.all([
-    startLocalRapport(
-      { EMAIL_QUIET_HOURS: "off" },
-      { empty: true, cronEveryMs: 1000 },
-    ),
+    startLocalRapport({ EMAIL_QUIET_HOURS: "off" }, { empty: true, cronEveryMs: 1000 }),
     launchBrowser(),
   ]);
 });

@@ -3,7 +3,9 @@
 import type { SQL } from "drizzle-orm";
 import type { Db } from "../lib/db.ts";
 import type { Range } from "../lib/range.ts";
+import { ingest } from "./ingest.ts";
 import { kick } from "./kick.ts";
+import { AnyCall } from "./schemas.ts";
 import { engagement } from "./store/engagement.ts";
 import { outboxInserts } from "./store/outbox.ts";
 import {
@@ -40,8 +42,18 @@ export type OutgoingEmail = {
  * Batchable writes that queue `emails` for delivery: include them in the caller's batch (one
  * transaction), then call `kickEmails(env)`.
  */
-export function emailStatements(db: Db, emails: OutgoingEmail[]) {
-  return outboxInserts(db, emails);
+export function emailStatements(db: Db, emails: OutgoingEmail[], now = Date.now()) {
+  return outboxInserts(db, emails, now);
+}
+
+/** Segment calls validated and written as `POST /v1/batch` does, received at `now` (benchmarks simulate days with it). */
+export async function ingestCalls(db: Db, calls: unknown[], now: number): Promise<void> {
+  await ingest(
+    db,
+    calls.map((c) => AnyCall.parse(c)),
+    {},
+    now,
+  );
 }
 
 /** Asks the queue to deliver whatever is queued and due. Safe to call any number of times. */

@@ -1,9 +1,14 @@
 import { z } from "@hono/zod-openapi";
+import { scrubArchive } from "../lib/archive.ts";
 import { getDb } from "../lib/db.ts";
 import { type CronTask, defineJob, enqueue, type MessagesOf, type QueueMessage } from "../lib/queue.ts";
+import type { RetentionTask } from "../lib/retention.ts";
 import { deliverMessage, type MarketingPaused } from "./deliver.ts";
+import { SCRUB_OBJECTS_PER_MESSAGE } from "./erase.ts";
 import { evaluateTrigger } from "./evaluate.ts";
+import { ScrubArchiveMessage } from "./schemas.ts";
 import { dueQueued, sweepDue } from "./store/outbox.ts";
+import { emailsRetentionTasks } from "./store/retention.ts";
 import { backfillDue, backfillStep } from "./store/rollups.ts";
 import { enabledTriggers, loadTrigger } from "./store/triggers.ts";
 import { staleSendingMs } from "./uncertain.ts";
@@ -57,6 +62,17 @@ export const emailsJobs = (deps: { marketingPaused: MarketingPaused }) => ({
       for (const m of messages) m.message.ack();
     },
   }),
+  // Rewrites the archive without an erased contact's rows; continues itself while objects remain.
+  "emails.scrub-archive": defineJob({
+    schema: ScrubArchiveMessage,
+    async run(messages, env) {
+      for (const { body, message } of messages) {
+        const { next } = await scrubArchive(env.ARCHIVE, { ...body, limit: SCRUB_OBJECTS_PER_MESSAGE });
+        if (next) await enqueue(env, { ...body, cursor: next });
+        message.ack();
+      }
+    },
+  }),
   // Fills the daily rollups from raw rows written before they existed, a few days per step.
   "emails.rollup_backfill": defineJob({
     schema: z.object({ kind: z.literal("emails.rollup_backfill") }),
@@ -83,3 +99,6 @@ export const emailsCron: CronTask[] = [
     ];
   },
 ];
+
+/** Raw rows emails prunes after archiving them: events, then message bodies, then messages. */
+export const emailsRetention: RetentionTask[] = emailsRetentionTasks;

@@ -459,6 +459,14 @@ export const TimelineItemSchema = z
       topic: z.string(),
       triggerId: z.string().nullable(),
     }),
+    z
+      .object({
+        kind: z.literal("activity"),
+        at: ms.openapi({ description: "Midnight (UTC) of the day" }),
+        day: z.string().openapi({ description: "YYYY-MM-DD (UTC)" }),
+        events: z.number().int(),
+      })
+      .openapi({ description: "A day past the events window: how many events the contact sent that day" }),
   ])
   .openapi("ContactTimelineItem");
 
@@ -515,6 +523,15 @@ export const TimelineQuery = z.object({
 export const TimelinePage = z.object({ data: z.array(TimelineItemSchema), nextBefore: z.number().nullable() });
 /** Everything held about a contact (GDPR export): shapes of several tables, documented as an object. */
 export const ContactExport = z.record(z.string(), z.unknown());
+/** The queue message that rewrites the archive without an erased contact's rows (days YYYY-MM-DD). */
+export const ScrubArchiveMessage = z.object({
+  kind: z.literal("emails.scrub-archive"),
+  needles: z.array(z.string().min(1).max(400)).min(1).max(100),
+  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  cursor: z.object({ table: z.string().max(100).nullable(), after: z.string().max(1000).nullable() }),
+});
+
 export const Erased = z.object({
   erased: z.literal(true),
   contactRowDeleted: z.boolean(),

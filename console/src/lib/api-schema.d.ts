@@ -4463,6 +4463,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/retention-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retention runs
+         * @description Every hour retention archives raw rows past their windows to R2 and prunes them from D1 in small batches. Each run is recorded here for 90 days, newest first, with the windows in force.
+         *
+         *     Requires the `read` scope (or `admin`; `read` for GET).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The `nextCursor` of the previous page */
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Runs, newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["RetentionRun"][];
+                            nextCursor: string | null;
+                            windows: components["schemas"]["RetentionWindow"][];
+                        };
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/keys": {
         parameters: {
             query?: never;
@@ -13020,6 +13096,14 @@ export interface components {
             subject: string | null;
             topic: string;
             triggerId: string | null;
+        } | {
+            /** @description Midnight (UTC) of the day */
+            at: number;
+            /** @description YYYY-MM-DD (UTC) */
+            day: string;
+            events: number;
+            /** @enum {string} */
+            kind: "activity";
         };
         Conversion: {
             amount: number | null;
@@ -14257,6 +14341,32 @@ export interface components {
              * @example 2026-11-23T14:00:00Z
              */
             displayAt?: number | string;
+        };
+        RetentionRun: {
+            /** @description Archive objects written to R2 per table */
+            archived: {
+                [key: string]: number;
+            };
+            /** @description The time windows were measured from (the cron tick's, ms) */
+            at: number;
+            /** @description Why the run stopped early (nothing unarchived was pruned) */
+            error: string | null;
+            /** @description Null while the queue is still working through it */
+            finishedAt: number | null;
+            id: string;
+            /** @description Rows pruned (email bodies: emptied) per table */
+            pruned: {
+                [key: string]: number;
+            };
+            startedAt: number;
+        };
+        RetentionWindow: {
+            /** @description Days raw rows stay in D1 */
+            days: number;
+            defaultDays: number;
+            /** @description The [vars] entry that sets it */
+            variable: string;
+            window: string;
         };
         ReverseInput: {
             note?: string;
