@@ -26,6 +26,9 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations("./db/migrations");
   return {
     test: {
+      // Browser and crash tests mostly wait on their own workerd and Chromium: two files at a time
+      // overlap that waiting with the workerd tests, even on 2 cores.
+      maxWorkers: 2,
       projects: [
         {
           plugins: [

@@ -31,7 +31,10 @@ async function timeline(append: boolean) {
     .map((i) =>
       i.kind === "event"
         ? `<li><time>${esc(fmt.dateTime(i.at))}</time> event <strong>${esc(i.event)}</strong> <code>${esc(JSON.stringify(i.properties)).slice(0, 200)}</code></li>`
-        : `<li><time>${esc(fmt.dateTime(i.at))}</time> email “${esc(i.subject ?? "")}” <span class="muted">${esc(i.topic)}, ${esc(i.state)}</span></li>`,
+        : i.kind === "activity"
+          ? // Days past the raw events' window: one line per day, from the rollup.
+            `<li><time>${esc(i.day)}</time> activity <span class="muted">${i.events} event${i.events === 1 ? "" : "s"} that day</span></li>`
+          : `<li><time>${esc(fmt.dateTime(i.at))}</time> email “${esc(i.subject ?? "")}” <span class="muted">${esc(i.topic)}, ${esc(i.state)}</span></li>`,
     )
     .join("");
   $("timeline").innerHTML = (append ? $("timeline").innerHTML : "") + (items || '<li class="muted">Nothing yet.</li>');
