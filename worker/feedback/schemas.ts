@@ -214,6 +214,27 @@ export const StatusBody = z
   })
   .openapi("ChangeFeedbackStatus");
 
+export const BulkPostsBody = z
+  .object({
+    ids: z.array(Id).min(1, "Choose at least one post").max(100, "At most 100 posts at once"),
+    status: StatusBody.optional().openapi({ description: "One status for every chosen post" }),
+    tags: z
+      .object({ add: Tags.optional(), remove: Tags.optional() })
+      .optional()
+      .openapi({ description: "Tags added to and removed from every chosen post" }),
+  })
+  .refine((b) => b.status || b.tags?.add?.length || b.tags?.remove?.length, {
+    message: "Choose a status or a tag to add or remove",
+    path: ["status"],
+  })
+  .openapi("BulkFeedbackPosts");
+export const BulkPostsResultSchema = z
+  .object({
+    updated: z.number().int().openapi({ description: "Posts that changed" }),
+    notified: z.number().int().openapi({ description: "People emailed about the status change" }),
+  })
+  .openapi("BulkFeedbackPostsResult");
+
 export const MergeBody = z
   .object({ into: Id.openapi({ description: "The original post the duplicate is merged into" }) })
   .openapi("MergeFeedbackPost");

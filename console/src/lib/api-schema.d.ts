@@ -4234,6 +4234,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/feedback/posts/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change several posts at once
+         * @description Every post is checked first (it exists; none is merged when the status changes; tags fit), so a refusal changes nothing. A status change emails each post's voters and author as the one-post route does, unless `status.notify` is false.
+         *
+         *     Requires the `feedback` scope (or `admin`; `read` for GET).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["BulkFeedbackPosts"];
+                };
+            };
+            responses: {
+                /** @description What changed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BulkFeedbackPostsResult"];
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such post */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A chosen post is merged */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -12715,6 +12805,21 @@ export interface components {
             sentAt?: string;
             /** @description The write key in the body, as analytics.js sends it (instead of Basic auth) */
             writeKey?: string;
+        };
+        BulkFeedbackPosts: {
+            ids: string[];
+            status?: components["schemas"]["ChangeFeedbackStatus"] & unknown;
+            /** @description Tags added to and removed from every chosen post */
+            tags?: {
+                add?: string[];
+                remove?: string[];
+            };
+        };
+        BulkFeedbackPostsResult: {
+            /** @description People emailed about the status change */
+            notified: number;
+            /** @description Posts that changed */
+            updated: number;
         };
         CampaignLinkInput: {
             /** @description A custom code; generated when omitted */
