@@ -17,8 +17,8 @@ export const Id = z.string().min(1).max(64);
 export const Tag = z
   .string()
   .trim()
-  .min(1)
-  .max(40)
+  .min(1, "A tag has 1 to 40 characters")
+  .max(40, "A tag has 1 to 40 characters")
   .transform((t) => t.toLowerCase());
 export const Tags = z
   .array(Tag)
@@ -33,8 +33,12 @@ export const BoardPostParams = z.object({ board: Slug, post: Id });
 export const CreateBoardBody = z
   .object({
     slug: Slug,
-    name: z.string().trim().min(1).max(100),
-    description: z.string().trim().max(500).optional(),
+    name: z
+      .string()
+      .trim()
+      .min(1, "Name the board (1 to 100 characters)")
+      .max(100, "Name the board (1 to 100 characters)"),
+    description: z.string().trim().max(500, "A description has at most 500 characters").optional(),
     visibility: z.enum(BOARD_VISIBILITIES).default("public"),
     moderated: z.boolean().default(false),
   })
