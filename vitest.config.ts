@@ -44,6 +44,8 @@ export default defineConfig(async () => {
                   SMTP_PORT: String(inject<number>("smtpPort")),
                   SMTP_TEST_URL: `http://127.0.0.1:${inject<number>("smtpApiPort")}`,
                   BINDING_MAIL_URL: `http://127.0.0.1:${inject<number>("bindingMailPort")}`,
+                  POSTMARK_TEST_URL: `http://127.0.0.1:${inject<number>("postmarkPort")}`,
+                  HELD_QUIT_SMTP_PORT: String(inject<number>("heldQuitSmtpPort")),
                   ...(QUIET_HOURS ? { EMAIL_QUIET_HOURS: QUIET_HOURS } : {}),
                 },
               },
@@ -52,9 +54,17 @@ export default defineConfig(async () => {
           test: {
             name: "worker",
             testTimeout: 20_000,
+            // Files and the tests in them run in a new order each time (the seed is printed; rerun
+            // one with --sequence.seed=N), so every run proves no test relies on another's leftovers.
+            sequence: { shuffle: true },
             include: ["test/worker/**/*.test.{ts,tsx}"],
             setupFiles: ["./test/worker/apply-migrations.ts"],
-            globalSetup: ["./test/support/receiver.ts", "./test/support/smtp.ts", "./test/support/email-binding.ts"],
+            globalSetup: [
+              "./test/support/receiver.ts",
+              "./test/support/smtp.ts",
+              "./test/support/email-binding.ts",
+              "./test/support/postmark.ts",
+            ],
           },
         },
         {

@@ -7,6 +7,8 @@ declare global {
       RECEIVER_URL: string;
       SMTP_TEST_URL: string;
       BINDING_MAIL_URL: string;
+      POSTMARK_TEST_URL: string;
+      HELD_QUIT_SMTP_PORT: string;
     }
   }
 }
@@ -17,6 +19,8 @@ declare module "vitest" {
     smtpPort: number;
     smtpApiPort: number;
     bindingMailPort: number;
+    postmarkPort: number;
+    heldQuitSmtpPort: number;
     rapportUrl: string;
     rapportKey: string;
   }

@@ -43,9 +43,9 @@ app.use(
   "/api/*",
   cors({
     origin: (origin, c: Context<AppEnv>) => (c.env.CONSOLE_ORIGIN && origin === c.env.CONSOLE_ORIGIN ? origin : null),
-    allowHeaders: ["authorization", "content-type", "idempotency-key"],
+    allowHeaders: ["authorization", "content-type", "idempotency-key", "x-d1-bookmark"],
     allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE"],
-    exposeHeaders: ["x-request-id", "retry-after"],
+    exposeHeaders: ["x-request-id", "retry-after", "x-d1-bookmark"],
     maxAge: 600,
   }),
 );

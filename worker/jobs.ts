@@ -1,19 +1,22 @@
-import { emailsCron, emailsJobs } from "./emails/jobs.ts";
+import { emailsCron, emailsJobs, emailsRetention } from "./emails/jobs.ts";
 import { feedbackCron, feedbackJobs } from "./feedback/jobs.ts";
 import { kpisCron, kpisJobs } from "./kpis/jobs.ts";
 import { getDb } from "./lib/db.ts";
 import { type CronTask, enqueue, type JobHandler, type JobKind, type QueueMessage } from "./lib/queue.ts";
 import { countByKind, platformCron, platformJobs, recordCronRun, storeDeadLetters } from "./platform/jobs.ts";
-import { referralsCron, referralsJobs } from "./referrals/jobs.ts";
+import { referralsCron, referralsJobs, referralsRetention } from "./referrals/jobs.ts";
 import { hasMajorIncident } from "./status/index.ts";
-import { statusCron, statusJobs } from "./status/jobs.ts";
+import { statusCron, statusJobs, statusRetention } from "./status/jobs.ts";
 
 /**
  * Every queue message kind and the handler that owns it. Capabilities add theirs here; the
  * type makes a kind that some code enqueues without a handler a compile error.
  */
+/** Every capability's raw rows in the order retention prunes them (the platform's own come last). */
+export const retentionTasks = [...referralsRetention, ...emailsRetention, ...statusRetention];
+
 const handlers: Record<JobKind, JobHandler> = {
-  ...platformJobs,
+  ...platformJobs({ retention: retentionTasks }),
   ...referralsJobs,
   ...feedbackJobs,
   ...statusJobs,

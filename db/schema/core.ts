@@ -30,6 +30,8 @@ export const contacts = sqliteTable(
     uniqueIndex("contacts_external_id_uq").on(t.externalId),
     index("contacts_email_idx").on(t.email),
     index("contacts_last_seen_idx").on(t.lastSeenAt),
+    // KPIs count members (contacts first seen before a day) without reading every contact.
+    index("contacts_first_seen_idx").on(t.firstSeenAt),
   ],
 );
 
@@ -178,4 +180,31 @@ export const cronRuns = sqliteTable("cron_runs", {
   enqueued: integer("enqueued").notNull(),
   byKind: text("by_kind", { mode: "json" }).$type<Record<string, number>>().notNull(),
   error: text("error"),
+});
+
+/**
+ * One row per retention run (cron starts one an hour; the queue continues it while rows remain):
+ * what it archived to R2 and pruned from D1, per table. The console's health page reads it.
+ */
+export const retentionRuns = sqliteTable("retention_runs", {
+  id: text("id").primaryKey(),
+  /** The time the run measures windows from (its cron tick's scheduled time). */
+  at: integer("at").notNull(),
+  startedAt: integer("started_at").notNull(),
+  /** Null while the queue is still working through it. */
+  finishedAt: integer("finished_at"),
+  /** Rows pruned (or, for email bodies, emptied) per table. */
+  pruned: text("pruned", { mode: "json" }).$type<Record<string, number>>().notNull().default({}),
+  /** Archive objects written per table. */
+  archived: text("archived", { mode: "json" }).$type<Record<string, number>>().notNull().default({}),
+  error: text("error"),
+});
+
+/**
+ * Where pruning of a table stands: raw rows before `boundary` (ms) are gone or going, and what is
+ * shown of that time comes from rollups. Readers split at it so nothing is counted twice.
+ */
+export const retentionState = sqliteTable("retention_state", {
+  name: text("name").primaryKey(),
+  boundary: integer("boundary").notNull(),
 });

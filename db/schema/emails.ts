@@ -15,7 +15,21 @@ export type EmailTopic = (typeof EMAIL_TOPICS)[number];
  * queued -> (deferred ->) sending -> sent | failed. `suppressed` and `skipped` are final
  * decisions not to send; the row stays so the unique key keeps the decision made once.
  */
-export const MESSAGE_STATES = ["queued", "deferred", "sending", "sent", "failed", "suppressed", "skipped"] as const;
+/**
+ * `unknown`: a send whose outcome Rapport cannot learn (the consumer stopped, or the connection
+ * broke, after the message may have reached an SMTP server or the send_email binding). It is not
+ * sent again unless EMAIL_DELIVERY_GUARANTEE is at-least-once.
+ */
+export const MESSAGE_STATES = [
+  "queued",
+  "deferred",
+  "sending",
+  "sent",
+  "failed",
+  "suppressed",
+  "skipped",
+  "unknown",
+] as const;
 export type MessageState = (typeof MESSAGE_STATES)[number];
 
 export const SKIP_REASONS = ["below_confidence", "no_consent", "exited", "no_address", "filtered"] as const;
@@ -110,6 +124,58 @@ export const contactActivityDays = sqliteTable(
   (t) => [primaryKey({ columns: [t.contactId, t.day] })],
 );
 
+/**
+ * KPI rollup of events, kept forever (raw events may be pruned): per contact, event name and UTC day
+ * (day = floor(ms / 86400000)), how many events and the sum of their `properties.amount`. Written in
+ * the ingestion batch from exactly the rows that batch inserted, so a backfilled event updates its own
+ * day; a merged visitor's rows move to the known contact; an erased contact's rows are deleted. CLV,
+ * CAC, repeat purchase, retention, community activity and engagement score read it.
+ */
+export const contactEventDaily = sqliteTable(
+  "contact_event_daily",
+  {
+    contactId: text("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    event: text("event").notNull(),
+    day: integer("day").notNull(),
+    count: integer("count").notNull(),
+    amount: real("amount").notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.contactId, t.event, t.day] }),
+    // KPIs read days in a range, for every contact at once.
+    index("contact_event_daily_day_idx").on(t.day, t.event, t.contactId),
+  ],
+);
+
+/**
+ * KPI rollup of sent email, kept forever (messages may be pruned): per UTC day of sending, messages
+ * sent and how many of them were ever opened, clicked and unsubscribed from. Each count moves in the
+ * same batch as the message's own change (claimed as sent, marked sent, first open, first click,
+ * first unsubscribe); erasing a contact takes its messages out. Email engagement reads it.
+ */
+export const emailEngagementDaily = sqliteTable("email_engagement_daily", {
+  day: integer("day").primaryKey(),
+  sent: integer("sent").notNull().default(0),
+  opened: integer("opened").notNull().default(0),
+  clicked: integer("clicked").notNull().default(0),
+  unsubscribed: integer("unsubscribed").notNull().default(0),
+});
+
+/**
+ * Rebuilding the daily rollups from raw rows once, for rows written before the rollups existed:
+ * per rollup, the next day to rebuild and the day the backfill stops at (the day after it began;
+ * later days are written live). A rollup holds every raw row of a day `d` when `finishedAt` is set
+ * or `d < nextDay`; only then may raw rows of `d` be pruned.
+ */
+export const rollupBackfills = sqliteTable("rollup_backfills", {
+  rollup: text("rollup").primaryKey(),
+  nextDay: integer("next_day").notNull(),
+  endDay: integer("end_day").notNull(),
+  finishedAt: integer("finished_at"),
+});
+
 /** Liquid templates: subject, HTML and text. */
 export const emailTemplates = sqliteTable("email_templates", {
   id: text("id").primaryKey(),
@@ -176,6 +242,8 @@ export const emailMessages = sqliteTable(
     provider: text("provider"),
     providerMessageId: text("provider_message_id"),
     lastError: text("last_error"),
+    /** Sent again after an attempt of unknown outcome (at-least-once): the recipient may have it twice. */
+    maybeDuplicate: integer("maybe_duplicate", { mode: "boolean" }).notNull().default(false),
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
     claimedAt: integer("claimed_at"),
@@ -196,6 +264,41 @@ export const emailMessages = sqliteTable(
     // The outbox list, newest first, all or in one state.
     index("email_messages_created_idx").on(t.createdAt, t.id),
     index("email_messages_state_created_idx").on(t.state, t.createdAt, t.id),
+    // Messages that still hold a body: retention empties them once they are old (the index stays small).
+    index("email_messages_body_idx")
+      .on(t.id)
+      .where(
+        sql`${t.html} is not null or ${t.text} is not null or ${t.headers} is not null or ${t.context} is not null`,
+      ),
+  ],
+);
+
+/**
+ * Messages per trigger, template and UTC day (day = floor(ms / 86400000) of the send, or of the
+ * creation when never sent; '' when a message has no trigger or template). Retention folds each
+ * message in here in the batch that prunes it, so trigger, template and engagement figures read
+ * this plus the messages still in the outbox, and pruning changes none of them.
+ */
+export const emailMessageDays = sqliteTable(
+  "email_message_days",
+  {
+    triggerId: text("trigger_id").notNull(),
+    templateId: text("template_id").notNull(),
+    day: integer("day").notNull(),
+    messages: integer("messages").notNull().default(0),
+    belowConfidence: integer("below_confidence").notNull().default(0),
+    noConsent: integer("no_consent").notNull().default(0),
+    capped: integer("capped").notNull().default(0),
+    otherSkipped: integer("other_skipped").notNull().default(0),
+    sent: integer("sent").notNull().default(0),
+    opened: integer("opened").notNull().default(0),
+    clicked: integer("clicked").notNull().default(0),
+    unsubscribed: integer("unsubscribed").notNull().default(0),
+    converted: integer("converted").notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.triggerId, t.templateId, t.day] }),
+    index("email_message_days_template_idx").on(t.templateId, t.day),
   ],
 );
 

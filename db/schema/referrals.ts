@@ -1,6 +1,6 @@
 // Tables of the referrals capability. People are contacts (core); these tables point at them.
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { contacts } from "./core.ts";
 
 const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
@@ -215,4 +215,47 @@ export const referralRewardEvents = sqliteTable(
     at: integer("at").notNull(),
   },
   (t) => [index("referral_reward_events_reward_idx").on(t.rewardId, t.at)],
+);
+
+/**
+ * Clicks per link per UTC day (day = floor(ms / 86400000)), written when a day's raw clicks are
+ * sealed before pruning: `clicks` without flagged duplicates, `visitors` distinct visitor hashes.
+ * Kept forever: what referrers and link counts show beyond the clicks window.
+ */
+export const referralLinkDays = sqliteTable(
+  "referral_link_days",
+  {
+    linkId: text("link_id").notNull(),
+    day: integer("day").notNull(),
+    programId: text("program_id").notNull(),
+    referrerId: text("referrer_id"),
+    clicks: integer("clicks").notNull(),
+    visitors: integer("visitors").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.linkId, t.day] }), index("referral_link_days_referrer_idx").on(t.referrerId, t.day)],
+);
+
+/** A program's clicks per UTC day, sealed with the link days (visitors do not add up across links). */
+export const referralProgramDays = sqliteTable(
+  "referral_program_days",
+  {
+    programId: text("program_id").notNull(),
+    day: integer("day").notNull(),
+    clicks: integer("clicks").notNull(),
+    visitors: integer("visitors").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.programId, t.day] })],
+);
+
+/** A program's clicks per UTC day and UTM source (`(direct)` without one), sealed with the link days. */
+export const referralSourceDays = sqliteTable(
+  "referral_source_days",
+  {
+    programId: text("program_id").notNull(),
+    day: integer("day").notNull(),
+    source: text("source").notNull(),
+    clicks: integer("clicks").notNull(),
+    visitors: integer("visitors").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.programId, t.day, t.source] })],
 );

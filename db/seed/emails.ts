@@ -1,4 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
+import { rollupRebuild } from "../../worker/emails/index.ts";
 import { newId } from "../../worker/lib/ids.ts";
 import { emailTemplates, emailTriggers } from "../schema/index.ts";
 import { DAY, type SeedContext } from "./context.ts";
@@ -296,6 +297,8 @@ export async function seedEmails(ctx: SeedContext): Promise<void> {
       case when roll >= 16 and (m.k * 3 + m.r) % 100 < 14 then 1 else 0 end,
       case when roll = 99 then m.at + 86400000 end
     from m join contacts c on c.id = m.id`);
+  // The daily rollups KPIs read, from the raw rows above, as ingestion and delivery keep them.
+  for (const q of rollupRebuild(0, Math.floor(now / DAY) + 2)) await run(q);
   const [counts] =
     (await db.all(sql`select (select count(*) from contacts where external_id like 'app-user-%') as contacts,
     (select count(*) from email_events where batch_id = 'ib_seed') as events,

@@ -1,4 +1,4 @@
-import { nps, pace, quarterOf, quarterRange, shiftQuarter } from "../../worker/kpis/index.ts";
+import { nps, pace, quarterOf, quarterRange, shiftQuarter, standingOn } from "../../worker/kpis/index.ts";
 import {
   contacts,
   type Direction,
@@ -173,6 +173,24 @@ export async function seedKpis(ctx: SeedContext): Promise<void> {
     series.set(kpi, values);
   }
 
+  // This quarter's NPS target, aimed so that today's forecast misses it by more than the 10%
+  // tolerance while the better end of its interval reaches it: at risk (without an interval, 17%
+  // short). None when there is no NPS yet (a quarter's first day).
+  const atRiskTarget = (q: string, startValue: number): number | null => {
+    const today = Math.floor(ctx.now / DAY) * DAY;
+    const value = npsAt(q, ctx.now);
+    if (value === null) return null;
+    const earlier = [...(series.get("nps") ?? [])]
+      .filter(([day]) => day < today)
+      .map(([day, v]) => ({ day, value: v }));
+    const f = standingOn("nps", today, value, earlier, undefined).forecast;
+    if (!f) return null;
+    const aim = f.high !== null && f.high > f.value ? (f.value + f.high) / 2 / 0.9 : f.value / 0.83;
+    const t = round(aim, 1);
+    const status = pace({ startValue, target: t, direction: "higher" }, value, quarterRange(q), today + DAY, f).status;
+    return status === "at_risk" ? t : null;
+  };
+
   // Targets: the start is the last quarter's result, the target a step better. The past
   // quarters then come out met or missed as the business did; this quarter's NPS is set at risk.
   const targets: Array<typeof kpiTargets.$inferInsert> = [];
@@ -188,13 +206,7 @@ export async function seedKpis(ctx: SeedContext): Promise<void> {
       let target = moved
         ? round(startValue + (f[qi] - startValue) * (missed ? 1.4 : 0.8))
         : round(startValue + sign * Math.abs(startValue) * step);
-      if (kpi === "nps" && q === current) {
-        // Aim so that today's NPS sits about 17% under the line: at risk.
-        const r = quarterRange(q);
-        const elapsed = Math.max(0.05, (ctx.now - r.from) / (r.to - r.from));
-        const expected = (npsAt(q, ctx.now) ?? startValue) / (1 - 0.17);
-        target = round(startValue + (expected - startValue) / elapsed, 1);
-      }
+      if (kpi === "nps" && q === current) target = atRiskTarget(q, startValue) ?? target;
       targets.push({
         id: `tgt_seed_${kpi}_${qi}`,
         kpi,
@@ -214,13 +226,12 @@ export async function seedKpis(ctx: SeedContext): Promise<void> {
     for (const [day, value] of values) {
       const q = quarterOf(day);
       const t = targets.find((x) => x.kpi === kpi && x.quarter === q);
+      // As the daily snapshot job would have judged it: the forecast from the days before.
+      const earlier = [...values]
+        .filter(([d]) => d < day && d >= quarterRange(q).from)
+        .map(([d, v]) => ({ day: d, value: v }));
       const status = t
-        ? pace(
-            { startValue: t.startValue, target: t.target, direction: t.direction },
-            value,
-            quarterRange(q),
-            day + DAY,
-          ).status
+        ? (standingOn(kpi, day, value, earlier, t as typeof kpiTargets.$inferSelect).pacing?.status ?? null)
         : null;
       snapshots.push({ kpi, day, value, inputs: { demo: "seeded history" }, status, computedAt: day + DAY });
     }

@@ -1,5 +1,5 @@
 // Emails benchmarks: ingestion throughput, cron evaluation cost against table size, and
-// 10,000 sends through queue and outbox with zero duplicates and zero lost.
+// 10,000 sends through queue, outbox and SMTP with zero duplicates and zero lost.
 import { DAY, EVAL_LAG_MS } from "../../worker/emails/index.ts";
 import type { BenchContext, BenchSuite } from "./types.ts";
 
@@ -39,7 +39,7 @@ async function growContacts(d1: D1Database, from: number, total: number, now: nu
     const last = `${now} - 86400000 * (case when n % 2 = 0 then (n % 24) / 10.0 else 5 + n % 115 end)`;
     await d1.batch([
       d1.prepare(`${q} insert into contacts (id, external_id, email, traits, first_seen_at, last_seen_at)
-        select 'ct_bench' || n, 'bench-contact-' || n, 'bench' || n || '@example.com', '{}', ${now}, ${now} from d`),
+        select 'ct_bench' || n, 'bench-contact-' || n, 'bench' || n || '@example.com', '{"bench":true}', ${now}, ${now} from d`),
       d1.prepare(`${q} insert into email_profiles (contact_id, consent_product_updates, first_event_at, last_event_at, event_count, updated_at)
         select 'ct_bench' || n, 1, ${last}, ${last}, 1, ${now} from d`),
     ]);
@@ -58,41 +58,56 @@ async function markDue(d1: D1Database, now: number, watermark: number) {
     .run();
 }
 
+const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+
 /**
- * Median time, over 3 ticks from the same watermark, of the trigger's evaluation inside the
- * Worker: from the queue message to the watermark moving (includes the queue's batch wait).
+ * Three ticks from the same watermark, each timed in two parts (medians reported): the queue's
+ * wait, from the request to the evaluation starting (the `created_at` it gives the rows it
+ * writes), and the work, from then until the watermark reaches the evaluation's upper bound
+ * (its start less EVAL_LAG_MS), which it does only once every page, and any continuation the
+ * job enqueued, is written. A full page moves the watermark only to its last key.
  */
 async function tick(ctx: BenchContext, triggerId: string, watermark: number) {
-  const times: number[] = [];
-  let rows = 0;
+  const work: number[] = [];
+  const waits: number[] = [];
+  let due = 0;
+  let complete = true;
   for (let i = 0; i < 3; i++) {
     await ctx.d1.prepare("delete from email_messages where trigger_id = ?").bind(triggerId).run();
     await ctx.d1
       .prepare("update email_triggers set watermark = ?, enabled = 1 where id = ?")
       .bind(watermark, triggerId)
       .run();
-    const t0 = performance.now();
+    const asked = Date.now();
     const res = await fetch(`${ctx.url}/api/v1/emails/triggers/${triggerId}/evaluate`, {
       method: "POST",
       headers: { authorization: `Bearer ${ctx.key}` },
     });
     await res.text();
-    for (let waited = 0; waited < 120_000; waited += 20) {
+    let done = 0;
+    for (const deadline = asked + 300_000; !done && Date.now() < deadline; await sleep(20)) {
       const t = await one<{ watermark: number }>(
         ctx.d1,
         "select watermark from email_triggers where id = ?",
         triggerId,
       );
-      if (t.watermark > watermark) break;
-      await sleep(20);
+      if (t.watermark >= asked - EVAL_LAG_MS) done = Date.now();
     }
-    times.push(performance.now() - t0);
     await ctx.d1.prepare("update email_triggers set enabled = 0 where id = ?").bind(triggerId).run();
-    rows = (
-      await one<{ n: number }>(ctx.d1, "select count(*) as n from email_messages where trigger_id = ?", triggerId)
-    ).n;
+    const rows = await one<{ n: number; started: number | null }>(
+      ctx.d1,
+      "select count(*) as n, min(created_at) as started from email_messages where trigger_id = ?",
+      triggerId,
+    );
+    due = rows.n;
+    if (!done || rows.started === null || !res.ok) {
+      complete = false;
+      break;
+    }
+    waits.push(rows.started - asked);
+    work.push(done - rows.started);
   }
-  return { ms: Math.round(times.sort((a, b) => a - b)[1]), candidates: rows };
+  return { ms: complete ? median(work) : null, queueMs: complete ? median(waits) : null, due, complete };
 }
 
 async function cronTicks(ctx: BenchContext) {
@@ -106,7 +121,12 @@ async function cronTicks(ctx: BenchContext) {
       values (?, 'bench: 3 days inactive', 0, ?, ?, 'product_updates', 1.01, ?)`)
     .bind(
       triggerId,
-      JSON.stringify({ entry: { kind: "absence", days: 3 }, filters: [], delay: { kind: "none" } }),
+      // Only the bench's contacts: the demo data has people of its own crossing 3 days in the window.
+      JSON.stringify({
+        entry: { kind: "absence", days: 3 },
+        filters: [{ trait: "bench", op: "exists" }],
+        delay: { kind: "none" },
+      }),
       tpl.id,
       watermark,
     )
@@ -114,6 +134,8 @@ async function cronTicks(ctx: BenchContext) {
   const out: Record<string, unknown> = {};
   let have = 0;
   let first = 0;
+  let complete = true;
+  let allDue = true;
   for (const size of SIZES) {
     const t0 = performance.now();
     await growContacts(ctx.d1, have, size, now);
@@ -121,16 +143,21 @@ async function cronTicks(ctx: BenchContext) {
     have = size;
     const prepared = Math.round((performance.now() - t0) / 1000);
     const r = await tick(ctx, triggerId, watermark);
-    first ||= r.ms;
+    first ||= r.ms ?? 0;
     out[`tick_ms_${size}`] = r.ms;
-    out[`due_${size}`] = r.candidates;
+    out[`queue_wait_ms_${size}`] = r.queueMs;
+    out[`due_${size}`] = r.due;
     out[`prepare_s_${size}`] = prepared;
+    complete &&= r.complete;
+    allDue &&= r.due === DUE;
     console.error(
-      `  emails cron tick at ${size} contacts: ${r.ms} ms for ${r.candidates} due (prepared in ${prepared} s)`,
+      `  emails cron tick at ${size} contacts: ${r.ms} ms of work for ${r.due} due, after ${r.queueMs} ms in the queue (prepared in ${prepared} s)`,
     );
   }
-  out.ratio_largest_to_smallest = Math.round((Number(out[`tick_ms_${have}`]) / first) * 100) / 100;
-  out.pass_flat = Number(out.ratio_largest_to_smallest) <= 2;
+  out.ratio_largest_to_smallest = first ? Math.round((Number(out[`tick_ms_${have}`]) / first) * 100) / 100 : null;
+  out.pass_complete = complete;
+  out.pass_due = allDue;
+  out.pass_flat = complete && Number(out.ratio_largest_to_smallest) <= 2;
   await ctx.d1.prepare("delete from email_messages where trigger_id = ?").bind(triggerId).run();
   await ctx.d1.prepare("delete from email_triggers where id = ?").bind(triggerId).run();
   await ctx.d1.batch([
@@ -140,47 +167,84 @@ async function cronTicks(ctx: BenchContext) {
   return out;
 }
 
+/**
+ * 10,000 queued emails, each offered to the delivery consumer twice: two offers of one
+ * `emails.deliver` message per email, sent at once, each in its own producer batches, so the
+ * two deliveries of an email race in different consumer batches. Counted where the mail
+ * arrives (the SMTP server), not from the outbox's own counters. Each offer ends with a
+ * sentinel email of its own: the queue hands messages over in order, so the sentinel arriving
+ * shows that offer was consumed.
+ */
 async function tenThousandSends(ctx: BenchContext) {
   const key = `bulk-${run}`;
+  const address = (n: number | string) => `r${n}-${run}@example.com`;
+  const id = (n: number | string) => `em_${key}_${n}`;
   const q = `with recursive d(n) as (select 1 union all select n + 1 from d where n < ${SENDS})`;
-  await ctx.d1
-    .prepare(`${q} insert into email_messages (id, idempotency_key, topic, to_address, subject, html, text, state, send_after)
-      select 'em_${key}_' || printf('%05d', n), '${key}:' || n, 'transactional', 'r' || n || '@example.com',
-        'Receipt ' || n, '<p>Thanks</p>', 'Thanks', 'queued', 0 from d`)
-    .run();
-  const tpl = await one<{ id: string }>(ctx.d1, "select id from email_templates limit 1");
+  await ctx.d1.batch([
+    ctx.d1.prepare(`${q} insert into email_messages (id, idempotency_key, topic, to_address, subject, html, text, state, send_after)
+      select 'em_${key}_' || n, '${key}:' || n, 'transactional', 'r' || n || '-${run}@example.com',
+        'Receipt ' || n, '<p>Thanks</p>', 'Thanks', 'queued', 0 from d`),
+    ...["sentinel-a", "sentinel-b"].map((n) =>
+      ctx.d1
+        .prepare(`insert into email_messages (id, idempotency_key, topic, to_address, subject, html, text, state, send_after)
+          values (?, ?, 'transactional', ?, 'Sentinel', '<p>Sentinel</p>', 'Sentinel', 'queued', 0)`)
+        .bind(id(n), `${key}:${n}`, address(n)),
+    ),
+  ]);
+  const jobs = await ctx.mf.getQueueProducer<{ kind: "emails.deliver"; id: string }>("JOBS");
+  const ids = Array.from({ length: SENDS }, (_, i) => id(i + 1));
+  let offered = 0;
+  const offer = async (sentinel: string) => {
+    for (let i = 0; i < ids.length; i += 100) {
+      const part = ids.slice(i, i + 100);
+      await jobs.sendBatch(part.map((x) => ({ body: { kind: "emails.deliver", id: x } })));
+      offered += part.length;
+    }
+    await jobs.send({ kind: "emails.deliver", id: id(sentinel) });
+  };
+  const arrived = () => {
+    const perRecipient = new Map<string, number>();
+    for (const m of ctx.mail) for (const to of m.to) perRecipient.set(to, (perRecipient.get(to) ?? 0) + 1);
+    const mine = ids.map((_, i) => perRecipient.get(address(i + 1)) ?? 0);
+    return {
+      distinct: mine.filter((n) => n > 0).length,
+      extra: mine.reduce((n, c) => n + Math.max(0, c - 1), 0),
+      sentinels: ["sentinel-a", "sentinel-b"].filter((n) => perRecipient.has(address(n))).length,
+    };
+  };
   const t0 = performance.now();
-  // Two test sends: each kicks a dispatch, and the two race over the same 10,000 rows, so
-  // every message is offered to the consumer twice.
-  for (let i = 0; i < 2; i++) {
-    const res = await fetch(`${ctx.url}/api/v1/emails/templates/${tpl.id}/test`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${ctx.key}`, "content-type": "application/json" },
-      body: JSON.stringify({ to: `bench-test-${i}@example.com` }),
-    });
-    await res.text();
-  }
-  const counts = async () =>
-    one<{ sent: number; other: number; claims: number; dupes: number }>(
-      ctx.d1,
-      `select sum(state = 'sent') as sent, sum(state != 'sent') as other, sum(attempts) as claims,
-        sum(attempts > 1) as dupes from email_messages where idempotency_key like ?`,
-      `${key}:%`,
-    );
-  let c = await counts();
-  for (let waited = 0; c.sent < SENDS && waited < 180_000; waited += 500) {
-    await sleep(500);
-    c = await counts();
+  await Promise.all([offer("sentinel-a"), offer("sentinel-b")]);
+  let got = arrived();
+  for (const deadline = Date.now() + 600_000; Date.now() < deadline; await sleep(500)) {
+    got = arrived();
+    if (got.distinct === SENDS && got.sentinels === 2) break;
   }
   const seconds = (performance.now() - t0) / 1000;
+  // Deliveries of the second offer may still be finishing: look again after they would have.
+  await sleep(5000);
+  got = arrived();
+  const outbox = await one<{ sent: number; claims: number }>(
+    ctx.d1,
+    "select sum(state = 'sent') as sent, sum(attempts) as claims from email_messages where idempotency_key like ?",
+    `${key}:%`,
+  );
   await ctx.d1.prepare("delete from email_messages where idempotency_key like ?").bind(`${key}:%`).run();
   return {
     sends: SENDS,
-    sent: c.sent,
-    lost: SENDS - c.sent,
-    duplicates: c.claims - c.sent,
-    sends_per_s: Math.round(c.sent / seconds),
-    pass: c.sent === SENDS && c.claims === c.sent,
+    offered,
+    arrived: got.distinct,
+    lost: SENDS - got.distinct,
+    duplicates: got.extra,
+    both_offers_consumed: got.sentinels === 2,
+    outbox_sent: outbox.sent - got.sentinels,
+    sends_per_s: Math.round(got.distinct / seconds),
+    pass:
+      offered === 2 * SENDS &&
+      got.sentinels === 2 &&
+      got.distinct === SENDS &&
+      got.extra === 0 &&
+      outbox.sent === SENDS + 2 &&
+      outbox.claims === outbox.sent,
   };
 }
 
@@ -206,7 +270,7 @@ export const suite: BenchSuite = {
       after: (ctx) => cronTicks(ctx),
     },
     {
-      name: "emails: 10,000 sends through queue and outbox (each offered twice)",
+      name: "emails: 10,000 sends through queue, outbox and SMTP (each offered twice, concurrently)",
       path: "/api/v1/ping",
       after: (ctx) => tenThousandSends(ctx),
     },

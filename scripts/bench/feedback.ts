@@ -64,8 +64,11 @@ export const suite: BenchSuite = {
     },
     {
       // The write path (the page's vote form; the JSON PUT/DELETE run the same castVote/removeVote):
-      // identity check and contact upsert, the vote batch (vote row, recount, board version), 303 back.
+      // the identity (verified once per isolate and minute), the rate limit, one vote batch (shared with
+      // the votes arriving at the same moment) that checks the post, writes and counts the vote and bumps
+      // the board's version, the signed bookmark, 303 back.
       name: "POST /feedback/:board/:post/vote (feedback vote, write)",
+      minRatio: 0.3,
       method: "POST",
       path: `/feedback/${BOARD}/${VOTE_POST}/vote`,
       headers: voteHeaders,

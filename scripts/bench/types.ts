@@ -1,4 +1,5 @@
 import type { Miniflare } from "miniflare";
+import type { ReceivedMail } from "../smtp-sink.ts";
 
 export type BenchContext = {
   /** Base URL of the Worker under load, e.g. http://127.0.0.1:PORT */
@@ -7,6 +8,8 @@ export type BenchContext = {
   key: string;
   mf: Miniflare;
   d1: D1Database;
+  /** Every message the Worker delivered, as the SMTP server it sends to received it. */
+  mail: ReceivedMail[];
 };
 
 export type Scenario = {
@@ -41,4 +44,13 @@ export type BenchSuite = {
   /** Extra data the capability's scenarios need, written once into the bench database. */
   prepare?: (ctx: BenchContext) => Promise<void>;
   scenarios: Scenario[];
+};
+
+/**
+ * A suite that measures something other than throughput on a database of its own, printing its own
+ * JSON lines (`npm run bench -- capacity`). Returns whether its targets are met.
+ */
+export type MeasureSuite = {
+  name: string;
+  measure: (build: { script: string; work: string }) => Promise<boolean>;
 };

@@ -54,6 +54,7 @@ describe("referrals console", () => {
 
     const { page, errors } = await signedIn();
     await page.getByRole("link", { name: "Referrals" }).click();
+    await page.getByRole("link", { name: "Referrers and links" }).click();
     await page.getByLabel("Program").selectOption({ label: "Hosts moved" });
     const row = page.getByTestId("campaign-links").locator(`tr[data-link="${link.id}"]`);
     await expect

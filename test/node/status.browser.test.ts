@@ -51,7 +51,9 @@ describe("status console", () => {
     expect(await page.locator("#preview").textContent()).toContain("Authentication: Partial outage");
 
     await page.getByRole("button", { name: "Publish" }).click();
-    await confirmIn(page, "Publish and notify");
+    // The demo page has no subscribers: the dialog says so and publishing notifies nobody.
+    expect(await page.getByRole("dialog").textContent()).toContain("No subscriber is notified.");
+    await confirmIn(page, "Publish");
     await expect.poll(() => page.locator("#c-result").textContent()).toBe("Published.");
 
     const pub = await browser().newPage({ javaScriptEnabled: false });
@@ -71,12 +73,12 @@ describe("status console", () => {
     await page.close();
   });
 
-  it("changes a component from the board and charts a monitor's response times", async () => {
+  it("changes a component from the board without asking when nobody would be told, and charts a monitor's response times", async () => {
     const { page, errors } = await signedIn();
     await page.goto(`${rapport.url}/console/status/`);
     const select = page.locator("#board").getByLabel("Slack app");
+    // Nobody is subscribed to the demo page: the change is made without asking.
     await select.selectOption("degraded_performance");
-    await confirmIn(page, "Change and notify");
     await expect
       .poll(async () => {
         const s = (await (await fetch(`${rapport.url}/status/demo/api/v2/components.json`)).json()) as {
@@ -85,10 +87,15 @@ describe("status console", () => {
         return s.components.find((c) => c.name === "Slack app")?.status;
       })
       .toBe("degraded_performance");
+    expect(await page.getByRole("dialog").count()).toBe(0);
     await select.selectOption("operational");
-    await confirmIn(page, "Change and notify");
+    await expect.poll(() => page.locator("#board-result").textContent()).toBe("Slack app: Operational.");
 
-    await page.getByRole("button", { name: "Response times" }).first().click();
+    await page.goto(`${rapport.url}/console/status/monitors/`);
+    await page
+      .getByRole("button", { name: /^Response times/ })
+      .first()
+      .click();
     await expect.poll(() => page.locator("#chart-svg polyline").count()).toBe(1);
     expect(await page.locator("#chart-summary").textContent()).toMatch(/\d+ checks/);
     expect(errors).toEqual([]);
@@ -104,12 +111,17 @@ describe("status console", () => {
     expect(await page.locator("#domain-setup").isHidden()).toBe(true);
 
     await domain.fill("https://Status.Example.test");
-    await page.getByRole("button", { name: "Save domain" }).click();
-    await expect.poll(() => page.locator("#domain-result").textContent()).toContain("body.domain");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    // The refusal is told next to the field, in words.
+    await expect
+      .poll(() => page.locator("#page-domain-error").textContent())
+      .toBe("the host name alone: no scheme, port or path");
+    expect(await domain.getAttribute("aria-invalid")).toBe("true");
 
     await domain.fill("status.example.test");
-    await page.getByRole("button", { name: "Save domain" }).click();
+    await page.getByRole("button", { name: "Save settings" }).click();
     await expect.poll(() => page.locator("#domain-result").textContent()).toContain("Saved");
+    expect(await page.locator("#page-domain-error").count()).toBe(0);
     expect(await page.locator("#domain-toml").textContent()).toBe(
       'routes = [{ pattern = "status.example.test", custom_domain = true }]',
     );
@@ -124,11 +136,65 @@ describe("status console", () => {
 
     // Leave the shared demo page as it was.
     await domain.fill("");
-    await page.getByRole("button", { name: "Save domain" }).click();
+    await page.getByRole("button", { name: "Save settings" }).click();
     await expect.poll(() => page.locator("#domain-result").textContent()).toBe("Saved: no own domain.");
     expect(await page.locator("#domain-setup").isHidden()).toBe(true);
     expect((await getOnHost("/api/v2/summary.json", "status.example.test")).status).toBe(404);
     // The refused domain's 400 is logged by the browser; nothing else may be.
+    expect(errors.filter((e) => !e.includes("400"))).toEqual([]);
+    await page.close();
+  });
+
+  it("writes a postmortem, schedules and completes maintenance, and removes a subscriber", async () => {
+    const { page, errors } = await signedIn();
+    const stamp = Date.now();
+    const old = `Old outage ${stamp}`;
+    expect(
+      (
+        await admin("/status/pages/stp_demo/incidents", {
+          method: "POST",
+          json: { name: old, status: "resolved", body: "Fixed." },
+        })
+      ).status,
+    ).toBe(201);
+    const email = `watcher-${stamp}@example.test`;
+    const sub = await fetch(`${rapport.url}/status/demo/api/v2/subscribers.json`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email }),
+    });
+    expect(sub.status).toBeLessThan(300);
+
+    await page.goto(`${rapport.url}/console/status/incidents/`);
+    await page.getByRole("button", { name: `Write postmortem ${old}` }).click();
+    await page.getByLabel("What happened, why, and what changes").fill("A full disk. We alert at 80% now.");
+    await page.getByRole("button", { name: "Save postmortem" }).click();
+    await expect.poll(() => page.locator("#pm-result").textContent()).toBe("Published on the public page.");
+    await expect.poll(() => page.getByRole("row", { name: new RegExp(old) }).textContent()).toContain("Published");
+
+    // An end before the start is refused next to the end.
+    const window = `Database upgrade ${stamp}`;
+    await page.getByLabel("Title").fill(window);
+    await page.locator("#mt-body").fill("Read-only for ten minutes.");
+    await page.getByLabel("Starts (your time)").fill("2030-01-01T10:00");
+    await page.getByLabel("Ends (your time)").fill("2030-01-01T09:00");
+    await page.getByRole("button", { name: "Schedule" }).click();
+    await expect.poll(() => page.locator("#mt-until-error").textContent()).toBe("must be after the start");
+    await page.getByLabel("Ends (your time)").fill("2030-01-01T10:30");
+    await page.getByRole("button", { name: "Schedule" }).click();
+    await expect.poll(() => page.locator("#mt-result").textContent()).toBe(`Scheduled ${window}.`);
+    await page.getByRole("button", { name: `Complete ${window}` }).click();
+    await confirmIn(page, "Resolve");
+    await expect.poll(() => page.getByRole("row", { name: new RegExp(window) }).textContent()).toContain("Completed");
+
+    await page.goto(`${rapport.url}/console/status/subscribers/`);
+    const row = page.getByRole("row", { name: new RegExp(email) });
+    expect(await row.textContent()).toContain("Waiting for confirmation");
+    await page.getByRole("button", { name: `Remove ${email}` }).click();
+    await confirmIn(page, "Remove");
+    await expect.poll(() => page.locator("#subscribers-result").textContent()).toBe(`Removed ${email}.`);
+    expect(await row.count()).toBe(0);
+    // The refused window's 400 is logged by the browser; nothing else may be.
     expect(errors.filter((e) => !e.includes("400"))).toEqual([]);
     await page.close();
   });

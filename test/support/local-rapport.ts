@@ -1,27 +1,25 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { seedLocal } from "../../db/seed.ts";
 import { startCron } from "../../scripts/cron.ts";
 import { BIN, freePort, migrateLocal, ROOT } from "../../scripts/lib.ts";
 
-export type LocalRapport = { url: string; key: string; stop(): Promise<void> };
+export type LocalRapport = {
+  url: string;
+  key: string;
+  /** The state directory (wrangler's --persist-to): the local D1 survives a crash. */
+  state: string;
+  stop(): Promise<void>;
+  /** Kills the Worker's whole process group with SIGKILL (no shutdown), keeping its state. */
+  crash(): Promise<void>;
+  /** Starts the Worker again on the same state, at a new `url`. */
+  restart(): Promise<void>;
+};
 
-/**
- * Starts Rapport the way `npm start` does (wrangler dev on a migrated, seeded local D1),
- * in a scratch state directory so tests never touch the developer's data. With `cronEveryMs`,
- * cron ticks as under `npm start`, at every multiple of that many milliseconds (npm start: a
- * minute); without, nothing runs the scheduled handler, so shared demo data stays as seeded.
- * With `empty`, the database has migrations and an admin key only: a new user's first day.
- */
-export async function startLocalRapport(
-  vars: Record<string, string> = {},
-  opts: { cronEveryMs?: number; empty?: boolean } = {},
-): Promise<LocalRapport> {
-  const state = mkdtempSync(join(tmpdir(), "rapport-"));
-  migrateLocal(state);
-  const { key } = await seedLocal({ persistTo: state, empty: opts.empty });
+/** Starts `wrangler dev` on `state`, in its own process group, and waits until it answers. */
+async function spawnWorker(state: string, vars: Record<string, string>) {
   const port = await freePort();
   const args = [
     "dev",
@@ -33,24 +31,20 @@ export async function startLocalRapport(
     state,
     "--show-interactive-dev-session=false",
   ];
-  // RAPPORT_TEST_QUIET_HOURS (see vitest.config.ts) runs the browser tests under other quiet hours.
-  const quietHours = process.env.RAPPORT_TEST_QUIET_HOURS;
-  for (const [k, v] of Object.entries({
-    IDENTITY_SECRET: "browser-test-secret",
-    // Delivery signs unsubscribe links; a fresh clone has no .dev.vars to provide it.
-    SIGNING_SECRET: "browser-test-signing-secret",
-    ...(quietHours ? { EMAIL_QUIET_HOURS: quietHours } : {}),
-    ...vars,
-  }))
-    args.push("--var", `${k}:${v}`);
-  const child: ChildProcess = spawn(resolve(BIN, "wrangler"), args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
+  const child: ChildProcess = spawn(resolve(BIN, "wrangler"), args, {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   let output = "";
-  child.stdout?.on("data", (d) => {
+  // RAPPORT_WORKER_LOG=file keeps what the Worker prints, to debug a test.
+  const keep = (d: Buffer) => {
     output += d;
-  });
-  child.stderr?.on("data", (d) => {
-    output += d;
-  });
+    if (process.env.RAPPORT_WORKER_LOG) appendFileSync(process.env.RAPPORT_WORKER_LOG, d);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 90_000;
   for (;;) {
@@ -63,15 +57,70 @@ export async function startLocalRapport(
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  const cron = opts.cronEveryMs ? startCron(url, { everyMs: opts.cronEveryMs }) : undefined;
-  return {
-    url,
+  return { child, url };
+}
+
+/** Sends `signal` to the process group of `child` (wrangler and its workerd) and waits for it to end. */
+async function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
+  const ended = child.exitCode !== null || child.signalCode !== null;
+  const exited = ended ? Promise.resolve() : new Promise((r) => child.once("exit", r));
+  const send = (s: NodeJS.Signals) => {
+    try {
+      process.kill(-(child.pid as number), s);
+    } catch {}
+  };
+  send(signal);
+  // A process that ignores SIGTERM is not waited for long.
+  const force = setTimeout(() => send("SIGKILL"), 5000);
+  await exited;
+  clearTimeout(force);
+}
+
+/**
+ * Starts Rapport the way `npm start` does (wrangler dev on a migrated, seeded local D1),
+ * in a scratch state directory so tests never touch the developer's data. With `cronEveryMs`,
+ * cron ticks as under `npm start`, at every multiple of that many milliseconds (npm start: a
+ * minute); without, nothing runs the scheduled handler, so shared demo data stays as seeded.
+ * With `empty`, the database has migrations and an admin key only: a new user's first day.
+ * `prepare` runs on the migrated, seeded state before the Worker starts.
+ */
+export async function startLocalRapport(
+  vars: Record<string, string> = {},
+  opts: { cronEveryMs?: number; empty?: boolean; prepare?: (state: string) => Promise<void> } = {},
+): Promise<LocalRapport> {
+  const state = mkdtempSync(join(tmpdir(), "rapport-"));
+  migrateLocal(state);
+  const { key } = await seedLocal({ persistTo: state, empty: opts.empty });
+  await opts.prepare?.(state);
+  // RAPPORT_TEST_QUIET_HOURS (see vitest.config.ts) runs the browser tests under other quiet hours.
+  const quietHours = process.env.RAPPORT_TEST_QUIET_HOURS;
+  const allVars = {
+    IDENTITY_SECRET: "browser-test-secret",
+    // Delivery signs unsubscribe links; a fresh clone has no .dev.vars to provide it.
+    SIGNING_SECRET: "browser-test-signing-secret",
+    ...(quietHours ? { EMAIL_QUIET_HOURS: quietHours } : {}),
+    ...vars,
+  };
+  let worker = await spawnWorker(state, allVars);
+  let cron = opts.cronEveryMs ? startCron(worker.url, { everyMs: opts.cronEveryMs }) : undefined;
+  const rapport: LocalRapport = {
+    url: worker.url,
     key,
+    state,
+    async crash() {
+      cron?.stop();
+      await killGroup(worker.child, "SIGKILL");
+    },
+    async restart() {
+      worker = await spawnWorker(state, allVars);
+      rapport.url = worker.url;
+      cron = opts.cronEveryMs ? startCron(worker.url, { everyMs: opts.cronEveryMs }) : undefined;
+    },
     async stop() {
       cron?.stop();
-      child.kill("SIGTERM");
-      await new Promise((r) => setTimeout(r, 300));
+      await killGroup(worker.child, "SIGTERM");
       rmSync(state, { recursive: true, force: true });
     },
   };
+  return rapport;
 }

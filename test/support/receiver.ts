@@ -15,7 +15,8 @@ type Received = { path: string; headers: IncomingMessage["headers"]; body: strin
 /**
  * A real HTTP server on 127.0.0.1 that webhook and monitor tests call out to.
  * `GET /__received?path=/x` lists what `/x` received; a path containing `/status/:code/` answers
- * with that code; `/redirect/...?to=URL` answers 302 to URL. Under `/echo/` (plain text) or
+ * with that code; one containing `/fail-first/:n/` answers 500 to its first n requests (challenges
+ * aside), then 200; `/redirect/...?to=URL` answers 302 to URL. Under `/echo/` (plain text) or
  * `/echo-json/` a status subscription challenge is answered with its challenge.
  */
 export default async function setup(project: TestProject) {
@@ -47,8 +48,11 @@ export default async function setup(project: TestProject) {
         return;
       }
       const code = /\/status\/(\d{3})\b/.exec(url.pathname);
-      res.statusCode = code ? Number(code[1]) : 200;
-      res.end(code ? `status ${code[1]}` : "ok");
+      const failFirst = /\/fail-first\/(\d+)\//.exec(url.pathname);
+      const seen = received.filter((r) => r.path === url.pathname && challengeOf(r.body) === undefined).length;
+      const failing = failFirst !== null && seen <= Number(failFirst[1]);
+      res.statusCode = code ? Number(code[1]) : failing ? 500 : 200;
+      res.end(code || failing ? `status ${res.statusCode}` : "ok");
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -206,17 +206,21 @@ describe("bounce and complaint webhooks", () => {
     // Resend signs with Svix, the Standard Webhooks scheme: signed here by that library.
     const id = `msg_${uid()}`;
     const at = new Date();
-    const signed = (secret: string) => ({
+    const signed = (secret: string, when = at) => ({
       "content-type": "application/json",
       "svix-id": id,
-      "svix-timestamp": String(Math.floor(at.getTime() / 1000)),
-      "svix-signature": new Webhook(secret).sign(id, at, body),
+      "svix-timestamp": String(Math.floor(when.getTime() / 1000)),
+      "svix-signature": new Webhook(secret).sign(id, when, body),
     });
     const post = (headers: Record<string, string>) => call("/v1/webhooks/resend", { method: "POST", body, headers });
     expect((await post({ "content-type": "application/json" })).status).toBe(401);
     const admin = { "content-type": "application/json", authorization: `Bearer ${await newKey(["admin"])}` };
     expect((await post(admin)).status).toBe(401);
     expect((await post(signed("whsec_c29tZSBvdGhlciBzZWNyZXQgb2YgMjQgYnl0ZXM="))).status).toBe(401);
+    // Correctly signed but too old (a replay): refused. Standard Webhooks allows 5 minutes.
+    expect((await post(signed(env.RESEND_WEBHOOK_SECRET, new Date(at.getTime() - 10 * 60_000)))).status).toBe(401);
+    const hash = await addressHash(to);
+    expect(await db().select().from(emailSuppressions).where(eq(emailSuppressions.emailHash, hash))).toEqual([]);
     const res = await post(signed(env.RESEND_WEBHOOK_SECRET));
     expect(await res.json()).toEqual({ suppressed: 1 });
     const rows = await db()

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { contactActivityDays, contactEventStats, contacts, emailEvents, emailProfiles } from "../../db/schema/index.ts";
-import { activeContactIds, eventFacts } from "../../worker/emails/index.ts";
+import { eventTotals } from "../../worker/emails/index.ts";
 import { call, db, newKey } from "./helpers.ts";
 
 const uid = () => crypto.randomUUID().slice(0, 8);
@@ -70,9 +70,15 @@ describe("Segment-compatible ingestion", () => {
     const [profile] = await db().select().from(emailProfiles).where(eq(emailProfiles.contactId, c.id));
     expect(profile.eventCount).toBe(10);
 
-    const facts = await eventFacts(db(), { event: "order_completed", from: t0, to: t0 + 30 * 86_400_000 });
-    expect(facts.find((f) => f.contactId === c.id)).toEqual({ contactId: c.id, count: 10, amount: 100 });
-    const active = await activeContactIds(db(), { from: t0, to: t0 + 86_400_000, events: ["login"] });
+    // The daily rollup KPIs read, written in the same batch: each event once.
+    const facts = await eventTotals(db(), { from: t0, to: t0 + 30 * 86_400_000 }, ["order_completed"]);
+    expect(facts.find((f) => f.contactId === c.id)).toEqual({
+      contactId: c.id,
+      event: "order_completed",
+      count: 10,
+      amount: 100,
+    });
+    const active = (await eventTotals(db(), { from: t0, to: t0 + 86_400_000 }, ["login"])).map((f) => f.contactId);
     expect(active).toContain((await contactOf(users[0])).id);
     expect(active).not.toContain(c.id);
   });

@@ -3,7 +3,8 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { emailMessages, emailTriggers } from "../../db/schema/index.ts";
 import { DAY } from "../../worker/emails/churn.ts";
-import { EVAL_LAG_MS, evaluateTrigger } from "../../worker/emails/evaluate.ts";
+import { deliverMessage } from "../../worker/emails/deliver.ts";
+import { EVAL_LAG_MS, evaluateTrigger, PAGE } from "../../worker/emails/evaluate.ts";
 import { runScheduled } from "../../worker/jobs.ts";
 import { call, db, eventually, matchCount, newKey } from "./helpers.ts";
 
@@ -64,6 +65,22 @@ async function contactIds(users: string[]) {
   return ids;
 }
 const later = () => Date.now() + EVAL_LAG_MS + 1000;
+
+/** One `event` by `userId` (with an email) at `ms`. */
+async function track(key: string, userId: string, event: string, ms: number) {
+  const res = await call("/v1/track", {
+    method: "POST",
+    key,
+    json: {
+      userId,
+      event,
+      context: { traits: { email: `${userId}@example.com` } },
+      messageId: `${userId}-${event}-${ms}`,
+      timestamp: new Date(ms).toISOString(),
+    },
+  });
+  expect(res.status).toBe(200);
+}
 
 describe("triggers API", () => {
   it("validates rules and templates, and 404s unknown ids", async () => {
@@ -230,6 +247,117 @@ describe("trigger evaluation", () => {
     expect(await count([])).toEqual({ matching: 2 });
     expect(await count([{ trait: "plan", op: "eq", value: "pro" }])).toEqual({ matching: 1 });
     expect(await count([{ trait: "plan", op: "in", value: ["team", "enterprise"] }])).toEqual({ matching: 0 });
+  });
+
+  it("count_reached enters a contact once, at the Nth occurrence; more occurrences do not enter it again", async () => {
+    const key = await admin();
+    const ev = `viewed_${uid()}`;
+    const t = await trigger(key, {
+      name: "third view",
+      // Evaluated here directly; off, so no other test's cron tick evaluates or sends it.
+      enabled: false,
+      templateId: await template(key),
+      topic: "transactional",
+      entry: { kind: "count_reached", event: ev, count: 3 },
+    });
+    const [two, three] = [`two-${uid()}`, `three-${uid()}`];
+    await history(key, two, ev, [0.2, 0.1]);
+    await history(key, three, ev, [0.3, 0.2, 0.1]);
+    expect(await evaluateTrigger(db(), await load(t.id), later())).toMatchObject({ candidates: 1, queued: 1 });
+    const ids = await contactIds([two, three]);
+    await track(key, three, ev, Date.now() - 1000);
+    await evaluateTrigger(db(), await load(t.id), later());
+    const rows = await messagesOf(t.id);
+    expect(rows.map((r) => r.contactId)).toEqual([ids.get(three)]);
+    expect(rows[0].idempotencyKey).toMatch(/:count3$/);
+  });
+
+  it("trait_threshold enters contacts whose trait crosses the value, with the operator asked for", async () => {
+    const key = await admin();
+    const t = await trigger(key, {
+      name: "ten seats",
+      // Evaluated here directly; off, so no other test's cron tick evaluates or sends it.
+      enabled: false,
+      templateId: await template(key),
+      topic: "transactional",
+      entry: { kind: "trait_threshold", trait: "seats", op: "gte", value: 10 },
+    });
+    const users = { small: `s-${uid()}`, exact: `e-${uid()}`, large: `l-${uid()}` };
+    const seats = { small: 9, exact: 10, large: 40 };
+    for (const [name, user] of Object.entries(users)) {
+      const res = await call("/v1/identify", {
+        method: "POST",
+        key,
+        json: { userId: user, traits: { email: `${user}@example.com`, seats: seats[name as keyof typeof seats] } },
+      });
+      expect(res.status).toBe(200);
+    }
+    await evaluateTrigger(db(), await load(t.id), later());
+    const ids = await contactIds(Object.values(users));
+    const rows = await messagesOf(t.id);
+    expect(rows.map((r) => r.contactId).sort()).toEqual([ids.get(users.exact), ids.get(users.large)].sort());
+  });
+
+  it("a delay in hours sends that long after entry; the exit event, done in between, skips the send", async () => {
+    const key = await admin();
+    const [ev, exit] = [`trial_${uid()}`, `paid_${uid()}`];
+    const t = await trigger(key, {
+      name: "trial nudge",
+      templateId: await template(key),
+      topic: "transactional",
+      entry: { kind: "event", event: ev },
+      delay: { kind: "hours", hours: 2 },
+      exit: { event: exit },
+    });
+    // Pinned occurrence times (whole seconds), a minute ago and ten minutes later.
+    const at = Math.floor(Date.now() / 1000) * 1000 - 60_000;
+    const [stays, leaves] = [`stays-${uid()}`, `leaves-${uid()}`];
+    await track(key, stays, ev, at);
+    await track(key, leaves, ev, at);
+    await evaluateTrigger(db(), await load(t.id), later());
+    const ids = await contactIds([stays, leaves]);
+    const rows = await messagesOf(t.id);
+    const of = (u: string) => rows.find((r) => r.contactId === ids.get(u));
+    for (const u of [stays, leaves]) {
+      expect(of(u)).toMatchObject({ state: "deferred", deferReason: "delay", sendAfter: at + 2 * 3_600_000 });
+    }
+    await track(key, leaves, exit, at + 10 * 60_000);
+    const due = at + 2 * 3_600_000 + 1000;
+    expect(await deliverMessage(env, of(stays)?.id ?? "", due)).toEqual({ outcome: "sent" });
+    expect(await deliverMessage(env, of(leaves)?.id ?? "", due)).toMatchObject({ outcome: "skipped" });
+    const [left] = await db()
+      .select()
+      .from(emailMessages)
+      .where(eq(emailMessages.id, of(leaves)?.id ?? ""));
+    expect(left).toMatchObject({ state: "skipped", skipReason: "exited" });
+  });
+
+  it("candidates filling whole pages exactly are all read in one evaluation, which then needs no continuation", async () => {
+    const key = await admin();
+    const ev = `page_${uid()}`;
+    const t = await trigger(key, {
+      name: "exact pages",
+      // Evaluated here directly; off, so no other test's cron tick evaluates or sends it.
+      enabled: false,
+      templateId: await template(key),
+      // Marketing without consent: written as skipped, so the cron of other tests has nothing to send.
+      topic: "marketing",
+      entry: { kind: "event", event: ev },
+    });
+    const at = Date.now();
+    const n = 2 * PAGE;
+    const seq = `with recursive d(n) as (select 1 union all select n + 1 from d where n < ${n})`;
+    await env.DB.batch([
+      env.DB.prepare(`${seq} insert into contacts (id, external_id, email, traits, first_seen_at, last_seen_at)
+        select 'ct_${ev}_' || n, '${ev}-' || n, '${ev}-' || n || '@example.com', '{}', ?1, ?1 from d`).bind(at),
+      env.DB.prepare(`${seq} insert into contact_event_stats (contact_id, event, count, first_at, last_at, updated_at)
+        select 'ct_${ev}_' || n, '${ev}', 1, ?1, ?1, ?1 + n from d`).bind(at),
+    ]);
+    const now = at + n + EVAL_LAG_MS + 1000;
+    const out = await evaluateTrigger(db(), await load(t.id), now);
+    expect(out).toMatchObject({ candidates: n, skipped: n, more: false, watermark: now - EVAL_LAG_MS });
+    expect((await load(t.id)).watermark).toBe(now - EVAL_LAG_MS);
+    expect(await messagesOf(t.id)).toHaveLength(n);
   });
 
   it("cron enqueues evaluation and the queue writes and delivers the sends", async () => {

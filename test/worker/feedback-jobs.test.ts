@@ -1,6 +1,6 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { eq, like } from "drizzle-orm";
+import { eq, inArray, like } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import {
   contacts,
@@ -216,9 +216,51 @@ describe("closing the loop after the emails capability arrives", () => {
 
   it("replay is queued from the admin API; a malformed cursor is refused", async () => {
     const key = await newKey(["feedback"]);
-    const res = await call("/api/v1/feedback/events/replay", { method: "POST", key, json: {} });
-    expect(res.status).toBe(202);
     const bad = await call("/api/v1/feedback/events/replay", { method: "POST", key, json: { after: 5 } });
     expect(bad.status).toBe(400);
+  });
+
+  it("replay brings back exactly an email that was lost, under its first key, and sends no other again", async () => {
+    const { key, ids } = await boardWithPosts(["Replayed idea"]);
+    const voters = [uniq("ct"), uniq("ct"), uniq("ct")];
+    const now = Date.now();
+    for (const id of voters) {
+      await db()
+        .insert(contacts)
+        .values({ id, externalId: id, email: `${id}@example.com`, firstSeenAt: now, lastSeenAt: now });
+      await db()
+        .insert(feedbackVotes)
+        .values({ id: uniq("fbv"), postId: ids[0], contactId: id, createdAt: now });
+    }
+    await call(`/api/v1/feedback/posts/${ids[0]}/status`, { method: "POST", key, json: { status: "done" } });
+    // The status change's emails, once delivery has dealt with each (sent, or deferred by quiet hours).
+    const settled = () =>
+      eventually(async () => {
+        const rows = await db().select().from(emailMessages).where(inArray(emailMessages.contactId, voters));
+        return rows.length === voters.length && rows.every((r) => r.state !== "queued" && r.state !== "sending")
+          ? rows.sort((a, b) => a.idempotencyKey.localeCompare(b.idempotencyKey))
+          : null;
+      });
+    const before = await settled();
+    expect(before.map((m) => m.idempotencyKey)).toEqual(
+      voters.map((v) => expect.stringMatching(new RegExp(`^status:fbs_.*:${v}$`))),
+    );
+    const [lost, ...kept] = before;
+    await db().delete(emailMessages).where(eq(emailMessages.id, lost.id));
+
+    const res = await call("/api/v1/feedback/events/replay", { method: "POST", key, json: {} });
+    expect(res.status).toBe(202);
+    const after = await settled();
+    const back = after.find((m) => m.idempotencyKey === lost.idempotencyKey);
+    expect(back?.id).not.toBe(lost.id);
+    expect(back).toMatchObject({
+      contactId: lost.contactId,
+      toAddress: lost.toAddress,
+      subject: lost.subject,
+      text: lost.text,
+      topic: "product_updates",
+    });
+    // The others are the very rows they were: not queued, attempted or sent again.
+    expect(after.filter((m) => m !== back)).toEqual(kept);
   });
 });

@@ -1,7 +1,9 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { SignJWT } from "jose";
 import { expect } from "vitest";
 import type { ApiScope } from "../../db/schema/index.ts";
+import worker from "../../worker/index.ts";
 import { createApiKey } from "../../worker/lib/auth.ts";
 import { getDb } from "../../worker/lib/db.ts";
 
@@ -79,4 +81,16 @@ export async function problem(res: Response, status: number, slug: string) {
   expect(body.type).toBe(`urn:rapport:problem:${slug}`);
   expect(body.status).toBe(status);
   return body;
+}
+
+let jobSeq = 0;
+/** Runs queue message bodies through the Worker's own consumer in one batch, as the queue would. */
+export async function runJobs(...bodies: unknown[]) {
+  const batch = createMessageBatch(
+    "rapport-jobs",
+    bodies.map((body) => ({ id: `job-${++jobSeq}`, timestamp: new Date(), attempts: 1, body })),
+  );
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env, ctx);
+  return getQueueResult(batch, ctx);
 }

@@ -18,9 +18,11 @@ async function segment(path: "/v1/batch", json: unknown) {
 describe("kpis read referrals, feedback and emails", () => {
   it("over a date range, reports CLV, repeat purchase, referral conversion and feedback implementation as computed by hand", async () => {
     const now = Date.now();
-    // A range of the last five days: the windows before its start and its end do not overlap.
+    // Five whole UTC days to the end of today (KPIs count whole days): the active windows before
+    // its start and its end do not overlap.
     const days = 5;
-    const from = now - days * DAY;
+    const to = Math.floor(now / DAY) * DAY + DAY;
+    const from = to - (days + 1) * DAY;
     const kkey = await newKey(["kpis"]);
     const settings = (await (await call("/api/v1/kpis/settings", { key: kkey })).json()) as Record<string, unknown>;
     const windowDays = Math.min(Number(settings.activeWindowDays), days);
@@ -98,7 +100,7 @@ describe("kpis read referrals, feedback and emails", () => {
     });
     expect(done.status).toBe(200);
 
-    const range = new URLSearchParams({ from: iso(from), to: iso(now + HOUR) });
+    const range = new URLSearchParams({ from: iso(from), to: iso(to) });
     const res = await call(`/api/v1/kpis/range?${range}`, { key: kkey });
     expect(res.status).toBe(200);
     const report = (await res.json()) as { kpis: Array<{ kpi: string; value: number | null; inputs: unknown }> };

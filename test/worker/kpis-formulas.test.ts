@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { KPI_IDS } from "../../db/schema/index.ts";
 import { computeKpis, type KpiFacts } from "../../worker/kpis/definitions.ts";
+import { forecastQuarterEnd } from "../../worker/kpis/forecast.ts";
 import {
   cac,
   clv,
@@ -13,7 +14,7 @@ import {
 } from "../../worker/kpis/formulas.ts";
 import { pace } from "../../worker/kpis/pacing.ts";
 import { auditView } from "../../worker/kpis/pillars.ts";
-import { quarterOf, quarterRange, shiftQuarter, startOfWeek } from "../../worker/kpis/quarters.ts";
+import { DAY, quarterOf, quarterRange, shiftQuarter, startOfWeek } from "../../worker/kpis/quarters.ts";
 import { KpiSettingsSchema } from "../../worker/kpis/schemas.ts";
 
 const settings = KpiSettingsSchema.parse({});
@@ -24,15 +25,11 @@ const emptyFacts: KpiFacts = {
   referral: { referredSignups: 0, qualified: 0, rate: null },
   feedback: { done: 0, received: 0, ratio: null, deliveredVotes: 0, openVotes: 0, voteWeighted: null },
   email: { sent: 0, opened: 0, clicked: 0, unsubscribed: 0 },
-  revenue: [],
-  orderCounts: [],
+  events: [],
   newCustomers: 0,
   spend: 0,
-  activeAtStart: [],
-  activeAtEnd: [],
+  cohort: { cohort: 0, retained: 0 },
   members: 0,
-  communityActive: 0,
-  engagement: {},
   activeContacts: 0,
 };
 
@@ -58,13 +55,13 @@ describe("formulas", () => {
   });
 
   it("retention follows the cohort active at the start; churn is the rest", () => {
-    expect(retention(["a", "b", "c", "d"], ["a", "c", "x", "y"])).toEqual({
+    expect(retention({ cohort: 4, retained: 2 })).toEqual({
       cohort: 4,
       retained: 2,
       retention: 0.5,
       churn: 0.5,
     });
-    expect(retention([], ["a"])).toMatchObject({ cohort: 0, retention: null, churn: null });
+    expect(retention({ cohort: 0, retained: 0 })).toMatchObject({ cohort: 0, retention: null, churn: null });
   });
 
   it("repeat purchase rate counts customers with 2+ orders among those with 1+", () => {
@@ -99,21 +96,19 @@ describe("formulas", () => {
 
   it("engagement score weighs events, caps each contact at 100 and averages over active contacts", () => {
     const r = engagementScore(
-      {
-        login: [
-          { contactId: "a", count: 10 },
-          { contactId: "b", count: 3 },
-        ],
-        order_completed: [{ contactId: "a", count: 10 }],
-        ignored: [{ contactId: "c", count: 100 }],
-      },
+      [
+        { contactId: "a", event: "login", count: 10 },
+        { contactId: "b", event: "login", count: 3 },
+        { contactId: "a", event: "order_completed", count: 10 },
+        { contactId: "c", event: "ignored", count: 100 },
+      ],
       { login: 1, order_completed: 5 },
       30,
       4,
     );
-    // a: 60 points -> 100; b: 3 points -> 10; c: 0 (unweighted); d: inactive-but-counted -> 0.
+    // a: 60 points -> 100; b: 3 points -> 10; c (unweighted) and d: active with 0.
     expect(r.value).toBe(27.5);
-    expect(r.inputs).toEqual({ activeContacts: 4, scoredContacts: 3 });
+    expect(r.inputs).toEqual({ activeContacts: 4, scoredContacts: 2, scoreSum: 110 });
   });
 
   it("every KPI is null with its inputs when nothing has happened", () => {
@@ -128,17 +123,16 @@ describe("formulas", () => {
     const r = computeKpis(
       {
         ...emptyFacts,
-        revenue: [
-          { contactId: "a", amount: 300 },
-          { contactId: "b", amount: 100 },
+        events: [
+          { contactId: "a", event: "order_completed", count: 3, amount: 300 },
+          { contactId: "b", event: "order_completed", count: 1, amount: 100 },
+          { contactId: "a", event: "feedback_vote", count: 4, amount: 0 },
+          { contactId: "c", event: "feedback_post", count: 1, amount: 0 },
         ],
-        orderCounts: [3, 1],
         newCustomers: 2,
         spend: 100,
-        activeAtStart: ["a", "b", "c", "d"],
-        activeAtEnd: ["a", "b", "c"],
+        cohort: { cohort: 4, retained: 3 },
         members: 10,
-        communityActive: 2,
         activeContacts: 6,
         referral: { referredSignups: 8, qualified: 2, rate: 0.25 },
         feedback: { done: 3, received: 12, ratio: 0.25, deliveredVotes: 30, openVotes: 90, voteWeighted: 0.25 },
@@ -166,30 +160,40 @@ describe("formulas", () => {
   });
 });
 
-describe("pacing", () => {
+describe("pacing against the forecast", () => {
   const mid = Q4.from + (Q4.to - Q4.from) / 2;
   const up = { startValue: 20, target: 40, direction: "higher" as const };
-
-  it("expects a straight line from start to target and forecasts the run rate", () => {
-    const p = pace(up, 30, Q4, mid);
-    expect(p).toEqual({ elapsed: 0.5, expected: 30, status: "on_track", forecast: 40 });
+  const f = (value: number, low: number | null = null, high: number | null = null) => ({
+    value,
+    low,
+    high,
+    level: 0.8,
+    method: low === null ? ("latest" as const) : ("drift" as const),
+    days: 30,
   });
 
-  it("is on track within 10% of expected, at risk within 25%, off track beyond", () => {
-    expect(pace(up, 27.1, Q4, mid).status).toBe("on_track");
-    expect(pace(up, 26.9, Q4, mid).status).toBe("at_risk");
-    expect(pace(up, 22.6, Q4, mid).status).toBe("at_risk");
-    expect(pace(up, 22.4, Q4, mid).status).toBe("off_track");
-    expect(pace(up, 50, Q4, mid).status).toBe("on_track");
+  it("keeps the straight line for the chart and reports the forecast", () => {
+    expect(pace(up, 30, Q4, mid, f(39))).toEqual({ elapsed: 0.5, expected: 30, status: "on_track", forecast: 39 });
   });
 
-  it("respects direction: for lower-is-better, above the line is behind", () => {
+  it("is on track only when the forecast reaches the target within 10%; the interval decides at risk or off track", () => {
+    expect(pace(up, 30, Q4, mid, f(36.1, 30, 42)).status).toBe("on_track");
+    // A value on the line whose forecast misses the target is not on track.
+    expect(pace(up, 30, Q4, mid, f(35.9, 30, 42)).status).toBe("at_risk");
+    expect(pace(up, 30, Q4, mid, f(30, 25, 36.1)).status).toBe("at_risk");
+    expect(pace(up, 30, Q4, mid, f(30, 25, 35.9)).status).toBe("off_track");
+    expect(pace(up, 50, Q4, mid, f(55, 50, 60)).status).toBe("on_track");
+    // Without an interval: at risk within 25% short, off track beyond.
+    expect(pace(up, 31, Q4, mid, f(31)).status).toBe("at_risk");
+    expect(pace(up, 29, Q4, mid, f(29)).status).toBe("off_track");
+  });
+
+  it("respects direction: for lower-is-better, above the target is short, and the low end is the better one", () => {
     const down = { startValue: 200, target: 100, direction: "lower" as const };
-    expect(pace(down, 150, Q4, mid).status).toBe("on_track");
-    expect(pace(down, 170, Q4, mid).status).toBe("at_risk");
-    expect(pace(down, 200, Q4, mid).status).toBe("off_track");
-    expect(pace(down, 90, Q4, mid).status).toBe("on_track");
-    expect(pace(down, 150, Q4, mid).forecast).toBe(100);
+    expect(pace(down, 150, Q4, mid, f(109, 90, 130)).status).toBe("on_track");
+    expect(pace(down, 150, Q4, mid, f(120, 105, 140)).status).toBe("at_risk");
+    expect(pace(down, 150, Q4, mid, f(150, 120, 180)).status).toBe("off_track");
+    expect(pace(down, 90, Q4, mid, f(80)).status).toBe("on_track");
   });
 
   it("judges an ended quarter met or missed, and no value as no data", () => {
@@ -199,19 +203,39 @@ describe("pacing", () => {
   });
 });
 
-describe("pillar audit", () => {
-  it("names the lowest pillar as the priority", () => {
-    const rows = (
-      [
-        ["community", 4],
-        ["personalisation", 2],
-        ["value_exchange", 3],
-        ["feedback_loops", 2],
-        ["advocacy", 5],
-      ] as const
-    ).map(([pillar, score]) => ({ quarter: "2026-Q4", pillar, score, note: null, updatedAt: 1 }));
-    const v = auditView("2026-Q4", rows);
-    expect(v.priority).toBe("personalisation");
-    expect(v.average).toBe(3.2);
+describe("forecast", () => {
+  const day = (n: number) => Q4.from + n * DAY;
+  const series = (values: number[]) => values.map((value, i) => ({ day: day(i), value }));
+
+  it("is the drift: latest value plus the mean daily change times the days left, with an 80% interval around it", () => {
+    // +1 a day with no scatter over 10 days, as of the end of day 9: 82 days left.
+    const r = forecastQuarterEnd(series(Array.from({ length: 10 }, (_, i) => 10 + i)), Q4, day(10), [0, null]);
+    expect(r).toEqual({ value: 19 + 82, low: 101, high: 101, level: 0.8, method: "drift", days: 10 });
+    const noisy = forecastQuarterEnd(series([10, 12, 11, 13, 12, 14, 13, 15]), Q4, day(8), [0, null]);
+    expect(noisy?.method).toBe("drift");
+    expect(noisy?.low).toBeLessThan(noisy?.value as number);
+    expect(noisy?.high).toBeGreaterThan(noisy?.value as number);
+  });
+
+  it("stays within what the KPI can be: a falling rate never goes below 0, a rising one never above 1", () => {
+    const falling = forecastQuarterEnd(series([0.5, 0.45, 0.4, 0.35, 0.3, 0.25, 0.2, 0.15]), Q4, day(8), [0, 1]);
+    expect(falling).toMatchObject({ value: 0, low: 0 });
+    expect(falling?.high).toBeGreaterThanOrEqual(0);
+    const rising = forecastQuarterEnd(series([0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85]), Q4, day(8), [0, 1]);
+    expect(rising).toMatchObject({ value: 1, high: 1 });
+    const cac = forecastQuarterEnd(series([90, 80, 70, 60, 50, 40, 30, 20]), Q4, day(8), [0, null]);
+    expect(cac?.value).toBe(0);
+  });
+
+  it("with fewer than 7 days is the latest value without an interval; without a value, none", () => {
+    expect(forecastQuarterEnd(series([3, 4, 5]), Q4, day(3), [-100, 100])).toEqual({
+      value: 5,
+      low: null,
+      high: null,
+      level: 0.8,
+      method: "latest",
+      days: 3,
+    });
+    expect(forecastQuarterEnd([], Q4, day(3), [0, 1])).toBeNull();
   });
 });

@@ -1,24 +1,13 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { asc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { referralClicks } from "../../db/schema/index.ts";
-import worker from "../../worker/index.ts";
 import { visitorHashes } from "../../worker/referrals/redirect.ts";
 import type { ClickTuple } from "../../worker/referrals/schemas.ts";
-import { call, db, eventually, newKey } from "./helpers.ts";
+import { call, db, eventually, newKey, runJobs } from "./helpers.ts";
 import { enroll, newProgram } from "./referrals-support.ts";
 
-let seq = 0;
-async function deliver(...bodies: unknown[]) {
-  const batch = createMessageBatch(
-    "rapport-jobs",
-    bodies.map((body) => ({ id: `clicks-${++seq}`, timestamp: new Date(), attempts: 1, body })),
-  );
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
-  return getQueueResult(batch, ctx);
-}
+const deliver = runJobs;
 
 const HOUR = 3_600_000;
 const uid = () => crypto.randomUUID().slice(0, 8);
@@ -174,28 +163,19 @@ describe("visitor hashes", () => {
     const morning = Date.UTC(2030, 0, 15, 0, 0, 1);
     const evening = Date.UTC(2030, 0, 15, 23, 59, 59);
     const next = Date.UTC(2030, 0, 16, 0, 0, 0);
-    const expected = async (day: string) => {
-      const enc = new TextEncoder();
-      const key = await crypto.subtle.importKey(
-        "raw",
-        enc.encode(`s3cret:visitor:${day}`),
-        { name: "HMAC", hash: "SHA-256" },
-        false,
-        ["sign"],
-      );
-      const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, enc.encode(visitor)));
-      return Array.from(mac.slice(0, 16), (b) => b.toString(16).padStart(2, "0")).join("");
-    };
     const [a, b, c, d] = await visitorHashes("s3cret", [
       { visitor, at: morning },
       { visitor, at: evening },
       { visitor, at: next },
       { visitor: "203.0.113.8\nMozilla/5.0 Firefox/130.0", at: morning },
     ]);
-    expect(a).toBe(await expected("2030-01-15"));
-    expect(b).toBe(a);
-    expect(c).toBe(await expected("2030-01-16"));
-    expect(d).not.toBe(a);
-    expect(a).not.toContain("203.0.113");
+    // Written down once from another HMAC implementation (Node's crypto):
+    // createHmac("sha256", `s3cret:visitor:${day}`).update(visitor).digest("hex").slice(0, 32)
+    expect([a, b, c, d]).toEqual([
+      "b59d1fbc09d586f31f44826baf9fcbdf",
+      "b59d1fbc09d586f31f44826baf9fcbdf",
+      "be2b2625a5168b9c517e30c3da2e388f",
+      "e665fe3b7381f82671c4893bd1c3d5b2",
+    ]);
   });
 });

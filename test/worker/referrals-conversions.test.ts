@@ -1,6 +1,7 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { and, eq, inArray, like } from "drizzle-orm";
+import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import {
   contacts,
@@ -11,6 +12,7 @@ import {
   webhookEvents,
 } from "../../db/schema/index.ts";
 import worker from "../../worker/index.ts";
+import { runScheduled } from "../../worker/jobs.ts";
 import { referralConversion } from "../../worker/referrals/index.ts";
 import { newClickId } from "../../worker/referrals/redirect.ts";
 import { call, db, eventually, identityToken, newKey } from "./helpers.ts";
@@ -247,6 +249,73 @@ describe("rewards", () => {
       ["reversed", "refund_within_hold"],
       ["reversed", "refund_within_hold"],
     ]);
+  });
+
+  it("a chargeback or a cancellation within the hold reverses the rewards and sends reward.reversed", async () => {
+    const key = await newKey(["referrals"]);
+    const admin = await newKey();
+    const hook = await call("/api/v1/webhooks", {
+      method: "POST",
+      key: admin,
+      json: { url: `${env.RECEIVER_URL}/hooks/reversed-${uniq("h")}`, eventTypes: ["reward.reversed"] },
+    });
+    const endpoint = (await hook.json()) as { id: string; url: string; secret: string };
+    const p = await newProgram(key);
+    const reversed: string[] = [];
+    for (const event of ["chargeback", "cancellation"]) {
+      const r = await enroll(key, p.id, { id: uniq("ref") });
+      const customer = { id: uniq("cust") };
+      const signup = await ok(await convert(key, { event: "signup", customer, code: r.code }));
+      await ok(await convert(key, { event, customer }));
+      const rows = await rewardsOf(signup.attributionId);
+      expect(rows.map((x) => [x.side, x.state, x.reversedReason])).toEqual([
+        ["referee", "reversed", `${event}_within_hold`],
+        ["referrer", "reversed", `${event}_within_hold`],
+      ]);
+      reversed.push(...rows.map((x) => x.id));
+    }
+    // Delivered to the endpoint, signed, exactly one reward.reversed per reversed reward (other
+    // tests' reversals, not yet fanned out, may reach it too).
+    await runScheduled({ scheduledTime: Date.now(), cron: "* * * * *", noRetry() {} } as ScheduledController, env);
+    const path = new URL(endpoint.url).pathname;
+    const mine = await eventually(async () => {
+      const got = (await (await fetch(`${env.RECEIVER_URL}/__received?path=${path}`)).json()) as Array<{
+        headers: Record<string, string>;
+        body: string;
+      }>;
+      const events = got.map(
+        (g) => new Webhook(endpoint.secret).verify(g.body, g.headers) as { type: string; data: { id: string } },
+      );
+      const ours = events.filter((e) => reversed.includes(e.data.id));
+      return ours.length >= reversed.length ? { events, ours } : undefined;
+    });
+    expect(mine.events.every((e) => e.type === "reward.reversed")).toBe(true);
+    expect(mine.ours.map((e) => e.data.id).sort()).toEqual([...reversed].sort());
+  });
+
+  it("a visitor who signs up more people in a day than the program allows is flagged for review", async () => {
+    const key = await newKey(["referrals"]);
+    const p = await newProgram(key, {
+      rewardPolicy: { ...POLICY, velocity: { perReferrerPerDay: 100, perVisitorPerDay: 2 } },
+    });
+    // One browser clicks three referrers' links and signs up three new customers.
+    const headers = { "user-agent": "Mozilla/5.0 Firefox/132.0", "cf-connecting-ip": "192.0.2.91" };
+    const flagsOf: string[][] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await enroll(key, p.id, { id: uniq("ref") });
+      const click = await call(`/r/${r.code}`, { headers });
+      const clickId = new URL(click.headers.get("location") ?? "").searchParams.get("rapport_click") ?? "";
+      await eventually(
+        async () => (await db().query.referralClicks.findFirst({ where: eq(referralClicks.id, clickId) })) ?? null,
+      );
+      const signup = await ok(
+        await convert(key, { event: "signup", customer: { id: uniq("cust"), email: `v${i}@example.org` }, clickId }),
+      );
+      const [, referrer] = await rewardsOf(signup.attributionId);
+      flagsOf.push(referrer.flags);
+    }
+    // The third sign-up is the one past 2 a day; each referrer alone signed up one.
+    expect(flagsOf).toEqual([[], [], ["velocity_visitor"]]);
   });
 
   it("admins approve, mark paid and reverse through the API; the ledger refuses what its state forbids", async () => {

@@ -1,12 +1,12 @@
 import { env } from "cloudflare:workers";
-import { and, eq, like } from "drizzle-orm";
+import { and, eq, inArray, like } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { statusNotifications, statusSubscribers } from "../../db/schema/index.ts";
-import { emailStatements } from "../../worker/emails/index.ts";
+import { emailMessages, statusNotices, statusNotifications, statusSubscribers } from "../../db/schema/index.ts";
 import { emailFor } from "../../worker/status/notices.ts";
+import { staleNotifyWork } from "../../worker/status/store/notifications.ts";
 import { subscriberToken } from "../../worker/status/subscriptions.ts";
-import { call, db, eventually, freshRateWindow } from "./helpers.ts";
+import { call, db, eventually, freshRateWindow, runJobs } from "./helpers.ts";
 import { makePage, postJson } from "./status-support.ts";
 
 type Received = { headers: Record<string, string>; body: string };
@@ -44,25 +44,55 @@ async function hookSubscriber(
 const subscriber = async (id: string) =>
   (await db().select().from(statusSubscribers).where(eq(statusSubscribers.id, id)))[0];
 
+/** The outbox row the emails capability keeps for a status notification (its key is the notification's). */
+const outboxFor = async (notificationId: string) =>
+  (
+    await db()
+      .select()
+      .from(emailMessages)
+      .where(eq(emailMessages.idempotencyKey, `status:${notificationId}`))
+  )[0];
+
+/**
+ * A page's notice notifications once every notice is fanned out and none is pending: past this
+ * point nothing more is sent for them, so what a subscriber has not received it never will.
+ */
+async function settledNotifications(pageId: string) {
+  return eventually(async () => {
+    const notices = await db().select().from(statusNotices).where(eq(statusNotices.pageId, pageId));
+    if (!notices.length || notices.some((n) => n.fannedOutAt === null)) return undefined;
+    const rows = await db()
+      .select()
+      .from(statusNotifications)
+      .where(
+        inArray(
+          statusNotifications.noticeId,
+          notices.map((n) => n.id),
+        ),
+      );
+    return rows.every((r) => r.state !== "pending") ? { notices, rows } : undefined;
+  });
+}
+
 describe("email subscriptions", () => {
   it("need confirmation (a POST: a GET only shows the button) and hand the confirmation email to emails", async () => {
     const { slug } = await makePage();
-    const { res, body } = await postJson(`/status/${slug}/api/v2/subscribers.json`, "", {
-      email: `Ops-${crypto.randomUUID().slice(0, 6)}@Example.com`,
-    });
+    const email = `Ops-${crypto.randomUUID().slice(0, 6)}@Example.com`;
+    const { res, body } = await postJson(`/status/${slug}/api/v2/subscribers.json`, "", { email });
     expect(res.status).toBe(202);
+    // The subscriber's next reads start where this write left the database (D1 read replication).
+    expect(res.headers.get("x-d1-bookmark")).toMatch(/^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}\.[\w-]{22}$/);
     expect(body.secret).toBeNull();
     expect((await subscriber(body.id)).confirmedAt).toBeNull();
-    // Handed to the emails capability when it queues mail; kept pending (not lost) while it does not.
-    const probe = { to: "x@example.com", subject: "s", html: "h", text: "t", topic: "transactional" as const };
-    const handed = emailStatements(db(), [{ ...probe, idempotencyKey: "probe" }]).length > 0;
-    await eventually(async () => {
+    // Handed to the emails capability in the batch that marks it sent, keyed by the notification.
+    const [confirm] = await eventually(async () => {
       const rows = await db()
         .select()
         .from(statusNotifications)
         .where(and(eq(statusNotifications.subscriberId, body.id), like(statusNotifications.noticeId, "confirm:%")));
-      return handed ? rows[0]?.state === "sent" : rows[0]?.lastError === "waiting for the emails capability";
+      return rows[0]?.state === "sent" ? rows : undefined;
     });
+    expect(await outboxFor(confirm.id)).toMatchObject({ topic: "transactional", toAddress: email.toLowerCase() });
 
     const token = await subscriberToken(env.SIGNING_SECRET, "confirm", body.id);
     const view = await call(`/status/${slug}/confirm/${token}`);
@@ -114,6 +144,36 @@ describe("email subscriptions", () => {
     expect(sub.groupIds).toEqual([group.id]);
   });
 
+  it("limited to some components are emailed about those only; a whole-page subscriber about all", async () => {
+    const { key, slug, page, components } = await makePage();
+    const subscribe = async (email: string, componentIds?: string[]) => {
+      const { res, body } = await postJson(`/status/${slug}/api/v2/subscribers.json`, "", { email, componentIds });
+      expect(res.status).toBe(202);
+      const token = await subscriberToken(env.SIGNING_SECRET, "confirm", body.id);
+      expect((await call(`/status/${slug}/confirm/${token}`, { method: "POST" })).status).toBe(200);
+      return body.id;
+    };
+    const onFirst = await subscribe(`first-${crypto.randomUUID().slice(0, 6)}@example.com`, [components[0].id]);
+    const everything = await subscribe(`all-${crypto.randomUUID().slice(0, 6)}@example.com`);
+    await postJson(`/api/v1/status/components/${components[1].id}`, key, { status: "major_outage" }, "PATCH");
+    await postJson(`/api/v1/status/components/${components[0].id}`, key, { status: "partial_outage" }, "PATCH");
+
+    const { notices, rows } = await settledNotifications(String(page.id));
+    const noticeFor = (id: string) => notices.find((n) => n.componentIds.includes(id))?.id;
+    const told = (subscriberId: string) =>
+      rows
+        .filter((r) => r.subscriberId === subscriberId)
+        .map((r) => r.noticeId)
+        .sort();
+    expect(told(onFirst)).toEqual([noticeFor(components[0].id)]);
+    expect(told(everything)).toEqual([noticeFor(components[0].id), noticeFor(components[1].id)].sort());
+    // Each notification is in the outbox, as a status notification to its subscriber.
+    for (const r of rows) {
+      expect(r.state).toBe("sent");
+      expect(await outboxFor(r.id)).toMatchObject({ topic: "status_notifications" });
+    }
+  });
+
   it("refuses input that names neither or both, or another page's components", async () => {
     const a = await makePage();
     const b = await makePage(a.key);
@@ -157,18 +217,24 @@ describe("webhook subscriptions", () => {
     expect(event.type).toBe("incident.created");
     expect(event.data.incidentId).toBe(inc.body.id);
     expect(event.data.subject).toBe("Incident: Queue <b>backlog</b>");
-    await eventually(async () => (await received(whole.path)).length === 1);
+    // Once the notice is fully delivered, the subscriber to another component was never told.
+    const { rows } = await settledNotifications(String(page.id));
+    expect(rows.map((r) => r.subscriberId).sort()).toEqual([whole.id, onGroup.id].sort());
+    expect(await received(whole.path)).toHaveLength(1);
     expect(await received(onFirst.path)).toHaveLength(0);
 
     await postJson(`/api/v1/status/incidents/${inc.body.id}/updates`, key, { status: "monitoring", body: "Draining" });
     await eventually(async () => (await received(whole.path)).length === 2);
+    await settledNotifications(String(page.id));
+    expect(await received(onGroup.path)).toHaveLength(2);
+    expect(await received(onFirst.path)).toHaveLength(0);
   });
 
-  it("notify a component change without an incident, and retry a failing endpoint", async () => {
+  it("notify a component change without an incident, and retry a failing endpoint until it succeeds", async () => {
     const { key, slug, components } = await makePage();
     const ok = await hookSubscriber(slug, { componentIds: [components[1].id] });
-    // It answers the challenge, then fails every notification.
-    const failing = await hookSubscriber(slug, {}, `/echo/status/500/${crypto.randomUUID()}`);
+    // It answers the challenge, then fails the first notification and accepts the next.
+    const flaky = await hookSubscriber(slug, {}, `/echo/fail-first/1/${crypto.randomUUID()}`);
     await postJson(`/api/v1/status/components/${components[1].id}`, key, { status: "major_outage" }, "PATCH");
     const [got] = await eventually(async () => {
       const r = await received(ok.path);
@@ -180,10 +246,31 @@ describe("webhook subscriptions", () => {
     };
     expect(event).toMatchObject({ type: "component.status_changed", data: { newStatus: "major_outage" } });
     const [row] = await eventually(async () => {
-      const r = await db().select().from(statusNotifications).where(eq(statusNotifications.subscriberId, failing.id));
+      const r = await db().select().from(statusNotifications).where(eq(statusNotifications.subscriberId, flaky.id));
       return r[0]?.attempts ? r : undefined;
     });
-    expect(row).toMatchObject({ state: "pending", lastError: "HTTP 500" });
+    expect(row).toMatchObject({ state: "pending", attempts: 1, lastError: "HTTP 500" });
+
+    // The queue retries it after a backoff; should that message be lost, the cron backstop offers
+    // it again. Either way the retry is the same message, and it succeeds.
+    const later = Date.now() + 16 * 60_000;
+    const backstop = (await staleNotifyWork(db(), later)).filter(
+      (m) => m.kind === "status.notify.deliver" && m.ids.includes(row.id),
+    );
+    expect(backstop).toHaveLength(1);
+    await runJobs(...backstop);
+    const [first, retry] = await received(flaky.path);
+    expect(retry).toBeDefined();
+    expect(retry.headers["webhook-id"]).toBe(first.headers["webhook-id"]);
+    expect(new Webhook(flaky.secret).verify(retry.body, retry.headers)).toMatchObject({
+      type: "component.status_changed",
+      data: { newStatus: "major_outage" },
+    });
+    const [after] = await db().select().from(statusNotifications).where(eq(statusNotifications.id, row.id));
+    expect(after).toMatchObject({ state: "sent", attempts: 2 });
+    // Sent is final: offering it again sends nothing more.
+    await runJobs(...backstop);
+    expect(await received(flaky.path)).toHaveLength(2);
   });
 
   it("check the URL again as they send: one that became a metadata address fails at once, unsent", async () => {

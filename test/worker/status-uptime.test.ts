@@ -1,7 +1,11 @@
+import { asc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { statusComponentChanges } from "../../db/schema/index.ts";
 import { pageStatus } from "../../worker/status/statuspage.ts";
 import type { IncidentView } from "../../worker/status/types.ts";
 import { DAY_MS, uptimeDays } from "../../worker/status/uptime.ts";
+import { call, db } from "./helpers.ts";
+import { makePage, postJson } from "./status-support.ts";
 
 const day0 = Date.UTC(2026, 10, 1);
 
@@ -52,5 +56,58 @@ describe("Statuspage indicator", () => {
     expect(pageStatus([{ status: "operational" }], [incident("critical")]).indicator).toBe("critical");
     expect(pageStatus([{ status: "under_maintenance" }], []).indicator).toBe("maintenance");
     expect(pageStatus([{ status: "under_maintenance" }], [incident("minor")]).indicator).toBe("minor");
+  });
+});
+
+describe("uptime.json", () => {
+  it("reports the minutes of status changes made through the API", async () => {
+    const { key, slug, components } = await makePage();
+    const [api, web] = components;
+    const patch = (id: string, status: string) => postJson(`/api/v1/status/components/${id}`, key, { status }, "PATCH");
+    await patch(api.id, "major_outage");
+    await patch(api.id, "operational");
+    await patch(web.id, "partial_outage");
+    // The changes happened seconds apart; spread them over the last hours so they have minutes.
+    const now = Date.now();
+    const HOUR = 3_600_000;
+    const spread = async (id: string, statuses: string[], hoursAgo: number[]) => {
+      const rows = await db()
+        .select()
+        .from(statusComponentChanges)
+        .where(eq(statusComponentChanges.componentId, id))
+        .orderBy(asc(statusComponentChanges.at), asc(statusComponentChanges.id));
+      expect(rows.map((r) => r.status)).toEqual(statuses);
+      for (const [i, r] of rows.entries()) {
+        await db()
+          .update(statusComponentChanges)
+          .set({ at: now - hoursAgo[i] * HOUR })
+          .where(eq(statusComponentChanges.id, r.id));
+      }
+    };
+    await spread(api.id, ["operational", "major_outage", "operational"], [6, 3, 2]);
+    await spread(web.id, ["operational", "partial_outage"], [6, 1]);
+
+    const res = await call(`/status/${slug}/api/v2/uptime.json`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      uptime: {
+        weights: { partial_outage: number };
+        components: Array<{ id: string; uptime: number; days: Array<{ minutes: Record<string, number> }> }>;
+      };
+    };
+    const total = (id: string, status: string) =>
+      (body.uptime.components.find((c) => c.id === id)?.days ?? []).reduce((n, d) => n + (d.minutes[status] ?? 0), 0);
+    // However the hours fall across UTC days, the minutes add up to what happened.
+    expect(total(api.id, "major_outage")).toBe(60);
+    expect(total(api.id, "partial_outage")).toBe(0);
+    expect(total(api.id, "operational")).toBeGreaterThanOrEqual(300);
+    expect(total(api.id, "operational")).toBeLessThanOrEqual(301);
+    expect(total(web.id, "partial_outage")).toBeGreaterThanOrEqual(60);
+    expect(total(web.id, "partial_outage")).toBeLessThanOrEqual(61);
+    expect(total(web.id, "major_outage")).toBe(0);
+    // An hour of major outage in six: 5/6 up. Partial outage counts at the page's weight.
+    const uptimeOf = (id: string) => body.uptime.components.find((c) => c.id === id)?.uptime ?? NaN;
+    expect(uptimeOf(api.id)).toBeCloseTo(5 / 6, 2);
+    expect(uptimeOf(web.id)).toBeCloseTo(1 - body.uptime.weights.partial_outage / 6, 2);
   });
 });

@@ -19,13 +19,14 @@ import {
   markSent,
 } from "./store/delivery.ts";
 import { suppressionOf } from "./store/suppressions.ts";
+import { atLeastOnce, type Settled, settleStale, settleUncertainError, staleSendingMs } from "./uncertain.ts";
 
 export const MAX_SEND_ATTEMPTS = 8;
 /** While an incident pauses marketing, look again this often. */
 const INCIDENT_RECHECK_MS = 5 * 60_000;
 
 export type DeliverResult =
-  | { outcome: "sent" | "deferred" | "skipped" | "suppressed" | "noop" | "failed"; reason?: string }
+  | { outcome: "sent" | "deferred" | "skipped" | "suppressed" | "noop" | "failed" | "unknown"; reason?: string }
   | { outcome: "retry"; delaySeconds: number; reason?: string };
 
 const retryDelaySeconds = (attempt: number) => Math.min(3600, 30 * 2 ** Math.max(0, attempt - 1));
@@ -140,7 +141,12 @@ export async function deliverMessage(
   incident: MarketingPaused = notPaused,
 ): Promise<DeliverResult> {
   const db = getDb(env.DB);
-  const row = await loadMessage(db, id);
+  let row = await loadMessage(db, id);
+  if (row?.m.state === "sending" && (row.m.claimedAt ?? 0) <= now - staleSendingMs(env)) {
+    const settled = await settleStale(env, db, provider, row.m, now);
+    if (settled !== "requeued") return settledResult(settled);
+    row = await loadMessage(db, id);
+  }
   if (!row || (row.m.state !== "queued" && row.m.state !== "deferred") || row.m.sendAfter > now) {
     return { outcome: "noop" };
   }
@@ -166,7 +172,14 @@ export async function deliverMessage(
   return send(env, db, provider, row, { to: address as string, mail, attempt }, now);
 }
 
-/** Hands the claimed message to the provider; a failure is retried later or, at last, parked. */
+const settledResult = (s: Exclude<Settled, "requeued">): DeliverResult =>
+  s === "sent" || s === "unknown" ? { outcome: s } : { outcome: "noop", reason: s };
+
+/**
+ * Hands the claimed message to the provider and records `sent` as soon as it has accepted it. A
+ * failure is retried later or, at last, parked; one that may have delivered it all the same is
+ * settled without sending blindly again.
+ */
 async function send(
   env: Env,
   db: Db,
@@ -177,7 +190,7 @@ async function send(
 ): Promise<DeliverResult> {
   const id = row.m.id;
   try {
-    const { id: providerId } = await provider.send({
+    const accepted = await provider.send({
       from: env.EMAIL_FROM || "Rapport <hello@rapport.localhost>",
       to: s.to,
       subject: s.mail.subject,
@@ -186,13 +199,23 @@ async function send(
       headers: s.mail.headers,
       idempotencyKey: row.m.idempotencyKey,
     });
-    await markSent(db, id, providerId, Date.now());
+    await markSent(db, id, accepted.id, Date.now());
+    // What follows acceptance (SMTP's QUIT) changes nothing about the message.
+    await accepted.after?.catch(() => {});
     return { outcome: "sent" };
   } catch (e) {
     const error = (e instanceof Error ? e.message : String(e)).slice(0, 500);
+    const uncertain = e instanceof ProviderError && e.uncertain;
+    if (uncertain) {
+      const claim = { id, claimedAt: now, provider: provider.name };
+      const settled = await settleUncertainError(env, db, provider, claim, error, Date.now());
+      if (settled !== "retry") return { ...settledResult(settled), reason: error };
+    }
     const final = s.attempt >= MAX_SEND_ATTEMPTS || (e instanceof ProviderError && !e.retryable);
     const delaySeconds = retryDelaySeconds(s.attempt);
-    await markSendFailed(db, id, { error, final, sendAfter: final ? now : now + delaySeconds * 1000 }, Date.now());
+    const sendAfter = final ? now : now + delaySeconds * 1000;
+    const maybeDuplicate = uncertain && !provider.dedupes && atLeastOnce(env);
+    await markSendFailed(db, id, { error, final, sendAfter, maybeDuplicate }, Date.now());
     if (final) {
       // Parked where people look for failed work (the console's dead letters).
       await env.DLQ.send({ reason: "email-failed", messageId: id, to: s.to, error });

@@ -54,7 +54,11 @@ export async function evaluateTrigger(db: Db, trigger: TriggerRow, now = Date.no
   let cursor: { k: number; id: string } | null = null;
   for (let page = 0; page < MAX_PAGES; page++) {
     const rows = await candidatePage(db, src, cursor, PAGE);
-    if (!rows.length) break;
+    if (!rows.length) {
+      // Read to the end (the last page was exactly full): nothing remains.
+      cursor = null;
+      break;
+    }
     const emails = await candidatesToEmails(db, trigger, rule, src, rows, now, defaultTz);
     out.candidates += rows.length;
     out.queued += emails.filter((e) => e.state !== "skipped").length;

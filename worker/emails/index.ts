@@ -1,11 +1,23 @@
 // The contract of emails: what the app, the job registry, other capabilities, seeds and benches
 // may use. Nothing else of this folder is imported from outside.
+import type { SQL } from "drizzle-orm";
 import type { Db } from "../lib/db.ts";
 import type { Range } from "../lib/range.ts";
+import { ingest } from "./ingest.ts";
 import { kick } from "./kick.ts";
+import { AnyCall } from "./schemas.ts";
 import { engagement } from "./store/engagement.ts";
-import { activeContactIdsQuery, eventFactsQuery } from "./store/events.ts";
 import { outboxInserts } from "./store/outbox.ts";
+import {
+  activeCountQuery,
+  cohortQuery,
+  eventTotalsQuery,
+  firstTimeCountQuery,
+  membersBeforeQuery,
+  type Rollup,
+  rebuildRollupStatements,
+  rollupsCompleteBefore,
+} from "./store/rollups.ts";
 
 /** One day in milliseconds: churn and absence count whole days of it. */
 export { DAY } from "./churn.ts";
@@ -32,8 +44,18 @@ export type OutgoingEmail = {
  * Batchable writes that queue `emails` for delivery: include them in the caller's batch (one
  * transaction), then call `kickEmails(env)`.
  */
-export function emailStatements(db: Db, emails: OutgoingEmail[]) {
-  return outboxInserts(db, emails);
+export function emailStatements(db: Db, emails: OutgoingEmail[], now = Date.now()) {
+  return outboxInserts(db, emails, now);
+}
+
+/** Segment calls validated and written as `POST /v1/batch` does, received at `now` (benchmarks simulate days with it). */
+export async function ingestCalls(db: Db, calls: unknown[], now: number): Promise<void> {
+  await ingest(
+    db,
+    calls.map((c) => AnyCall.parse(c)),
+    {},
+    now,
+  );
 }
 
 /** Asks the queue to deliver whatever is queued and due. Safe to call any number of times. */
@@ -41,20 +63,52 @@ export async function kickEmails(env: Env): Promise<void> {
   await kick(env);
 }
 
-/** Per-contact counts and summed `properties.amount` of `event` in `range` (for CLV, repeat purchase). */
-export async function eventFacts(
+// What KPIs read, from daily rollups kept when raw rows are pruned: ranges count in whole UTC days
+// (a range that starts or ends inside a day takes that whole day).
+
+/** Per contact and event of `events`: how many, and the summed `properties.amount`, on the days of `range`. */
+export async function eventTotals(
   db: Db,
-  q: Range & { event: string },
-): Promise<Array<{ contactId: string; count: number; amount: number }>> {
-  return eventFactsQuery(db, q);
+  range: Range,
+  events: string[],
+): Promise<Array<{ contactId: string; event: string; count: number; amount: number }>> {
+  return eventTotalsQuery(db, range, events);
 }
 
-/** Contacts with at least one event (of `events`, or any) in `range`. */
-export async function activeContactIds(db: Db, q: Range & { events?: string[] }): Promise<string[]> {
-  return activeContactIdsQuery(db, q);
+/**
+ * Per daily rollup, the UTC day number (ms / 86400000) before which it holds every raw row, so raw
+ * rows of earlier days may be pruned; `Infinity` once its backfill from pre-rollup rows is done.
+ */
+export async function rollupsComplete(db: Db): Promise<Record<Rollup, number>> {
+  return rollupsCompleteBefore(db);
 }
 
-/** Email engagement in `range`: sent, opened, clicked, unsubscribed, and the rates. */
+/** Statements that rebuild every daily rollup's UTC days [first, end) from the raw rows (for seeds that write raw rows). */
+export function rollupRebuild(first: number, end: number): SQL[] {
+  return rebuildRollupStatements(first, end);
+}
+
+/** Contacts known before `before` (ms): first seen before it, or with an event on an earlier day. */
+export async function memberCount(db: Db, before: number): Promise<number> {
+  return membersBeforeQuery(db, before);
+}
+
+/** How many contacts had an event (of `events`, or any) on the days of `range`. */
+export async function activeContactCount(db: Db, range: Range, events?: string[]): Promise<number> {
+  return activeCountQuery(db, range, events);
+}
+
+/** Of the contacts with an event on the days of `start` (the cohort), how many had one on the days of `end` too. */
+export async function activeCohort(db: Db, start: Range, end: Range): Promise<{ cohort: number; retained: number }> {
+  return cohortQuery(db, start, end);
+}
+
+/** How many contacts did `event` for the first time ever within `range` (to the millisecond). */
+export async function firstTimeCount(db: Db, range: Range, event: string): Promise<number> {
+  return firstTimeCountQuery(db, range, event);
+}
+
+/** Email engagement of the messages sent on the days of `range`: sent, opened, clicked, unsubscribed, the rates. */
 export async function emailEngagement(
   db: Db,
   range: Range,

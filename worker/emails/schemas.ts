@@ -409,7 +409,10 @@ export const Deleted = z.object({ deleted: z.literal(true) });
 // ---- contacts and the outbox, as the admin API answers ---------------------------------
 
 const ms = z.number().int();
-const MessageState = z.enum(MESSAGE_STATES);
+const MessageState = z.enum(MESSAGE_STATES).openapi({
+  description:
+    "`unknown`: an SMTP or send_email attempt whose outcome cannot be learnt (the Worker stopped, or the connection broke, after the message may have been accepted); not sent again unless EMAIL_DELIVERY_GUARANTEE is at-least-once",
+});
 
 export const ContactSchema = z
   .object({
@@ -456,6 +459,14 @@ export const TimelineItemSchema = z
       topic: z.string(),
       triggerId: z.string().nullable(),
     }),
+    z
+      .object({
+        kind: z.literal("activity"),
+        at: ms.openapi({ description: "Midnight (UTC) of the day" }),
+        day: z.string().openapi({ description: "YYYY-MM-DD (UTC)" }),
+        events: z.number().int(),
+      })
+      .openapi({ description: "A day past the events window: how many events the contact sent that day" }),
   ])
   .openapi("ContactTimelineItem");
 
@@ -475,6 +486,10 @@ export const OutboxMessageSchema = z
     sendAfter: ms,
     provider: z.string().nullable(),
     lastError: z.string().nullable(),
+    maybeDuplicate: z.boolean().openapi({
+      description:
+        "Sent again after an attempt of unknown outcome (EMAIL_DELIVERY_GUARANTEE=at-least-once): the recipient may have it twice",
+    }),
     createdAt: ms,
     sentAt: ms.nullable(),
     openedAt: ms.nullable(),
@@ -508,6 +523,15 @@ export const TimelineQuery = z.object({
 export const TimelinePage = z.object({ data: z.array(TimelineItemSchema), nextBefore: z.number().nullable() });
 /** Everything held about a contact (GDPR export): shapes of several tables, documented as an object. */
 export const ContactExport = z.record(z.string(), z.unknown());
+/** The queue message that rewrites the archive without an erased contact's rows (days YYYY-MM-DD). */
+export const ScrubArchiveMessage = z.object({
+  kind: z.literal("emails.scrub-archive"),
+  needles: z.array(z.string().min(1).max(400)).min(1).max(100),
+  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  cursor: z.object({ table: z.string().max(100).nullable(), after: z.string().max(1000).nullable() }),
+});
+
 export const Erased = z.object({
   erased: z.literal(true),
   contactRowDeleted: z.boolean(),

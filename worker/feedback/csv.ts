@@ -1,12 +1,6 @@
 // The CSV export of a board's posts (RFC 4180), safe to open in a spreadsheet.
+import { csvCell } from "../lib/csv.ts";
 import type { ExportedPost } from "./store/export.ts";
-
-/** A CSV cell: quoted, and text a spreadsheet would run as a formula is prefixed with '. */
-export function csvCell(v: unknown): string {
-  let s = v === null || v === undefined ? "" : Array.isArray(v) ? v.join(" ") : String(v);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\n\r]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 const CSV_COLUMNS = [
   "id",

@@ -23,6 +23,8 @@ export type KpiDefinition = {
   unit: KpiUnit;
   direction: Direction;
   formula: string;
+  /** The values the KPI can take, [min, max]; max null when unbounded. Forecasts stay inside. */
+  limits: [number, number | null];
   /** Poor/fair/good thresholds on the KPI's own scale (fair starts at [0], good at [1] when higher is better); null: relative to the target. */
   bands: [number, number] | null;
   source: "kpis" | "referrals" | "feedback" | "emails";
@@ -34,6 +36,7 @@ export const KPI_DEFINITIONS: Record<KpiId, KpiDefinition> = {
     unit: "score",
     direction: "higher",
     formula: "% promoters (9-10) − % detractors (0-6) among NPS responses given in the range",
+    limits: [-100, 100],
     bands: [0, 50],
     source: "kpis",
   },
@@ -42,6 +45,7 @@ export const KPI_DEFINITIONS: Record<KpiId, KpiDefinition> = {
     unit: "ratio",
     direction: "higher",
     formula: "referred customers who reached the program's qualifying event / referred sign-ups, in the range",
+    limits: [0, 1],
     bands: [0.1, 0.25],
     source: "referrals",
   },
@@ -49,7 +53,9 @@ export const KPI_DEFINITIONS: Record<KpiId, KpiDefinition> = {
     name: "Feedback-implementation ratio",
     unit: "ratio",
     direction: "higher",
-    formula: "feedback posts moved to done / new posts received in the range (duplicates and spam excluded)",
+    formula:
+      "feedback posts moved to done / new posts received in the range (duplicates and spam excluded); above 100% when the backlog shrinks",
+    limits: [0, null],
     bands: [0.1, 0.3],
     source: "feedback",
   },
@@ -58,6 +64,7 @@ export const KPI_DEFINITIONS: Record<KpiId, KpiDefinition> = {
     unit: "ratio",
     direction: "higher",
     formula: "votes on delivered posts / votes on delivered + open posts",
+    limits: [0, 1],
     bands: [0.2, 0.4],
     source: "feedback",
   },
@@ -66,6 +73,7 @@ export const KPI_DEFINITIONS: Record<KpiId, KpiDefinition> = {
     unit: "ratio",
     direction: "higher",
     formula: "emails clicked / emails sent in the range (click-through; opens are in the inputs)",
+    limits: [0, 1],
     bands: [0.02, 0.05],
     source: "emails",
   },
@@ -74,6 +82,7 @@ export const KPI_DEFINITIONS: Record<KpiId, KpiDefinition> = {
     unit: "currency",
     direction: "higher",
     formula: "ARPU × gross margin / churn rate; ARPU = revenue / paying customers; all over the range",
+    limits: [0, null],
     bands: null,
     source: "emails",
   },
@@ -83,6 +92,7 @@ export const KPI_DEFINITIONS: Record<KpiId, KpiDefinition> = {
     direction: "lower",
     formula:
       "marketing spend in the range (each quarter's spend spread over its days) / customers whose first order is in the range",
+    limits: [0, null],
     bands: null,
     source: "kpis",
   },
@@ -91,6 +101,7 @@ export const KPI_DEFINITIONS: Record<KpiId, KpiDefinition> = {
     unit: "multiple",
     direction: "higher",
     formula: "CLV / CAC; 3:1 or better is healthy",
+    limits: [0, null],
     bands: [1, 3],
     source: "kpis",
   },
@@ -99,6 +110,7 @@ export const KPI_DEFINITIONS: Record<KpiId, KpiDefinition> = {
     unit: "ratio",
     direction: "higher",
     formula: "customers with 2+ orders / customers with 1+ order in the range",
+    limits: [0, 1],
     bands: [0.2, 0.4],
     source: "emails",
   },
@@ -108,6 +120,7 @@ export const KPI_DEFINITIONS: Record<KpiId, KpiDefinition> = {
     direction: "higher",
     formula:
       "contacts active at the range's start (an event in the active window before it) still active at its end / those active at the start",
+    limits: [0, 1],
     bands: [0.7, 0.85],
     source: "emails",
   },
@@ -116,6 +129,7 @@ export const KPI_DEFINITIONS: Record<KpiId, KpiDefinition> = {
     unit: "ratio",
     direction: "lower",
     formula: "1 − retention: contacts active at the range's start not active at its end / those active at the start",
+    limits: [0, 1],
     bands: [0.15, 0.3],
     source: "emails",
   },
@@ -124,7 +138,8 @@ export const KPI_DEFINITIONS: Record<KpiId, KpiDefinition> = {
     unit: "ratio",
     direction: "higher",
     formula:
-      "members with at least one community event in the range / members (contacts first seen before the range's end)",
+      "members with at least one community event in the range / members (contacts first seen, or with an event, before the range's end)",
+    limits: [0, 1],
     bands: [0.1, 0.25],
     source: "emails",
   },
@@ -133,44 +148,54 @@ export const KPI_DEFINITIONS: Record<KpiId, KpiDefinition> = {
     unit: "points",
     direction: "higher",
     formula: "mean over active contacts of min(100, 100 × Σ weight(event) × count / full score), events in the range",
+    limits: [0, 100],
     bands: [40, 70],
     source: "emails",
   },
 };
 
-/** Everything the formulas read for one range, gathered by sources.ts. */
+/** Everything the formulas read for one range, gathered by sources.ts (events from daily rollups). */
 export type KpiFacts = {
   npsScores: number[];
   referral: Awaited<ReturnType<typeof referralConversion>>;
   feedback: Awaited<ReturnType<typeof feedbackImplementation>>;
   email: { sent: number; opened: number; clicked: number; unsubscribed: number };
-  /** Per paying contact, revenue events in the range. */
-  revenue: Array<{ contactId: string; amount: number }>;
-  /** Per customer, orders in the range. */
-  orderCounts: number[];
+  /** Per contact and event of the settings' order, revenue, community and weighted events: count and amount. */
+  events: Array<{ contactId: string; event: string; count: number; amount: number }>;
+  /** Contacts whose first order ever is in the range. */
   newCustomers: number;
   spend: number;
-  activeAtStart: string[];
-  activeAtEnd: string[];
+  /** Contacts active in the window before the range's start, and how many of them in the window before its end. */
+  cohort: { cohort: number; retained: number };
+  /** Contacts first seen before the range's end. */
   members: number;
-  communityActive: number;
-  engagement: Record<string, Array<{ contactId: string; count: number }>>;
+  /** Contacts with any event in the range. */
   activeContacts: number;
 };
 
+/** Per contact, the sum of `measure` over the events in `names`. */
+function perContact(facts: KpiFacts, names: string[], measure: "count" | "amount") {
+  const sums = new Map<string, number>();
+  for (const r of facts.events) {
+    if (names.includes(r.event)) sums.set(r.contactId, (sums.get(r.contactId) ?? 0) + r[measure]);
+  }
+  return sums;
+}
+
 /** Computes every KPI from `facts`; pure, so the numbers can be checked by hand. */
 export function computeKpis(facts: KpiFacts, settings: KpiSettings): Record<KpiId, KpiResult> {
-  const kept = retention(facts.activeAtStart, facts.activeAtEnd);
-  const revenue = facts.revenue.reduce((sum, r) => sum + r.amount, 0);
+  const kept = retention(facts.cohort);
+  const revenueByContact = [...perContact(facts, settings.revenueEvents, "amount").values()];
   const clvResult = clv({
-    revenue,
-    payingCustomers: facts.revenue.filter((r) => r.amount > 0).length,
+    revenue: revenueByContact.reduce((sum, amount) => sum + amount, 0),
+    payingCustomers: revenueByContact.filter((amount) => amount > 0).length,
     grossMargin: settings.grossMargin,
     // Unrounded: the shown churn is rounded to 4 places, which would skew CLV by up to ~0.03%.
     churnRate: kept.cohort ? (kept.cohort - kept.retained) / kept.cohort : null,
   });
   const cacResult = cac({ spend: facts.spend, newCustomers: facts.newCustomers });
   const cohort = { cohort: kept.cohort, retained: kept.retained, activeWindowDays: settings.activeWindowDays };
+  const communityActive = perContact(facts, settings.communityEvents, "count").size;
   const { referral: r, feedback: f, email: e } = facts;
   const out: Record<KpiId, KpiResult> = {
     nps: nps(facts.npsScores),
@@ -196,26 +221,36 @@ export function computeKpis(facts: KpiFacts, settings: KpiSettings): Record<KpiI
     clv: clvResult,
     cac: cacResult,
     clv_cac: clvToCac(clvResult.value, cacResult.value),
-    repeat_purchase_rate: repeatPurchase(facts.orderCounts),
+    repeat_purchase_rate: repeatPurchase([...perContact(facts, [settings.orderEvent], "count").values()]),
     retention: { value: kept.retention, inputs: cohort },
     churn: { value: kept.churn, inputs: cohort },
     community_activity: {
       // No events at all in the range means the event source has nothing yet: no data, not 0%.
-      value: facts.activeContacts ? ratio(facts.communityActive, facts.members) : null,
-      inputs: { members: facts.members, communityActive: facts.communityActive },
+      value: facts.activeContacts ? ratio(communityActive, facts.members) : null,
+      inputs: { members: facts.members, communityActive, activeContacts: facts.activeContacts },
     },
-    engagement_score: {
-      ...engagementScore(
-        facts.engagement,
-        settings.engagementWeights,
-        settings.engagementFullScore,
-        facts.activeContacts,
-      ),
-    },
+    engagement_score: engagementScore(
+      facts.events,
+      settings.engagementWeights,
+      settings.engagementFullScore,
+      facts.activeContacts,
+    ),
   };
   for (const id of KPI_IDS) {
     const v = out[id].value;
     out[id].value = v === null ? null : Math.round(v * 10_000) / 10_000;
   }
   return out;
+}
+
+/** The event names a range's facts need: the order, revenue, community and weighted events. */
+export function factEvents(settings: KpiSettings): string[] {
+  return [
+    ...new Set([
+      settings.orderEvent,
+      ...settings.revenueEvents,
+      ...settings.communityEvents,
+      ...Object.keys(settings.engagementWeights),
+    ]),
+  ];
 }

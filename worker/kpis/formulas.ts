@@ -22,15 +22,8 @@ export function nps(scores: number[]): KpiResult {
   };
 }
 
-/** Cohort retention: of the contacts active at the start, the share still active at the end. */
-export function retention(activeAtStart: Iterable<string>, activeAtEnd: Iterable<string>) {
-  const end = new Set(activeAtEnd);
-  let cohort = 0;
-  let retained = 0;
-  for (const id of new Set(activeAtStart)) {
-    cohort++;
-    if (end.has(id)) retained++;
-  }
+/** Cohort retention: of the `cohort` contacts active at the start, the `retained` still active at the end. */
+export function retention({ cohort, retained }: { cohort: number; retained: number }) {
   const rate = ratio(retained, cohort);
   return { cohort, retained, retention: round(rate), churn: rate === null ? null : round(1 - rate) };
 }
@@ -89,21 +82,24 @@ export function spendIn(range: Range, spend: Array<{ quarter: string; amount: nu
 /**
  * Engagement score, 0-100: each contact's weighted event count (weights per event name)
  * scaled so that `fullScore` points is 100 and capped there; the KPI is the mean over the
- * contacts active in the range.
+ * contacts active in the range (`scoreSum / activeContacts`).
  */
 export function engagementScore(
-  countsByEvent: Record<string, Array<{ contactId: string; count: number }>>,
+  counts: Array<{ contactId: string; event: string; count: number }>,
   weights: Record<string, number>,
   fullScore: number,
   activeContacts: number,
 ): KpiResult {
   const points = new Map<string, number>();
-  for (const [event, rows] of Object.entries(countsByEvent)) {
-    const w = weights[event] ?? 0;
-    for (const r of rows) points.set(r.contactId, (points.get(r.contactId) ?? 0) + w * r.count);
+  for (const r of counts) {
+    if (Object.hasOwn(weights, r.event))
+      points.set(r.contactId, (points.get(r.contactId) ?? 0) + weights[r.event] * r.count);
   }
   let sum = 0;
   for (const p of points.values()) sum += Math.min(100, (Math.max(0, p) / fullScore) * 100);
   const contacts = Math.max(activeContacts, points.size);
-  return { value: round(ratio(sum, contacts), 2), inputs: { activeContacts: contacts, scoredContacts: points.size } };
+  return {
+    value: round(ratio(sum, contacts), 2),
+    inputs: { activeContacts: contacts, scoredContacts: points.size, scoreSum: round(sum, 2) },
+  };
 }

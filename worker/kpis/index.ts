@@ -2,7 +2,9 @@
 
 /** NPS from a list of 0-10 scores, with its inputs (the demo seed computes its history with it). */
 export { nps } from "./formulas.ts";
-/** Where a KPI stands against its target's straight line at a moment (the seed stores each day's status). */
+/** Where a KPI stands against its target at a moment, given its forecast (the seed aims a target with it). */
 export { pace } from "./pacing.ts";
 /** Calendar quarters in UTC: `2026-Q4`, its `[from, to)` range, and the quarter some quarters away. */
 export { quarterOf, quarterRange, shiftQuarter } from "./quarters.ts";
+/** A KPI's forecast and status on a day, as the daily snapshot stores them (the seed stores each day's). */
+export { standingOn } from "./standing.ts";

@@ -40,3 +40,10 @@ export function startOfWeek(ms: number): number {
   const weekday = (new Date(day).getUTCDay() + 6) % 7;
   return day - weekday * DAY;
 }
+
+/** The last of `rows` in each Monday-to-Sunday week, per KPI, in day order. */
+export function lastOfEachWeek<R extends { kpi: string; day: number }>(rows: R[]): R[] {
+  const last = new Map<string, R>();
+  for (const r of [...rows].sort((a, b) => a.day - b.day)) last.set(`${r.kpi}:${startOfWeek(r.day)}`, r);
+  return [...last.values()];
+}

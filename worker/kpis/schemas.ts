@@ -47,9 +47,26 @@ export const PacingSchema = z
     elapsed: z.number().openapi({ description: "Share of the quarter elapsed, 0-1" }),
     expected: z.number().openapi({ description: "start + (target - start) x elapsed" }),
     status: z.enum(PACING_STATUSES),
-    forecast: z.number().nullable().openapi({ description: "Run rate to the quarter's end" }),
+    forecast: z
+      .number()
+      .nullable()
+      .openapi({ description: "The forecast value at the quarter's end (the status follows it)" }),
   })
   .openapi("KpiPacing");
+
+export const ForecastSchema = z
+  .object({
+    value: z.number().openapi({ description: "The KPI at the end of the quarter, within `limits`" }),
+    low: z.number().nullable().openapi({ description: "Lower end of the prediction interval; null with < 7 days" }),
+    high: z.number().nullable().openapi({ description: "Upper end of the prediction interval; null with < 7 days" }),
+    level: z.number().openapi({ description: "The interval's coverage (0.8: 80%)" }),
+    method: z.enum(["drift", "latest"]).openapi({
+      description:
+        "drift: latest value + mean daily change over the last 28 days × days left; latest: the latest value (under 7 days of values)",
+    }),
+    days: z.number().int().openapi({ description: "Daily values it was computed from" }),
+  })
+  .openapi("KpiForecast");
 
 const DefinitionFields = {
   kpi: KpiIdSchema,
@@ -60,6 +77,9 @@ const DefinitionFields = {
   bands: z.tuple([z.number(), z.number()]).nullable().openapi({
     description: "Where fair and good begin (reversed when lower is better); null: relative to the target",
   }),
+  limits: z.tuple([z.number(), z.number().nullable()]).openapi({
+    description: "The values the KPI can take, [min, max] (max null: unbounded); forecasts stay inside",
+  }),
   source: z.enum(["kpis", "referrals", "feedback", "emails"]),
 };
 
@@ -68,6 +88,7 @@ export const KpiReportItem = z
     ...DefinitionFields,
     value: z.number().nullable().openapi({ description: "null when the inputs hold no data" }),
     inputs: Inputs,
+    forecast: ForecastSchema.nullable(),
     target: TargetSchema.nullable(),
     pacing: PacingSchema.nullable(),
     sparkline: z.array(z.object({ day: z.number(), value: z.number().nullable() })),
@@ -116,6 +137,7 @@ export const HistorySchema = z
         value: z.number().nullable(),
         inputs: Inputs.nullable(),
         asOf: z.number().nullable(),
+        forecast: ForecastSchema.nullable(),
         target: TargetSchema.nullable(),
         pacing: PacingSchema.nullable(),
       }),

@@ -1,23 +1,73 @@
 // The one toolkit for D1: the database handle, statements and batches, and chunking under D1's limits.
-import { is, SQL, sql } from "drizzle-orm";
+import {
+  createTableRelationsHelpers,
+  type ExtractTablesWithRelations,
+  extractTablesRelationalConfig,
+  is,
+  type RelationalSchemaConfig,
+  SQL,
+  sql,
+} from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { drizzle } from "drizzle-orm/d1";
-import { SQLiteSyncDialect, type SQLiteTable } from "drizzle-orm/sqlite-core";
+import { DrizzleD1Database, SQLiteD1Session } from "drizzle-orm/d1";
+import { SQLiteAsyncDialect, SQLiteSyncDialect, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import * as schema from "../../db/schema/index.ts";
 
-export type Db = ReturnType<typeof getDb>;
+export type Db = DrizzleD1Database<typeof schema> & { $client: D1Database };
 
 /** A drizzle statement that can go into `db.batch()`: build a list, then run it with `runBatch`. */
 export type Statement = BatchItem<"sqlite">;
 
-export function getDb(d1: D1Database) {
-  return drizzle(d1, { schema });
+/** One handle per binding and isolate: the binding outlives requests, a handle keeps no request state. */
+const handles = new WeakMap<D1Database, Db>();
+
+export function getDb(d1: D1Database): Db {
+  let db = handles.get(d1);
+  if (!db) {
+    db = handle(d1);
+    handles.set(d1, db);
+  }
+  return db;
+}
+
+/** The same handle on a D1 session (the Sessions API; worker/lib/d1-session.ts opens them for visitors). */
+export function getSessionDb(session: D1DatabaseSession): Db {
+  // A session runs prepared statements and batches like the database itself: all drizzle uses.
+  return handle(session as unknown as D1Database);
+}
+
+/**
+ * drizzle's map of the schema's tables and relations, worked out once per isolate: it is most of what
+ * `drizzle(d1, { schema })` costs, and every request makes a handle or two.
+ */
+let relational: RelationalSchemaConfig<ExtractTablesWithRelations<typeof schema>> | undefined;
+
+/** What `drizzle(d1, { schema })` returns (drizzle-orm/d1's driver), on the relational map made once. */
+function handle(d1: D1Database): Db {
+  if (!relational) {
+    const { tables, tableNamesMap } = extractTablesRelationalConfig(schema, createTableRelationsHelpers);
+    relational = { fullSchema: schema, schema: tables as ExtractTablesWithRelations<typeof schema>, tableNamesMap };
+  }
+  const dialect = new SQLiteAsyncDialect();
+  const session = new SQLiteD1Session<typeof schema, ExtractTablesWithRelations<typeof schema>>(
+    d1,
+    dialect,
+    relational,
+    {},
+  );
+  return Object.assign(new DrizzleD1Database<typeof schema>("async", dialect, session, relational), { $client: d1 });
 }
 
 /** D1 allows 100 bound parameters per statement: rows per multi-row insert for `columns` columns. */
 export function rowsPerInsert(columns: number): number {
   return Math.max(1, Math.floor(100 / columns));
 }
+
+/**
+ * Items per `IN (…)` list: D1 binds at most 100 parameters per statement, and the rest of the
+ * statement binds a few of its own.
+ */
+export const IN_LIST_MAX = 90;
 
 export function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -72,6 +122,64 @@ export function insertChunks<T extends SQLiteTable>(
 export async function runBatch(db: Db, statements: Statement[]) {
   if (!statements.length) return [];
   return db.batch(statements as [Statement, ...Statement[]]);
+}
+
+/** At most this many requests' statements in one shared batch (`sharedBatch`). */
+const GROUP_MAX = 25;
+type Group = {
+  items: Statement[][];
+  session: D1DatabaseSession;
+  run?: Promise<Array<{ results: unknown[] } | { error: unknown }>>;
+};
+/** The group that later writers join while the batch before it runs; the batch in flight. */
+let open: Group | null = null;
+let inFlight: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs `statements` in one D1 batch together with the statements other requests of this isolate send at
+ * the same moment (group commit), on a session at the primary; answers with this request's results and
+ * the session. D1 runs one write at a time and pays each commit, so writers arriving while a batch runs
+ * share the next one: one round trip and one commit for all of them. Each request's statements run in
+ * order, whole, after the earlier requests' ones, as if one after another. The first request of a group
+ * runs it (so the work belongs to a request that waits for it); when a shared batch fails, each
+ * request's statements run again alone, so one bad write fails only its own request.
+ */
+export async function sharedBatch(
+  d1: D1Database,
+  statements: Statement[],
+  keepAlive: (work: Promise<unknown>) => void = () => {},
+) {
+  const leads = !open || open.items.length >= GROUP_MAX;
+  const group: Group = leads ? { items: [], session: d1.withSession("first-primary") } : (open as Group);
+  if (leads) open = group;
+  const index = group.items.push(statements) - 1;
+  if (leads) {
+    const previous = inFlight;
+    group.run = (async () => {
+      await previous.catch(() => undefined);
+      if (open === group) open = null;
+      return runGroup(getSessionDb(group.session), group.items);
+    })();
+    inFlight = group.run;
+    // The leader's request may end first (its visitor gone): the batch others wait for must still run.
+    keepAlive(group.run);
+  }
+  const out = (await group.run)?.[index];
+  if (!out || "error" in out) throw out?.error;
+  return { results: out.results, session: group.session };
+}
+
+async function runGroup(db: Db, items: Statement[][]): Promise<Array<{ results: unknown[] } | { error: unknown }>> {
+  try {
+    const all = await runBatch(db, items.flat());
+    const ends = items.map((_, i) => items.slice(0, i + 1).reduce((n, s) => n + s.length, 0));
+    return items.map((s, i) => ({ results: all.slice(ends[i] - s.length, ends[i]) }));
+  } catch (error) {
+    if (items.length === 1) return [{ error }];
+    const alone = [];
+    for (const s of items) alone.push(await runGroup(db, [s]).then(([one]) => one));
+    return alone;
+  }
 }
 
 const dialect = new SQLiteSyncDialect();

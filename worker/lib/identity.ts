@@ -71,7 +71,12 @@ export async function verifyIdentityToken(token: string, env: IdentityEnv, now =
   if (!claims.success || !externalId) {
     throw new Problem(401, "unauthorized", "The identity token must name the user (`id` or `sub`)");
   }
-  return { externalId, email: claims.data.email ?? null, name: claims.data.name ?? null };
+  return {
+    externalId,
+    email: claims.data.email ?? null,
+    name: claims.data.name ?? null,
+    expiresAt: (payload.exp as number) * 1000,
+  };
 }
 
 /** The token from `Authorization: Bearer …` or the identity cookie. */
@@ -80,10 +85,28 @@ export function identityTokenOf(c: Parameters<MiddlewareHandler<AppEnv>>[0]): st
   return m?.[1] ?? getCookie(c, IDENTITY_COOKIE);
 }
 
+/**
+ * Visitors this isolate verified and upserted lately, by token: a visitor's next requests cost neither
+ * the signature check nor a write to D1. An entry lives until the token expires, at most VISITOR_TTL_MS
+ * (so `lastSeenAt` and a changed secret or lifetime catch up within it), and only under the same
+ * secret and lifetime setting it was verified with.
+ */
+const visitors = new Map<string, { visitor: Visitor; until: number; config: string }>();
+const VISITOR_TTL_MS = 60_000;
+const MAX_VISITORS = 1000;
+
 async function resolveVisitor(c: Parameters<MiddlewareHandler<AppEnv>>[0], token: string): Promise<Visitor> {
-  const person = await verifyIdentityToken(token, c.env);
-  const contact = await upsertContact(getDb(c.env.DB), person);
-  return { contactId: contact.id, externalId: contact.externalId, email: contact.email, name: contact.name };
+  const now = Date.now();
+  const config = `${c.env.IDENTITY_SECRET}\u0000${c.env.IDENTITY_MAX_LIFETIME_DAYS}`;
+  const hit = visitors.get(token);
+  if (hit && hit.until > now && hit.config === config) return hit.visitor;
+  const person = await verifyIdentityToken(token, c.env, now);
+  const contact = await upsertContact(getDb(c.env.DB), person, now);
+  const visitor = { contactId: contact.id, externalId: contact.externalId, email: contact.email, name: contact.name };
+  visitors.delete(token);
+  if (visitors.size >= MAX_VISITORS) visitors.delete(visitors.keys().next().value as string);
+  visitors.set(token, { visitor, until: Math.min(person.expiresAt, now + VISITOR_TTL_MS), config });
+  return visitor;
 }
 
 /** Requires an identified visitor; sets `visitor`. */

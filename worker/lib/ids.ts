@@ -1,15 +1,23 @@
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-/** Time-ordered id (ULID layout) with a readable prefix, e.g. `key_01J…`. Sorts by creation. */
-export function newId(prefix: string, now = Date.now()): string {
+/** The time part of an id made at `ms`: ten Crockford base-32 digits, sorting as the times do. */
+export function idTime(ms: number): string {
   let time = "";
-  let t = now;
+  let t = Math.max(0, Math.floor(ms));
   for (let i = 0; i < 10; i++) {
     time = CROCKFORD[t % 32] + time;
     t = Math.floor(t / 32);
   }
-  return `${prefix}_${time}${randomString(16, CROCKFORD)}`;
+  return time;
 }
+
+/** Time-ordered id (ULID layout) with a readable prefix, e.g. `key_01J…`. Sorts by creation. */
+export function newId(prefix: string, now = Date.now()): string {
+  return `${prefix}_${idTime(now)}${randomString(16, CROCKFORD)}`;
+}
+
+/** The smallest id `newId(prefix, ms)` can make: every id made before `ms` sorts below it. */
+export const idsBefore = (prefix: string, ms: number) => `${prefix}_${idTime(ms)}`;
 
 // Random bytes drawn in 4 KiB blocks: one getRandomValues call per ~250 ids instead of one per id.
 const pool = new Uint8Array(4096);

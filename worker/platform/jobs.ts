@@ -1,10 +1,24 @@
 import { z } from "@hono/zod-openapi";
 import { getDb } from "../lib/db.ts";
 import { type CronTask, defineJob, enqueue, type MessagesOf, type QueueMessage } from "../lib/queue.ts";
+import type { RetentionTask } from "../lib/retention.ts";
 import { deliverWebhook, fanOutEvents, retryDelaySeconds, staleWebhookWork } from "../lib/webhooks.ts";
+import { dueRetentionRun, runRetention } from "./retention.ts";
 import { insertDeadLetters } from "./store/dead-letters.ts";
+import { platformRetentionTasks } from "./store/retention.ts";
 
-export const platformJobs = {
+const RetentionMessage = z.object({
+  kind: z.literal("platform.retention"),
+  runId: z.string().min(1).max(64),
+  at: z.number().int().nonnegative(),
+  step: z.number().int().nonnegative(),
+});
+
+/**
+ * The platform's queue handlers. `retention` is every capability's raw rows, in the order they
+ * are pruned (the job registry gathers them; the platform's own come last).
+ */
+export const platformJobs = (deps: { retention: RetentionTask[] }) => ({
   "webhook.sweep": defineJob({
     schema: z.object({ kind: z.literal("webhook.sweep") }),
     async run(messages, env) {
@@ -29,13 +43,31 @@ export const platformJobs = {
       );
     },
   }),
-};
+  // Archives and prunes raw rows past their windows; continues itself while rows remain.
+  "platform.retention": defineJob({
+    schema: RetentionMessage,
+    async run(messages, env) {
+      const tasks = [...deps.retention, ...platformRetentionTasks];
+      for (const { body, message } of messages) {
+        const next = await runRetention(env, tasks, body);
+        if (next) await enqueue(env, { kind: "platform.retention", ...next });
+        message.ack();
+      }
+    },
+  }),
+});
 
 declare module "../lib/queue.ts" {
-  interface JobMessages extends MessagesOf<typeof platformJobs> {}
+  interface JobMessages extends MessagesOf<ReturnType<typeof platformJobs>> {}
 }
 
-export const platformCron: CronTask[] = [(env, now) => staleWebhookWork(getDb(env.DB), now)];
+export const platformCron: CronTask[] = [
+  (env, now) => staleWebhookWork(getDb(env.DB), now),
+  async (_env, now) => {
+    const run = dueRetentionRun(now);
+    return run ? [{ kind: "platform.retention" as const, ...run }] : [];
+  },
+];
 
 /** How many messages of each kind a cron tick enqueued. */
 export function countByKind(messages: QueueMessage[]): Record<string, number> {

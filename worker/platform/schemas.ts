@@ -134,3 +134,38 @@ export const CronRunsQuery = z.object({
     .optional()
     .openapi({ description: "The `nextCursor` of the previous page" }),
 });
+
+export const RetentionRunSchema = z
+  .object({
+    id: z.string(),
+    at: z.number().int().openapi({ description: "The time windows were measured from (the cron tick's, ms)" }),
+    startedAt: z.number().int(),
+    finishedAt: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "Null while the queue is still working through it" }),
+    pruned: z
+      .record(z.string(), z.number().int())
+      .openapi({ description: "Rows pruned (email bodies: emptied) per table" }),
+    archived: z
+      .record(z.string(), z.number().int())
+      .openapi({ description: "Archive objects written to R2 per table" }),
+    error: z.string().nullable().openapi({ description: "Why the run stopped early (nothing unarchived was pruned)" }),
+  })
+  .openapi("RetentionRun");
+
+export const RetentionWindowSchema = z
+  .object({
+    window: z.string(),
+    variable: z.string().openapi({ description: "The [vars] entry that sets it" }),
+    days: z.number().int().openapi({ description: "Days raw rows stay in D1" }),
+    defaultDays: z.number().int(),
+  })
+  .openapi("RetentionWindow");
+
+export const RetentionRunsPage = z.object({
+  data: z.array(RetentionRunSchema),
+  nextCursor: z.string().nullable(),
+  windows: z.array(RetentionWindowSchema),
+});

@@ -79,7 +79,12 @@ export function defaultDestinationOrThrow(destination: string, hosts: string[]):
   const ok = allowedDestination(destination, hosts);
   if (!ok) {
     throw new Problem(400, "validation-failed", "The default destination must be an https URL on an allowed host", {
-      errors: [{ path: "body.defaultDestination", message: "not an https URL on one of allowedHosts" }],
+      errors: [
+        {
+          path: "body.defaultDestination",
+          message: `must be an https URL on one of the allowed hosts (${hosts.join(", ")})`,
+        },
+      ],
     });
   }
   return ok;

@@ -15,6 +15,19 @@ export type Funnel = {
 export type ClickRow = { k: string; clicks: number; uniq: number };
 export type SignupRow = { k: string; signups: number; qualified: number; rewarded: number };
 
+/**
+ * Sealed and raw click rows added up per key. Visitors add up too: the visitor hash changes every
+ * UTC day, so distinct visitors over days are the sum of each day's.
+ */
+export function addClickRows(a: ClickRow[], b: ClickRow[]): ClickRow[] {
+  const out = new Map<string, ClickRow>();
+  for (const r of [...a, ...b]) {
+    const t = out.get(r.k) ?? { k: r.k, clicks: 0, uniq: 0 };
+    out.set(r.k, { k: r.k, clicks: t.clicks + (r.clicks ?? 0), uniq: t.uniq + (r.uniq ?? 0) });
+  }
+  return [...out.values()];
+}
+
 /** Qualified referrals per referred sign-up, or null without sign-ups. */
 export const conversionRate = (qualified: number, signups: number) => (signups ? qualified / signups : null);
 

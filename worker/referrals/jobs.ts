@@ -2,8 +2,10 @@
 import { chunk, type Db, getDb } from "../lib/db.ts";
 import type { z } from "../lib/openapi.ts";
 import { type CronTask, defineJob, type MessagesOf } from "../lib/queue.ts";
+import type { RetentionTask } from "../lib/retention.ts";
 import { kickWebhooks } from "../lib/webhooks.ts";
 import { ClearHoldsMessage, ClicksMessage, type ClickTuple, LegacyClicksMessage, QualifyMessage } from "./schemas.ts";
+import { clicksRetention } from "./store/click-days.ts";
 import { recordClicks } from "./store/clicks.ts";
 import { dueRetentionQualifications, qualifyRetained } from "./store/retention.ts";
 import { clearHolds, dueHoldClearances } from "./store/rewards.ts";
@@ -62,3 +64,6 @@ export const referralsCron: CronTask[] = [
       attributionIds,
     })),
 ];
+
+/** Raw rows referrals prunes after archiving them: clicks, once their day is sealed into rollups. */
+export const referralsRetention: RetentionTask[] = [clicksRetention];

@@ -299,6 +299,63 @@ export const RewardWithHistorySchema = RewardSchema.extend({
   ),
 });
 
+/** A person as the host app named them. */
+const Person = z.object({ externalId: z.string(), email: z.string().nullable(), name: z.string().nullable() });
+
+export const RewardRowSchema = RewardSchema.extend({
+  recipient: Person.openapi({ description: "Who receives the reward" }),
+  referrer: Person.extend({ code: z.string().nullable() }).openapi({ description: "Who referred" }),
+  referee: Person.openapi({ description: "The referred customer" }),
+}).openapi("RewardWithPeople");
+
+export const EvidenceSchema = z
+  .object({
+    rule: z.string().openapi({ example: "velocity_referrer" }),
+    title: z.string().openapi({ example: "Velocity: referrer" }),
+    detail: z.string().openapi({ description: "What the rule saw, in a sentence" }),
+    facts: z.record(z.string(), z.union([z.string(), z.number(), z.null()])),
+  })
+  .openapi("FraudEvidence");
+
+export const ReviewItemSchema = RewardRowSchema.extend({
+  signedUpAt: z.number().nullable(),
+  evidence: z.array(EvidenceSchema),
+}).openapi("ReviewItem");
+
+export const ReviewQuery = PageQuery.extend({ programId: z.string().max(64).optional() });
+
+export const PayBody = z
+  .object({
+    ids: z
+      .array(z.string().min(1).max(64))
+      .min(1, "choose at least one reward")
+      .max(100, "at most 100 rewards at a time"),
+    note: z.string().max(500).optional(),
+  })
+  .openapi("PayInput");
+
+export const PayResultSchema = z
+  .object({
+    paid: z.number().openapi({ description: "How many rewards this request marked paid" }),
+    results: z.array(
+      z.object({
+        id: z.string(),
+        paid: z.boolean(),
+        state: z
+          .enum(REWARD_STATES)
+          .nullable()
+          .openapi({ description: "The state after the request; null: no such reward" }),
+        detail: z.string().nullable().openapi({ description: "Why it was not marked paid" }),
+      }),
+    ),
+  })
+  .openapi("PayResult");
+
+export const PayoutQuery = z.object({
+  programId: z.string().max(64).optional(),
+  state: z.enum(["approved", "paid"]).default("approved"),
+});
+
 export const ReverseBody = z
   .object({ reason: z.enum(["refund", "fraud", "cancellation", "other"]), note: z.string().max(500).optional() })
   .openapi("ReverseInput");

@@ -1,7 +1,7 @@
 // Status pages on their own host (status.example.com): the page at `/`, its feeds, subscribe pages
 // and `/api/v2/*`, and nothing else of Rapport on that host.
 import type { Context, MiddlewareHandler } from "hono";
-import { getDb } from "../lib/db.ts";
+import { replicaDb } from "../lib/d1-session.ts";
 import type { AppEnv } from "../lib/env.ts";
 import { cachedHost, type HostedPage } from "./cache.ts";
 import { hostnameOf, type Site } from "./site.ts";
@@ -23,7 +23,7 @@ export async function notePageHost(req: Request, env: Env): Promise<void> {
   const hostname = hostnameOf(req.url);
   if (hostname === publicHost.hostname) return;
   try {
-    const page = await cachedHost(hostname, Date.now(), () => listHostedPages(getDb(env.DB)));
+    const page = await cachedHost(hostname, Date.now(), () => listHostedPages(replicaDb(env.DB)));
     if (page) hosted.set(req, page);
   } catch (e) {
     // Without the table the request is served as on any other host; the page's own reads fail alike.

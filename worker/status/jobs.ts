@@ -2,6 +2,7 @@
 import type { z } from "@hono/zod-openapi";
 import { chunk, type Db, getDb } from "../lib/db.ts";
 import { type CronTask, defineJob, enqueue, type MessagesOf, type QueueMessage } from "../lib/queue.ts";
+import type { RetentionTask } from "../lib/retention.ts";
 import { retryDelaySeconds } from "../lib/webhooks.ts";
 import { runCheck } from "./check.ts";
 import { transitionMaintenance } from "./incidents.ts";
@@ -16,7 +17,7 @@ import {
   RUNS_PER_MESSAGE,
 } from "./schemas.ts";
 import { maintenanceAtEdge } from "./store/incidents.ts";
-import { dueHttpRuns, missedHeartbeats, monitorsByIds } from "./store/monitors.ts";
+import { dueHttpRuns, missedHeartbeats, monitorResultsRetention, monitorsByIds } from "./store/monitors.ts";
 import { fanOutNotices, notificationAttempts, staleNotifyWork } from "./store/notifications.ts";
 
 /** Checks one queue invocation may make: Workers allow 50 subrequests on the free plan. */
@@ -144,3 +145,6 @@ export const statusCron: CronTask[] = [
       deadline: h.deadline,
     })),
 ];
+
+/** Raw rows status prunes after archiving them: monitor results. */
+export const statusRetention: RetentionTask[] = [monitorResultsRetention];

@@ -7,10 +7,17 @@ import { type OutboundEnv, outboundUrlProblem } from "../lib/urls.ts";
 import type { CheckResult } from "./check.ts";
 import { commit, isUniqueViolation } from "./commit.ts";
 import { afterRun } from "./monitor-outcome.ts";
-import type { CreateMonitorInput } from "./schemas.ts";
+import type { CreateMonitorInput, UpdateMonitorInput } from "./schemas.ts";
 import { getComponent } from "./store/components.ts";
 import { getIncident, planCreateIncident, planUpdate } from "./store/incidents.ts";
-import { getMonitor, insertMonitor, monitorByTokenHash, monitorUpdate, resultStatement } from "./store/monitors.ts";
+import {
+  getMonitor,
+  insertMonitor,
+  monitorByTokenHash,
+  monitorUpdate,
+  resultStatement,
+  saveMonitor,
+} from "./store/monitors.ts";
 import type { Component, Monitor } from "./types.ts";
 
 const TOKEN_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
@@ -28,13 +35,7 @@ export async function createMonitor(
 ): Promise<{ monitor: Monitor; token: string | null }> {
   const base = { id: newId("mon", now), componentId: component.id, createdAt: now, enabled: true };
   if (input.kind === "http") {
-    const why = outboundUrlProblem(input.url, env);
-    if (why) throw badRequest("The monitor URL is not allowed", [{ path: "body.url", message: why }]);
-    if (input.expectedStatusMax < input.expectedStatusMin) {
-      throw badRequest("The expected status range is empty", [
-        { path: "body.expectedStatusMax", message: "must be at least expectedStatusMin" },
-      ]);
-    }
+    checkHttpSettings(env, input.url, input.expectedStatusMin, input.expectedStatusMax);
     const row = { ...base, ...input, name: input.name ?? new URL(input.url).host, nextRunAt: now };
     return { monitor: await insertMonitor(db, row), token: null };
   }
@@ -50,6 +51,59 @@ export async function createMonitor(
     nextRunAt: now + input.periodSeconds * 1000,
   });
   return { monitor, token };
+}
+
+/** Refuses a URL the outbound rule forbids and an empty expected status range. */
+function checkHttpSettings(env: OutboundEnv, url: string | undefined, min: number, max: number) {
+  const why = url === undefined ? null : outboundUrlProblem(url, env);
+  if (why) throw badRequest("The monitor URL is not allowed", [{ path: "body.url", message: why }]);
+  if (max < min) {
+    throw badRequest("The expected status range is empty", [
+      { path: "body.expectedStatusMax", message: "must be at least the lowest expected status" },
+    ]);
+  }
+}
+
+const HTTP_ONLY = [
+  "url",
+  "method",
+  "expectedStatusMin",
+  "expectedStatusMax",
+  "keyword",
+  "timeoutMs",
+  "intervalMinutes",
+  "failureThreshold",
+] as const;
+
+/**
+ * Edits a monitor: fields of its own kind only. An HTTP monitor whose check changed (or that is
+ * resumed) runs at once; a heartbeat given a new period has that long from now for its next beat.
+ */
+export async function editMonitor(env: OutboundEnv, db: Db, m: Monitor, input: UpdateMonitorInput, now: number) {
+  const foreign = m.kind === "http" ? ["periodSeconds" as const] : HTTP_ONLY;
+  const wrong = foreign.filter((k) => input[k] !== undefined);
+  if (wrong.length) {
+    throw badRequest(
+      `Not a setting of a ${m.kind} monitor`,
+      wrong.map((k) => ({
+        path: `body.${k}`,
+        message: `only ${m.kind === "http" ? "heartbeat" : "HTTP"} monitors have it`,
+      })),
+    );
+  }
+  const set: Partial<Monitor> = { ...input };
+  if (m.kind === "http") {
+    checkHttpSettings(
+      env,
+      input.url,
+      input.expectedStatusMin ?? m.expectedStatusMin,
+      input.expectedStatusMax ?? m.expectedStatusMax,
+    );
+    if (input.enabled || HTTP_ONLY.some((k) => input[k] !== undefined)) set.nextRunAt = now;
+  } else if (input.periodSeconds !== undefined && !m.openIncidentId) {
+    set.nextRunAt = now + input.periodSeconds * 1000;
+  }
+  return Object.keys(set).length ? saveMonitor(db, m.id, set) : m;
 }
 
 /** The writes that open an automatic incident for a failing monitor. */

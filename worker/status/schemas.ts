@@ -167,7 +167,7 @@ export const CreateMaintenanceBody = z
   })
   .refine((b) => b.scheduledUntil > b.scheduledFor, {
     path: ["scheduledUntil"],
-    message: "must be after scheduledFor",
+    message: "must be after the start",
   })
   .openapi("CreateMaintenance");
 export type CreateMaintenanceInput = z.infer<typeof CreateMaintenanceBody>;
@@ -268,7 +268,18 @@ export const MonitorSchema = z
   .openapi("Monitor");
 
 export const CreatedMonitorSchema = MonitorSchema.extend({ heartbeatUrl: z.string().optional() });
-export const MonitorEnabledBody = z.object({ enabled: z.boolean() });
+
+const [HttpMonitorBody, HeartbeatMonitorBody] = CreateMonitorBody.options;
+/** Any field of either kind (pause or resume with `enabled`); a field of the other kind is refused. */
+export const UpdateMonitorBody = patchOf(HttpMonitorBody)
+  .omit({ kind: true })
+  .extend({
+    enabled: z.boolean().optional(),
+    keyword: z.string().min(1).max(200).nullable().optional().openapi({ description: "null: no keyword check" }),
+    periodSeconds: patchOf(HeartbeatMonitorBody).shape.periodSeconds,
+  })
+  .openapi("UpdateMonitor");
+export type UpdateMonitorInput = z.infer<typeof UpdateMonitorBody>;
 
 export const MonitorResultsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -337,6 +348,23 @@ export const SubscribeAnswer = z.object({
   }),
   detail: z.string().nullable().openapi({ description: "Why a webhook subscription is still pending" }),
 });
+
+export const AudienceQuery = z.object({
+  componentIds: z
+    .string()
+    .max(6500)
+    .optional()
+    .transform((s) => [...new Set((s ?? "").split(",").filter(Boolean))])
+    .openapi({ description: "Comma-separated ids of the components the change names; none: the whole page" }),
+});
+
+export const AudienceSchema = z
+  .object({
+    email: z.number().int(),
+    webhook: z.number().int(),
+    total: z.number().int(),
+  })
+  .openapi("StatusAudience");
 
 export const SubscriberSchema = z
   .object({

@@ -1150,7 +1150,7 @@ export interface paths {
                     /** @description The `nextCursor` of the previous page */
                     cursor?: string;
                     limit?: number;
-                    state?: "queued" | "deferred" | "sending" | "sent" | "failed" | "suppressed" | "skipped";
+                    state?: "queued" | "deferred" | "sending" | "sent" | "failed" | "suppressed" | "skipped" | "unknown";
                     triggerId?: string;
                 };
                 header?: never;
@@ -4553,6 +4553,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/retention-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retention runs
+         * @description Every hour retention archives raw rows past their windows to R2 and prunes them from D1 in small batches. Each run is recorded here for 90 days, newest first, with the windows in force.
+         *
+         *     Requires the `read` scope (or `admin`; `read` for GET).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The `nextCursor` of the previous page */
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Runs, newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["RetentionRun"][];
+                            nextCursor: string | null;
+                            windows: components["schemas"]["RetentionWindow"][];
+                        };
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/keys": {
         parameters: {
             query?: never;
@@ -4748,7 +4824,7 @@ export interface paths {
         };
         /**
          * This quarter's KPIs
-         * @description Live values while the quarter runs (quarter to date), the last daily snapshot once it has ended. A KPI whose sources hold nothing has `value: null` with its inputs.
+         * @description Live values while the quarter runs (quarter to date, today included, computed from the daily rollups and kept up to 30 s; send `Cache-Control: no-cache` for values computed now), the last daily snapshot once it has ended. A KPI whose sources hold nothing has `value: null` with its inputs.
          *
          *     Requires the `kpis` scope (or `admin`; `read` for GET).
          */
@@ -7475,14 +7551,14 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Rewards, newest first */
+                /** @description Rewards, newest first, with their people */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            data: components["schemas"]["Reward"][];
+                            data: components["schemas"]["RewardWithPeople"][];
                             nextCursor: string | null;
                         };
                     };
@@ -7828,6 +7904,216 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rewards/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark rewards paid
+         * @description Each approved reward named becomes paid (with a `reward.paid` webhook); the others are answered with why not and left as they are. Naming a paid reward again changes nothing.
+         *
+         *     Requires the `referrals` scope (or `admin`; `read` for GET).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["PayInput"];
+                };
+            };
+            responses: {
+                /** @description What happened to each reward */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PayResult"];
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rewards/payouts.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export payouts as CSV
+         * @description One line per reward in `state` (default `approved`: what is owed), newest first: who receives it (id, email, name), what (credit amount in major and minor units, discount or feature), the tier, and the referral it came from. Cells a spreadsheet would run as a formula are prefixed with `'`.
+         *
+         *     Requires the `referrals` scope (or `admin`; `read` for GET).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    programId?: string;
+                    state?: "approved" | "paid";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The CSV, as an attachment */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rewards/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The review queue
+         * @description Held rewards a fraud rule flagged, newest first, with the referrer, the referee and what each rule saw (the shared email, the disposable domain, the sign-ups in the velocity window). They never clear on their own.
+         *
+         *     Requires the `referrals` scope (or `admin`; `read` for GET).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description The `nextCursor` of the previous page */
+                    cursor?: string;
+                    limit?: number;
+                    programId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Rewards to review */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["ReviewItem"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -8563,8 +8849,10 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Pause or resume a monitor
-         * @description Requires the `status` scope (or `admin`; `read` for GET).
+         * Update a monitor
+         * @description Fields of the monitor's own kind only (`periodSeconds` is a heartbeat's; the URL, method, expected statuses, keyword, timeout, interval and threshold an HTTP monitor's). An HTTP monitor whose check changed runs at once; a heartbeat given a new period has that long from now. The heartbeat URL does not change.
+         *
+         *     Requires the `status` scope (or `admin`; `read` for GET).
          */
         patch: {
             parameters: {
@@ -8577,9 +8865,7 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": {
-                        enabled: boolean;
-                    };
+                    "application/json": components["schemas"]["UpdateMonitor"];
                 };
             };
             responses: {
@@ -8590,6 +8876,15 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Monitor"];
+                    };
+                };
+                /** @description Invalid, a private URL, or a field of the other kind */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description Missing, unknown or revoked API key */
@@ -8959,6 +9254,88 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/api/v1/status/pages/{pageId}/audience": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count who a change would notify
+         * @description Confirmed, still-subscribed subscribers a notice naming these components reaches now: whole-page subscribers, and those who chose one of the components or its group. For a component's status change name that component; for an incident update, every component the incident names.
+         *
+         *     Requires the `status` scope (or `admin`; `read` for GET).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Comma-separated ids of the components the change names; none: the whole page */
+                    componentIds?: string;
+                };
+                header?: never;
+                path: {
+                    pageId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Subscribers reached, by kind */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["StatusAudience"];
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such page */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/status/pages/{pageId}/components": {
@@ -9538,7 +9915,9 @@ export interface paths {
         };
         /**
          * List subscribers
-         * @description Requires the `status` scope (or `admin`; `read` for GET).
+         * @description Newest first; `nextCursor` gives the next (older) page.
+         *
+         *     Requires the `status` scope (or `admin`; `read` for GET).
          */
         get: {
             parameters: {
@@ -12905,6 +13284,14 @@ export interface components {
             subject: string | null;
             topic: string;
             triggerId: string | null;
+        } | {
+            /** @description Midnight (UTC) of the day */
+            at: number;
+            /** @description YYYY-MM-DD (UTC) */
+            day: string;
+            events: number;
+            /** @enum {string} */
+            kind: "activity";
         };
         Conversion: {
             amount: number | null;
@@ -13282,6 +13669,17 @@ export interface components {
             voteCount: number;
             voted: boolean;
         };
+        FraudEvidence: {
+            /** @description What the rule saw, in a sentence */
+            detail: string;
+            facts: {
+                [key: string]: string | number | null;
+            };
+            /** @example velocity_referrer */
+            rule: string;
+            /** @example Velocity: referrer */
+            title: string;
+        };
         GroupCall: {
             /** @description A visitor not yet known; with `userId` in the same call, the visitor is merged into the user */
             anonymousId?: string | number | null;
@@ -13451,6 +13849,23 @@ export interface components {
             quarter: string;
             recipient: string | null;
         };
+        KpiForecast: {
+            /** @description Daily values it was computed from */
+            days: number;
+            /** @description Upper end of the prediction interval; null with < 7 days */
+            high: number | null;
+            /** @description The interval's coverage (0.8: 80%) */
+            level: number;
+            /** @description Lower end of the prediction interval; null with < 7 days */
+            low: number | null;
+            /**
+             * @description drift: latest value + mean daily change over the last 28 days × days left; latest: the latest value (under 7 days of values)
+             * @enum {string}
+             */
+            method: "drift" | "latest";
+            /** @description The KPI at the end of the quarter, within `limits` */
+            value: number;
+        } | null;
         KpiHistory: {
             /** @description Where fair and good begin (reversed when lower is better); null: relative to the target */
             bands: [
@@ -13462,9 +13877,15 @@ export interface components {
             formula: string;
             /** @enum {string} */
             kpi: "nps" | "referral_conversion" | "feedback_implementation" | "feedback_implementation_votes" | "email_engagement" | "clv" | "cac" | "clv_cac" | "repeat_purchase_rate" | "retention" | "churn" | "community_activity" | "engagement_score";
+            /** @description The values the KPI can take, [min, max] (max null: unbounded); forecasts stay inside */
+            limits: [
+                number,
+                number | null
+            ];
             name: string;
             quarters: {
                 asOf: number | null;
+                forecast: components["schemas"]["KpiForecast"];
                 inputs: {
                     [key: string]: number | string | null;
                 } | null;
@@ -13491,7 +13912,7 @@ export interface components {
             elapsed: number;
             /** @description start + (target - start) x elapsed */
             expected: number;
-            /** @description Run rate to the quarter's end */
+            /** @description The forecast value at the quarter's end (the status follows it) */
             forecast: number | null;
             /** @enum {string} */
             status: "on_track" | "at_risk" | "off_track" | "met" | "missed" | "no_data";
@@ -13523,6 +13944,11 @@ export interface components {
                 };
                 /** @enum {string} */
                 kpi: "nps" | "referral_conversion" | "feedback_implementation" | "feedback_implementation_votes" | "email_engagement" | "clv" | "cac" | "clv_cac" | "repeat_purchase_rate" | "retention" | "churn" | "community_activity" | "engagement_score";
+                /** @description The values the KPI can take, [min, max] (max null: unbounded); forecasts stay inside */
+                limits: [
+                    number,
+                    number | null
+                ];
                 name: string;
                 /** @enum {string} */
                 source: "kpis" | "referrals" | "feedback" | "emails";
@@ -13540,12 +13966,18 @@ export interface components {
             ] | null;
             /** @enum {string} */
             direction: "higher" | "lower";
+            forecast: components["schemas"]["KpiForecast"];
             formula: string;
             inputs: {
                 [key: string]: number | string | null;
             };
             /** @enum {string} */
             kpi: "nps" | "referral_conversion" | "feedback_implementation" | "feedback_implementation_votes" | "email_engagement" | "clv" | "cac" | "clv_cac" | "repeat_purchase_rate" | "retention" | "churn" | "community_activity" | "engagement_score";
+            /** @description The values the KPI can take, [min, max] (max null: unbounded); forecasts stay inside */
+            limits: [
+                number,
+                number | null
+            ];
             name: string;
             pacing: components["schemas"]["KpiPacing"];
             /** @enum {string} */
@@ -13816,13 +14248,18 @@ export interface components {
             deferReason: string | null;
             id: string;
             lastError: string | null;
+            /** @description Sent again after an attempt of unknown outcome (EMAIL_DELIVERY_GUARANTEE=at-least-once): the recipient may have it twice */
+            maybeDuplicate: boolean;
             openedAt: number | null;
             provider: string | null;
             sendAfter: number;
             sentAt: number | null;
             skipReason: string | null;
-            /** @enum {string} */
-            state: "queued" | "deferred" | "sending" | "sent" | "failed" | "suppressed" | "skipped";
+            /**
+             * @description `unknown`: an SMTP or send_email attempt whose outcome cannot be learnt (the Worker stopped, or the connection broke, after the message may have been accepted); not sent again unless EMAIL_DELIVERY_GUARANTEE is at-least-once
+             * @enum {string}
+             */
+            state: "queued" | "deferred" | "sending" | "sent" | "failed" | "suppressed" | "skipped" | "unknown";
             subject: string | null;
             toAddress: string | null;
             /** @enum {string} */
@@ -13889,6 +14326,25 @@ export interface components {
             userId?: string | number | null;
             /** @description The write key in the body, as analytics.js sends it (instead of Basic auth) */
             writeKey?: string;
+        };
+        PayInput: {
+            ids: string[];
+            note?: string;
+        };
+        PayResult: {
+            /** @description How many rewards this request marked paid */
+            paid: number;
+            results: {
+                /** @description Why it was not marked paid */
+                detail: string | null;
+                id: string;
+                paid: boolean;
+                /**
+                 * @description The state after the request; null: no such reward
+                 * @enum {string|null}
+                 */
+                state: "pending" | "held" | "approved" | "paid" | "reversed" | null;
+            }[];
         };
         PillarAudit: {
             average: number | null;
@@ -14098,6 +14554,32 @@ export interface components {
              */
             displayAt?: number | string;
         };
+        RetentionRun: {
+            /** @description Archive objects written to R2 per table */
+            archived: {
+                [key: string]: number;
+            };
+            /** @description The time windows were measured from (the cron tick's, ms) */
+            at: number;
+            /** @description Why the run stopped early (nothing unarchived was pruned) */
+            error: string | null;
+            /** @description Null while the queue is still working through it */
+            finishedAt: number | null;
+            id: string;
+            /** @description Rows pruned (email bodies: emptied) per table */
+            pruned: {
+                [key: string]: number;
+            };
+            startedAt: number;
+        };
+        RetentionWindow: {
+            /** @description Days raw rows stay in D1 */
+            days: number;
+            defaultDays: number;
+            /** @description The [vars] entry that sets it */
+            variable: string;
+            window: string;
+        };
         ReverseInput: {
             note?: string;
             /** @enum {string} */
@@ -14105,6 +14587,10 @@ export interface components {
         };
         ReviewInput: {
             note?: string;
+        };
+        ReviewItem: components["schemas"]["RewardWithPeople"] & {
+            evidence: components["schemas"]["FraudEvidence"][];
+            signedUpAt: number | null;
         };
         Reward: {
             attributionId: string;
@@ -14170,6 +14656,27 @@ export interface components {
             /** @enum {string} */
             kind: "feature";
         };
+        RewardWithPeople: components["schemas"]["Reward"] & {
+            /** @description Who receives the reward */
+            recipient: {
+                email: string | null;
+                externalId: string;
+                name: string | null;
+            };
+            /** @description The referred customer */
+            referee: {
+                email: string | null;
+                externalId: string;
+                name: string | null;
+            };
+            /** @description Who referred */
+            referrer: {
+                code: string | null;
+                email: string | null;
+                externalId: string;
+                name: string | null;
+            };
+        };
         ScreenCall: {
             /** @description A visitor not yet known; with `userId` in the same call, the visitor is merged into the user */
             anonymousId?: string | number | null;
@@ -14218,6 +14725,11 @@ export interface components {
             note: string | null;
             quarter: string;
             updatedAt: number;
+        };
+        StatusAudience: {
+            email: number;
+            total: number;
+            webhook: number;
         };
         StatusComponent: {
             createdAt: number;
@@ -14544,6 +15056,24 @@ export interface components {
             impact?: number | null;
             tags?: string[];
             title?: string;
+        };
+        UpdateMonitor: {
+            enabled?: boolean;
+            expectedStatusMax?: number;
+            expectedStatusMin?: number;
+            /** @enum {string} */
+            failureStatus?: "degraded_performance" | "partial_outage" | "major_outage";
+            failureThreshold?: number;
+            intervalMinutes?: number;
+            /** @description null: no keyword check */
+            keyword?: string | null;
+            /** @enum {string} */
+            method?: "GET" | "HEAD" | "POST";
+            name?: string;
+            periodSeconds?: number;
+            timeoutMs?: number;
+            /** Format: uri */
+            url?: string;
         };
         UpdateNpsSurvey: {
             closed?: boolean;

@@ -15,7 +15,16 @@ const why = (m: Message) =>
       : (m.skipReason ?? m.lastError ?? "");
 
 const stateClass = (s: Message["state"]) =>
-  s === "sent" ? "ok" : s === "failed" ? "bad" : s === "skipped" || s === "suppressed" ? "muted" : "warn";
+  s === "sent"
+    ? "ok"
+    : s === "failed" || s === "unknown"
+      ? "bad"
+      : s === "skipped" || s === "suppressed"
+        ? "muted"
+        : "warn";
+
+/** The state, and whether the recipient may have the message twice (resent after an unknown outcome). */
+const stateLabel = (m: Message) => `${m.state}${m.maybeDuplicate ? " · possible duplicate" : ""}`;
 
 const messages = list({
   body: $("messages"),
@@ -35,7 +44,7 @@ const messages = list({
     m,
   ) => `<tr data-id="${esc(m.id)}"><td><time datetime="${new Date(m.createdAt).toISOString()}">${esc(fmt.dateTime(m.createdAt))}</time></td><td>${esc(m.toAddress ?? "")}</td>
       <td>${esc(m.subject ?? "(rendered at send)")}</td><td>${esc(m.topic)}</td>
-      <td class="${stateClass(m.state)}">${esc(m.state)}</td><td>${esc(why(m))}</td>
+      <td class="${stateClass(m.state)}" data-testid="state">${esc(stateLabel(m))}</td><td>${esc(why(m))}</td>
       <td><button class="secondary" data-open="${esc(m.id)}">View</button></td></tr>`,
 });
 
@@ -45,7 +54,7 @@ async function open(id: string) {
   const meta: Array<[string, unknown]> = [
     ["To", m.toAddress],
     ["Subject", m.subject],
-    ["State", m.state],
+    ["State", stateLabel(m)],
     ["Provider", m.provider],
     ["Attempts", m.attempts],
     ["Opened", m.openedAt ? fmt.dateTime(m.openedAt) : "no"],

@@ -34,6 +34,13 @@ async function load() {
             }`
           : " No target this quarter."
       }</p>${bulletChart(k, report.currency)}`;
+    const f = k.forecast;
+    $("forecast").innerHTML = f
+      ? `Forecast for the quarter's end: <strong>${v(f.value)}</strong>${
+          f.low !== null && f.high !== null ? ` (80% interval ${v(f.low)} to ${v(f.high)})` : " (no interval yet)"
+        }, from ${esc(f.days)} daily values by the ${esc(f.method)} method.`
+      : "No forecast: the quarter has no value yet, or it is over.";
+    $("limits").textContent = `${v(k.limits[0])} to ${k.limits[1] === null ? "no upper bound" : v(k.limits[1])}`;
     $("formula").textContent = k.formula;
     const inputs = Object.entries(k.inputs);
     $("inputs").innerHTML = inputs.length

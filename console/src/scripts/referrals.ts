@@ -1,20 +1,17 @@
-import { type Answer, api, esc, fmt, ok, problemText } from "../lib/api";
+import { type Answer, api, esc, fmt, ok, problemText, type Schemas } from "../lib/api";
 import { confirmAction } from "../lib/confirm";
 import { list } from "../lib/list";
+import { $, download, pickProgram, rewardText, withRetry } from "./referrals-shared";
 
 type Funnel = Answer<"/api/v1/programs/{id}/stats">["totals"];
-type RewardSpec = Answer<"/api/v1/rewards">["data"][number]["reward"];
+type Person = Schemas["RewardWithPeople"]["recipient"];
 
-const $ = (id: string) => document.getElementById(id) as HTMLElement;
 const programSelect = $("program") as HTMLSelectElement;
 const daysSelect = $("days") as HTMLSelectElement;
 const rate = (r: number | null) => (r === null ? "—" : fmt.pct(r));
-const describe = (r: RewardSpec) =>
-  r.kind === "credit"
-    ? `${(r.amount / 100).toFixed(2)} ${r.currency} credit`
-    : r.kind === "discount"
-      ? `${r.percent}% discount`
-      : `Unlocks ${r.feature}`;
+const describe = (r: Schemas["RewardSpec"]) => rewardText(r).replace(/^a /, "");
+const who = (p: Person) =>
+  `${esc(p.name ?? p.email ?? p.externalId)}${p.name && p.email ? ` <span class="muted">${esc(p.email)}</span>` : ""}`;
 const day = (d: number) => new Date(d).toISOString().slice(0, 10);
 
 function bar(value: number, max: number) {
@@ -90,51 +87,59 @@ const review = list({
   empty: "Nothing to review.",
   load: (cursor) =>
     ok(
+      api.GET("/api/v1/rewards/review", {
+        params: { query: { programId: programSelect.value, limit: 20, cursor: cursor ?? undefined } },
+      }),
+    ),
+  row: (
+    r,
+  ) => `<tr data-reward="${esc(r.id)}"><td>${esc(describe(r.reward))}<br><span class="muted">for the ${esc(r.side)}</span></td>
+      <td>${who(r.referrer)} →<br>${who(r.referee)}</td>
+      <td><ul class="evidence">${r.evidence.map((e) => `<li><strong>${esc(e.title)}</strong>: ${esc(e.detail)}</li>`).join("")}</ul></td>
+      <td>${esc(fmt.date(r.updatedAt))}</td>
+      <td><span class="actions"><button data-approve="${esc(r.id)}">Approve</button> <button class="secondary" data-reverse="${esc(r.id)}">Reverse</button></span></td></tr>`,
+});
+
+const selected = new Set<string>();
+const payButton = $("pay-selected") as HTMLButtonElement;
+const syncPay = () => {
+  payButton.disabled = !selected.size;
+  payButton.textContent = selected.size ? `Mark ${selected.size} paid` : "Mark selected paid";
+};
+const approved = list({
+  body: $("approved"),
+  empty: "No approved rewards waiting to be paid.",
+  load: (cursor) =>
+    ok(
       api.GET("/api/v1/rewards", {
         params: {
-          query: {
-            programId: programSelect.value,
-            state: "held",
-            flagged: "true",
-            limit: 20,
-            cursor: cursor ?? undefined,
-          },
+          query: { programId: programSelect.value, state: "approved", limit: 50, cursor: cursor ?? undefined },
         },
       }),
     ),
-  row: (r) => `<tr data-reward="${esc(r.id)}"><td>${esc(describe(r.reward))}</td><td>${esc(r.side)}</td>
-      <td>${esc(r.flags.join(", "))}</td><td>${esc(fmt.date(r.updatedAt))}</td>
-      <td><button data-approve="${esc(r.id)}">Approve</button> <button class="secondary" data-reverse="${esc(r.id)}">Reverse</button></td></tr>`,
-});
-
-type Link = Answer<"/api/v1/links">["data"][number];
-
-function linkStatus(l: Link) {
-  if (l.disabledAt !== null) return "Disabled";
-  if (!l.destinationAllowed) {
-    return l.redirectsTo
-      ? "Destination no longer allowed: sends visitors to the program's default"
-      : "Destination no longer allowed: answers 404";
-  }
-  return l.redirectsTo ? "Active" : "Program archived";
-}
-
-const links = list({
-  body: $("links"),
-  empty: "No campaign links yet.",
-  load: (cursor) =>
-    ok(
-      api.GET("/api/v1/links", {
-        params: { query: { programId: programSelect.value, kind: "campaign", limit: 50, cursor: cursor ?? undefined } },
-      }),
-    ),
-  row: (l) => `<tr data-link="${esc(l.id)}"><td><code>${esc(l.code)}</code></td><td>${esc(l.name ?? "")}</td>
-      <td>${esc(l.destination ?? "")}</td><td>${esc(linkStatus(l))}</td></tr>`,
+  onPage: (_page, items) => {
+    for (const id of selected) if (!items.some((r) => r.id === id)) selected.delete(id);
+    syncPay();
+  },
+  row: (r) => `<tr data-approved="${esc(r.id)}">
+      <td><input type="checkbox" data-select="${esc(r.id)}" aria-label="Select ${esc(describe(r.reward))} for ${esc(r.recipient.name ?? r.recipient.email ?? r.recipient.externalId)}" /></td>
+      <td>${esc(describe(r.reward))}</td><td>${who(r.recipient)}<br><span class="muted">the ${esc(r.side)}</span></td>
+      <td>${r.side === "referrer" ? who(r.referee) : `referred by ${who(r.referrer)}`}</td><td>${esc(fmt.date(r.updatedAt))}</td>
+      <td><button class="secondary" data-pay="${esc(r.id)}">Mark paid</button></td></tr>`,
 });
 
 async function load() {
   if (!programSelect.value) return;
-  await Promise.all([loadStats(programSelect.value), top.reload(), review.reload(), links.reload()]);
+  ($("edit-program") as HTMLAnchorElement).href = `program/?id=${encodeURIComponent(programSelect.value)}`;
+  $("edit-program").hidden = false;
+  selected.clear();
+  syncPay();
+  await Promise.all([
+    withRetry($("funnel-h").parentElement as HTMLElement, () => loadStats(programSelect.value)),
+    top.reload(),
+    review.reload(),
+    approved.reload(),
+  ]);
 }
 
 document.addEventListener("click", async (e) => {
@@ -165,17 +170,75 @@ document.addEventListener("click", async (e) => {
     else await ok(api.POST("/api/v1/rewards/{id}/reverse", { params: path, body: { reason: "fraud", note } }));
     t.closest("tr")?.remove();
     $("review-result").textContent = approve ? "Approved." : "Reversed.";
+    if (approve) await approved.reload();
   } catch (err) {
     $("review-result").textContent = problemText(err);
   }
 });
 
+/** Marks `ids` paid after asking; says what happened to each. */
+async function pay(ids: string[]) {
+  const many = ids.length > 1;
+  const go = await confirmAction({
+    title: many ? `Mark ${ids.length} rewards paid?` : "Mark this reward paid?",
+    body: "Do this once you have paid them: a reward.paid webhook tells your systems, and a paid reward cannot be reversed.",
+    action: "Mark paid",
+  });
+  if (!go) return;
+  try {
+    const res = await ok(api.POST("/api/v1/rewards/pay", { body: { ids, note: "marked paid in the console" } }));
+    const refused = res.results.filter((r) => !r.paid);
+    $("pay-result").textContent =
+      `${res.paid} marked paid.` + (refused.length ? ` Not paid: ${refused.map((r) => r.detail).join("; ")}.` : "");
+    for (const r of res.results) if (r.paid) selected.delete(r.id);
+    await approved.reload();
+  } catch (err) {
+    $("pay-result").textContent = problemText(err);
+  }
+}
+
+async function exportCsv(state: "approved" | "paid") {
+  try {
+    const csv = await ok(
+      api.GET("/api/v1/rewards/payouts.csv", {
+        params: { query: { programId: programSelect.value, state } },
+        parseAs: "text",
+      }),
+    );
+    download(`payouts-${state}-${new Date().toISOString().slice(0, 10)}.csv`, csv as string, "text/csv");
+    $("pay-result").textContent = "";
+  } catch (err) {
+    $("pay-result").textContent = `Could not export: ${problemText(err)}`;
+  }
+}
+
+document.addEventListener("change", (e) => {
+  const t = e.target as HTMLInputElement;
+  if (t.id === "pay-all") {
+    for (const box of $("approved").querySelectorAll<HTMLInputElement>("input[data-select]")) {
+      box.checked = t.checked;
+      if (t.checked) selected.add(box.dataset.select as string);
+      else selected.delete(box.dataset.select as string);
+    }
+  } else if (t.dataset.select) {
+    if (t.checked) selected.add(t.dataset.select);
+    else selected.delete(t.dataset.select);
+  } else return;
+  syncPay();
+});
+document.addEventListener("click", (e) => {
+  const t = e.target as HTMLElement;
+  if (t.dataset.pay) void pay([t.dataset.pay]);
+  else if (t.id === "pay-selected") void pay([...selected]);
+  else if (t.id === "export-approved") void exportCsv("approved");
+  else if (t.id === "export-paid") void exportCsv("paid");
+});
+
 programSelect.addEventListener("change", load);
 daysSelect.addEventListener("change", load);
 
-const { data: programs } = await ok(api.GET("/api/v1/programs", { params: { query: { limit: 200 } } }));
-programSelect.innerHTML = programs
-  .map((p) => `<option value="${esc(p.id)}">${esc(p.name)}${p.state === "archived" ? " (archived)" : ""}</option>`)
-  .join("");
-if (programs.length) await load();
-else $("totals").innerHTML = '<p class="muted">No programs yet: create one with POST /api/v1/programs.</p>';
+await withRetry($("pick"), async () => {
+  const programs = await pickProgram(programSelect);
+  $("no-program").hidden = programs.length > 0;
+  if (programs.length) await load();
+});

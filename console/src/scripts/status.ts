@@ -1,16 +1,13 @@
 import { STATUS_LABEL as STATUSES, UPDATE_LABEL } from "../../../worker/status/labels.ts";
-import { type Answer, api, esc, fmt, ok, problemText, type Schemas } from "../lib/api";
+import { type Answer, api, esc, ok, problemText, type Schemas } from "../lib/api";
 import { confirmAction } from "../lib/confirm";
-import { list } from "../lib/list";
+import { $, audienceSentence, choosePage, formFields, type StatusPage, saved, showErrors } from "./status-shared";
 
-type StatusPage = Answer<"/api/v1/status/pages">["data"][number];
 type Component = Answer<"/api/v1/status/pages/{pageId}/components">["data"][number];
 type Group = Answer<"/api/v1/status/pages/{pageId}/groups">["data"][number];
 type Incident = Answer<"/api/v1/status/pages/{pageId}/incidents">["data"][number];
-type Result = Answer<"/api/v1/status/monitors/{id}/results">["data"][number];
 type Affected = NonNullable<Schemas["CreateIncident"]["components"]>[number];
 
-const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const statusOptions = (selected: string, withNone = false) =>
   (withNone ? ['<option value="">Not affected</option>'] : [])
     .concat(
@@ -26,23 +23,40 @@ let components: Component[] = [];
 let groups: Group[] = [];
 let open: Incident[] = [];
 
-async function loadPages() {
-  const { data } = await ok(api.GET("/api/v1/status/pages"));
-  pages = data;
-  const select = $<HTMLSelectElement>("page-select");
-  select.innerHTML = data.map((p) => `<option value="${esc(p.id)}">${esc(p.name)}</option>`).join("");
-  const choose = () => {
-    pageId = select.value;
-    const p = pages.find((x) => x.id === pageId);
-    $<HTMLAnchorElement>("public-link").href = p ? `/status/${encodeURIComponent(p.slug)}` : "#";
-    $<HTMLInputElement>("page-domain").value = p?.domain ?? "";
-    $("domain-result").textContent = "";
-    showDomainSetup(p?.domain ?? null);
-    void loadPage();
-  };
-  select.addEventListener("change", choose);
-  if (data.length) choose();
-  else $("status-error").textContent = "No status page yet: create one with POST /api/v1/status/pages.";
+function show(page: StatusPage, all: StatusPage[]) {
+  pages = all;
+  pageId = page.id;
+  $<HTMLInputElement>("page-name").value = page.name;
+  $<HTMLTextAreaElement>("page-description").value = page.description ?? "";
+  $<HTMLInputElement>("page-domain").value = page.domain ?? "";
+  $("domain-result").textContent = "";
+  showDomainSetup(page.domain);
+  void loadPage();
+}
+
+async function loadPages(selectId?: string) {
+  const all = await choosePage(show, selectId);
+  const some = all.length > 0;
+  $<HTMLDetailsElement>("create-details").open = !some;
+  for (const id of ["settings-section", "board-section", "composer-section"]) $(id).hidden = !some;
+}
+
+async function createPage(ev: SubmitEvent) {
+  ev.preventDefault();
+  const form = ev.target as HTMLFormElement;
+  const f = formFields(form);
+  try {
+    const page = await ok(
+      api.POST("/api/v1/status/pages", {
+        body: { name: f.name ?? "", slug: f.slug ?? "", description: f.description, domain: f.domain ?? null },
+      }),
+    );
+    saved(form, $("create-result"), `Created ${page.name}: public at /status/${page.slug}.`);
+    form.reset();
+    await loadPages(page.id);
+  } catch (e) {
+    showErrors(form, $("create-result"), e);
+  }
 }
 
 /** What to put in wrangler.toml for the page's domain, and where the page will be. */
@@ -55,21 +69,25 @@ function showDomainSetup(domain: string | null) {
   link.textContent = `https://${domain}/`;
 }
 
-async function saveDomain(ev: SubmitEvent) {
+async function saveSettings(ev: SubmitEvent) {
   ev.preventDefault();
-  const value = $<HTMLInputElement>("page-domain").value.trim();
+  const form = ev.target as HTMLFormElement;
+  const f = formFields(form);
   const result = $("domain-result");
   try {
-    const saved = await ok(
-      api.PATCH("/api/v1/status/pages/{pageId}", { params: { path: { pageId } }, body: { domain: value || null } }),
+    const page = await ok(
+      api.PATCH("/api/v1/status/pages/{pageId}", {
+        params: { path: { pageId } },
+        body: { name: f.name ?? "", description: f.description ?? "", domain: f.domain ?? null },
+      }),
     );
-    pages = pages.map((p) => (p.id === saved.id ? saved : p));
-    result.textContent = saved.domain ? `Saved: served at ${saved.domain} once it is routed.` : "Saved: no own domain.";
-    result.className = "ok";
-    showDomainSetup(saved.domain);
+    pages = pages.map((p) => (p.id === page.id ? page : p));
+    const option = $<HTMLSelectElement>("page-select").selectedOptions[0];
+    if (option) option.textContent = page.name;
+    saved(form, result, page.domain ? `Saved: served at ${page.domain} once it is routed.` : "Saved: no own domain.");
+    showDomainSetup(page.domain);
   } catch (e) {
-    result.textContent = problemText(e);
-    result.className = "bad";
+    showErrors(form, result, e);
   }
 }
 
@@ -90,7 +108,6 @@ async function loadPage() {
     open = i.data.filter((x) => !x.resolvedAt);
     renderBoard();
     renderComposer();
-    await monitors.reload();
   } catch (e) {
     $("status-error").textContent = problemText(e);
   }
@@ -107,7 +124,9 @@ function renderBoard() {
       )
       .join("")}</div>`;
   });
-  $("board").innerHTML = sections.join("");
+  $("board").innerHTML = components.length
+    ? sections.join("")
+    : '<p class="muted">No components yet: add them on <a href="/console/status/components/">Components</a>.</p>';
 }
 
 function renderComposer() {
@@ -160,17 +179,25 @@ function renderPreview() {
     }</article>`;
 }
 
+/** The components an update tells about: those the incident names and those it names now. */
+function toldAbout(v: ReturnType<typeof formValues>) {
+  const linked = v.target ? (open.find((i) => i.id === v.target)?.components ?? []).map((c) => c.id) : [];
+  return [...new Set([...linked, ...v.affected.map((a) => a.id)])];
+}
+
 async function publish(ev: SubmitEvent) {
   ev.preventDefault();
+  const form = $<HTMLFormElement>("composer");
   const v = formValues();
   const result = $("c-result");
-  const go = await confirmAction({
-    title: v.target ? "Publish this update?" : "Publish this incident?",
-    body: "It appears on the public status page at once and every subscriber is notified by email or webhook.",
-    action: "Publish and notify",
-  });
-  if (!go) return;
   try {
+    const who = await audienceSentence(pageId, toldAbout(v));
+    const go = await confirmAction({
+      title: v.target ? "Publish this update?" : "Publish this incident?",
+      body: `It appears on the public status page at once. ${who ?? "No subscriber is notified."}`,
+      action: who ? "Publish and notify" : "Publish",
+    });
+    if (!go) return;
     if (v.target) {
       await ok(
         api.POST("/api/v1/status/incidents/{id}/updates", {
@@ -192,99 +219,49 @@ async function publish(ev: SubmitEvent) {
         }),
       );
     }
-    result.textContent = "Published.";
-    result.className = "ok";
-    $<HTMLFormElement>("composer").reset();
+    saved(form, result, "Published.");
+    form.reset();
     await loadPage();
   } catch (e) {
-    result.textContent = problemText(e);
-    result.className = "bad";
+    showErrors(form, result, e);
   }
 }
 
-const monitors = list({
-  body: $("monitors"),
-  empty: "No monitors on this page.",
-  load: () => ok(api.GET("/api/v1/status/pages/{pageId}/monitors", { params: { path: { pageId } } })),
-  row: (
-    m,
-  ) => `<tr><td>${esc(m.name)}${m.enabled ? "" : ' <span class="muted">(paused)</span>'}</td><td>${esc(m.kind)}</td>
-      <td class="${m.lastOk === false ? "bad" : m.lastOk ? "ok" : ""}">${m.lastCheckedAt ? esc(fmt.dateTime(m.lastCheckedAt)) : "never"}</td>
-      <td>${m.consecutiveFailures}</td>
-      <td><button class="secondary" data-chart="${esc(m.id)}" data-name="${esc(m.name)}">Response times</button></td></tr>`,
-});
-
-/** A plain SVG line of response times, failed checks marked in red. */
-export function responseChart(results: Result[], width = 720, height = 180): string {
-  const points = results.filter((r) => r.responseMs !== null).sort((a, b) => a.runAt - b.runAt);
-  if (!points.length) return '<p class="muted">No results yet.</p>';
-  const t0 = points[0].runAt;
-  const t1 = Math.max(points[points.length - 1].runAt, t0 + 1);
-  const max = Math.max(...points.map((p) => p.responseMs as number), 1);
-  const x = (t: number) => 40 + ((t - t0) / (t1 - t0)) * (width - 50);
-  const y = (ms: number) => height - 20 - (ms / max) * (height - 30);
-  const line = points.map((p) => `${x(p.runAt).toFixed(1)},${y(p.responseMs as number).toFixed(1)}`).join(" ");
-  const fails = points
-    .filter((p) => !p.ok)
-    .map(
-      (p) =>
-        `<circle cx="${x(p.runAt).toFixed(1)}" cy="${y(p.responseMs as number).toFixed(1)}" r="3" fill="var(--bad)"><title>failed: ${esc(p.statusCode ?? "no answer")}</title></circle>`,
-    )
-    .join("");
-  return `<svg viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="Response time, ${points.length} checks, up to ${max} ms">
-    <line x1="40" y1="${height - 20}" x2="${width - 10}" y2="${height - 20}" stroke="var(--line)"/>
-    <text x="0" y="14" font-size="11" fill="currentColor">${max} ms</text>
-    <text x="0" y="${height - 22}" font-size="11" fill="currentColor">0</text>
-    <polyline points="${line}" fill="none" stroke="var(--accent)" stroke-width="1.5"/>${fails}</svg>`;
-}
-
-async function showChart(id: string, name: string) {
-  const { data } = await ok(
-    api.GET("/api/v1/status/monitors/{id}/results", { params: { path: { id }, query: { limit: 500 } } }),
-  );
-  $("chart").hidden = false;
-  $("chart-title").textContent = `Response time: ${name}`;
-  $("chart-svg").innerHTML = responseChart(data);
-  const passed = data.filter((r) => r.ok).length;
-  const times = data.map((r) => r.responseMs ?? 0).sort((a, b) => a - b);
-  $("chart-summary").textContent = data.length
-    ? `${data.length} checks, ${fmt.pct(passed / data.length, 2)} passed, median ${times[Math.floor(times.length / 2)]} ms`
-    : "";
-}
-
-document.addEventListener("change", async (ev) => {
-  const el = ev.target as HTMLElement;
-  if (el instanceof HTMLSelectElement && el.dataset.component) {
-    const c = components.find((x) => x.id === el.dataset.component);
-    const go = await confirmAction({
-      title: `Set ${c?.name ?? "this component"} to “${STATUSES[el.value] ?? el.value}”?`,
-      body: "The public status page shows it at once and subscribers are notified.",
-      action: "Change and notify",
-    });
+/** A status chosen on the board: asked first when subscribers would hear of it. */
+async function changeStatus(el: HTMLSelectElement) {
+  const id = el.dataset.component as string;
+  const c = components.find((x) => x.id === id);
+  const to = el.value as Affected["status"];
+  try {
+    const who = await audienceSentence(pageId, [id]);
+    const go =
+      !who ||
+      (await confirmAction({
+        title: `Set ${c?.name ?? "this component"} to “${STATUSES[to] ?? to}”?`,
+        body: `The public status page shows it at once. ${who}`,
+        action: "Change and notify",
+      }));
     if (!go) {
       el.value = c?.status ?? el.value;
       return;
     }
-    try {
-      await ok(
-        api.PATCH("/api/v1/status/components/{id}", {
-          params: { path: { id: el.dataset.component } },
-          body: { status: el.value as Affected["status"] },
-        }),
-      );
-      if (c) c.status = el.value as Affected["status"];
-      $("status-error").textContent = "";
-    } catch (e) {
-      $("status-error").textContent = problemText(e);
-    }
+    await ok(api.PATCH("/api/v1/status/components/{id}", { params: { path: { id } }, body: { status: to } }));
+    if (c) c.status = to;
+    $("status-error").textContent = "";
+    $("board-result").textContent = `${c?.name ?? "Component"}: ${STATUSES[to] ?? to}.`;
+  } catch (e) {
+    el.value = c?.status ?? el.value;
+    $("status-error").textContent = problemText(e);
   }
-});
-document.addEventListener("click", (ev) => {
-  const btn = (ev.target as HTMLElement).closest<HTMLButtonElement>("[data-chart]");
-  if (btn) void showChart(btn.dataset.chart as string, btn.dataset.name ?? "");
+}
+
+document.addEventListener("change", (ev) => {
+  const el = ev.target as HTMLElement;
+  if (el instanceof HTMLSelectElement && el.dataset.component) void changeStatus(el);
 });
 $("composer").addEventListener("input", renderPreview);
 $("composer").addEventListener("change", renderPreview);
 $("composer").addEventListener("submit", publish);
-$("page-settings").addEventListener("submit", saveDomain);
+$("page-settings").addEventListener("submit", saveSettings);
+$("create-page").addEventListener("submit", createPage);
 void loadPages();

@@ -10,15 +10,32 @@ export type Mail = {
   idempotencyKey: string;
 };
 
-/** Sends one message; throws on failure (the queue retries). Returns the provider's id. */
-export type Provider = { name: string; send(mail: Mail): Promise<{ id: string | null }> };
+/** What a provider answered: its id for the message, and work left once the send is recorded. */
+export type Accepted = { id: string | null; after?: Promise<unknown> };
+
+/**
+ * Sends one message; throws on failure (the queue retries). Resolves as soon as the provider has
+ * accepted the message. How a send of unknown outcome is settled: `dedupes`, the provider
+ * refuses a second message with the same idempotency key, so sending again is safe; `find`, the
+ * provider can be asked whether it has the message; neither (SMTP, the binding), nobody can tell.
+ */
+export type Provider = {
+  name: string;
+  send(mail: Mail): Promise<Accepted>;
+  dedupes?: boolean;
+  /** Whether the provider has Rapport's message `messageId` (its id for it), or null when it has not. */
+  find?(messageId: string): Promise<{ id: string | null } | null>;
+};
 
 export class ProviderError extends Error {
   /** False when retrying cannot help (bad request, refused address). */
   readonly retryable: boolean;
-  constructor(message: string, retryable = true) {
+  /** True when the provider may have the message all the same (a broken connection after it left). */
+  readonly uncertain: boolean;
+  constructor(message: string, retryable = true, uncertain = false) {
     super(message);
     this.retryable = retryable;
+    this.uncertain = uncertain;
   }
 }
 

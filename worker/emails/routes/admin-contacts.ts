@@ -1,6 +1,7 @@
 // Admin API of emails: contacts (search, detail, timeline, consent, GDPR export and erase).
 import { getDb } from "../../lib/db.ts";
 import { adminOps, jsonBody, jsonContent, newRouter, toPage } from "../../lib/openapi.ts";
+import { eraseEverywhere } from "../erase.ts";
 import {
   ConsentBody,
   ContactDetailSchema,
@@ -12,7 +13,7 @@ import {
   TimelinePage,
   TimelineQuery,
 } from "../schemas.ts";
-import { contactDetail, eraseContact, exportContact, searchContacts, timeline } from "../store/contacts.ts";
+import { contactDetail, exportContact, searchContacts, timeline } from "../store/contacts.ts";
 import { setConsent } from "../store/profiles.ts";
 import { invalid, missing } from "./refusals.ts";
 
@@ -92,7 +93,7 @@ op(
   },
 );
 
-// DELETE /api/v1/contacts/:id — GDPR erase; only a suppression hash of the address remains
+// DELETE /api/v1/contacts/:id — GDPR erase (the archive is scrubbed through the queue); only a suppression hash of the address remains
 op(
   {
     method: "delete",
@@ -101,5 +102,5 @@ op(
     request: { params: IdParam },
     responses: { 200: jsonContent(Erased, "Erased"), ...missing },
   },
-  async (c) => c.json(await eraseContact(getDb(c.env.DB), c.req.valid("param").id), 200),
+  async (c) => c.json(await eraseEverywhere(c.env, getDb(c.env.DB), c.req.valid("param").id), 200),
 );

@@ -21,6 +21,8 @@ import { CHURN_WINDOW_DAYS, churnRisk, DAY } from "../churn.ts";
 import { consentOf } from "../consent.ts";
 import type { ContactVars } from "../render.ts";
 import { addressHash } from "../signing.ts";
+import { eventsBoundary } from "./retention.ts";
+import { eraseRollupStatements } from "./rollups.ts";
 
 const SAMPLE: ContactVars = {
   id: "ct_sample",
@@ -126,17 +128,25 @@ export type TimelineItem =
       state: string;
       topic: string;
       triggerId: string | null;
-    };
+    }
+  | { kind: "activity"; at: number; day: string; events: number };
 
-/** Events and messages of a contact, newest first; `before` is the previous page's last time. */
+/**
+ * Events and messages of a contact, newest first; `before` is the previous page's last time. Days
+ * whose raw events retention pruned show as one `activity` item each (events that day), from the
+ * per-day rollup kept at ingestion.
+ */
 export async function timeline(db: Db, id: string, q: { limit: number; before?: number }) {
   await getContactOrThrow(db, id);
   const before = q.before ?? Number.MAX_SAFE_INTEGER;
-  const [events, messages] = await db.batch([
+  const boundary = await eventsBoundary(db);
+  const [events, messages, days] = await db.batch([
     db
       .select()
       .from(emailEvents)
-      .where(and(eq(emailEvents.contactId, id), lt(emailEvents.occurredAt, before)))
+      .where(
+        and(eq(emailEvents.contactId, id), lt(emailEvents.occurredAt, before), gte(emailEvents.occurredAt, boundary)),
+      )
       .orderBy(desc(emailEvents.occurredAt))
       .limit(q.limit),
     db
@@ -144,6 +154,17 @@ export async function timeline(db: Db, id: string, q: { limit: number; before?: 
       .from(emailMessages)
       .where(and(eq(emailMessages.contactId, id), lt(emailMessages.createdAt, before)))
       .orderBy(desc(emailMessages.createdAt))
+      .limit(q.limit),
+    db
+      .select()
+      .from(contactActivityDays)
+      .where(
+        and(
+          eq(contactActivityDays.contactId, id),
+          lt(contactActivityDays.day, Math.min(boundary / DAY, Math.ceil(before / DAY))),
+        ),
+      )
+      .orderBy(desc(contactActivityDays.day))
       .limit(q.limit),
   ]);
   const items: TimelineItem[] = [
@@ -163,9 +184,18 @@ export async function timeline(db: Db, id: string, q: { limit: number; before?: 
       topic: m.topic,
       triggerId: m.triggerId,
     })),
-  ].sort((a, b) => b.at - a.at);
+    ...days.map((d) => ({
+      kind: "activity" as const,
+      at: d.day * DAY,
+      day: new Date(d.day * DAY).toISOString().slice(0, 10),
+      events: d.events,
+    })),
+  ]
+    .filter((i) => i.at < before)
+    .sort((a, b) => b.at - a.at);
   const data = items.slice(0, q.limit);
-  return { data, nextBefore: items.length > q.limit || events.length === q.limit ? (data.at(-1)?.at ?? null) : null };
+  const more = items.length > q.limit || [events, messages, days].some((l) => l.length === q.limit);
+  return { data, nextBefore: more ? (data.at(-1)?.at ?? null) : null };
 }
 
 /** Everything emails holds about the person (GDPR access / portability). */
@@ -215,16 +245,17 @@ export async function eraseContact(db: Db, id: string, now = Date.now()) {
   const contact = await getContactOrThrow(db, id);
   const emails = new Set<string>();
   if (contact.email) emails.add(contact.email.toLowerCase());
-  const sentTo = await db
-    .selectDistinct({ to: emailMessages.toAddress })
-    .from(emailMessages)
-    .where(eq(emailMessages.contactId, id));
+  const [sentTo, profile] = await db.batch([
+    db.selectDistinct({ to: emailMessages.toAddress }).from(emailMessages).where(eq(emailMessages.contactId, id)),
+    db.select({ firstEventAt: emailProfiles.firstEventAt }).from(emailProfiles).where(eq(emailProfiles.contactId, id)),
+  ]);
   for (const m of sentTo) if (m.to) emails.add(m.to.toLowerCase());
   const hashes = await Promise.all([...emails].map((e) => addressHash(e)));
   await execBatch(db, [
     ...hashes.map((h) =>
       db.insert(emailSuppressions).values({ emailHash: h, reason: "erased", createdAt: now }).onConflictDoNothing(),
     ),
+    ...eraseRollupStatements(id),
     sql`delete from email_links where message_id in (select id from email_messages where contact_id = ${id})`,
     sql`delete from email_messages where contact_id = ${id}`,
     sql`delete from email_events where contact_id = ${id}`,
@@ -242,7 +273,14 @@ export async function eraseContact(db: Db, id: string, now = Date.now()) {
   } catch {
     deleted = false; // another capability's rows point at it: it stays, anonymous
   }
-  return { erased: true as const, contactRowDeleted: deleted, suppressedAddresses: hashes.length };
+  // What the archive may hold of the person: rows naming their id or an address, since first seen.
+  const since = Math.min(contact.firstSeenAt, profile[0]?.firstEventAt ?? contact.firstSeenAt);
+  return {
+    erased: true as const,
+    contactRowDeleted: deleted,
+    suppressedAddresses: hashes.length,
+    archive: { needles: [id, ...emails], since },
+  };
 }
 
 /**

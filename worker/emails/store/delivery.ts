@@ -1,6 +1,6 @@
 // Delivery's reads and state changes of one outbox message: load it with what the checks need,
 // end or defer it, claim it (once, under the weekly cap) and record how the send went.
-import { and, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import {
   contactEventStats,
   contacts,
@@ -10,8 +10,10 @@ import {
   emailTemplates,
   emailTriggers,
 } from "../../../db/schema/index.ts";
-import { type Db, insertChunks, runBatch } from "../../lib/db.ts";
+import { type Db, execBatch, insertChunks } from "../../lib/db.ts";
+import { DAY } from "../churn.ts";
 import { WEEK } from "../policy.ts";
+import { sentRollupStatement, utcDay } from "./rollups.ts";
 
 /** The message with its contact, profile, trigger and template. */
 export async function loadMessage(db: Db, id: string) {
@@ -110,7 +112,16 @@ export async function claimMessage(
   c: { provider: string | null; address: string; mail: Composed; cap: number },
   now: number,
 ): Promise<number | null> {
-  const [claimed] = await runBatch(db, [
+  const claimable = and(
+    unsent(id),
+    sql`(email_messages.topic != 'marketing' or email_messages.contact_id is null or (
+      select count(*) from email_messages p where p.contact_id = email_messages.contact_id
+      and p.topic = 'marketing' and p.state in ('sending', 'sent') and p.sent_at > ${now - WEEK}) < ${c.cap})`,
+  ) as SQL;
+  // Without a provider the claim is the send: the day's rollup counts it in the same batch.
+  const counted = c.provider ? [] : [sentRollupStatement(id, { day: Math.floor(now / DAY), where: claimable })];
+  const results = await execBatch(db, [
+    ...counted,
     db
       .update(emailMessages)
       .set({
@@ -128,14 +139,7 @@ export async function claimMessage(
         deferReason: null,
         updatedAt: now,
       })
-      .where(
-        and(
-          unsent(id),
-          sql`(email_messages.topic != 'marketing' or email_messages.contact_id is null or (
-            select count(*) from email_messages p where p.contact_id = email_messages.contact_id
-            and p.topic = 'marketing' and p.state in ('sending', 'sent') and p.sent_at > ${now - WEEK}) < ${c.cap})`,
-        ),
-      )
+      .where(claimable)
       .returning({ attempts: emailMessages.attempts }),
     ...insertChunks(
       db,
@@ -143,27 +147,75 @@ export async function claimMessage(
       c.mail.links.map((l) => ({ ...l, messageId: id })),
     ),
   ]);
-  return (claimed as Array<{ attempts: number }>)[0]?.attempts ?? null;
+  const claimed = (results[counted.length]?.results ?? []) as Array<{ attempts: number }>;
+  return claimed[0]?.attempts ?? null;
 }
 
+/**
+ * Settles claim `claimedAt` of a message still `sending` (an attempt of unknown outcome) with
+ * `set`; false when another consumer settled or claimed it first.
+ */
+export async function settleClaim(
+  db: Db,
+  id: string,
+  claimedAt: number | null,
+  set: Partial<typeof emailMessages.$inferInsert>,
+  now: number,
+): Promise<boolean> {
+  const claim = claimedAt === null ? sql`claimed_at is null` : sql`claimed_at = ${claimedAt}`;
+  // Settled as sent (the provider has it): counted on its sending day, as markSent counts.
+  const counted =
+    set.state === "sent"
+      ? [
+          sentRollupStatement(id, {
+            day: utcDay("sent_at"),
+            where: sql`state = 'sending' and ${claim} and sent_at is not null`,
+          }),
+        ]
+      : [];
+  const results = await execBatch(db, [
+    ...counted,
+    db
+      .update(emailMessages)
+      .set({ ...set, updatedAt: now })
+      .where(
+        and(
+          eq(emailMessages.id, id),
+          eq(emailMessages.state, "sending"),
+          claimedAt === null ? isNull(emailMessages.claimedAt) : eq(emailMessages.claimedAt, claimedAt),
+        ),
+      )
+      .returning({ id: emailMessages.id }),
+  ]);
+  return (results[counted.length]?.results ?? []).length > 0;
+}
+
+/** The provider took the message: it is sent, and counted on its sending day once. */
 export async function markSent(db: Db, id: string, providerMessageId: string | null, now: number) {
-  await db
-    .update(emailMessages)
-    .set({ state: "sent", providerMessageId, lastError: null, updatedAt: now })
-    .where(eq(emailMessages.id, id));
+  await execBatch(db, [
+    sentRollupStatement(id, { day: utcDay("sent_at"), where: sql`state != 'sent' and sent_at is not null` }),
+    db
+      .update(emailMessages)
+      .set({ state: "sent", providerMessageId, lastError: null, updatedAt: now })
+      .where(eq(emailMessages.id, id)),
+  ]);
 }
 
-/** A failed send: back to queued (to be retried at `sendAfter`) or, when `final`, failed for good. */
+/**
+ * A failed send: back to queued (to be retried at `sendAfter`) or, when `final`, failed for good.
+ * `maybeDuplicate` when the failed attempt may have reached the recipient all the same.
+ */
 export async function markSendFailed(
   db: Db,
   id: string,
-  f: { error: string; final: boolean; sendAfter: number },
+  f: { error: string; final: boolean; sendAfter: number; maybeDuplicate?: boolean },
   now: number,
 ) {
   await db
     .update(emailMessages)
     .set({
       state: f.final ? "failed" : "queued",
+      ...(f.maybeDuplicate ? { maybeDuplicate: true } : {}),
       lastError: f.error,
       sentAt: null,
       sendAfter: f.sendAfter,

@@ -1,10 +1,11 @@
 // What contacts do with messages: unsubscribe, opens, clicks; and engagement over a time range.
-import { and, eq, gte, isNotNull, lt, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { CONSENT_TOPICS, type ConsentTopic, emailLinks, emailMessages } from "../../../db/schema/index.ts";
 import { type Db, execBatch } from "../../lib/db.ts";
 import type { Range } from "../../lib/range.ts";
 import { emit } from "../../lib/webhooks.ts";
 import { addressHash } from "../signing.ts";
+import { engagementQuery, engagementRollupStatement } from "./rollups.ts";
 
 export async function messageForLink(db: Db, id: string) {
   return db.query.emailMessages.findFirst({
@@ -29,6 +30,7 @@ export async function unsubscribeMessage(db: Db, messageId: string, now = Date.n
   if (!m) return null;
   const topic = CONSENT_TOPICS.includes(m.topic as ConsentTopic) ? (m.topic as ConsentTopic) : null;
   const writes = [
+    engagementRollupStatement(m.id, "unsubscribed"),
     sql`update email_messages set unsubscribed_at = coalesce(unsubscribed_at, ${now}) where id = ${m.id}`,
   ];
   if (m.contactId) {
@@ -54,10 +56,13 @@ export async function unsubscribeMessage(db: Db, messageId: string, now = Date.n
 }
 
 export async function recordOpen(db: Db, messageId: string, now = Date.now()) {
-  await db
-    .update(emailMessages)
-    .set({ openedAt: sql`coalesce(${emailMessages.openedAt}, ${now})`, opens: sql`${emailMessages.opens} + 1` })
-    .where(eq(emailMessages.id, messageId));
+  await execBatch(db, [
+    engagementRollupStatement(messageId, "opened"),
+    db
+      .update(emailMessages)
+      .set({ openedAt: sql`coalesce(${emailMessages.openedAt}, ${now})`, opens: sql`${emailMessages.opens} + 1` })
+      .where(eq(emailMessages.id, messageId)),
+  ]);
 }
 
 /** The stored destination of a tracked link, or null. */
@@ -67,28 +72,22 @@ export async function linkTarget(db: Db, linkId: string) {
 
 /** A click is also an open (images are often blocked). */
 export async function recordClick(db: Db, messageId: string, now = Date.now()) {
-  await db
-    .update(emailMessages)
-    .set({
-      clickedAt: sql`coalesce(${emailMessages.clickedAt}, ${now})`,
-      openedAt: sql`coalesce(${emailMessages.openedAt}, ${now})`,
-      clicks: sql`${emailMessages.clicks} + 1`,
-    })
-    .where(eq(emailMessages.id, messageId));
+  await execBatch(db, [
+    engagementRollupStatement(messageId, "clicked"),
+    db
+      .update(emailMessages)
+      .set({
+        clickedAt: sql`coalesce(${emailMessages.clickedAt}, ${now})`,
+        openedAt: sql`coalesce(${emailMessages.openedAt}, ${now})`,
+        clicks: sql`${emailMessages.clicks} + 1`,
+      })
+      .where(eq(emailMessages.id, messageId)),
+  ]);
 }
 
-/** Sent, opened, clicked and unsubscribed of messages sent in `range` (index on sent_at). */
+/** Sent, opened, clicked and unsubscribed of messages sent on the days of `range` (from the daily rollup). */
 export async function engagement(db: Db, range: Range) {
-  const m = emailMessages;
-  const [r] = await db
-    .select({
-      sent: sql<number>`count(*)`,
-      opened: sql<number>`count(${m.openedAt})`,
-      clicked: sql<number>`count(${m.clickedAt})`,
-      unsubscribed: sql<number>`count(${m.unsubscribedAt})`,
-    })
-    .from(m)
-    .where(and(isNotNull(m.sentAt), gte(m.sentAt, range.from), lt(m.sentAt, range.to), eq(m.state, "sent")));
+  const r = await engagementQuery(db, range);
   return {
     ...r,
     openRate: r.sent ? r.opened / r.sent : null,

@@ -1,16 +1,16 @@
 // Events and their per-contact aggregates: the ingestion batch that writes them, and the facts
 // other capabilities (KPIs) and trigger evaluation read over their indexes.
-import { and, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
-import { type ConsentTopic, emailEvents } from "../../../db/schema/index.ts";
+import { type SQL, sql } from "drizzle-orm";
+import type { ConsentTopic } from "../../../db/schema/index.ts";
 import type { Person } from "../../lib/contacts.ts";
 import { chunk, type Db, execBatch } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
-import type { Range } from "../../lib/range.ts";
 import type { AnyCallT } from "../schemas.ts";
 import { type AccountWrite, groupStatements } from "./accounts.ts";
 import { contactUpserts } from "./contacts.ts";
 import { aliasInserts, dropMerged, mergeStatements } from "./merge.ts";
 import { identifyStatements } from "./profiles.ts";
+import { eventRollupStatement } from "./rollups.ts";
 
 /** A Segment call as ingestion keeps it (ingest.ts makes it from the call). */
 export type KeptCall = {
@@ -88,27 +88,6 @@ function eventInsert(part: KeptCall[], batchId: string, now: number): SQL {
     on conflict (message_id) do nothing`;
 }
 
-/** Per-contact count and summed `properties.amount` of `event` in the range (index on event, occurred_at). */
-export async function eventFactsQuery(db: Db, q: Range & { event: string }) {
-  return db
-    .select({
-      contactId: emailEvents.contactId,
-      count: sql<number>`count(*)`,
-      amount: sql<number>`coalesce(sum(cast(json_extract(${emailEvents.properties}, '$.amount') as real)), 0)`,
-    })
-    .from(emailEvents)
-    .where(and(eq(emailEvents.event, q.event), gte(emailEvents.occurredAt, q.from), lt(emailEvents.occurredAt, q.to)))
-    .groupBy(emailEvents.contactId);
-}
-
-export async function activeContactIdsQuery(db: Db, q: Range & { events?: string[] }): Promise<string[]> {
-  const inRange = and(gte(emailEvents.occurredAt, q.from), lt(emailEvents.occurredAt, q.to));
-  const rows = await db
-    .selectDistinct({ id: emailEvents.contactId })
-    .from(emailEvents)
-    .where(q.events?.length ? and(inArray(emailEvents.event, q.events.slice(0, 90)), inRange) : inRange);
-  return rows.map((r) => r.id);
-}
 /** Active days since `fromDay` of each contact (primary key range per contact). */
 export async function activityDays(db: Db, contactIds: string[], fromDay: number) {
   const byContact = new Map<string, number[]>();
@@ -147,5 +126,6 @@ function aggregateStatements(batchId: string, now: number): SQL[] {
         last_event_at = max(coalesce(email_profiles.last_event_at, excluded.last_event_at), excluded.last_event_at),
         event_count = email_profiles.event_count + excluded.event_count,
         updated_at = excluded.updated_at`,
+    eventRollupStatement(batchId),
   ];
 }

@@ -5,6 +5,7 @@
 import { inArray, type SQL, sql } from "drizzle-orm";
 import { contacts } from "../../../db/schema/index.ts";
 import { chunk, type Db } from "../../lib/db.ts";
+import { mergeEventRollupStatements } from "./rollups.ts";
 
 /** The external id of the contact each of `aliases` (`anon:<anonymousId>`) is linked to, when it is. */
 export async function aliasLinks(db: Db, aliases: string[]): Promise<Map<string, string>> {
@@ -85,6 +86,7 @@ export function mergeStatements(aliases: string[], now: number): SQL[] {
         select m.known_id, d.day, d.events from contact_activity_days d join m on m.anon_id = d.contact_id where true
         on conflict (contact_id, day) do update set events = contact_activity_days.events + excluded.events`,
       dropRows("contact_activity_days"),
+      ...mergeEventRollupStatements(m),
       sql`${m} insert into email_profiles (contact_id, consent_marketing, consent_product_updates,
           consent_status_notifications, unsubscribed_at, first_event_at, last_event_at, event_count,
           traits_updated_at, updated_at)

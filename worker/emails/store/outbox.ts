@@ -1,5 +1,5 @@
 // The outbox: queueing messages (for other capabilities and for triggers) and finding due work.
-import { and, desc, eq, gt, inArray, lt, lte, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, lt, lte, or, sql } from "drizzle-orm";
 import { type EmailTopic, emailMessages } from "../../../db/schema/index.ts";
 import { type Db, execBatch, insertChunks } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
@@ -64,48 +64,24 @@ export async function dueQueued(db: Db, now: number, after = "", limit = 1000): 
   return rows.map((r) => r.id);
 }
 
-export const STALE_SENDING_MS = 10 * 60_000;
-/** A queued message not picked up this long after it was due lost its queue send. */
-export const LOST_QUEUED_MS = 2 * 60_000;
-
 /**
  * Cron backstop, the ids to deliver: deferred messages now due, queued messages whose queue send
- * was lost, and
- * claims a crashed consumer left behind (back to queued; the provider's idempotency key
- * stops a second send where the provider supports it). Index range scans on (state, send_after).
+ * was lost (not picked up a fifth of `staleMs` after they were due: 2 minutes by default), and
+ * claims a stopped consumer left `sending` for `staleMs` (delivery settles those without sending
+ * blindly again). Index range scans on (state, send_after).
  */
-export async function sweepDue(db: Db, now: number, limit = 5000): Promise<string[]> {
+export async function sweepDue(db: Db, now: number, staleMs: number, limit = 5000): Promise<string[]> {
+  const due = (state: "deferred" | "queued" | "sending", before: number, max: number) =>
+    db
+      .select({ id: emailMessages.id })
+      .from(emailMessages)
+      .where(and(eq(emailMessages.state, state), lte(emailMessages.sendAfter, before)))
+      .limit(max);
   const [deferred, lost, stuck] = await db.batch([
-    db
-      .select({ id: emailMessages.id })
-      .from(emailMessages)
-      .where(and(eq(emailMessages.state, "deferred"), lte(emailMessages.sendAfter, now)))
-      .limit(limit),
-    db
-      .select({ id: emailMessages.id })
-      .from(emailMessages)
-      .where(and(eq(emailMessages.state, "queued"), lte(emailMessages.sendAfter, now - LOST_QUEUED_MS)))
-      .limit(limit),
-    db
-      .select({ id: emailMessages.id })
-      .from(emailMessages)
-      .where(and(eq(emailMessages.state, "sending"), lte(emailMessages.sendAfter, now - STALE_SENDING_MS)))
-      .limit(100),
+    due("deferred", now, limit),
+    due("queued", now - staleMs / 5, limit),
+    due("sending", now - staleMs, limit),
   ]);
-  if (stuck.length) {
-    await db
-      .update(emailMessages)
-      .set({ state: "queued", updatedAt: now, lastError: "consumer stopped while sending" })
-      .where(
-        and(
-          inArray(
-            emailMessages.id,
-            stuck.map((r) => r.id),
-          ),
-          eq(emailMessages.state, "sending"),
-        ),
-      );
-  }
   return [...deferred, ...lost, ...stuck].map((r) => r.id);
 }
 
@@ -145,6 +121,7 @@ export async function listMessages(
       sendAfter: m.sendAfter,
       provider: m.provider,
       lastError: m.lastError,
+      maybeDuplicate: m.maybeDuplicate,
       createdAt: m.createdAt,
       sentAt: m.sentAt,
       openedAt: m.openedAt,

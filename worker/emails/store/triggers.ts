@@ -1,10 +1,11 @@
 // Triggers: create, read, update, delete, and per-trigger metrics.
-import { and, desc, eq, lt, sql } from "drizzle-orm";
-import { emailMessages, emailTriggers } from "../../../db/schema/index.ts";
+import { desc, eq, lt } from "drizzle-orm";
+import { emailTriggers } from "../../../db/schema/index.ts";
 import { changesOf, type Db } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { notFound } from "../../lib/problem.ts";
 import { TriggerRule, type TriggerRuleT } from "../schemas.ts";
+import { triggerCounts } from "./message-days.ts";
 import { requireTemplate } from "./templates.ts";
 
 export type TriggerInput = TriggerRuleT & {
@@ -113,36 +114,14 @@ export async function loadTrigger(db: Db, id: string) {
 }
 
 /**
- * Funnel of one trigger over its messages (index on trigger_id). Converted: the conversion
- * event (or else the exit event) within the window after the send, read from the events index.
+ * Funnel of one trigger over its messages (index on trigger_id) and the days retention sealed.
+ * Converted: the conversion event (or else the exit event) within the window after the send.
  */
 export async function triggerMetrics(db: Db, trigger: typeof emailTriggers.$inferSelect) {
-  const rule = TriggerRule.parse(trigger.rule);
-  const goal = rule.conversion ?? (rule.exit ? { event: rule.exit.event, withinDays: 7 } : null);
-  const m = emailMessages;
-  const [r] = await db
-    .select({
-      entered: sql<number>`count(*)`,
-      belowConfidence: sql<number>`coalesce(sum(${m.skipReason} = 'below_confidence'), 0)`,
-      noConsent: sql<number>`coalesce(sum(${m.skipReason} = 'no_consent'), 0)`,
-      capped: sql<number>`coalesce(sum(${m.wasCapped}), 0)`,
-      otherSkipped: sql<number>`coalesce(sum(${m.state} in ('skipped', 'suppressed') and coalesce(${m.skipReason}, '') not in ('below_confidence', 'no_consent')), 0)`,
-      pending: sql<number>`coalesce(sum(${m.state} in ('queued', 'deferred', 'sending')), 0)`,
-      sent: sql<number>`coalesce(sum(${m.state} = 'sent'), 0)`,
-      opened: sql<number>`count(${m.openedAt})`,
-      clicked: sql<number>`count(${m.clickedAt})`,
-      unsubscribed: sql<number>`count(${m.unsubscribedAt})`,
-      converted: goal
-        ? sql<number>`coalesce(sum(${m.state} = 'sent' and exists (select 1 from email_events e
-            where e.contact_id = ${m.contactId} and e.occurred_at >= ${m.sentAt}
-            and e.occurred_at < ${m.sentAt} + ${Math.round(goal.withinDays * 86_400_000)} and e.event = ${goal.event})), 0)`
-        : sql<number>`0`,
-    })
-    .from(m)
-    .where(and(eq(m.triggerId, trigger.id)));
+  const r = await triggerCounts(db, trigger.id);
   return {
-    entered: r.entered,
-    skipped: { belowConfidence: r.belowConfidence, noConsent: r.noConsent, capped: r.capped, other: r.otherSkipped },
+    entered: r.messages,
+    skipped: { belowConfidence: r.below_confidence, noConsent: r.no_consent, capped: r.capped, other: r.other_skipped },
     pending: r.pending,
     sent: r.sent,
     opened: r.opened,

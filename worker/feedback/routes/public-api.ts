@@ -1,6 +1,6 @@
 // Public JSON API for visitors: anonymous reads, identified writes (the host app's identity token).
 import type { Context, MiddlewareHandler } from "hono";
-import { getDb } from "../../lib/db.ts";
+import { readSession, visitorWrite } from "../../lib/d1-session.ts";
 import type { AppEnv } from "../../lib/env.ts";
 import { identityTokenOf, optionalVisitor, requireVisitor } from "../../lib/identity.ts";
 import { createRoute, jsonBody, jsonContent, newRouter, problemContent } from "../../lib/openapi.ts";
@@ -29,7 +29,7 @@ import { addComment } from "../store/comments.ts";
 import { countPostsSince, createPost, getPost, similarPosts } from "../store/posts.ts";
 import { boardPosts, postThread } from "../store/visitor-reads.ts";
 import { castVote, removeVote } from "../store/votes.ts";
-import { pathAndQuery, sharedCopy, visibleBoard, visiblePost } from "./visitor.ts";
+import { pathAndQuery, sharedCopy, visibleBoard, visiblePost, voteOn } from "./visitor.ts";
 
 export const publicApiRoutes = newRouter();
 const tags = ["Feedback (visitors)"];
@@ -63,7 +63,7 @@ publicApiRoutes.openapi(
   async (c) => {
     const slug = c.req.valid("param").board;
     const render = async (board: Board) => {
-      const page = await boardPosts(getDb(c.env.DB), board.id, c.req.valid("query"), c.get("visitor")?.contactId);
+      const page = await boardPosts(await readSession(c), board.id, c.req.valid("query"), c.get("visitor")?.contactId);
       return {
         board: boardView(board),
         data: page.data.map((r) => ({ ...postView(r, c.env.PUBLIC_URL), voted: page.voted.has(r.post.id) })),
@@ -98,7 +98,7 @@ publicApiRoutes.openapi(
     const { board: slug, post: postId } = c.req.valid("param");
     const board = await visibleBoard(c, slug);
     const row = await visiblePost(c, board, postId);
-    const thread = await postThread(getDb(c.env.DB), postId, c.get("visitor")?.contactId);
+    const thread = await postThread(await readSession(c), postId, c.get("visitor")?.contactId);
     return c.json({ post: postView(row, c.env.PUBLIC_URL), ...thread }, 200);
   },
 );
@@ -117,7 +117,7 @@ publicApiRoutes.openapi(
   async (c) => {
     const board = await visibleBoard(c, c.req.valid("param").board);
     const { q, limit } = c.req.valid("query");
-    const rows = await similarPosts(getDb(c.env.DB), board.id, q, limit);
+    const rows = await similarPosts(await readSession(c), board.id, q, limit);
     return c.json(
       {
         data: rows.map((r) => {
@@ -146,21 +146,22 @@ publicApiRoutes.openapi(
     responses: { 201: jsonContent(CreatedPostSchema, "The post"), 400: problemContent("Invalid"), ...refusals },
   }),
   async (c) => {
-    const db = getDb(c.env.DB);
     const board = await visibleBoard(c, c.req.valid("param").board);
     const visitor = c.get("visitor");
-    if ((await countPostsSince(db, visitor.contactId, Date.now() - POST_WINDOW_MS)) >= POSTS_PER_HOUR) {
-      throw new Problem(
-        429,
-        "rate-limited",
-        "You have posted a lot in the last hour: try again later",
-        {},
-        { "retry-after": "3600" },
-      );
-    }
-    const post = await createPost(db, board, { ...c.req.valid("json"), authorId: visitor.contactId, trusted: false });
+    const post = await visitorWrite(c, async (db) => {
+      if ((await countPostsSince(db, visitor.contactId, Date.now() - POST_WINDOW_MS)) >= POSTS_PER_HOUR) {
+        throw new Problem(
+          429,
+          "rate-limited",
+          "You have posted a lot in the last hour: try again later",
+          {},
+          { "retry-after": "3600" },
+        );
+      }
+      return createPost(db, board, { ...c.req.valid("json"), authorId: visitor.contactId, trusted: false });
+    });
     c.executionCtx.waitUntil(kickWebhooks(c.env));
-    const row = await getPost(db, post.id);
+    const row = await getPost(await readSession(c), post.id);
     return c.json({ ...postView(row as NonNullable<typeof row>, c.env.PUBLIC_URL), moderation: post.moderation }, 201);
   },
 );
@@ -177,31 +178,13 @@ const voteRoute = (method: "put" | "delete") =>
     responses: { 200: jsonContent(VoteResultSchema, "The vote"), ...refusals, 409: problemContent("Closed post") },
   });
 
-/** The post a vote goes to: visible, and not merged (its votes moved to the original). */
-async function votable(c: Context<AppEnv>, slug: string, postId: string) {
-  const board = await visibleBoard(c, slug);
-  const row = await visiblePost(c, board, postId);
-  if (row.post.status === "merged") {
-    throw new Problem(409, "conflict", "This post was merged: vote on the original", {
-      mergedIntoId: row.post.mergedIntoId,
-    });
-  }
-  return row;
-}
-
 // PUT /api/v1/boards/:board/posts/:post/vote — vote; voting twice is one vote
-publicApiRoutes.openapi(voteRoute("put"), async (c) => {
-  const { board, post } = c.req.valid("param");
-  const row = await votable(c, board, post);
-  return c.json(await castVote(getDb(c.env.DB), row.post, c.get("visitor").contactId), 200);
-});
+publicApiRoutes.openapi(voteRoute("put"), async (c) => c.json(await voteOn(c, c.req.valid("param"), castVote), 200));
 
 // DELETE /api/v1/boards/:board/posts/:post/vote — take the vote back
-publicApiRoutes.openapi(voteRoute("delete"), async (c) => {
-  const { board, post } = c.req.valid("param");
-  const row = await votable(c, board, post);
-  return c.json(await removeVote(getDb(c.env.DB), row.post, c.get("visitor").contactId), 200);
-});
+publicApiRoutes.openapi(voteRoute("delete"), async (c) =>
+  c.json(await voteOn(c, c.req.valid("param"), removeVote), 200),
+);
 
 // POST /api/v1/boards/:board/posts/:post/comments — an identified visitor comments
 publicApiRoutes.openapi(
@@ -223,10 +206,12 @@ publicApiRoutes.openapi(
     const board = await visibleBoard(c, slug);
     const row = await visiblePost(c, board, postId);
     const visitor = c.get("visitor");
-    const comment = await addComment(
-      getDb(c.env.DB),
-      { post: row.post, boardSlug: board.slug, moderated: board.moderated },
-      { authorId: visitor.contactId, team: false, body: c.req.valid("json").body },
+    const comment = await visitorWrite(c, (db) =>
+      addComment(
+        db,
+        { post: row.post, boardSlug: board.slug, moderated: board.moderated },
+        { authorId: visitor.contactId, team: false, body: c.req.valid("json").body },
+      ),
     );
     c.executionCtx.waitUntil(kickWebhooks(c.env));
     return c.json(commentView(comment, visitor.name, false), 201);

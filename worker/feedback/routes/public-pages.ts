@@ -3,12 +3,12 @@
 // cached (page-cache.ts); identified ones are private.
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { getDb } from "../../lib/db.ts";
+import { readSession, visitorWrite } from "../../lib/d1-session.ts";
 import type { AppEnv } from "../../lib/env.ts";
 import { readForm } from "../../lib/forms.ts";
 import { identityTokenOf, requireVisitor } from "../../lib/identity.ts";
 import type { z } from "../../lib/openapi.ts";
-import { badRequest, fieldErrors, notFound, Problem } from "../../lib/problem.ts";
+import { badRequest, fieldErrors, notFound } from "../../lib/problem.ts";
 import { rateLimit } from "../../lib/rate-limit.ts";
 import { kickWebhooks } from "../../lib/webhooks.ts";
 import { isDigestMonth } from "../digest.ts";
@@ -23,7 +23,7 @@ import { boardPosts, postThread } from "../store/visitor-reads.ts";
 import { castVote, removeVote } from "../store/votes.ts";
 import { SUGGEST_JS } from "../suggest-script.ts";
 import { atomFeed, boardHtml, cardOf, digestHtml, postHtml, roadmapHtml } from "../views.tsx";
-import { pathAndQuery, sameOrigin, sharedCopy, softVisitor, visibleBoard, visiblePost } from "./visitor.ts";
+import { pathAndQuery, sameOrigin, sharedCopy, softVisitor, visibleBoard, visiblePost, voteOn } from "./visitor.ts";
 
 export const publicPageRoutes = new Hono<AppEnv>();
 
@@ -67,7 +67,7 @@ publicPageRoutes.get(
 
 // GET /roadmap — Planned / In progress / Done (recent) across public boards
 publicPageRoutes.get("/roadmap", softVisitor, (c) =>
-  serve(c, null, async () => html(roadmapHtml(await roadmapColumns(getDb(c.env.DB))))),
+  serve(c, null, async () => html(roadmapHtml(await roadmapColumns(await readSession(c))))),
 );
 
 // GET /roadmap/feed.atom — status changes on every public board
@@ -79,7 +79,7 @@ publicPageRoutes.get("/roadmap/feed.atom", (c) =>
       selfUrl: `${c.env.PUBLIC_URL}/roadmap/feed.atom`,
       siteUrl: `${c.env.PUBLIC_URL}/roadmap`,
       baseUrl: c.env.PUBLIC_URL,
-      entries: await statusFeed(getDb(c.env.DB)),
+      entries: await statusFeed(await readSession(c)),
     }),
   })),
 );
@@ -88,7 +88,7 @@ publicPageRoutes.get("/roadmap/feed.atom", (c) =>
 publicPageRoutes.get("/roadmap/digest/:month", (c) => {
   const month = c.req.param("month");
   if (!isDigestMonth(month, Date.now())) throw notFound("No digest for that month");
-  return serve(c, null, async () => html(digestHtml(await digestOf(getDb(c.env.DB), month, c.env.PUBLIC_URL))));
+  return serve(c, null, async () => html(digestHtml(await digestOf(await readSession(c), month, c.env.PUBLIC_URL))));
 });
 
 // GET /feedback/:board/feed.atom — status changes on one board
@@ -102,7 +102,7 @@ publicPageRoutes.get("/feedback/:board/feed.atom", softVisitor, async (c) => {
         selfUrl: `${c.env.PUBLIC_URL}/feedback/${board.slug}/feed.atom`,
         siteUrl: `${c.env.PUBLIC_URL}/feedback/${board.slug}`,
         baseUrl: c.env.PUBLIC_URL,
-        entries: await statusFeed(getDb(c.env.DB), board.id),
+        entries: await statusFeed(await readSession(c), board.id),
       }),
     };
   });
@@ -114,7 +114,7 @@ publicPageRoutes.get("/feedback/:board", softVisitor, async (c) => {
     const board = b as Board;
     const query = boardQuery(c);
     const visitor = c.get("visitor");
-    const page = await boardPosts(getDb(c.env.DB), board.id, query, visitor?.contactId);
+    const page = await boardPosts(await readSession(c), board.id, query, visitor?.contactId);
     return html(
       boardHtml({
         board,
@@ -134,7 +134,7 @@ publicPageRoutes.get("/feedback/:board/:post", softVisitor, async (c) => {
     const board = b as Board;
     const row = await visiblePost(c, board, c.req.param("post").slice(0, 64));
     const visitor = c.get("visitor");
-    const thread = await postThread(getDb(c.env.DB), row.post.id, visitor?.contactId);
+    const thread = await postThread(await readSession(c), row.post.id, visitor?.contactId);
     const card = {
       ...cardOf(row),
       bodyHtml: row.post.bodyHtml,
@@ -162,12 +162,9 @@ const postParams = (c: Context<AppEnv>) => {
 publicPageRoutes.post("/feedback/:board/posts", sameOrigin, requireVisitor(), rateLimit("feedback.post"), async (c) => {
   const board = await visibleBoard(c, slugOr404(c.req.param("board")));
   const input = await form(c, PostForm);
-  const post = await createPost(getDb(c.env.DB), board, {
-    ...input,
-    tags: [],
-    authorId: c.get("visitor").contactId,
-    trusted: false,
-  });
+  const post = await visitorWrite(c, (db) =>
+    createPost(db, board, { ...input, tags: [], authorId: c.get("visitor").contactId, trusted: false }),
+  );
   c.executionCtx.waitUntil(kickWebhooks(c.env));
   return c.redirect(
     post.moderation === "approved" ? `/feedback/${board.slug}/${post.id}` : `/feedback/${board.slug}`,
@@ -182,15 +179,10 @@ publicPageRoutes.post(
   requireVisitor(),
   rateLimit("feedback.vote"),
   async (c) => {
-    const { board: slug, post: postId } = postParams(c);
-    const board = await visibleBoard(c, slug);
-    const row = await visiblePost(c, board, postId);
-    if (row.post.status === "merged") throw new Problem(409, "conflict", "This post was merged: vote on the original");
+    const params = postParams(c);
     const { action } = await form(c, VoteForm);
-    const db = getDb(c.env.DB);
-    if (action === "vote") await castVote(db, row.post, c.get("visitor").contactId);
-    else await removeVote(db, row.post, c.get("visitor").contactId);
-    return c.redirect(`/feedback/${board.slug}/${row.post.id}`, 303);
+    await voteOn(c, params, action === "vote" ? castVote : removeVote);
+    return c.redirect(`/feedback/${params.board}/${params.post}`, 303);
   },
 );
 
@@ -205,10 +197,12 @@ publicPageRoutes.post(
     const board = await visibleBoard(c, slug);
     const row = await visiblePost(c, board, postId);
     const { body } = await form(c, CommentBody);
-    await addComment(
-      getDb(c.env.DB),
-      { post: row.post, boardSlug: board.slug, moderated: board.moderated },
-      { authorId: c.get("visitor").contactId, team: false, body },
+    await visitorWrite(c, (db) =>
+      addComment(
+        db,
+        { post: row.post, boardSlug: board.slug, moderated: board.moderated },
+        { authorId: c.get("visitor").contactId, team: false, body },
+      ),
     );
     c.executionCtx.waitUntil(kickWebhooks(c.env));
     return c.redirect(`/feedback/${board.slug}/${row.post.id}`, 303);

@@ -1,16 +1,19 @@
 // What the visitor routes share: who may see a board or post, CSRF for forms, and the anonymous page cache.
 import type { Context, MiddlewareHandler } from "hono";
-import { getDb } from "../../lib/db.ts";
+import { readFound, readSession, visitorBatch } from "../../lib/d1-session.ts";
+import { type Db, getDb } from "../../lib/db.ts";
 import type { AppEnv } from "../../lib/env.ts";
 import { optionalVisitor } from "../../lib/identity.ts";
 import { notFound, Problem } from "../../lib/problem.ts";
 import { cachedResponse } from "../page-cache.ts";
-import { allBoardsVersion, type Board, getBoardOrThrow } from "../store/boards.ts";
+import { allBoardsVersion, type Board, getBoard } from "../store/boards.ts";
 import { getPost } from "../store/posts.ts";
+import type { VoteTarget, VoteWrite } from "../store/votes.ts";
 
 /** The board, refusing anonymous visitors of an identified-only board. */
 export async function visibleBoard(c: Context<AppEnv>, slug: string): Promise<Board> {
-  const board = await getBoardOrThrow(getDb(c.env.DB), slug);
+  const board = await readFound(c, (db) => getBoard(db, slug));
+  if (!board) throw notFound("No such board");
   if (board.visibility === "identified" && !c.get("visitor")) {
     throw new Problem(401, "unauthorized", "This board is for signed-in users of the product");
   }
@@ -19,9 +22,34 @@ export async function visibleBoard(c: Context<AppEnv>, slug: string): Promise<Bo
 
 /** The approved, visible post on that board. */
 export async function visiblePost(c: Context<AppEnv>, board: Board, postId: string) {
-  const row = await getPost(getDb(c.env.DB), postId);
+  const row = await readFound(c, (db) => getPost(db, postId));
   if (!row || row.post.boardId !== board.id || row.post.moderation !== "approved") throw notFound("No such post");
   return row;
+}
+
+/**
+ * The visitor's vote on the post in the path, cast or taken back in one batch (store/votes.ts, shared
+ * with the writes arriving at the same moment) that also says when there was nothing to vote on: no
+ * such post (404), or it was merged (409).
+ */
+export async function voteOn(
+  c: Context<AppEnv>,
+  params: { board: string; post: string },
+  vote: (db: Db, target: VoteTarget) => VoteWrite,
+) {
+  const write = vote(getDb(c.env.DB), {
+    boardSlug: params.board,
+    postId: params.post,
+    contactId: c.get("visitor").contactId,
+  });
+  const { post, vote: answer } = write.outcome(await visitorBatch(c, write.statements));
+  if (post?.moderation !== "approved") throw notFound("No such post");
+  if (post.status === "merged") {
+    throw new Problem(409, "conflict", "This post was merged: vote on the original", {
+      mergedIntoId: post.mergedIntoId,
+    });
+  }
+  return answer;
 }
 
 /** The visitor named by the identity cookie, if it is valid; a stale cookie just means anonymous here. */
@@ -71,7 +99,7 @@ export function sharedCopy(
   let board: Board | null = null;
   return cachedResponse(c.req.raw, key, {
     version: async () => {
-      if (!slug) return { version: await allBoardsVersion(getDb(c.env.DB)), boards: ["*"] };
+      if (!slug) return { version: await allBoardsVersion(await readSession(c)), boards: ["*"] };
       board = await visibleBoard(c, slug);
       return { version: `${board.id}:${board.version}`, boards: [board.id] };
     },

@@ -12,8 +12,12 @@ export function listBoards(db: Db) {
   return db.select().from(feedbackBoards).orderBy(asc(feedbackBoards.name));
 }
 
+export function getBoard(db: Db, slug: string): Promise<Board | undefined> {
+  return db.query.feedbackBoards.findFirst({ where: eq(feedbackBoards.slug, slug) });
+}
+
 export async function getBoardOrThrow(db: Db, slug: string): Promise<Board> {
-  const board = await db.query.feedbackBoards.findFirst({ where: eq(feedbackBoards.slug, slug) });
+  const board = await getBoard(db, slug);
   if (!board) throw notFound("No such board");
   return board;
 }
@@ -65,6 +69,14 @@ export function bumpBoard(db: Db, boardId: string, when?: SQL) {
     .update(feedbackBoards)
     .set({ version: sql`${feedbackBoards.version} + 1` })
     .where(and(eq(feedbackBoards.id, boardId), when));
+}
+
+/** Batchable: `bumpBoard` for a batch that knows the board by slug only; the caller calls `forgetBoard`. */
+export function bumpBoardBySlug(db: Db, slug: string, when?: SQL) {
+  return db
+    .update(feedbackBoards)
+    .set({ version: sql`${feedbackBoards.version} + 1` })
+    .where(and(eq(feedbackBoards.slug, slug), when));
 }
 
 /** One value that changes whenever any board changes: the cache version of cross-board pages. */

@@ -2,7 +2,7 @@
 import { and, asc, desc, eq, gt, inArray, lt } from "drizzle-orm";
 import { contacts, type FEEDBACK_EVENT_TYPES, feedbackEvents } from "../../../db/schema/index.ts";
 import { emailStatements } from "../../emails/index.ts";
-import { type Db, runBatch } from "../../lib/db.ts";
+import { chunk, type Db, IN_LIST_MAX, runBatch } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { emailsFor, type LoopEvent, type Recipient } from "../notices.ts";
 
@@ -32,12 +32,17 @@ export async function replayEvents(db: Db, cursor: string, limit = 20): Promise<
     .orderBy(asc(feedbackEvents.id))
     .limit(limit);
   for (const e of events) {
-    const people = e.recipients.length
-      ? await db
+    // One IN list per chunk: D1 binds at most 100 parameters per statement.
+    const found = await runBatch(
+      db,
+      chunk(e.recipients.slice(0, 10_000), IN_LIST_MAX).map((part) =>
+        db
           .select({ id: contacts.id, email: contacts.email, name: contacts.name })
           .from(contacts)
-          .where(inArray(contacts.id, e.recipients.slice(0, 10_000)))
-      : [];
+          .where(inArray(contacts.id, part)),
+      ),
+    );
+    const people = (found as Array<Array<{ id: string; email: string | null; name: string | null }>>).flat();
     await runBatch(db, emailStatements(db, emailsFor(e, people)));
   }
   return events.length === limit ? events[events.length - 1].id : null;

@@ -24,14 +24,16 @@ op(
     path: "/api/v1/kpis",
     summary: "This quarter's KPIs",
     description:
-      "Live values while the quarter runs (quarter to date), the last daily snapshot once it has ended. A KPI whose sources hold nothing has `value: null` with its inputs.",
+      "Live values while the quarter runs (quarter to date, today included, computed from the daily rollups and kept up to 30 s; send `Cache-Control: no-cache` for values computed now), the last daily snapshot once it has ended. A KPI whose sources hold nothing has `value: null` with its inputs.",
     request: { query: QuarterQuery },
     responses: { 200: jsonContent(QuarterReportSchema, "The quarter's KPIs"), ...invalid },
   },
   async (c) => {
     const now = Date.now();
     const quarter = c.req.valid("query").quarter ?? quarterOf(now);
-    return c.json(await quarterReport(getDb(c.env.DB), quarter, now), 200);
+    // `Cache-Control: no-cache` asks for values computed now rather than up to 30 s old.
+    const fresh = /no-cache/i.test(c.req.header("cache-control") ?? "");
+    return c.json(await quarterReport(getDb(c.env.DB), quarter, now, { fresh }), 200);
   },
 );
 

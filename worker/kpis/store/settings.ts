@@ -2,6 +2,7 @@
 import { eq } from "drizzle-orm";
 import { kpiSettings } from "../../../db/schema/index.ts";
 import type { Db } from "../../lib/db.ts";
+import { forgetReports } from "../report-cache.ts";
 import { type KpiSettings, KpiSettingsSchema } from "../schemas.ts";
 
 export async function getSettings(db: Db): Promise<KpiSettings> {
@@ -16,5 +17,6 @@ export async function putSettings(db: Db, settings: KpiSettings, now = Date.now(
     .insert(kpiSettings)
     .values({ id: "default", settings, updatedAt: now })
     .onConflictDoUpdate({ target: kpiSettings.id, set: { settings, updatedAt: now } });
+  forgetReports();
   return settings;
 }

@@ -6,10 +6,12 @@ import { chunk, type Db, excluded, rowsPerInsert, runBatch } from "../../lib/db.
 import { newId } from "../../lib/ids.ts";
 import { emit } from "../../lib/webhooks.ts";
 import { alertEmail, recipientOf, slippedToAtRisk } from "../at-risk.ts";
-import { type TargetRow, targetView } from "../pacing.ts";
+import type { TargetRow } from "../pacing.ts";
 import { DAY, quarterOf, quarterRange, startOfDay } from "../quarters.ts";
+import { forgetReports } from "../report-cache.ts";
 import { CATCH_UP_DAYS, dueDays, type SnapshotMessage } from "../snapshot-days.ts";
-import { computeRange, targetsOf } from "./report.ts";
+import { standingOn } from "../standing.ts";
+import { dailyValues, kpisAsOf, targetsOf } from "./report.ts";
 
 /** Cron: the completed days of the last week that lack a full set of snapshots. */
 export async function dueSnapshotDays(db: Db, now: number): Promise<SnapshotMessage[]> {
@@ -87,9 +89,11 @@ function alertWrites(
 }
 
 /**
- * Computes and stores every KPI's quarter-to-date value at the end of `day`. Without `recompute`
- * a day already stored is left alone (a second delivery does nothing); with it, it is overwritten.
- * With `alert`, a KPI that was on track the day before and is at risk now alerts its owner once.
+ * Computes and stores every KPI's quarter-to-date value at the end of `day` (`kpisAsOf`, as the live
+ * report computes it) and its status against the target, forecast from the quarter's earlier
+ * snapshots. Without `recompute` a day already stored is left alone (a second delivery does nothing);
+ * with it, it is overwritten. With `alert`, a KPI that was on track the day before and is at risk
+ * now alerts its owner once.
  */
 export async function snapshotDay(db: Db, msg: Omit<SnapshotMessage, "kind">, now = Date.now()) {
   const day = startOfDay(msg.day);
@@ -98,26 +102,24 @@ export async function snapshotDay(db: Db, msg: Omit<SnapshotMessage, "kind">, no
     if ((stored?.n ?? 0) >= KPI_IDS.length) return { written: 0, alerts: 0 };
   }
   const quarter = quarterOf(day);
-  const end = day + DAY;
-  const [results, targets, previous] = await Promise.all([
-    computeRange(db, { from: quarterRange(quarter).from, to: end }),
+  const [results, targets, earlier] = await Promise.all([
+    kpisAsOf(db, day),
     targetsOf(db, [quarter]),
-    db
-      .select({ kpi: kpiSnapshots.kpi, status: kpiSnapshots.status })
-      .from(kpiSnapshots)
-      .where(eq(kpiSnapshots.day, day - DAY)),
+    dailyValues(db, { from: Math.min(quarterRange(quarter).from, day - DAY), to: day }),
   ]);
+  const previous = earlier.filter((s) => s.day === day - DAY);
   const rows = KPI_IDS.map((kpi) => ({
     kpi,
     day,
     value: results[kpi].value,
     inputs: results[kpi].inputs,
     status:
-      targetView(
-        targets.find((t) => t.kpi === kpi),
+      standingOn(
+        kpi,
+        day,
         results[kpi].value,
-        quarter,
-        end,
+        earlier.filter((s) => s.kpi === kpi),
+        targets.find((t) => t.kpi === kpi),
       ).pacing?.status ?? null,
     computedAt: now,
   }));
@@ -145,5 +147,6 @@ export async function snapshotDay(db: Db, msg: Omit<SnapshotMessage, "kind">, no
     };
   });
   await runBatch(db, [...snapshotWrites(db, rows, msg.recompute, now), ...alertWrites(db, alerts, rows, now)]);
+  forgetReports();
   return { written: rows.length, alerts: alerts.length };
 }

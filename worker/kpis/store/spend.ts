@@ -3,6 +3,7 @@ import { and, asc, eq } from "drizzle-orm";
 import { marketingSpend } from "../../../db/schema/index.ts";
 import type { Db } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
+import { forgetReports } from "../report-cache.ts";
 
 export async function listSpend(db: Db, quarter?: string) {
   return db
@@ -25,6 +26,7 @@ export async function putSpend(
     .values({ id: newId("spd", now), quarter, channel, ...values })
     .onConflictDoUpdate({ target: [marketingSpend.quarter, marketingSpend.channel], set: values })
     .returning();
+  forgetReports();
   return row;
 }
 
@@ -33,5 +35,6 @@ export async function deleteSpend(db: Db, quarter: string, channel: string): Pro
     .delete(marketingSpend)
     .where(and(eq(marketingSpend.quarter, quarter), eq(marketingSpend.channel, channel)))
     .returning({ id: marketingSpend.id });
+  forgetReports();
   return rows.length > 0;
 }

@@ -5,6 +5,7 @@ import type { Db } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { badRequest } from "../../lib/problem.ts";
 import { KPI_DEFINITIONS } from "../definitions.ts";
+import { forgetReports } from "../report-cache.ts";
 
 export type TargetInput = {
   startValue: number;
@@ -57,6 +58,7 @@ export async function putTarget(db: Db, quarter: string, kpi: KpiId, input: Targ
     .values({ id: newId("tgt", now), kpi, quarter, ...values })
     .onConflictDoUpdate({ target: [kpiTargets.kpi, kpiTargets.quarter], set: values })
     .returning();
+  forgetReports();
   return row;
 }
 
@@ -65,5 +67,6 @@ export async function deleteTarget(db: Db, quarter: string, kpi: KpiId): Promise
     .delete(kpiTargets)
     .where(and(eq(kpiTargets.quarter, quarter), eq(kpiTargets.kpi, kpi)))
     .returning({ id: kpiTargets.id });
+  forgetReports();
   return rows.length > 0;
 }

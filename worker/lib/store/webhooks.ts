@@ -1,7 +1,7 @@
 // The webhook outbox's queries: events waiting to fan out, deliveries to send, and their attempts.
 import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from "../../../db/schema/index.ts";
-import { type Db, insertChunks, runBatch } from "../db.ts";
+import { chunk, type Db, IN_LIST_MAX, insertChunks, runBatch } from "../db.ts";
 import { newId } from "../ids.ts";
 
 export type WebhookEndpoint = typeof webhookEndpoints.$inferSelect;
@@ -41,15 +41,21 @@ export async function recordFanOut(
   now: number,
 ): Promise<string[]> {
   const rows = pairs.map((p) => ({ id: newId("whd", now), ...p, createdAt: now, updatedAt: now }));
+  const parts = chunk(eventIds, IN_LIST_MAX);
   await runBatch(db, [
     ...insertChunks(db, webhookDeliveries, rows),
-    db.update(webhookEvents).set({ fannedOutAt: now }).where(inArray(webhookEvents.id, eventIds)),
+    ...parts.map((part) => db.update(webhookEvents).set({ fannedOutAt: now }).where(inArray(webhookEvents.id, part))),
   ]);
-  const pending = await db
-    .select({ id: webhookDeliveries.id })
-    .from(webhookDeliveries)
-    .where(and(inArray(webhookDeliveries.eventId, eventIds), eq(webhookDeliveries.state, "pending")));
-  return pending.map((p) => p.id);
+  const pending = await runBatch(
+    db,
+    parts.map((part) =>
+      db
+        .select({ id: webhookDeliveries.id })
+        .from(webhookDeliveries)
+        .where(and(inArray(webhookDeliveries.eventId, part), eq(webhookDeliveries.state, "pending"))),
+    ),
+  );
+  return (pending as Array<Array<{ id: string }>>).flat().map((p) => p.id);
 }
 
 /** A delivery with its endpoint and event, to send. */

@@ -1,9 +1,11 @@
 // What the queue and cron did: dead letters and the last cron ticks.
 import { getDb } from "../../lib/db.ts";
 import { adminOps, jsonContent, newRouter, PageQuery, page, problemContent, toPage } from "../../lib/openapi.ts";
-import { CronRunSchema, CronRunsQuery, DeadLetterSchema } from "../schemas.ts";
+import { retentionWindows } from "../retention.ts";
+import { CronRunSchema, CronRunsQuery, DeadLetterSchema, RetentionRunsPage } from "../schemas.ts";
 import { listCronRuns } from "../store/cron-runs.ts";
 import { listDeadLetters } from "../store/dead-letters.ts";
+import { listRuns } from "../store/retention.ts";
 
 export const jobsRoutes = newRouter();
 const admin = adminOps(jobsRoutes, "admin", ["Jobs"]);
@@ -46,5 +48,23 @@ read(
     const data = rows.slice(0, limit);
     const last = data.at(-1);
     return c.json({ data, nextCursor: rows.length > limit && last ? String(last.scheduledAt) : null }, 200);
+  },
+);
+
+// GET /api/v1/jobs/retention-runs — what retention archived and pruned, and the windows in force
+read(
+  {
+    method: "get",
+    path: "/api/v1/jobs/retention-runs",
+    summary: "Retention runs",
+    description:
+      "Every hour retention archives raw rows past their windows to R2 and prunes them from D1 in small batches. Each run is recorded here for 90 days, newest first, with the windows in force.",
+    request: { query: PageQuery },
+    responses: { 200: jsonContent(RetentionRunsPage, "Runs, newest first"), 400: problemContent("Invalid") },
+  },
+  async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const rows = await listRuns(getDb(c.env.DB), { limit, cursor });
+    return c.json({ ...toPage(rows, limit), windows: retentionWindows(c.env) }, 200);
   },
 );

@@ -14,14 +14,16 @@ import {
   ReverseBody,
   ReviewBody,
   RewardQuery,
+  RewardRowSchema,
   RewardSchema,
   RewardWithHistorySchema,
   StatsQuery,
   StatsSchema,
 } from "../schemas.ts";
 import { listConversions, recordConversion } from "../store/conversions.ts";
+import { listRewards } from "../store/payouts.ts";
 import { getProgramOrThrow } from "../store/programs.ts";
-import { getRewardWithHistory, listRewards, reviewReward } from "../store/rewards.ts";
+import { getRewardWithHistory, reviewReward } from "../store/rewards.ts";
 import { programStats } from "../store/stats.ts";
 
 export const conversionRoutes = newRouter();
@@ -79,7 +81,7 @@ op(
     path: "/api/v1/rewards",
     summary: "List rewards",
     request: { query: RewardQuery },
-    responses: { 200: jsonContent(page(RewardSchema), "Rewards, newest first") },
+    responses: { 200: jsonContent(page(RewardRowSchema), "Rewards, newest first, with their people") },
   },
   async (c) => {
     const q = c.req.valid("query");

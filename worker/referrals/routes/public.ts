@@ -1,6 +1,6 @@
 // What visitors reach: the redirect, the referrer's own rewards page, and the attribution cookie read.
 import { getCookie } from "hono/cookie";
-import { getDb } from "../../lib/db.ts";
+import { readFound, readSession } from "../../lib/d1-session.ts";
 import { IDENTITY_COOKIE, requireVisitor, verifyIdentityToken } from "../../lib/identity.ts";
 import { createRoute, jsonContent, newRouter } from "../../lib/openapi.ts";
 import { attributionFromCookies } from "../attribution.ts";
@@ -29,8 +29,8 @@ export const publicRoutes = newRouter();
 // GET /r/:code — redirect and count the click
 publicRoutes.on(["GET", "HEAD"], "/r/:code", async (c) => {
   const code = normalizeCode(c.req.param("code"));
-  // The loader (and drizzle's setup) only runs on a miss: a warm code costs no D1 and no ORM.
-  const link = code ? await cachedLink(code, (k) => loadLink(getDb(c.env.DB), k)) : null;
+  // The loader (and the D1 session, drizzle's setup) only runs on a miss: a warm code costs no D1 and no ORM.
+  const link = code ? await cachedLink(code, (k) => readFound(c, (db) => loadLink(db, k))) : null;
   if (!code || !link?.active) {
     c.header("cache-control", "private, no-store");
     return c.html(NotFoundPage(), 404);
@@ -105,7 +105,7 @@ async function isReferrer(env: Env, token: string, externalId: string) {
 publicRoutes.get("/r/:code/rewards", requireVisitor(), async (c) => {
   const code = normalizeCode(c.req.param("code"));
   if (!code) return c.html(NotFoundPage(), 404);
-  const view = await referrerDashboard(getDb(c.env.DB), code, c.get("visitor").contactId);
+  const view = await referrerDashboard(await readSession(c), code, c.get("visitor").contactId);
   c.header("cache-control", "private, no-store");
   if (!view) return c.html(NotFoundPage(), 404);
   return c.html(RewardsPage({ view, url: linkUrl(c.env.PUBLIC_URL, code) }));

@@ -158,7 +158,7 @@ async function qualifyStatements(
  * What fraud rules need to know of a referral, from a handful of indexed counts. Velocity looks at
  * the day before the referral's sign-up, so a late qualification is judged like an early one.
  */
-async function fraudInput(
+export async function fraudInput(
   db: Db,
   program: Program,
   referrerId: string,

@@ -14,6 +14,7 @@ import { conflict } from "../../lib/problem.ts";
 import { newCode } from "../codes.ts";
 import { nextTier } from "../reward-policy.ts";
 import type { Customer } from "../schemas.ts";
+import { referrerClicksSql } from "./click-days.ts";
 import { getProgramOrThrow } from "./programs.ts";
 
 const referrerColumns = {
@@ -28,7 +29,7 @@ const referrerColumns = {
 };
 
 const counts = {
-  clicks: sql<number>`(SELECT count(*) FROM referral_clicks k WHERE k.referrer_id = ${referralReferrers.id} AND k.duplicate = 0)`,
+  clicks: referrerClicksSql(referralReferrers.id),
   signups: sql<number>`(SELECT count(*) FROM referral_attributions a WHERE a.referrer_id = ${referralReferrers.id})`,
   qualified: sql<number>`(SELECT count(*) FROM referral_attributions a WHERE a.referrer_id = ${referralReferrers.id} AND a.qualified_at IS NOT NULL)`,
 };

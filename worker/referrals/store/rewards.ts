@@ -1,10 +1,9 @@
-import { and, eq, inArray, lte, ne, sql } from "drizzle-orm";
+import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import { type RewardState, referralRewardEvents, referralRewards, webhookEvents } from "../../../db/schema/index.ts";
 import { chunk, type Db } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { conflict, notFound } from "../../lib/problem.ts";
 import { type ReviewAction, type Reward, TRANSITIONS } from "../reward-policy.ts";
-import { newestFirst } from "./page.ts";
 
 export type TransitionChange = {
   to: RewardState;
@@ -119,28 +118,6 @@ export async function clearHolds(db: Db, ids: string[], now = Date.now()): Promi
     for (let i = 2; i < results.length; i += 3) cleared += (results[i] as D1Result).meta.changes;
   }
   return cleared;
-}
-
-export function listRewards(
-  db: Db,
-  q: {
-    limit: number;
-    cursor?: string;
-    programId?: string;
-    state?: RewardState;
-    referrerId?: string;
-    flagged?: boolean;
-  },
-) {
-  return newestFirst(
-    db,
-    referralRewards,
-    q,
-    q.programId ? eq(referralRewards.programId, q.programId) : undefined,
-    q.state ? eq(referralRewards.state, q.state) : undefined,
-    q.referrerId ? eq(referralRewards.referrerId, q.referrerId) : undefined,
-    q.flagged === undefined ? undefined : q.flagged ? ne(referralRewards.flags, []) : eq(referralRewards.flags, []),
-  );
 }
 
 async function rewardHistory(db: Db, rewardId: string) {

@@ -1,22 +1,36 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "../../lib/db.ts";
 import type { Range } from "../../lib/range.ts";
-import { type ClickRow, conversionRate, daysBetween, emptyFunnel, mergeFunnels, type SignupRow } from "../funnel.ts";
+import {
+  addClickRows,
+  type ClickRow,
+  conversionRate,
+  daysBetween,
+  emptyFunnel,
+  mergeFunnels,
+  type SignupRow,
+} from "../funnel.ts";
+import { clicksBoundary, sealedProgramClicks } from "./click-days.ts";
 
 const DAY = 86_400_000;
 
 /**
  * The funnel of a program between two UTC days (inclusive), by day and by UTM source.
- * Clicks exclude flagged duplicates; sign-ups are a cohort: of the referred customers who
+ * Clicks exclude flagged duplicates, and unique visitors are counted among those same clicks (so
+ * unique ≤ clicks for every key); sign-ups are a cohort: of the referred customers who
  * signed up that day, how many qualified and were rewarded (so far).
  */
 export async function programStats(db: Db, programId: string, from: string, to: string) {
   const start = Date.parse(from);
   const end = Date.parse(to) + DAY;
+  // Days before the boundary come from the day rollups; raw clicks from it on (see click-days.ts).
+  const boundary = Math.min(Math.max(start, await clicksBoundary(db)), end);
+  const sealed = await sealedProgramClicks(db, programId, start / DAY, boundary / DAY);
   const day = (col: string) => sql.raw(`strftime('%Y-%m-%d', ${col} / 1000, 'unixepoch')`);
-  const clicks = (key: ReturnType<typeof sql.raw>) =>
-    db.all<ClickRow>(sql`SELECT ${key} AS k, sum(duplicate = 0) AS clicks, count(DISTINCT visitor_hash) AS uniq
-      FROM referral_clicks WHERE program_id = ${programId} AND at >= ${start} AND at < ${end} GROUP BY k`);
+  const clicks = async (key: ReturnType<typeof sql.raw>) =>
+    db.all<ClickRow>(sql`SELECT ${key} AS k, sum(duplicate = 0) AS clicks,
+        count(DISTINCT CASE WHEN duplicate = 0 THEN visitor_hash END) AS uniq
+      FROM referral_clicks WHERE program_id = ${programId} AND at >= ${boundary} AND at < ${end} GROUP BY k`);
   const signups = (key: ReturnType<typeof sql.raw>) =>
     db.all<SignupRow>(sql`SELECT ${key} AS k, count(*) AS signups, count(a.qualified_at) AS qualified,
         sum(EXISTS (SELECT 1 FROM referral_rewards w WHERE w.attribution_id = a.id AND w.side = 'referrer'
@@ -24,14 +38,15 @@ export async function programStats(db: Db, programId: string, from: string, to: 
       FROM referral_attributions a WHERE a.program_id = ${programId} AND a.signed_up_at >= ${start}
         AND a.signed_up_at < ${end} GROUP BY k`);
   const source = sql.raw("coalesce(utm_source, '(direct)')");
-  const [cDay, sDay, cSrc, sSrc, [cAll], [sAll]] = await Promise.all([
-    clicks(day("at")),
+  const [cDay, sDay, cSrc, sSrc, cAllRaw, [sAll]] = await Promise.all([
+    clicks(day("at")).then((raw) => addClickRows(sealed.byDay, raw)),
     signups(day("a.signed_up_at")),
-    clicks(source),
+    clicks(source).then((raw) => addClickRows(sealed.bySource, raw)),
     signups(sql.raw("coalesce(a.utm_source, '(direct)')")),
     clicks(sql.raw("'all'")),
     signups(sql.raw("'all'")),
   ]);
+  const [cAll] = addClickRows(sealed.all, cAllRaw);
   const totals = mergeFunnels(cAll ? [cAll] : [], sAll ? [sAll] : [], ["all"]).get("all") ?? emptyFunnel();
   return {
     programId,

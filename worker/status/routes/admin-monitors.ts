@@ -1,26 +1,20 @@
 // Admin API of monitors (scope `status`).
 import { getDb } from "../../lib/db.ts";
 import { adminOps, jsonBody, jsonContent, newRouter, problemContent, z } from "../../lib/openapi.ts";
-import { createMonitor } from "../monitors.ts";
+import { createMonitor, editMonitor } from "../monitors.ts";
 import {
   CreatedMonitorSchema,
   CreateMonitorBody,
   IdParams,
-  MonitorEnabledBody,
   MonitorResultSchema,
   MonitorResultsQuery,
   MonitorSchema,
   missing,
   PageIdParams,
+  UpdateMonitorBody,
 } from "../schemas.ts";
 import { getComponentOrThrow } from "../store/components.ts";
-import {
-  deleteMonitor,
-  getMonitorOrThrow,
-  listMonitors,
-  monitorResults,
-  setMonitorEnabled,
-} from "../store/monitors.ts";
+import { deleteMonitor, getMonitorOrThrow, listMonitors, monitorResults } from "../store/monitors.ts";
 import { getPageOrThrow } from "../store/pages.ts";
 import type { Monitor } from "../types.ts";
 
@@ -111,19 +105,25 @@ op(
   },
 );
 
-// PATCH /api/v1/status/monitors/:id — pause or resume a monitor
+// PATCH /api/v1/status/monitors/:id — edit, pause or resume a monitor
 op(
   {
     method: "patch",
     path: "/api/v1/status/monitors/{id}",
-    summary: "Pause or resume a monitor",
-    request: { params: IdParams, body: jsonBody(MonitorEnabledBody) },
-    responses: { 200: jsonContent(MonitorSchema, "The monitor"), ...missing("monitor") },
+    summary: "Update a monitor",
+    description:
+      "Fields of the monitor's own kind only (`periodSeconds` is a heartbeat's; the URL, method, expected statuses, keyword, timeout, interval and threshold an HTTP monitor's). An HTTP monitor whose check changed runs at once; a heartbeat given a new period has that long from now. The heartbeat URL does not change.",
+    request: { params: IdParams, body: jsonBody(UpdateMonitorBody) },
+    responses: {
+      200: jsonContent(MonitorSchema, "The monitor"),
+      400: problemContent("Invalid, a private URL, or a field of the other kind"),
+      ...missing("monitor"),
+    },
   },
   async (c) => {
     const db = getDb(c.env.DB);
     const m = await getMonitorOrThrow(db, c.req.valid("param").id);
-    return c.json(monitorView(await setMonitorEnabled(db, m, c.req.valid("json").enabled, Date.now())), 200);
+    return c.json(monitorView(await editMonitor(c.env, db, m, c.req.valid("json"), Date.now())), 200);
   },
 );
 

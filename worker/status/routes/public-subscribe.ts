@@ -1,6 +1,6 @@
 // Subscribing to a page (JSON and a no-JS form), confirming and unsubscribing.
 import type { Context } from "hono";
-import { getDb } from "../../lib/db.ts";
+import { readFound, visitorWrite } from "../../lib/d1-session.ts";
 import type { AppEnv } from "../../lib/env.ts";
 import { readForm } from "../../lib/forms.ts";
 import { createRoute, jsonBody, jsonContent, newRouter, problemContent } from "../../lib/openapi.ts";
@@ -20,7 +20,7 @@ const tags = ["Status subscribers"];
 
 /** The page in the path, and where it is served (for the links on the answer). */
 async function pageOr404(c: Context<AppEnv>): Promise<{ p: Page; site: Site }> {
-  const p = await getPageBySlug(getDb(c.env.DB), c.req.param("page") ?? "");
+  const p = await readFound(c, (db) => getPageBySlug(db, c.req.param("page") ?? ""));
   if (!p) throw notFound("No such status page");
   return { p, site: siteOf(c, p.slug) };
 }
@@ -45,7 +45,7 @@ publicSubscribe.openapi(
   }),
   async (c) => {
     const { p } = await pageOr404(c);
-    const out = await subscribe(c.env, getDb(c.env.DB), p, c.req.valid("json"), Date.now());
+    const out = await visitorWrite(c, (db) => subscribe(c.env, db, p, c.req.valid("json"), Date.now()));
     const { subscriber, secret, active, pending } = out;
     return c.json({ id: subscriber.id, kind: subscriber.kind, secret, active, detail: pending }, 202);
   },
@@ -68,7 +68,7 @@ publicSubscribe.post("/status/:page/subscribe", rateLimit("status-subscribe"), a
     return c.html(MessageHtml({ page: p, site, title: "Check your email address", text: msg }), 400);
   }
   try {
-    await subscribe(c.env, getDb(c.env.DB), p, parsed.data, Date.now());
+    await visitorWrite(c, (db) => subscribe(c.env, db, p, parsed.data, Date.now()));
   } catch (e) {
     if (e instanceof Problem && e.status === 400) {
       return c.html(MessageHtml({ page: p, site, title: "That did not work", text: e.detail ?? "Invalid input" }), 400);
@@ -90,8 +90,7 @@ const tokenPage = (purpose: "confirm" | "unsubscribe") => async (c: Context<AppE
   const { p, site } = await pageOr404(c);
   const token = (c.req.param("token") ?? "").slice(0, 120);
   const id = await verifyToken(c.env.SIGNING_SECRET, purpose, token);
-  const db = getDb(c.env.DB);
-  const sub = id ? await getSubscriber(db, id) : undefined;
+  const sub = id ? await readFound(c, (db) => getSubscriber(db, id)) : undefined;
   if (!sub || sub.pageId !== p.id) {
     return c.html(
       MessageHtml({ page: p, site, title: "This link is not valid", text: "It may have been mistyped." }),
@@ -105,8 +104,10 @@ const tokenPage = (purpose: "confirm" | "unsubscribe") => async (c: Context<AppE
       MessageHtml({ page: p, site, title: verb, text: `Updates about ${p.name}.`, action: { label: verb } }),
     );
   }
-  if (purpose === "confirm") await confirmSubscriber(db, sub.id, Date.now());
-  else await unsubscribe(db, sub.id, Date.now());
+  await visitorWrite(c, async (db) => {
+    if (purpose === "confirm") await confirmSubscriber(db, sub.id, Date.now());
+    else await unsubscribe(db, sub.id, Date.now());
+  });
   return c.html(
     MessageHtml({
       page: p,

@@ -1,6 +1,7 @@
 // Public, cached surface of a status page: Statuspage-compatible JSON, HTML and feeds.
 import type { Context } from "hono";
-import { getDb } from "../../lib/db.ts";
+import { readFound, readSession } from "../../lib/d1-session.ts";
+import type { Db } from "../../lib/db.ts";
 import type { AppEnv } from "../../lib/env.ts";
 import { createRoute, jsonContent, newRouter, z } from "../../lib/openapi.ts";
 import { notFound } from "../../lib/problem.ts";
@@ -18,7 +19,7 @@ import { HistoryHtml, IncidentHtml, StatusPageHtml } from "../views.tsx";
 
 export const publicRoutes = newRouter();
 
-type Render = (snap: Snapshot, ctx: { db: ReturnType<typeof getDb>; now: number; site: Site }) => Promise<string>;
+type Render = (snap: Snapshot, ctx: { db: Db; now: number; site: Site }) => Promise<string>;
 
 /**
  * Serves `resource` of the page named in the path from the in-isolate cache, rebuilding it when
@@ -29,20 +30,15 @@ export async function servePublic(c: Context<AppEnv>, resource: string, contentT
   const slug = c.req.param("page") ?? "";
   const site = siteOf(c, slug);
   const now = Date.now();
-  // Made only on a miss or a revalidation: a cache hit touches no database.
-  let conn: ReturnType<typeof getDb> | undefined;
-  const db = () => {
-    conn ??= getDb(c.env.DB);
-    return conn;
-  };
+  // The visitor's D1 session is opened only on a miss or a revalidation: a cache hit touches no database.
   const out = await cachedRender(
     `${slug}\u0000${site.origin}${site.root}\u0000${resource}`,
     now,
-    () => pageVersion(db(), slug),
+    async () => pageVersion(await readSession(c), slug),
     async () => {
-      const snap = await loadSnapshot(db(), slug);
+      const snap = await readFound(c, (db) => loadSnapshot(db, slug));
       if (!snap) return null;
-      const body = await render(snap, { db: db(), now, site });
+      const body = await render(snap, { db: await readSession(c), now, site });
       return { pageId: snap.page.id, version: snap.page.version, body };
     },
   );

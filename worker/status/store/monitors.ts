@@ -2,8 +2,10 @@
 import { and, desc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import { statusComponents, statusMonitorResults, statusMonitors } from "../../../db/schema/index.ts";
 import type { Db, Statement } from "../../lib/db.ts";
-import { newId } from "../../lib/ids.ts";
+import { idsBefore, newId } from "../../lib/ids.ts";
 import { notFound } from "../../lib/problem.ts";
+import { dayOf, type RetentionTask } from "../../lib/retention.ts";
+import { deleteRows, oldestRows } from "../../lib/store/retention.ts";
 import type { CheckResult } from "../check.ts";
 import type { Monitor, NewMonitor } from "../types.ts";
 
@@ -79,13 +81,9 @@ export async function insertMonitor(db: Db, row: NewMonitor): Promise<Monitor> {
   return created;
 }
 
-/** Pauses or resumes a monitor; an HTTP one resumed runs at once. */
-export async function setMonitorEnabled(db: Db, m: Monitor, enabled: boolean, now: number): Promise<Monitor> {
-  const [row] = await db
-    .update(statusMonitors)
-    .set({ enabled, nextRunAt: m.kind === "http" ? now : m.nextRunAt })
-    .where(eq(statusMonitors.id, m.id))
-    .returning();
+/** Stores a monitor's new settings and answers it as it now is. */
+export async function saveMonitor(db: Db, id: string, set: Partial<Monitor>): Promise<Monitor> {
+  const [row] = await db.update(statusMonitors).set(set).where(eq(statusMonitors.id, id)).returning();
   return row;
 }
 
@@ -104,3 +102,16 @@ export const resultStatement = (db: Db, monitorId: string, runAt: number, r: Che
 
 export const monitorUpdate = (db: Db, id: string, set: Partial<Monitor>): Statement =>
   db.update(statusMonitors).set(set).where(eq(statusMonitors.id, id));
+
+/**
+ * Monitor results checked before the cutoff. Nothing shown beyond the window reads them: uptime
+ * comes from the components' status changes, kept for good.
+ */
+export const monitorResultsRetention: RetentionTask = {
+  name: "status_monitor_results",
+  window: "monitorResults",
+  dayOf: (row) => dayOf(Number(row.run_at)),
+  next: (db, cutoff, limit) =>
+    oldestRows(db, "status_monitor_results", sql`id < ${idsBefore("smr", cutoff)}`, "id", limit),
+  prune: (db, rows) => deleteRows(db, "status_monitor_results", rows),
+};

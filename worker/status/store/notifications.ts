@@ -27,18 +27,31 @@ export function confirmationStatement(db: Db, id: string, subscriberId: string, 
  * Subscribers a notice reaches: confirmed, still subscribed, and either whole-page or naming one
  * of its components or their groups (so a group covers components added to it later).
  */
-async function audience(db: Db, notice: typeof statusNotices.$inferSelect, after: string, limit: number) {
-  const ids = JSON.stringify(notice.componentIds);
-  return db.all<{ id: string }>(sql`
-    SELECT s.id FROM status_subscribers s
-    WHERE s.page_id = ${notice.pageId} AND s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL AND s.id > ${after}
+const reaches = (pageId: string, componentIds: string[]) => {
+  const ids = JSON.stringify(componentIds);
+  return sql`s.page_id = ${pageId} AND s.confirmed_at IS NOT NULL AND s.unsubscribed_at IS NULL
       AND (
         (json_array_length(s.component_ids) = 0 AND json_array_length(s.group_ids) = 0)
         OR EXISTS (SELECT 1 FROM json_each(s.component_ids) j WHERE j.value IN (SELECT value FROM json_each(${ids})))
         OR EXISTS (SELECT 1 FROM json_each(s.group_ids) g WHERE g.value IN (
           SELECT group_id FROM status_components WHERE id IN (SELECT value FROM json_each(${ids}))))
-      )
+      )`;
+};
+
+async function audience(db: Db, notice: typeof statusNotices.$inferSelect, after: string, limit: number) {
+  return db.all<{ id: string }>(sql`
+    SELECT s.id FROM status_subscribers s
+    WHERE ${reaches(notice.pageId, notice.componentIds)} AND s.id > ${after}
     ORDER BY s.id LIMIT ${limit}`);
+}
+
+/** How many subscribers, by kind, a notice about `componentIds` on the page would reach now. */
+export async function countAudience(db: Db, pageId: string, componentIds: string[]) {
+  const rows = await db.all<{ kind: "email" | "webhook"; n: number }>(sql`
+    SELECT s.kind AS kind, count(*) AS n FROM status_subscribers s
+    WHERE ${reaches(pageId, componentIds)} GROUP BY s.kind`);
+  const of = (kind: string) => rows.find((r) => r.kind === kind)?.n ?? 0;
+  return { email: of("email"), webhook: of("webhook"), total: of("email") + of("webhook") };
 }
 
 /** Turns waiting notices into one notification per reached subscriber. Idempotent; returns what to deliver. */

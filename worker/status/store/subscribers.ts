@@ -1,5 +1,5 @@
 // Subscribers of a page: email (with double opt-in) or signed webhooks.
-import { and, asc, eq, gt, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull, lt } from "drizzle-orm";
 import { contacts, statusSubscribers } from "../../../db/schema/index.ts";
 import type { Db, Statement } from "../../lib/db.ts";
 import type { Subscriber } from "../types.ts";
@@ -60,13 +60,14 @@ export async function unsubscribe(db: Db, id: string, now: number) {
     .where(and(eq(statusSubscribers.id, id), isNull(statusSubscribers.unsubscribedAt)));
 }
 
+/** A page's subscribers, newest first (ids sort by creation), after the cursor's. */
 export async function listSubscribers(db: Db, pageId: string, limit: number, cursor?: string) {
   return db
     .select({ s: statusSubscribers, email: contacts.email })
     .from(statusSubscribers)
     .leftJoin(contacts, eq(contacts.id, statusSubscribers.contactId))
-    .where(and(eq(statusSubscribers.pageId, pageId), cursor ? gt(statusSubscribers.id, cursor) : undefined))
-    .orderBy(asc(statusSubscribers.id))
+    .where(and(eq(statusSubscribers.pageId, pageId), cursor ? lt(statusSubscribers.id, cursor) : undefined))
+    .orderBy(desc(statusSubscribers.id))
     .limit(limit);
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE `email_messages` ADD `maybe_duplicate` integer DEFAULT false NOT NULL;
