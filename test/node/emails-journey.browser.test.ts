@@ -1,6 +1,6 @@
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { confirmIn, launchBrowser, settled, signIn, watchErrors } from "../support/browser.ts";
+import { confirmIn, createIngestKey, launchBrowser, settled, signIn, watchErrors } from "../support/browser.ts";
 import { type LocalRapport, startLocalRapport } from "../support/local-rapport.ts";
 
 // Journey 2 from an empty database: a template and a trigger made in the console, one Segment
@@ -26,12 +26,7 @@ describe("journey: a triggered email", () => {
     await page.waitForURL(`${rapport.url}/console/`);
 
     // An ingest key for the host app, from the settings page.
-    await page.goto(`${rapport.url}/console/settings/`);
-    await page.locator("#key-name").fill("Website");
-    await page.getByRole("checkbox", { name: "ingest" }).check();
-    await page.getByRole("button", { name: "Create key" }).click();
-    const writeKey = (await page.getByTestId("new-key").textContent()) ?? "";
-    expect(writeKey).not.toBe("");
+    const writeKey = await createIngestKey(page, rapport.url);
 
     // A template: an unknown variable is refused next to the field it is in, in words.
     await page.goto(`${rapport.url}/console/emails/templates/`);

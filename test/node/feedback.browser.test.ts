@@ -120,3 +120,80 @@ describe("feedback console", () => {
     await context.close();
   });
 });
+
+describe("feedback console: boards and bulk triage", () => {
+  it("edits a board, then moves selected posts to a status and tags them after asking", async () => {
+    const { page, errors } = await signedIn();
+    const slug = `bulk-${Date.now().toString(36)}`;
+    await page.goto(`${rapport.url}/console/feedback/`);
+    await page.getByLabel("Name", { exact: true }).fill("Bulk board");
+    await page.getByLabel("Slug").fill(slug);
+    await page.getByRole("button", { name: "Create board" }).click();
+    await poll(() => page.locator("#board-result").textContent()).toBe("Board created.");
+
+    // Edit it: a refused name is explained next to the field; then name, description and privacy change.
+    await page.getByRole("button", { name: "Edit Bulk board" }).click();
+    await page.getByLabel("Name", { exact: true }).fill(" ");
+    await page.getByRole("button", { name: "Save board" }).click();
+    await poll(() => page.locator("#b-name-error").textContent()).toBe("Name the board (1 to 100 characters)");
+    await page.getByLabel("Name", { exact: true }).fill("Billing ideas");
+    await page.getByLabel("Description").fill("Invoices, plans and taxes");
+    await page.getByLabel("Visibility").selectOption("identified");
+    await page.getByRole("button", { name: "Save board" }).click();
+    await poll(() => page.locator("#board-result").textContent()).toBe("Board saved.");
+    const board = await api<{ data: Array<{ slug: string; name: string; description: string; visibility: string }> }>(
+      "/feedback/boards",
+    );
+    expect(board.data.find((b) => b.slug === slug)).toMatchObject({
+      name: "Billing ideas",
+      description: "Invoices, plans and taxes",
+      visibility: "identified",
+    });
+
+    // Two ideas on it from people; select both in triage.
+    for (const [title, person] of [
+      ["Pay by invoice", "inv"],
+      ["Yearly plans", "year"],
+    ]) {
+      await api("/feedback/posts", {
+        method: "POST",
+        body: JSON.stringify({
+          board: slug,
+          title,
+          author: { externalId: `${slug}-${person}`, email: `${person}@example.com` },
+        }),
+      });
+    }
+    await page.getByLabel("Board", { exact: true }).selectOption(slug);
+    await page.getByLabel("Status", { exact: true }).selectOption("");
+    await page.getByRole("button", { name: "Apply", exact: true }).click();
+    await poll(() => page.locator("#posts tr").count()).toBe(2);
+    await page.getByLabel("Select Pay by invoice").check();
+    await page.getByLabel("Select Yearly plans").check();
+
+    // A tag too long is refused next to its field, and nothing changes.
+    await page.getByLabel("Add tags").fill(`billing, ${"x".repeat(41)}`);
+    await page.getByRole("button", { name: "Change selected" }).click();
+    await poll(() => page.locator("#bulk-add-error").textContent()).toBe("A tag has 1 to 40 characters");
+    await page.getByLabel("Add tags").fill("billing, q3");
+    await page.getByLabel("Move to").selectOption("planned");
+    await page.getByLabel("Public note").fill("Next quarter");
+    await page.getByRole("button", { name: "Change selected" }).click();
+    await poll(() => page.getByRole("dialog").getByRole("heading").textContent()).toBe(
+      "Move 2 posts to “planned” and email their people?",
+    );
+    await confirmIn(page, "Change and email");
+    await poll(() => page.locator("#bulk-result").textContent()).toBe("Changed 2 posts; 2 people emailed.");
+    await poll(() => page.locator("#posts tr td:nth-child(3)").allTextContents()).toEqual(["planned", "planned"]);
+    const posts = await api<{ data: Array<{ tags: string[]; status: string }> }>(`/feedback/posts?board=${slug}`);
+    expect(posts.data.map((p) => p.tags)).toEqual([
+      ["billing", "q3"],
+      ["billing", "q3"],
+    ]);
+    // The browser logs the two refused requests (the name, the tag); nothing else.
+    expect(errors).toEqual(
+      Array(2).fill("Failed to load resource: the server responded with a status of 400 (Bad Request)"),
+    );
+    await page.close();
+  });
+});

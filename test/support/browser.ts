@@ -91,3 +91,14 @@ export async function settled(page: Page): Promise<void> {
 export async function confirmIn(page: Page, action: string): Promise<void> {
   await page.getByRole("dialog").getByRole("button", { name: action, exact: true }).click();
 }
+
+/** Creates an ingest key for the host app on the console's settings page, as a marketer would; returns it. */
+export async function createIngestKey(page: Page, base: string): Promise<string> {
+  await page.goto(`${base}/console/settings/`);
+  await page.locator("#key-name").fill("Website");
+  await page.getByRole("checkbox", { name: "ingest" }).check();
+  await page.getByRole("button", { name: "Create key" }).click();
+  const key = (await page.getByTestId("new-key").textContent()) ?? "";
+  if (!key) throw new Error("The settings page showed no new key");
+  return key;
+}

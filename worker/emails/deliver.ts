@@ -3,7 +3,7 @@ import { CONSENT_TOPICS, type ConsentTopic } from "../../db/schema/index.ts";
 import { type Db, getDb } from "../lib/db.ts";
 import { consents } from "./consent.ts";
 import { type Provider, ProviderError, providerFor } from "./delivery/index.ts";
-import { capFreesAt, isTimeZone, parseQuietHours, quietUntil } from "./policy.ts";
+import { capFreesAt, isTimeZone, parseQuietHours, quietUntil, weeklyCap } from "./policy.ts";
 import { addTracking, renderTemplate, templateVars } from "./render.ts";
 import { baseUrl, preferencesUrl, unsubscribeUrl } from "./signing.ts";
 import {
@@ -80,10 +80,6 @@ async function gate(
   return null;
 }
 
-export const weeklyCap = (env: Env) => {
-  const n = Number(env.EMAIL_WEEKLY_CAP);
-  return Number.isInteger(n) && n > 0 ? n : 3;
-};
 const defaultTz = (env: Env) =>
   env.EMAIL_DEFAULT_TIMEZONE && isTimeZone(env.EMAIL_DEFAULT_TIMEZONE) ? env.EMAIL_DEFAULT_TIMEZONE : "UTC";
 

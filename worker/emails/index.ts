@@ -23,6 +23,8 @@ import {
 export { DAY } from "./churn.ts";
 /** How far behind now trigger evaluation reads (rows younger may still be committing). */
 export { EVAL_LAG_MS } from "./evaluate.ts";
+/** Marketing emails per contact per rolling week (EMAIL_WEEKLY_CAP, default 3). */
+export { weeklyCap } from "./policy.ts";
 
 /** A message another capability wants sent (status notices, feedback loop, KPI alerts). */
 export type OutgoingEmail = {

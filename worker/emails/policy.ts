@@ -95,3 +95,9 @@ export function capFreesAt(sentTimes: number[], cap: number, now: number): numbe
   // The oldest sends must age out until only cap - 1 remain.
   return recent[recent.length - cap] + WEEK + 1;
 }
+
+/** Marketing emails per contact per rolling week: EMAIL_WEEKLY_CAP, 3 unless set to a positive whole number. */
+export const weeklyCap = (env: Pick<Env, "EMAIL_WEEKLY_CAP">) => {
+  const n = Number(env.EMAIL_WEEKLY_CAP);
+  return Number.isInteger(n) && n > 0 ? n : 3;
+};

@@ -17,8 +17,8 @@ export const Id = z.string().min(1).max(64);
 export const Tag = z
   .string()
   .trim()
-  .min(1)
-  .max(40)
+  .min(1, "A tag has 1 to 40 characters")
+  .max(40, "A tag has 1 to 40 characters")
   .transform((t) => t.toLowerCase());
 export const Tags = z
   .array(Tag)
@@ -33,8 +33,12 @@ export const BoardPostParams = z.object({ board: Slug, post: Id });
 export const CreateBoardBody = z
   .object({
     slug: Slug,
-    name: z.string().trim().min(1).max(100),
-    description: z.string().trim().max(500).optional(),
+    name: z
+      .string()
+      .trim()
+      .min(1, "Name the board (1 to 100 characters)")
+      .max(100, "Name the board (1 to 100 characters)"),
+    description: z.string().trim().max(500, "A description has at most 500 characters").optional(),
     visibility: z.enum(BOARD_VISIBILITIES).default("public"),
     moderated: z.boolean().default(false),
   })
@@ -213,6 +217,27 @@ export const StatusBody = z
     notify: z.boolean().default(true).openapi({ description: "Email voters and the author" }),
   })
   .openapi("ChangeFeedbackStatus");
+
+export const BulkPostsBody = z
+  .object({
+    ids: z.array(Id).min(1, "Choose at least one post").max(100, "At most 100 posts at once"),
+    status: StatusBody.optional().openapi({ description: "One status for every chosen post" }),
+    tags: z
+      .object({ add: Tags.optional(), remove: Tags.optional() })
+      .optional()
+      .openapi({ description: "Tags added to and removed from every chosen post" }),
+  })
+  .refine((b) => b.status || b.tags?.add?.length || b.tags?.remove?.length, {
+    message: "Choose a status or a tag to add or remove",
+    path: ["status"],
+  })
+  .openapi("BulkFeedbackPosts");
+export const BulkPostsResultSchema = z
+  .object({
+    updated: z.number().int().openapi({ description: "Posts that changed" }),
+    notified: z.number().int().openapi({ description: "People emailed about the status change" }),
+  })
+  .openapi("BulkFeedbackPostsResult");
 
 export const MergeBody = z
   .object({ into: Id.openapi({ description: "The original post the duplicate is merged into" }) })

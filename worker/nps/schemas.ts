@@ -90,15 +90,68 @@ export const VisitorViewSchema = z
   })
   .openapi("NpsVisitorView");
 
+/** Who a survey goes to besides chosen contacts: everyone with marketing consent, narrowed by a trait or an event. */
+export const SegmentSchema = z
+  .object({
+    trait: z
+      .object({
+        key: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,64}$/, "A trait name: letters, digits, _ or - (1 to 64)")
+          .openapi({ example: "plan" }),
+        value: z.union([z.string().max(200), z.number().finite(), z.boolean()]).openapi({ example: "pro" }),
+      })
+      .optional()
+      .openapi({ description: "Only contacts whose trait `key` equals `value`" }),
+    event: z
+      .object({
+        name: z
+          .string()
+          .trim()
+          .min(1, "Name the event (1 to 200 characters)")
+          .max(200, "Name the event (1 to 200 characters)"),
+        withinDays: z
+          .number({ error: "Days: a whole number from 1 to 365" })
+          .int("Days: a whole number from 1 to 365")
+          .min(1, "Days: a whole number from 1 to 365")
+          .max(365, "Days: a whole number from 1 to 365"),
+      })
+      .optional()
+      .openapi({ description: "Only contacts who did `name` in the last `withinDays` days" }),
+  })
+  .openapi("NpsSegment");
+export type Segment = z.infer<typeof SegmentSchema>;
+
 export const InviteBody = z
-  .object({ contactIds: z.array(z.string().min(1).max(64)).min(1).max(100) })
+  .object({
+    contactIds: z.array(z.string().min(1).max(64)).min(1).max(100).optional(),
+    segment: SegmentSchema.optional().openapi({
+      description: "Instead of contactIds: contacts with marketing consent, optionally narrowed",
+    }),
+  })
+  .refine((b) => !b.contactIds !== !b.segment, {
+    message: "Send to contactIds or to a segment (one of them)",
+    path: ["segment"],
+  })
   .openapi("NpsInvite");
 export const InviteResultSchema = z
   .object({
     invited: z.array(z.string()),
     skipped: z.array(z.object({ contactId: z.string(), reason: z.enum(SKIP_REASONS) })),
+    remaining: z.number().int().optional().openapi({
+      description: "Segment sends only: contacts of the segment still to invite (send again to continue)",
+    }),
   })
   .openapi("NpsInviteResult");
+
+export const AudienceSchema = z
+  .object({
+    recipients: z.number().int().openapi({ description: "Contacts the survey would be emailed to now" }),
+    atWeeklyCap: z.number().int().openapi({
+      description: "Of them, those at the weekly marketing cap: their email waits until the cap frees",
+    }),
+  })
+  .openapi("NpsAudience");
 
 export const LinksBody = z.object({ contactId: z.string().min(1).max(64) }).openapi("NpsLinksRequest");
 export const LinksSchema = z

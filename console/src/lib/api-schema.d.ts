@@ -4234,6 +4234,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/feedback/posts/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change several posts at once
+         * @description Every post is checked first (it exists; none is merged when the status changes; tags fit), so a refusal changes nothing. A status change emails each post's voters and author as the one-post route does, unless `status.notify` is false.
+         *
+         *     Requires the `feedback` scope (or `admin`; `read` for GET).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["BulkFeedbackPosts"];
+                };
+            };
+            responses: {
+                /** @description What changed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BulkFeedbackPostsResult"];
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such post */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A chosen post is merged */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -6426,6 +6516,89 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/nps/surveys/{id}/audience": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Count a segment's recipients
+         * @description Contacts with an email address and marketing consent (not unsubscribed), narrowed by the segment, not yet invited to this survey; and how many of them the weekly marketing cap makes wait.
+         *
+         *     Requires the `kpis` scope (or `admin`; `read` for GET).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["NpsSegment"];
+                };
+            };
+            responses: {
+                /** @description The recipients */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NpsAudience"];
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such survey */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/nps/surveys/{id}/links": {
         parameters: {
             query?: never;
@@ -6658,7 +6831,7 @@ export interface paths {
         put?: never;
         /**
          * Email the survey to contacts
-         * @description Queues one email per contact through the email capability (marketing consent and caps apply there). A contact already invited to this survey is skipped, so sending again is safe.
+         * @description Queues one email per contact through the email capability (marketing consent, quiet hours and the weekly cap apply there: a capped contact's email waits, it is not dropped). A contact already invited to this survey is skipped, so sending again is safe. With `segment`, each call invites up to 200 contacts of the segment; `remaining` says how many are left for the next call.
          *
          *     Requires the `kpis` scope (or `admin`; `read` for GET).
          */
@@ -13012,6 +13185,21 @@ export interface components {
             /** @description The write key in the body, as analytics.js sends it (instead of Basic auth) */
             writeKey?: string;
         };
+        BulkFeedbackPosts: {
+            ids: string[];
+            status?: components["schemas"]["ChangeFeedbackStatus"] & unknown;
+            /** @description Tags added to and removed from every chosen post */
+            tags?: {
+                add?: string[];
+                remove?: string[];
+            };
+        };
+        BulkFeedbackPostsResult: {
+            /** @description People emailed about the status change */
+            notified: number;
+            /** @description Posts that changed */
+            updated: number;
+        };
         CampaignLinkInput: {
             /** @description A custom code; generated when omitted */
             code?: string;
@@ -13963,11 +14151,20 @@ export interface components {
             segment: "promoter" | "passive" | "detractor";
             surveyId: string;
         };
+        NpsAudience: {
+            /** @description Of them, those at the weekly marketing cap: their email waits until the cap frees */
+            atWeeklyCap: number;
+            /** @description Contacts the survey would be emailed to now */
+            recipients: number;
+        };
         NpsInvite: {
-            contactIds: string[];
+            contactIds?: string[];
+            segment?: components["schemas"]["NpsSegment"];
         };
         NpsInviteResult: {
             invited: string[];
+            /** @description Segment sends only: contacts of the segment still to invite (send again to continue) */
+            remaining?: number;
             skipped: {
                 contactId: string;
                 /** @enum {string} */
@@ -13997,6 +14194,21 @@ export interface components {
             /** @enum {string} */
             segment: "promoter" | "passive" | "detractor";
             surveyId: string;
+        };
+        /** @description Instead of contactIds: contacts with marketing consent, optionally narrowed */
+        NpsSegment: {
+            /** @description Only contacts who did `name` in the last `withinDays` days */
+            event?: {
+                name: string;
+                withinDays: number;
+            };
+            /** @description Only contacts whose trait `key` equals `value` */
+            trait?: {
+                /** @example plan */
+                key: string;
+                /** @example pro */
+                value: string | number | boolean;
+            };
         };
         NpsSurvey: {
             closedAt: number | null;

@@ -1,5 +1,7 @@
 import { api, esc, fmt, getKey, ok, problemText, type Query, type Schemas } from "../lib/api";
 import { formQuery, list } from "../lib/list";
+import { clearFieldErrors, showFieldErrors } from "./emails-form";
+import { setUpBulk } from "./feedback-bulk";
 import { $, postHref, statusName } from "./feedback-types";
 
 type PostQuery = Query<"/api/v1/feedback/posts">;
@@ -13,14 +15,15 @@ const posts = list({
   },
   row: (
     p,
-  ) => `<tr><td><a href="${esc(postHref(p.id))}">${esc(p.title)}</a>${p.moderation === "pending" ? ' <span class="warn">pending</span>' : ""}${p.heldVotes ? ` <span class="bad">${p.heldVotes} held</span>` : ""}</td>
+  ) => `<tr><td><input type="checkbox" data-select="${esc(p.id)}" aria-label="Select ${esc(p.title)}" /> <a href="${esc(postHref(p.id))}">${esc(p.title)}</a>${p.moderation === "pending" ? ' <span class="warn">pending</span>' : ""}${p.heldVotes ? ` <span class="bad">${p.heldVotes} held</span>` : ""}</td>
       <td>${esc(p.boardSlug)}</td><td>${esc(statusName(p.status))}</td><td>${fmt.int(p.voteCount)}</td>
       <td>${p.iceScore ?? "—"}</td><td>${fmt.int(p.commentCount)}</td><td>${esc(fmt.date(p.createdAt))}</td></tr>`,
 });
 
 const boardRow = (b: Schemas["FeedbackBoard"]) =>
   `<tr><td>${esc(b.name)}</td><td><code>${esc(b.slug)}</code></td><td>${esc(b.visibility)}</td><td>${b.moderated ? "yes" : "no"}</td>
-  <td><a href="/feedback/${esc(b.slug)}">Public page</a> · <a href="/api/v1/feedback/boards/${esc(b.slug)}/export?format=csv" data-export="${esc(b.slug)}">CSV</a></td></tr>`;
+  <td><button type="button" class="secondary" data-edit-board="${esc(b.slug)}" aria-label="Edit ${esc(b.name)}">Edit</button>
+  <a href="/feedback/${esc(b.slug)}">Public page</a> · <a href="/api/v1/feedback/boards/${esc(b.slug)}/export?format=csv" data-export="${esc(b.slug)}">CSV</a></td></tr>`;
 
 const boards = list({
   body: $("boards"),
@@ -65,27 +68,68 @@ document.addEventListener("click", async (e) => {
   URL.revokeObjectURL(url);
 });
 
-$("new-board").addEventListener("submit", async (e) => {
+const boardForm = $<HTMLFormElement>("new-board");
+const field = <T extends HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>(name: string) =>
+  boardForm.elements.namedItem(name) as T;
+
+/** The board form edits `b`, or creates a board when `b` is undefined. */
+function editBoard(b?: Schemas["FeedbackBoard"]) {
+  clearFieldErrors(boardForm);
+  boardForm.reset();
+  field("editing").value = b?.slug ?? "";
+  if (b) {
+    field("name").value = b.name;
+    field("slug").value = b.slug;
+    field("description").value = b.description ?? "";
+    field("visibility").value = b.visibility;
+    field<HTMLInputElement>("moderated").checked = b.moderated;
+  }
+  $("board-form-h").textContent = b ? `Edit “${b.name}”` : "New board";
+  $("board-submit").textContent = b ? "Save board" : "Create board";
+  $("board-cancel").hidden = !b;
+  if (b) field("name").focus();
+}
+
+$("boards").addEventListener("click", (e) => {
+  const slug = (e.target as HTMLElement).closest<HTMLButtonElement>("button[data-edit-board]")?.dataset.editBoard;
+  const board = boards.items().find((b) => b.slug === slug);
+  if (board) editBoard(board);
+});
+$("board-cancel").addEventListener("click", () => editBoard());
+
+boardForm.addEventListener("submit", async (e) => {
   e.preventDefault();
-  const form = e.target as HTMLFormElement;
-  const data = new FormData(form);
+  const data = new FormData(boardForm);
+  const editing = String(data.get("editing") ?? "");
+  const body = {
+    name: String(data.get("name")),
+    slug: String(data.get("slug")),
+    description: String(data.get("description") ?? ""),
+    visibility: String(data.get("visibility")) as Schemas["FeedbackBoard"]["visibility"],
+    moderated: data.get("moderated") === "on",
+  };
   try {
-    await ok(
-      api.POST("/api/v1/feedback/boards", {
-        body: {
-          name: String(data.get("name")),
-          slug: String(data.get("slug")),
-          visibility: String(data.get("visibility")) as Schemas["FeedbackBoard"]["visibility"],
-          moderated: data.get("moderated") === "on",
-        },
-      }),
-    );
-    $("board-result").textContent = "Board created.";
-    form.reset();
-    await boards.reload();
+    if (editing) await ok(api.PATCH("/api/v1/feedback/boards/{board}", { params: { path: { board: editing } }, body }));
+    else await ok(api.POST("/api/v1/feedback/boards", { body }));
+    editBoard();
+    $("board-result").textContent = editing ? "Board saved." : "Board created.";
+    await Promise.all([boards.reload(), posts.reload()]);
   } catch (err) {
-    $("board-result").textContent = problemText(err);
+    $("board-result").textContent = showFieldErrors(
+      boardForm,
+      err,
+      (path) => path,
+      editing ? "Not saved" : "Not created",
+    );
   }
 });
+
+const selected = () => {
+  const ids = new Set(
+    [...$("posts").querySelectorAll<HTMLInputElement>("input[data-select]:checked")].map((c) => c.dataset.select),
+  );
+  return posts.items().filter((p) => ids.has(p.id));
+};
+setUpBulk(selected, () => posts.reload());
 
 await Promise.all([boards.reload(), posts.reload(), loadRatio()]);

@@ -2,6 +2,7 @@
 import { api, esc, fmt, ok, type Query } from "../lib/api";
 import { formQuery, list } from "../lib/list";
 import { $, errorText } from "./kpis-shared";
+import { fillSurveys, setUpSend } from "./nps-send";
 
 const filters = $<HTMLFormElement>("filters");
 type ResponseQuery = Query<"/api/v1/nps/responses">;
@@ -17,6 +18,7 @@ const surveys = list({
       <td>${s.invited ? fmt.pct(Math.min(1, s.responses / s.invited), 0) : "—"}</td><td>${s.promoters}</td>
       <td>${s.passives}</td><td>${s.detractors}</td><td>${s.comments}</td><td>${s.closedAt ? "closed" : "open"}</td></tr>`,
   onPage: (_page, all) => {
+    fillSurveys(all);
     const select = $<HTMLSelectElement>("f-survey");
     const chosen = select.value;
     select.innerHTML = `<option value="">All surveys</option>${all
@@ -51,5 +53,18 @@ $<HTMLFormElement>("survey-form").addEventListener("submit", async (ev) => {
   }
 });
 filters.addEventListener("change", () => responses.reload());
-await surveys.reload();
-await responses.reload();
+const refresh = () => Promise.all([surveys.reload(), responses.reload()]);
+setUpSend(refresh);
+await refresh();
+// New answers appear while the page is open: look for a newer first response now and then, and
+// reload the lists only when there is one (so they do not flash, and paging stays put otherwise).
+setInterval(async () => {
+  if (document.hidden) return;
+  try {
+    const query = formQuery<ResponseQuery>(filters, ["survey", "segment", "comment"], null, 1);
+    const newest = await ok(api.GET("/api/v1/nps/responses", { params: { query } }));
+    if (newest.data[0] && newest.data[0].id !== responses.items()[0]?.id) await refresh();
+  } catch {
+    // The next look tries again; the lists keep what they show.
+  }
+}, 30_000);

@@ -2,6 +2,7 @@
 import { api, esc, ok, type Schemas } from "../lib/api";
 import { confirmAction } from "../lib/confirm";
 import { list } from "../lib/list";
+import { clearFieldErrors, showFieldErrors } from "./emails-form";
 import { $, errorText, formatValue, type Kpi, quarterSelect, statusBadge } from "./kpis-shared";
 
 const form = $<HTMLFormElement>("target-form");
@@ -72,10 +73,12 @@ form.addEventListener("submit", async (ev) => {
         },
       }),
     );
+    clearFieldErrors(form);
     $("target-result").textContent = "Saved.";
     await load(kpiEl.value);
   } catch (e) {
-    $("target-result").textContent = `Not saved: ${errorText(e)}`;
+    // The API names body fields as the form does.
+    $("target-result").textContent = showFieldErrors(form, e, (path) => path);
   }
 });
 

@@ -13,6 +13,8 @@ import {
   AdminPostListQuery,
   AdminPostPage,
   AdminPostSchema,
+  BulkPostsBody,
+  BulkPostsResultSchema,
   IdParams,
   MergeBody,
   MergedSchema,
@@ -21,6 +23,7 @@ import {
   UpdatePostBody,
 } from "../schemas.ts";
 import { getBoardOrThrow } from "../store/boards.ts";
+import { bulkUpdatePosts } from "../store/bulk.ts";
 import { postComments } from "../store/comments.ts";
 import { createPost, deletePost, getPostOrThrow, listPosts, updatePost } from "../store/posts.ts";
 import { changeStatus, mergePost, postTimeline } from "../store/status-changes.ts";
@@ -139,6 +142,32 @@ op(
     });
     c.executionCtx.waitUntil(Promise.all([kickWebhooks(c.env), kickEmails(c.env)]));
     return c.json({ ...adminPostView(await getPostOrThrow(db, row.post.id), c.env.PUBLIC_URL), notified }, 200);
+  },
+);
+
+// POST /api/v1/feedback/posts/bulk — one status and/or tag change for several posts
+op(
+  {
+    method: "post",
+    path: "/api/v1/feedback/posts/bulk",
+    summary: "Change several posts at once",
+    description:
+      "Every post is checked first (it exists; none is merged when the status changes; tags fit), so a refusal changes nothing. A status change emails each post's voters and author as the one-post route does, unless `status.notify` is false.",
+    request: { body: jsonBody(BulkPostsBody) },
+    responses: {
+      200: jsonContent(BulkPostsResultSchema, "What changed"),
+      400: invalid,
+      404: noPost,
+      409: problemContent("A chosen post is merged"),
+    },
+  },
+  async (c) => {
+    const result = await bulkUpdatePosts(getDb(c.env.DB), c.req.valid("json"), {
+      actor: actorOf(c),
+      baseUrl: c.env.PUBLIC_URL,
+    });
+    if (result.updated) c.executionCtx.waitUntil(Promise.all([kickWebhooks(c.env), kickEmails(c.env)]));
+    return c.json(result, 200);
   },
 );
 

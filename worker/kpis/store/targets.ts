@@ -24,8 +24,19 @@ export async function listTargets(db: Db, quarter?: string) {
     .orderBy(asc(kpiTargets.quarter), asc(kpiTargets.kpi));
 }
 
+/** A ratio is stored as a fraction: 25 for 25% would be a target no KPI can reach. */
+function refuseOutOfRange(kpi: KpiId, input: TargetInput) {
+  if (KPI_DEFINITIONS[kpi].unit !== "ratio") return;
+  const message = (n: number) => `${n} is not a ratio: enter a number from 0 to 1 (0.25 for 25%)`;
+  const errors = (["startValue", "target"] as const)
+    .filter((f) => input[f] < 0 || input[f] > 1)
+    .map((f) => ({ path: `body.${f}`, message: message(input[f]) }));
+  if (errors.length) throw badRequest(`${KPI_DEFINITIONS[kpi].name} is a ratio from 0 to 1`, errors);
+}
+
 /** Creates or replaces the target of `kpi` for `quarter`. The owner contact must exist. */
 export async function putTarget(db: Db, quarter: string, kpi: KpiId, input: TargetInput, now = Date.now()) {
+  refuseOutOfRange(kpi, input);
   if (input.ownerContactId) {
     const owner = await db.query.contacts.findFirst({ where: eq(contacts.id, input.ownerContactId) });
     if (!owner) {

@@ -1,5 +1,5 @@
 // /api/v1/nps/… — surveys, sending them, signed links and responses, for the console (the `kpis` scope).
-import { kickEmails } from "../../emails/index.ts";
+import { kickEmails, weeklyCap } from "../../emails/index.ts";
 import { getDb } from "../../lib/db.ts";
 import {
   adminOps,
@@ -13,6 +13,7 @@ import {
 } from "../../lib/openapi.ts";
 import { npsLinks } from "../links.ts";
 import {
+  AudienceSchema,
   CreateSurveyBody,
   IdParams,
   InviteBody,
@@ -22,11 +23,13 @@ import {
   LinksSchema,
   ResponseSchema,
   ResponsesQuery,
+  SegmentSchema,
   SurveySchema,
   UpdateSurveyBody,
 } from "../schemas.ts";
+import { countAudience } from "../store/audience.ts";
 import { requireContact } from "../store/contacts.ts";
-import { inviteContacts } from "../store/invitations.ts";
+import { inviteContacts, inviteSegment } from "../store/invitations.ts";
 import { listResponses } from "../store/responses.ts";
 import { createSurvey, deleteSurvey, getSurvey, listSurveys, updateSurvey } from "../store/surveys.ts";
 
@@ -107,7 +110,7 @@ op(
     path: "/api/v1/nps/surveys/{id}/send",
     summary: "Email the survey to contacts",
     description:
-      "Queues one email per contact through the email capability (marketing consent and caps apply there). A contact already invited to this survey is skipped, so sending again is safe.",
+      "Queues one email per contact through the email capability (marketing consent, quiet hours and the weekly cap apply there: a capped contact's email waits, it is not dropped). A contact already invited to this survey is skipped, so sending again is safe. With `segment`, each call invites up to 200 contacts of the segment; `remaining` says how many are left for the next call.",
     request: { params: IdParams, body: jsonBody(InviteBody) },
     responses: {
       200: jsonContent(InviteResultSchema, "Who was invited and who was skipped"),
@@ -118,9 +121,32 @@ op(
   },
   async (c) => {
     const { id } = c.req.valid("param");
-    const result = await inviteContacts(getDb(c.env.DB), c.env, id, c.req.valid("json").contactIds);
+    const { contactIds, segment } = c.req.valid("json");
+    const db = getDb(c.env.DB);
+    const result = segment
+      ? await inviteSegment(db, c.env, id, segment)
+      : await inviteContacts(db, c.env, id, contactIds ?? []);
     if (result.invited.length) c.executionCtx.waitUntil(kickEmails(c.env));
     return c.json(result, 200);
+  },
+);
+
+// POST /api/v1/nps/surveys/{id}/audience — how many a segment send would reach now, before sending
+op(
+  {
+    method: "post",
+    path: "/api/v1/nps/surveys/{id}/audience",
+    summary: "Count a segment's recipients",
+    description:
+      "Contacts with an email address and marketing consent (not unsubscribed), narrowed by the segment, not yet invited to this survey; and how many of them the weekly marketing cap makes wait.",
+    request: { params: IdParams, body: jsonBody(SegmentSchema) },
+    responses: { 200: jsonContent(AudienceSchema, "The recipients"), ...noSurvey, ...invalid },
+  },
+  async (c) => {
+    const db = getDb(c.env.DB);
+    const { id } = c.req.valid("param");
+    await getSurvey(db, id);
+    return c.json(await countAudience(db, id, c.req.valid("json"), weeklyCap(c.env), Date.now()), 200);
   },
 );
 

@@ -5,6 +5,8 @@ import { emailStatements } from "../../emails/index.ts";
 import { type Db, insertChunks, runBatch } from "../../lib/db.ts";
 import { chooseInvitees, surveyEmail } from "../invitations.ts";
 import { npsLinks } from "../links.ts";
+import type { Segment } from "../schemas.ts";
+import { audienceIds, countAudience } from "./audience.ts";
 import { contactEmails } from "./contacts.ts";
 import { openSurvey } from "./surveys.ts";
 
@@ -38,4 +40,27 @@ export async function inviteContacts(
     await runBatch(db, [...insertChunks(db, npsInvitations, rows), ...emailStatements(db, emails)]);
   }
   return { invited: invite.map((c) => c.id), skipped };
+}
+
+/** Invitations written per call of a segment send: one batch stays well under D1's limits. */
+export const SEGMENT_BATCH = 200;
+
+/**
+ * Emails the survey to the next contacts of `segment` not yet invited (at most SEGMENT_BATCH);
+ * `remaining` says how many are left for the next call.
+ */
+export async function inviteSegment(
+  db: Db,
+  env: Pick<Env, "PUBLIC_URL" | "SIGNING_SECRET">,
+  surveyId: string,
+  segment: Segment,
+  now = Date.now(),
+) {
+  await openSurvey(db, surveyId);
+  const ids = await audienceIds(db, surveyId, segment, SEGMENT_BATCH, now);
+  const result = ids.length
+    ? await inviteContacts(db, env, surveyId, ids, now)
+    : { invited: [] as string[], skipped: [] };
+  const { recipients } = await countAudience(db, surveyId, segment, Number.MAX_SAFE_INTEGER, now);
+  return { ...result, remaining: recipients };
 }
