@@ -274,7 +274,8 @@ describe("kpis -> emails", () => {
     const survey = (await (
       await call("/api/v1/nps/surveys", { method: "POST", key, json: { name: "Alert source" } })
     ).json()) as { id: string };
-    // NPS 33.33 (two promoters, one detractor) against an expected 40 at mid-quarter: at risk.
+    // NPS 33.33 (two promoters, one detractor). Too few days for a trend, the forecast is that value:
+    // 17 % short of the target 40 is at risk (within 25 %), not off track.
     for (const [i, score] of [10, 10, 2].entries()) {
       const c = await upsertContact(db(), { externalId: uniq(`alert-${i}`) });
       await db()
@@ -292,7 +293,7 @@ describe("kpis -> emails", () => {
     const target = await call(`/api/v1/kpis/targets/${quarter}/nps`, {
       method: "PUT",
       key,
-      json: { startValue: 0, target: 80, ownerContactId: owner.id },
+      json: { startValue: 0, target: 40, ownerContactId: owner.id },
     });
     expect(target.status).toBe(200);
     await db()

@@ -519,7 +519,8 @@ describe("health, CORS, headers", () => {
     expect(pre.headers.get("access-control-allow-origin")).toBe("https://console.example.com");
     expect(pre.headers.get("access-control-allow-methods")).toContain("PATCH");
     expect(pre.headers.get("access-control-allow-headers")?.split(",").sort()).toEqual(
-      ["authorization", "content-type", "idempotency-key"].sort(),
+      // x-d1-bookmark: a client of the visitor API sends back the bookmark of its own writes.
+      ["authorization", "content-type", "idempotency-key", "x-d1-bookmark"].sort(),
     );
     expect(pre.headers.get("access-control-max-age")).toBe("600");
     const foreign = await preflight("https://evil.example");
