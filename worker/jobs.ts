@@ -5,7 +5,6 @@ import { getDb } from "./lib/db.ts";
 import { type CronTask, enqueue, type JobHandler, type JobKind, type QueueMessage } from "./lib/queue.ts";
 import { countByKind, platformCron, platformJobs, recordCronRun, storeDeadLetters } from "./platform/jobs.ts";
 import { referralsCron, referralsJobs, referralsRetention } from "./referrals/jobs.ts";
-import { hasMajorIncident } from "./status/index.ts";
 import { statusCron, statusJobs, statusRetention } from "./status/jobs.ts";
 
 /**
@@ -20,8 +19,7 @@ const handlers: Record<JobKind, JobHandler> = {
   ...referralsJobs,
   ...feedbackJobs,
   ...statusJobs,
-  // Emails pauses marketing while status says an incident is on; the dependency stays one way.
-  ...emailsJobs({ marketingPaused: hasMajorIncident }),
+  ...emailsJobs,
   ...kpisJobs,
 };
 

@@ -8,6 +8,7 @@ import { kick } from "./kick.ts";
 import { AnyCall } from "./schemas.ts";
 import { engagement } from "./store/engagement.ts";
 import { outboxInserts } from "./store/outbox.ts";
+import { holdStatements, type PausingIncident, releaseStatements } from "./store/pause.ts";
 import {
   activeCountQuery,
   cohortQuery,
@@ -56,6 +57,24 @@ export async function ingestCalls(db: Db, calls: unknown[], now: number): Promis
     {},
     now,
   );
+}
+
+export type { PausingIncident };
+
+/**
+ * Batchable writes for the incident's batch: the incident pauses marketing email (once per
+ * incident), announced by `marketing.paused` when marketing was not paused already.
+ */
+export function pauseMarketingFor(db: Db, incident: PausingIncident, now: number) {
+  return holdStatements(db, incident, now);
+}
+
+/**
+ * Batchable writes for the incident's batch: the incident no longer pauses marketing (resolved, or
+ * no longer major); when no other incident holds the pause, marketing resumes (`marketing.resumed`).
+ */
+export function endMarketingPauseFor(db: Db, incidentId: string, now: number) {
+  return releaseStatements(db, incidentId, now);
 }
 
 /** Asks the queue to deliver whatever is queued and due. Safe to call any number of times. */

@@ -1279,6 +1279,146 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/emails/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The incident pause of marketing email
+         * @description A major or critical incident on a status page that pauses marketing (`pausesMarketing`) defers marketing email until it resolves; transactional, product-update and status email still go.
+         *
+         *     Requires the `emails` scope (or `admin`; `read` for GET).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The pause, or how the last one ended */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MarketingPause"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/emails/pause/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume marketing email
+         * @description Ends the pause while its incidents are still open (`marketing.resumed`); deferred marketing mail goes at cron's next tick. Only an incident opened afterwards pauses marketing again.
+         *
+         *     Requires the `emails` scope (or `admin`; `read` for GET).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ResumeMarketing"];
+                };
+            };
+            responses: {
+                /** @description Marketing resumed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MarketingPause"];
+                    };
+                };
+                /** @description Not valid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not paused, or paused since by another incident */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/emails/provider-secrets": {
         parameters: {
             query?: never;
@@ -13502,6 +13642,8 @@ export interface components {
             name: string;
             /** @description How much of a partial-outage minute counts as down in uptime (default 0.3) */
             partialWeight?: number;
+            /** @description Whether a major or critical incident on this page pauses marketing email until it resolves. Default: true for the first page made (the primary one), false for later pages (test or secondary pages). */
+            pausesMarketing?: boolean;
             slug: string;
         };
         CreateWebhookEndpoint: {
@@ -14096,6 +14238,27 @@ export interface components {
                 utm_term?: string;
             };
         };
+        MarketingPause: {
+            /** @description The pause: the id of the incident that began it */
+            id: string | null;
+            /** @description The open incidents holding the pause, oldest first */
+            incidents: {
+                incidentId: string;
+                incidentName: string;
+                pageId: string;
+                pageName: string;
+                /** @description When this incident paused marketing */
+                pausedAt: number;
+            }[];
+            lastResumed: {
+                id: string;
+                resumedAt: number;
+                /** @description `incident` (it resolved) or who resumed it by hand */
+                resumedBy: string;
+            } | null;
+            paused: boolean;
+            since: number | null;
+        };
         MergeFeedbackPost: {
             /** @description The original post the duplicate is merged into */
             into: string;
@@ -14554,6 +14717,10 @@ export interface components {
              */
             displayAt?: number | string;
         };
+        ResumeMarketing: {
+            /** @description The `id` of the pause being ended, as read: a pause begun since by another incident is not ended */
+            pauseId: string;
+        };
         RetentionRun: {
             /** @description Archive objects written to R2 per table */
             archived: {
@@ -14756,6 +14923,7 @@ export interface components {
             id: string;
             name: string;
             partialWeight: number;
+            pausesMarketing: boolean;
             slug: string;
             updatedAt: number;
         };
@@ -15098,6 +15266,8 @@ export interface components {
             name?: string;
             /** @description How much of a partial-outage minute counts as down in uptime (default 0.3) */
             partialWeight?: number;
+            /** @description Whether a major or critical incident on this page pauses marketing email until it resolves. Default: true for the first page made (the primary one), false for later pages (test or secondary pages). */
+            pausesMarketing?: boolean;
             slug?: string;
         };
         UpdateWebhookEndpoint: {
