@@ -5271,6 +5271,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/kpis/feedback_implementation/voters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Voters told their idea shipped, and who came back
+         * @description For ideas moved to done in the quarter: the people their notice was for, those it was sent to, and those of them who came back: any event (a Segment track, page or screen call) on one of the 30 UTC days after the day they were told. Computed now, from data kept for good.
+         *
+         *     Requires the `kpis` scope (or `admin`; `read` for GET).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Defaults to the current quarter */
+                    quarter?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The loop's figures */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["KpiFeedbackVoters"];
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/kpis/range": {
         parameters: {
             query?: never;
@@ -14024,6 +14095,20 @@ export interface components {
             kpi: "nps" | "referral_conversion" | "feedback_implementation" | "feedback_implementation_votes" | "email_engagement" | "clv" | "cac" | "clv_cac" | "repeat_purchase_rate" | "retention" | "churn" | "community_activity" | "engagement_score";
             quarter: string;
             recipient: string | null;
+        };
+        KpiFeedbackVoters: {
+            /** @description Of those told, people with any event on one of the `windowDays` UTC days after the day they were told */
+            cameBack: number;
+            from: number;
+            /** @description Ideas moved to done in the quarter (and done still) */
+            ideas: number;
+            quarter: string;
+            to: number;
+            /** @description Of them, people the notice was sent to */
+            told: number;
+            /** @description People their done notice was for: voters and the author */
+            voters: number;
+            windowDays: number;
         };
         KpiForecast: {
             /** @description Daily values it was computed from */

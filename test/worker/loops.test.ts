@@ -1,10 +1,12 @@
 import { env } from "cloudflare:workers";
-import { and, eq } from "drizzle-orm";
+import { and, eq, like } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   contacts,
   emailMessages,
+  feedbackEvents,
+  feedbackStatusChanges,
   npsPromoterInvites,
   npsResponses,
   referralLinks,
@@ -218,6 +220,116 @@ describe("detractors open a follow-up", () => {
     );
     await problem(
       await call("/api/v1/nps/followups/npf_nope", { method: "PATCH", key, json: { done: "yes" } }),
+      400,
+      "validation-failed",
+    );
+  });
+});
+
+describe("voters hear when it ships, and it counts", () => {
+  const DAY = 86_400_000;
+  const shippedAt = Date.parse("2025-05-10T12:00:00Z"); // in 2025-Q2
+  const toldAt = shippedAt + 3_600_000;
+
+  it("counts, for ideas shipped in the quarter, the voters told and those back within 30 days after", async () => {
+    const fb = await newKey(["feedback"]);
+    const slug = `loop-${crypto.randomUUID().slice(0, 8)}`;
+    expect(
+      (await call("/api/v1/feedback/boards", { method: "POST", key: fb, json: { slug, name: "Loop" } })).status,
+    ).toBe(201);
+    const [a, b, c] = ["a", "b", "c"].map((n) => `voter-${n}-${crypto.randomUUID()}`);
+    // A and B have an address; C has none, so C is a voter nobody can tell.
+    const tokens = await Promise.all([
+      identityToken({ id: a, email: `${a}@example.com` }),
+      identityToken({ id: b, email: `${b}@example.com` }),
+      identityToken({ id: c }),
+    ]);
+    const posted = await call(`/api/v1/boards/${slug}/posts`, {
+      method: "POST",
+      key: tokens[0],
+      json: { title: "Export to CSV", body: "Please" },
+    });
+    expect(posted.status).toBe(201);
+    const post = (await posted.json()) as { id: string };
+    for (const t of tokens) {
+      expect(
+        (await call(`/api/v1/boards/${slug}/posts/${post.id}/vote`, { method: "PUT", key: t })).status,
+      ).toBeLessThan(300);
+    }
+    const shipped = await call(`/api/v1/feedback/posts/${post.id}/status`, {
+      method: "POST",
+      key: fb,
+      json: { status: "done" },
+    });
+    expect(shipped.status).toBe(200);
+
+    // The change happened on 10 May 2025 and the two notices went out an hour later (the queue's own
+    // delivery, whatever the wall clock's quiet hours made of it, is settled first and then set).
+    const [change] = await db().select().from(feedbackStatusChanges).where(eq(feedbackStatusChanges.postId, post.id));
+    const eventKey = `status:${change.id}`;
+    const notices = () =>
+      db()
+        .select()
+        .from(emailMessages)
+        .where(like(emailMessages.idempotencyKey, `${eventKey}:%`));
+    await eventually(async () => {
+      const rows = await notices();
+      return rows.length === 2 && rows.every((r) => r.state === "sent" || r.state === "deferred");
+    });
+    await db()
+      .update(feedbackStatusChanges)
+      .set({ createdAt: shippedAt })
+      .where(eq(feedbackStatusChanges.id, change.id));
+    await db().update(feedbackEvents).set({ createdAt: shippedAt }).where(eq(feedbackEvents.key, eventKey));
+    await db()
+      .update(emailMessages)
+      .set({ state: "sent", sentAt: toldAt })
+      .where(like(emailMessages.idempotencyKey, `${eventKey}:%`));
+    // The hourly copy keeps who was told (the outbox prunes finished messages); twice is once.
+    await runJobs({ kind: "feedback.told", at: toldAt + 3_600_000 }, { kind: "feedback.told", at: toldAt + 7_200_000 });
+
+    // A is active 29 days after being told, B 31 days after, C (never told) 5 days after.
+    const activity = { [a]: 29, [b]: 31, [c]: 5 };
+    for (const [userId, days] of Object.entries(activity)) {
+      const res = await call("/v1/track", {
+        method: "POST",
+        key: ingest,
+        json: { userId, event: "report_exported", timestamp: new Date(toldAt + days * DAY).toISOString() },
+      });
+      expect(res.status).toBe(200);
+    }
+
+    // Independently: told = A and B; back = those told with an event 1 to 30 UTC days after the day told.
+    const toldDay = Math.floor(toldAt / DAY);
+    const told = [a, b];
+    const back = told.filter((id) => {
+      const d = Math.floor((toldAt + activity[id] * DAY) / DAY) - toldDay;
+      return d >= 1 && d <= 30;
+    });
+    const res = await call("/api/v1/kpis/feedback_implementation/voters?quarter=2025-Q2", { key });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      quarter: "2025-Q2",
+      from: Date.parse("2025-04-01T00:00:00Z"),
+      to: Date.parse("2025-07-01T00:00:00Z"),
+      ideas: 1,
+      voters: 3,
+      told: told.length,
+      cameBack: back.length,
+      windowDays: 30,
+    });
+    expect(back).toEqual([a]);
+
+    // Another quarter has none of it; a malformed quarter is refused.
+    const other = (await (
+      await call("/api/v1/kpis/feedback_implementation/voters?quarter=2025-Q3", { key })
+    ).json()) as {
+      ideas: number;
+      told: number;
+    };
+    expect(other).toMatchObject({ ideas: 0, told: 0 });
+    await problem(
+      await call("/api/v1/kpis/feedback_implementation/voters?quarter=2025-Q5", { key }),
       400,
       "validation-failed",
     );

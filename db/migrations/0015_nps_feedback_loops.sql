@@ -1,3 +1,13 @@
+CREATE TABLE `feedback_notices_told` (
+	`event_key` text NOT NULL,
+	`post_id` text NOT NULL,
+	`contact_id` text NOT NULL,
+	`told_at` integer NOT NULL,
+	PRIMARY KEY(`event_key`, `contact_id`),
+	FOREIGN KEY (`contact_id`) REFERENCES `contacts`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `feedback_notices_told_post_idx` ON `feedback_notices_told` (`post_id`);--> statement-breakpoint
 CREATE TABLE `nps_followups` (
 	`id` text PRIMARY KEY NOT NULL,
 	`response_id` text NOT NULL,
