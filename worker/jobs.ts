@@ -3,6 +3,7 @@ import { feedbackCron, feedbackJobs } from "./feedback/jobs.ts";
 import { kpisCron, kpisJobs } from "./kpis/jobs.ts";
 import { getDb } from "./lib/db.ts";
 import { type CronTask, enqueue, type JobHandler, type JobKind, type QueueMessage } from "./lib/queue.ts";
+import { npsCron, npsJobs } from "./nps/jobs.ts";
 import { countByKind, platformCron, platformJobs, recordCronRun, storeDeadLetters } from "./platform/jobs.ts";
 import { referralsCron, referralsJobs, referralsRetention } from "./referrals/jobs.ts";
 import { statusCron, statusJobs, statusRetention } from "./status/jobs.ts";
@@ -21,6 +22,7 @@ const handlers: Record<JobKind, JobHandler> = {
   ...statusJobs,
   ...emailsJobs,
   ...kpisJobs,
+  ...npsJobs,
 };
 
 /** Every cron task. Each only decides what is due; the queue does the work. */
@@ -31,6 +33,7 @@ const cronTasks: CronTask[] = [
   ...statusCron,
   ...emailsCron,
   ...kpisCron,
+  ...npsCron,
 ];
 
 /**

@@ -5411,6 +5411,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/kpis/feedback_implementation/voters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Voters told their idea shipped, and who came back
+         * @description For ideas moved to done in the quarter: the people their notice was for, those it was sent to, and those of them who came back: any event (a Segment track, page or screen call) on one of the 30 UTC days after the day they were told. Computed now, from data kept for good.
+         *
+         *     Requires the `kpis` scope (or `admin`; `read` for GET).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Defaults to the current quarter */
+                    quarter?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The loop's figures */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["KpiFeedbackVoters"];
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/kpis/range": {
         parameters: {
             query?: never;
@@ -6270,6 +6341,163 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/nps/followups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List detractor follow-ups
+         * @description One follow-up per answer of 0-6 (opened when the answer is recorded, with the `nps.detractor` webhook), newest first.
+         *
+         *     Requires the `kpis` scope (or `admin`; `read` for GET).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    /** @description Only open or only done follow-ups; all when absent */
+                    state?: "open" | "done";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Follow-ups */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["NpsFollowup"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/nps/followups/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Mark a detractor follow-up done (or open again)
+         * @description Requires the `kpis` scope (or `admin`; `read` for GET).
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UpdateNpsFollowup"];
+                };
+            };
+            responses: {
+                /** @description The follow-up */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NpsFollowup"];
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such follow-up */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/v1/nps/responses": {
         parameters: {
             query?: never;
@@ -6465,6 +6693,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The promoters' referral program is archived */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -6645,6 +6882,15 @@ export interface paths {
                 };
                 /** @description No such survey */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The promoters' referral program is archived */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -13617,6 +13863,7 @@ export interface components {
         };
         CreateNpsSurvey: {
             name: string;
+            promoterProgramId?: string | null;
             question?: string;
         };
         CreateProviderSecret: {
@@ -13991,6 +14238,20 @@ export interface components {
             quarter: string;
             recipient: string | null;
         };
+        KpiFeedbackVoters: {
+            /** @description Of those told, people with any event on one of the `windowDays` UTC days after the day they were told */
+            cameBack: number;
+            from: number;
+            /** @description Ideas moved to done in the quarter (and done still) */
+            ideas: number;
+            quarter: string;
+            to: number;
+            /** @description Of them, people the notice was sent to */
+            told: number;
+            /** @description People their done notice was for: voters and the author */
+            voters: number;
+            windowDays: number;
+        };
         KpiForecast: {
             /** @description Daily values it was computed from */
             days: number;
@@ -14320,6 +14581,21 @@ export interface components {
             /** @description Contacts the survey would be emailed to now */
             recipients: number;
         };
+        NpsFollowup: {
+            /** @description The answer's comment as it is now */
+            comment: string | null;
+            contactId: string;
+            createdAt: number;
+            doneAt: number | null;
+            email: string | null;
+            id: string;
+            name: string | null;
+            responseId: string;
+            /** @description The score that opened it (0-6) */
+            score: number;
+            surveyId: string;
+            surveyName: string;
+        };
         NpsInvite: {
             contactIds?: string[];
             segment?: components["schemas"]["NpsSegment"];
@@ -14384,7 +14660,13 @@ export interface components {
             name: string;
             nps: number | null;
             passives: number;
+            /** @description The referral program a promoter (9-10) with marketing consent is enrolled in and emailed their link for, once per contact and program; null: off */
+            promoterProgramId: string | null;
             promoters: number;
+            /** @description Promoters of this survey invited to refer */
+            promotersInvited: number;
+            /** @description Of them, how many referred someone (an attributed sign-up) after the invitation */
+            promotersReferred: number;
             question: string;
             responses: number;
         };
@@ -15243,9 +15525,13 @@ export interface components {
             /** Format: uri */
             url?: string;
         };
+        UpdateNpsFollowup: {
+            done: boolean;
+        };
         UpdateNpsSurvey: {
             closed?: boolean;
             name?: string;
+            promoterProgramId?: string | null;
             question?: string;
         };
         UpdateStatusComponent: {

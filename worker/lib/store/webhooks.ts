@@ -10,10 +10,11 @@ export type DeliveryState = (typeof webhookDeliveries.$inferSelect)["state"];
 /**
  * Records an outbound event as a batchable insert: put it in the same `db.batch()` as the
  * change it announces, so the event exists exactly when the change does. Delivery follows
- * from the queue (`kickWebhooks` right away, and the cron sweep as a backstop).
+ * from the queue (`kickWebhooks` right away, and the cron sweep as a backstop). A fixed `id` makes
+ * the event once-only: emitting it again changes nothing.
  */
-export function emit(db: Db, type: string, payload: unknown, now = Date.now()) {
-  return db.insert(webhookEvents).values({ id: newId("msg", now), type, payload, createdAt: now });
+export function emit(db: Db, type: string, payload: unknown, now = Date.now(), id = newId("msg", now)) {
+  return db.insert(webhookEvents).values({ id, type, payload, createdAt: now }).onConflictDoNothing();
 }
 
 /**
