@@ -186,6 +186,8 @@ export function expectAtMostOnce(rows: Row[], got: Map<string, number>) {
     if (row.state === "sent") expect(received, `${row.toAddress} sent`).toBe(1);
     else expect(row.state, `${row.toAddress} received ${received}`).toBe("unknown");
   }
+  // The kill left sends of unknown outcome: marked so, never sent again.
+  expect(rows.some((r) => r.state === "unknown")).toBe(true);
 }
 
 /** At-least-once: everyone got the message, and whoever got it twice is shown as a possible duplicate. */
