@@ -9,14 +9,15 @@ export const BINDING_RECIPIENT = "reader@example.com";
 
 /**
  * The .eml files Miniflare's local `send_email` binding keeps: `email/email/<uuid>.eml` in each
- * Miniflare's temporary directory (removed when it exits). The pool does not let a project choose
- * that directory, so every Miniflare's is searched; a unique Message-ID tells runs apart.
+ * Miniflare's temporary directory under `tmp` (removed when it exits, kept when it is killed). The
+ * pool does not let a project choose that directory, so every Miniflare's is searched; a unique
+ * Message-ID tells runs apart.
  */
-async function emlFiles(): Promise<string[]> {
-  const roots = (await readdir(tmpdir())).filter((d) => d.startsWith("miniflare-"));
+export async function emlFiles(tmp = tmpdir()): Promise<string[]> {
+  const roots = (await readdir(tmp)).filter((d) => d.startsWith("miniflare-"));
   const lists = await Promise.all(
     roots.map(async (root) => {
-      const dir = join(tmpdir(), root, "email", "email");
+      const dir = join(tmp, root, "email", "email");
       const names = await readdir(dir).catch(() => [] as string[]);
       return names.filter((n) => n.endsWith(".eml")).map((n) => join(dir, n));
     }),

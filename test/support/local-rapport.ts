@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { seedLocal } from "../../db/seed.ts";
@@ -14,12 +14,32 @@ export type LocalRapport = {
   stop(): Promise<void>;
   /** Kills the Worker's whole process group with SIGKILL (no shutdown), keeping its state. */
   crash(): Promise<void>;
-  /** Starts the Worker again on the same state, at a new `url`. */
-  restart(): Promise<void>;
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the Worker's process group: frozen, its D1 is as a crash would leave it. */
+  freeze(frozen: boolean): void;
+  /** Starts the Worker again on the same state, at a new `url`, with `vars` over those it started with. */
+  restart(vars?: Record<string, string>): Promise<void>;
 };
 
+/**
+ * wrangler.toml with Cloudflare's `send_email` binding added, written into `state` (its paths made
+ * absolute, as they are relative to the file). Miniflare's local binding checks and parses each
+ * message and keeps it as an .eml file under the temporary directory (see `bindingMail`).
+ */
+function configWithSendEmail(state: string): string {
+  const toml = readFileSync(resolve(ROOT, "wrangler.toml"), "utf8").replace(
+    /^(main|directory|migrations_dir)\s*=\s*"([^"]+)"/gm,
+    (_, key: string, path: string) => `${key} = ${JSON.stringify(resolve(ROOT, path))}`,
+  );
+  const file = join(state, "wrangler.toml");
+  writeFileSync(file, `${toml}\n[[send_email]]\nname = "SEND_EMAIL"\n`);
+  return file;
+}
+
+/** Where the Worker's Miniflare keeps its temporary files when started with `sendEmail`. */
+export const workerTmp = (state: string) => join(state, "tmp");
+
 /** Starts `wrangler dev` on `state`, in its own process group, and waits until it answers. */
-async function spawnWorker(state: string, vars: Record<string, string>) {
+async function spawnWorker(state: string, vars: Record<string, string>, config?: string) {
   const port = await freePort();
   const args = [
     "dev",
@@ -30,12 +50,15 @@ async function spawnWorker(state: string, vars: Record<string, string>) {
     "--persist-to",
     state,
     "--show-interactive-dev-session=false",
+    ...(config ? ["--config", config] : []),
   ];
   for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
   const child: ChildProcess = spawn(resolve(BIN, "wrangler"), args, {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
+    // With a config of its own, the Worker's temporary files (the binding's .eml files) stay in `state`.
+    env: config ? { ...process.env, TMPDIR: workerTmp(state) } : process.env,
   });
   let output = "";
   // RAPPORT_WORKER_LOG=file keeps what the Worker prints, to debug a test.
@@ -60,15 +83,17 @@ async function spawnWorker(state: string, vars: Record<string, string>) {
   return { child, url };
 }
 
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals) {
+  try {
+    process.kill(-(child.pid as number), signal);
+  } catch {}
+}
+
 /** Sends `signal` to the process group of `child` (wrangler and its workerd) and waits for it to end. */
 async function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
   const ended = child.exitCode !== null || child.signalCode !== null;
   const exited = ended ? Promise.resolve() : new Promise((r) => child.once("exit", r));
-  const send = (s: NodeJS.Signals) => {
-    try {
-      process.kill(-(child.pid as number), s);
-    } catch {}
-  };
+  const send = (s: NodeJS.Signals) => signalGroup(child, s);
   send(signal);
   // A process that ignores SIGTERM is not waited for long.
   const force = setTimeout(() => send("SIGKILL"), 5000);
@@ -82,16 +107,27 @@ async function killGroup(child: ChildProcess, signal: NodeJS.Signals) {
  * cron ticks as under `npm start`, at every multiple of that many milliseconds (npm start: a
  * minute); without, nothing runs the scheduled handler, so shared demo data stays as seeded.
  * With `empty`, the database has migrations and an admin key only: a new user's first day.
- * `prepare` runs on the migrated, seeded state before the Worker starts.
+ * `prepare` runs on the migrated, seeded state before the Worker starts. With `sendEmail`, the
+ * Worker has a local `send_email` binding named SEND_EMAIL.
  */
 export async function startLocalRapport(
   vars: Record<string, string> = {},
-  opts: { cronEveryMs?: number; empty?: boolean; prepare?: (state: string) => Promise<void> } = {},
+  opts: {
+    cronEveryMs?: number;
+    empty?: boolean;
+    prepare?: (state: string) => Promise<void>;
+    sendEmail?: boolean;
+  } = {},
 ): Promise<LocalRapport> {
   const state = mkdtempSync(join(tmpdir(), "rapport-"));
   migrateLocal(state);
   const { key } = await seedLocal({ persistTo: state, empty: opts.empty });
   await opts.prepare?.(state);
+  let config: string | undefined;
+  if (opts.sendEmail) {
+    mkdirSync(workerTmp(state));
+    config = configWithSendEmail(state);
+  }
   // RAPPORT_TEST_QUIET_HOURS (see vitest.config.ts) runs the browser tests under other quiet hours.
   const quietHours = process.env.RAPPORT_TEST_QUIET_HOURS;
   const allVars = {
@@ -101,7 +137,7 @@ export async function startLocalRapport(
     ...(quietHours ? { EMAIL_QUIET_HOURS: quietHours } : {}),
     ...vars,
   };
-  let worker = await spawnWorker(state, allVars);
+  let worker = await spawnWorker(state, allVars, config);
   let cron = opts.cronEveryMs ? startCron(worker.url, { everyMs: opts.cronEveryMs }) : undefined;
   const rapport: LocalRapport = {
     url: worker.url,
@@ -111,8 +147,11 @@ export async function startLocalRapport(
       cron?.stop();
       await killGroup(worker.child, "SIGKILL");
     },
-    async restart() {
-      worker = await spawnWorker(state, allVars);
+    freeze(frozen) {
+      signalGroup(worker.child, frozen ? "SIGSTOP" : "SIGCONT");
+    },
+    async restart(more = {}) {
+      worker = await spawnWorker(state, { ...allVars, ...more }, config);
       rapport.url = worker.url;
       cron = opts.cronEveryMs ? startCron(worker.url, { everyMs: opts.cronEveryMs }) : undefined;
     },

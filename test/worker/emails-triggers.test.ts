@@ -249,6 +249,23 @@ describe("trigger evaluation", () => {
     expect(await count([{ trait: "plan", op: "in", value: ["team", "enterprise"] }])).toEqual({ matching: 0 });
   });
 
+  it("counts with the most `in` filters the rule allows (250 values, over D1's 100 bound parameters)", async () => {
+    const key = await admin();
+    const ev = `feature_${uid()}`;
+    const [pro, free] = [`p-${uid()}`, `f-${uid()}`];
+    for (const u of [pro, free]) await history(key, u, ev, [0]);
+    await call("/v1/identify", { method: "POST", key, json: { userId: pro, traits: { plan: "pro", seats: 7 } } });
+    await call("/v1/identify", { method: "POST", key, json: { userId: free, traits: { plan: "free", seats: 1 } } });
+    // Five filters of 50 values each: only the last value of each list is one a contact has.
+    const values = (last: string | number, i: number) => [...Array.from({ length: 49 }, (_, n) => `v${i}-${n}`), last];
+    const filters = [
+      { trait: "plan", op: "in", value: values("pro", 0) },
+      { trait: "seats", op: "in", value: values(7, 1) },
+      ...[2, 3, 4].map((i) => ({ trait: "plan", op: "in", value: values("pro", i) })),
+    ];
+    expect(await matchCount(key, ev, filters)).toEqual({ matching: 1 });
+  });
+
   it("count_reached enters a contact once, at the Nth occurrence; more occurrences do not enter it again", async () => {
     const key = await admin();
     const ev = `viewed_${uid()}`;

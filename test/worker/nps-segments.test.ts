@@ -83,6 +83,40 @@ describe("NPS to a segment", () => {
     expect(await db().select().from(npsInvitations).where(eq(npsInvitations.surveyId, survey.id))).toHaveLength(2);
   });
 
+  it("invites a segment of 250 contacts, 200 a call (over D1's 100 bound parameters)", async () => {
+    const cohort = crypto.randomUUID();
+    const users = Array.from({ length: 250 }, (_, i) => `${cohort}-${i}`);
+    const res = await call("/v1/batch", {
+      method: "POST",
+      key: ingest,
+      json: {
+        context: { consent: { categoryPreferences: { marketing: true } } },
+        batch: users.map((userId) => ({
+          type: "identify",
+          userId,
+          traits: { email: `${userId}@example.com`, cohort },
+        })),
+      },
+    });
+    expect(res.status).toBe(200);
+    const survey = await newSurvey("Large segment");
+    const send = async () => {
+      const sent = await call(`/api/v1/nps/surveys/${survey.id}/send`, {
+        method: "POST",
+        key,
+        json: { segment: { trait: { key: "cohort", value: cohort } } },
+      });
+      expect(sent.status, await sent.clone().text()).toBe(200);
+      return (await sent.json()) as { invited: string[]; skipped: unknown[]; remaining: number };
+    };
+    const first = await send();
+    expect([first.invited.length, first.skipped, first.remaining]).toEqual([200, [], 50]);
+    const second = await send();
+    expect([second.invited.length, second.skipped, second.remaining]).toEqual([50, [], 0]);
+    const invited = await db().select().from(npsInvitations).where(eq(npsInvitations.surveyId, survey.id));
+    expect(new Set(invited.map((i) => i.contactId)).size).toBe(250);
+  });
+
   it("refuses a bad segment in words, and a closed or unknown survey", async () => {
     const survey = await newSurvey("Refusals");
     const audience = (id: string, json: unknown) =>

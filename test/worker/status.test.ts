@@ -1,6 +1,8 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { statusComponentChanges, statusComponents, statusIncidents, webhookEvents } from "../../db/schema/index.ts";
+import { insertChunks, runBatch } from "../../worker/lib/db.ts";
+import { newId } from "../../worker/lib/ids.ts";
 import { call, db, newKey } from "./helpers.ts";
 import { makePage, postJson } from "./status-support.ts";
 
@@ -89,6 +91,35 @@ describe("status admin: pages, groups, components", () => {
 });
 
 describe("status admin: incidents", () => {
+  it("lists a page of 200 incidents with their components and updates (over D1's 100 bound parameters)", async () => {
+    const { key, page, components } = await makePage();
+    const created = await postJson(`/api/v1/status/pages/${page.id}/incidents`, key, {
+      name: "API errors",
+      body: "Investigating.",
+      components: [{ id: components[0].id, status: "major_outage" }],
+    });
+    expect(created.res.status).toBe(201);
+    // 249 past incidents before it, as an import of a long history leaves them.
+    const past = Array.from({ length: 249 }, (_, i) => ({
+      id: newId("inc", 1_000_000 + i),
+      pageId: page.id,
+      kind: "incident" as const,
+      name: `Past ${i}`,
+      status: "resolved" as const,
+      startedAt: 1_000_000 + i,
+      resolvedAt: 2_000_000 + i,
+    }));
+    await runBatch(db(), insertChunks(db(), statusIncidents, past));
+    const res = await call(`/api/v1/status/pages/${page.id}/incidents?limit=200`, { key });
+    expect(res.status, await res.clone().text()).toBe(200);
+    const { data, nextCursor } = (await res.json()) as { data: Incident[]; nextCursor: string | null };
+    expect(data).toHaveLength(200);
+    expect(nextCursor).not.toBeNull();
+    expect(data[0].components).toEqual([expect.objectContaining({ id: components[0].id })]);
+    expect(data[0].updates.map((u) => u.body)).toEqual(["Investigating."]);
+    expect(data.slice(1).every((i) => i.components.length === 0 && i.updates.length === 0)).toBe(true);
+  });
+
   it("opens, updates, resolves and writes a postmortem; components follow", async () => {
     const { key, page, components } = await makePage();
     const [api, web] = components;

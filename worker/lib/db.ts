@@ -6,6 +6,7 @@ import {
   is,
   type RelationalSchemaConfig,
   SQL,
+  type SQLWrapper,
   sql,
 } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
@@ -68,6 +69,13 @@ export function rowsPerInsert(columns: number): number {
  * statement binds a few of its own.
  */
 export const IN_LIST_MAX = 90;
+
+/**
+ * `column IN (…values)` with the list bound as one JSON parameter (`json_each`): any length
+ * takes one of D1's 100 bound parameters. An empty list matches nothing, as `inArray` does.
+ */
+export const inJson = (column: SQLWrapper, values: readonly (string | number | boolean)[]): SQL =>
+  sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`;
 
 export function chunk<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];

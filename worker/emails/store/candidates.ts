@@ -1,7 +1,7 @@
 // Trigger evaluation's SQL: the candidates of an entry condition, set-based and keyset-paged over
 // the aggregate indexes between two watermarks, what they write, and the editor's live count.
 import { type SQL, sql } from "drizzle-orm";
-import { type Db, execBatch } from "../../lib/db.ts";
+import { type Db, execBatch, inJson } from "../../lib/db.ts";
 import { DAY } from "../churn.ts";
 import type { TriggerRuleT } from "../schemas.ts";
 import { outboxInserts, type QueuedEmail } from "./outbox.ts";
@@ -140,10 +140,7 @@ function traitCondition(f: TriggerRuleT["filters"][number], traits: SQL): SQL {
     case "not_exists":
       return sql`${v} is null`;
     case "in":
-      return sql`${v} in (${sql.join(
-        (f.value as Array<string | number | boolean>).map((x) => sql`${x}`),
-        sql`, `,
-      )})`;
+      return inJson(v, f.value as Array<string | number | boolean>);
     case "neq":
       return sql`(${v} is null or ${v} != ${one})`;
     default:

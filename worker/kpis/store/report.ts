@@ -1,8 +1,8 @@
 // The KPI dashboard and history: values (live for the running quarter, from snapshots once a quarter
 // ends), forecasts, targets and pacing. Live values and daily snapshots are one computation: `kpisAsOf`.
-import { and, asc, eq, gte, inArray, lt, max } from "drizzle-orm";
+import { and, asc, eq, gte, lt, max } from "drizzle-orm";
 import { KPI_IDS, type KpiId, kpiSnapshots, kpiTargets } from "../../../db/schema/index.ts";
-import type { Db } from "../../lib/db.ts";
+import { type Db, inJson } from "../../lib/db.ts";
 import type { Range } from "../../lib/range.ts";
 import { computeKpis, KPI_DEFINITIONS } from "../definitions.ts";
 import type { KpiResult } from "../formulas.ts";
@@ -56,7 +56,7 @@ export async function dailyValues(db: Db, range: Range, kpis: readonly KpiId[] =
   return db
     .select({ kpi: kpiSnapshots.kpi, day: kpiSnapshots.day, value: kpiSnapshots.value, status: kpiSnapshots.status })
     .from(kpiSnapshots)
-    .where(and(inArray(kpiSnapshots.kpi, [...kpis]), gte(kpiSnapshots.day, range.from), lt(kpiSnapshots.day, range.to)))
+    .where(and(inJson(kpiSnapshots.kpi, [...kpis]), gte(kpiSnapshots.day, range.from), lt(kpiSnapshots.day, range.to)))
     .orderBy(asc(kpiSnapshots.day));
 }
 
@@ -65,7 +65,7 @@ async function lastSnapshots(db: Db, range: Range, kpis: readonly KpiId[] = KPI_
   const latest = db
     .select({ kpi: kpiSnapshots.kpi, day: max(kpiSnapshots.day).as("last_day") })
     .from(kpiSnapshots)
-    .where(and(inArray(kpiSnapshots.kpi, [...kpis]), gte(kpiSnapshots.day, range.from), lt(kpiSnapshots.day, range.to)))
+    .where(and(inJson(kpiSnapshots.kpi, [...kpis]), gte(kpiSnapshots.day, range.from), lt(kpiSnapshots.day, range.to)))
     .groupBy(kpiSnapshots.kpi)
     .as("latest");
   return db
@@ -75,7 +75,7 @@ async function lastSnapshots(db: Db, range: Range, kpis: readonly KpiId[] = KPI_
 }
 
 export async function targetsOf(db: Db, quarters: string[]): Promise<TargetRow[]> {
-  return db.select().from(kpiTargets).where(inArray(kpiTargets.quarter, quarters));
+  return db.select().from(kpiTargets).where(inJson(kpiTargets.quarter, quarters));
 }
 
 /**

@@ -1,8 +1,8 @@
 // Daily KPI snapshots: cron finds the days missing, the queue computes each day once.
-import { and, count, eq, gte, inArray, lt } from "drizzle-orm";
+import { and, count, eq, gte, lt } from "drizzle-orm";
 import { contacts, KPI_IDS, kpiAlerts, kpiSnapshots } from "../../../db/schema/index.ts";
 import { emailStatements } from "../../emails/index.ts";
-import { chunk, type Db, excluded, rowsPerInsert, runBatch } from "../../lib/db.ts";
+import { chunk, type Db, excluded, inJson, rowsPerInsert, runBatch } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { emit } from "../../lib/webhooks.ts";
 import { alertEmail, recipientOf, slippedToAtRisk } from "../at-risk.ts";
@@ -30,7 +30,7 @@ async function ownerEmails(db: Db, targets: TargetRow[]): Promise<Map<string, st
   const rows = await db
     .select({ id: contacts.id, email: contacts.email })
     .from(contacts)
-    .where(inArray(contacts.id, ids));
+    .where(inJson(contacts.id, ids));
   return new Map(rows.filter((r) => r.email).map((r) => [r.id, r.email as string]));
 }
 

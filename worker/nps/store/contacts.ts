@@ -1,7 +1,7 @@
 // The shared contacts, as NPS needs them: who a link names, and where an invitation goes.
-import { eq, inArray } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { contacts } from "../../../db/schema/index.ts";
-import type { Db } from "../../lib/db.ts";
+import { type Db, inJson } from "../../lib/db.ts";
 import { notFound } from "../../lib/problem.ts";
 
 export async function requireContact(db: Db, id: string) {
@@ -11,5 +11,5 @@ export async function requireContact(db: Db, id: string) {
 }
 
 export function contactEmails(db: Db, ids: string[]) {
-  return db.select({ id: contacts.id, email: contacts.email }).from(contacts).where(inArray(contacts.id, ids));
+  return db.select({ id: contacts.id, email: contacts.email }).from(contacts).where(inJson(contacts.id, ids));
 }

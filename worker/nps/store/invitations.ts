@@ -1,8 +1,8 @@
 // Survey invitations: each contact is emailed a survey at most once.
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { npsInvitations } from "../../../db/schema/index.ts";
 import { emailStatements } from "../../emails/index.ts";
-import { type Db, insertChunks, runBatch } from "../../lib/db.ts";
+import { type Db, inJson, insertChunks, runBatch } from "../../lib/db.ts";
 import { chooseInvitees, surveyEmail } from "../invitations.ts";
 import { npsLinks } from "../links.ts";
 import type { Segment } from "../schemas.ts";
@@ -29,7 +29,7 @@ export async function inviteContacts(
     db
       .select({ contactId: npsInvitations.contactId })
       .from(npsInvitations)
-      .where(and(eq(npsInvitations.surveyId, surveyId), inArray(npsInvitations.contactId, ids))),
+      .where(and(eq(npsInvitations.surveyId, surveyId), inJson(npsInvitations.contactId, ids))),
   ]);
   const { invite, skipped } = chooseInvitees(ids, people, already);
   if (invite.length) {

@@ -2,7 +2,7 @@
 import { and, desc, eq, inArray, isNotNull, isNull, lt } from "drizzle-orm";
 import { contacts, npsFollowups, npsPromoterInvites, npsResponses, npsSurveys } from "../../../db/schema/index.ts";
 import { emailStatements, hasMarketingConsent } from "../../emails/index.ts";
-import { type Db, runBatch } from "../../lib/db.ts";
+import { type Db, inJson, runBatch } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { badRequest, conflict, notFound } from "../../lib/problem.ts";
 import { emit } from "../../lib/webhooks.ts";
@@ -103,7 +103,7 @@ export async function promoterCounts(db: Db, surveyIds: string[]) {
           since: npsPromoterInvites.invitedAt,
         })
         .from(npsPromoterInvites)
-        .where(inArray(npsPromoterInvites.surveyId, surveyIds))
+        .where(inJson(npsPromoterInvites.surveyId, surveyIds))
     : [];
   const referred = await referrersWhoReferred(db, invites);
   const counts = new Map(surveyIds.map((id) => [id, { promotersInvited: 0, promotersReferred: 0 }]));

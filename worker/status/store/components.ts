@@ -1,12 +1,12 @@
 // Groups and components of a page, their status changes and the history uptime is built from.
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import {
   type ComponentStatus,
   statusComponentChanges,
   statusComponents,
   statusGroups,
 } from "../../../db/schema/index.ts";
-import type { Db, Statement } from "../../lib/db.ts";
+import { type Db, inJson, type Statement } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { badRequest, notFound } from "../../lib/problem.ts";
 import { emit } from "../../lib/webhooks.ts";
@@ -50,7 +50,7 @@ export async function getComponentOrThrow(db: Db, id: string): Promise<Component
 }
 
 export async function componentsByIds(db: Db, ids: string[]): Promise<Component[]> {
-  return ids.length ? db.select().from(statusComponents).where(inArray(statusComponents.id, ids)) : [];
+  return ids.length ? db.select().from(statusComponents).where(inJson(statusComponents.id, ids)) : [];
 }
 
 /** The page's components named by `ids`; a 400 naming `path` when one is not on the page. */
@@ -59,7 +59,7 @@ export async function componentsOnPage(db: Db, pageId: string, ids: string[], pa
   const rows = await db
     .select()
     .from(statusComponents)
-    .where(and(eq(statusComponents.pageId, pageId), inArray(statusComponents.id, [...new Set(ids)])));
+    .where(and(eq(statusComponents.pageId, pageId), inJson(statusComponents.id, [...new Set(ids)])));
   const found = new Set(rows.map((r) => r.id));
   const missing = ids.map((id, i) => ({ id, i })).filter((x) => !found.has(x.id));
   if (missing.length) {

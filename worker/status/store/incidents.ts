@@ -9,7 +9,7 @@ import {
   statusPages,
 } from "../../../db/schema/index.ts";
 import { endMarketingPauseFor, pauseMarketingFor } from "../../emails/index.ts";
-import type { Db, Statement } from "../../lib/db.ts";
+import { type Db, inJson, type Statement } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { badRequest, notFound } from "../../lib/problem.ts";
 import { emit } from "../../lib/webhooks.ts";
@@ -43,11 +43,11 @@ export async function withDetails(db: Db, incidents: Incident[]): Promise<Incide
   if (!incidents.length) return [];
   const ids = incidents.map((i) => i.id);
   const [links, updates] = await Promise.all([
-    db.select().from(statusIncidentComponents).where(inArray(statusIncidentComponents.incidentId, ids)),
+    db.select().from(statusIncidentComponents).where(inJson(statusIncidentComponents.incidentId, ids)),
     db
       .select()
       .from(statusIncidentUpdates)
-      .where(inArray(statusIncidentUpdates.incidentId, ids))
+      .where(inJson(statusIncidentUpdates.incidentId, ids))
       .orderBy(desc(statusIncidentUpdates.displayAt), desc(statusIncidentUpdates.id)),
   ]);
   return incidents.map((i) => ({
@@ -98,7 +98,7 @@ export async function recentEvents(
   const rows = await db
     .select()
     .from(statusIncidents)
-    .where(and(eq(statusIncidents.pageId, pageId), inArray(statusIncidents.kind, kinds)))
+    .where(and(eq(statusIncidents.pageId, pageId), inJson(statusIncidents.kind, kinds)))
     .orderBy(desc(statusIncidents.startedAt), desc(statusIncidents.id))
     .limit(limit);
   return withDetails(db, rows);
@@ -282,7 +282,7 @@ async function heldByOthers(db: Db, incidentId: string, componentIds: string[]):
     .innerJoin(statusIncidents, eq(statusIncidents.id, statusIncidentComponents.incidentId))
     .where(
       and(
-        inArray(statusIncidentComponents.componentId, componentIds),
+        inJson(statusIncidentComponents.componentId, componentIds),
         isNull(statusIncidents.resolvedAt),
         ne(statusIncidents.id, incidentId),
         ne(statusIncidents.status, "scheduled"),

@@ -1,7 +1,7 @@
 // HTTP and heartbeat monitors and their results.
-import { and, desc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, lte, sql } from "drizzle-orm";
 import { statusComponents, statusMonitorResults, statusMonitors } from "../../../db/schema/index.ts";
-import type { Db, Statement } from "../../lib/db.ts";
+import { type Db, inJson, type Statement } from "../../lib/db.ts";
 import { idsBefore, newId } from "../../lib/ids.ts";
 import { notFound } from "../../lib/problem.ts";
 import { dayOf, type RetentionTask } from "../../lib/retention.ts";
@@ -24,7 +24,7 @@ export async function monitorByTokenHash(db: Db, tokenHash: string): Promise<Mon
 }
 
 export async function monitorsByIds(db: Db, ids: string[]): Promise<Monitor[]> {
-  return db.select().from(statusMonitors).where(inArray(statusMonitors.id, ids));
+  return db.select().from(statusMonitors).where(inJson(statusMonitors.id, ids));
 }
 
 export async function listMonitors(db: Db, pageId: string): Promise<Monitor[]> {

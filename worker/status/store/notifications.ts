@@ -1,5 +1,5 @@
 // Notices (what a change tells subscribers) and notifications (one per subscriber per notice).
-import { and, asc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import {
   contacts,
   statusNotices,
@@ -7,7 +7,7 @@ import {
   statusPages,
   statusSubscribers,
 } from "../../../db/schema/index.ts";
-import { chunk, type Db, rowsPerInsert, runBatch, type Statement } from "../../lib/db.ts";
+import { chunk, type Db, inJson, rowsPerInsert, runBatch, type Statement } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import type { Notice } from "../types.ts";
 
@@ -159,6 +159,6 @@ export async function notificationAttempts(db: Db, ids: string[]) {
   const rows = await db
     .select({ id: statusNotifications.id, attempts: statusNotifications.attempts })
     .from(statusNotifications)
-    .where(inArray(statusNotifications.id, ids));
+    .where(inJson(statusNotifications.id, ids));
   return new Map(rows.map((r) => [r.id, r.attempts]));
 }
