@@ -3,9 +3,11 @@
 import type { SQL } from "drizzle-orm";
 import type { Db } from "../lib/db.ts";
 import type { Range } from "../lib/range.ts";
+import { queueArchiveScrub } from "./erase.ts";
 import { ingest } from "./ingest.ts";
 import { kick } from "./kick.ts";
 import { AnyCall } from "./schemas.ts";
+import { eraseContactStatements, exportContact } from "./store/contacts.ts";
 import { engagement } from "./store/engagement.ts";
 import { outboxInserts } from "./store/outbox.ts";
 import {
@@ -121,4 +123,15 @@ export async function emailEngagement(
   clickRate: number | null;
 }> {
   return engagement(db, range);
+}
+
+/**
+ * Emails' part of GDPR export (the contact, aliases, accounts, consent, events, messages,
+ * suppressions) and erase; the platform gathers every capability's part.
+ */
+export const emailsGdpr = { exportFor: exportContact, eraseStatements: eraseContactStatements };
+
+/** Queues the rewrite of the R2 archive without rows naming any of `needles`, archived since `since`. */
+export async function scrubArchiveLater(env: { JOBS: Queue }, needles: string[], since: number, now: number) {
+  await queueArchiveScrub(env, needles, since, now);
 }

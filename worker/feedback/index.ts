@@ -2,6 +2,7 @@
 import type { Db } from "../lib/db.ts";
 import type { Range } from "../lib/range.ts";
 import { listContributors } from "./store/contributors.ts";
+import { eraseFeedbackStatements, exportFeedbackData } from "./store/gdpr.ts";
 import { feedbackImplementation as implementation } from "./store/implementation.ts";
 
 /** Markdown to safe HTML, as posts and comments store it (the seed writes bodies with it). */
@@ -38,3 +39,6 @@ export async function feedbackContributors(db: Db, contactIds: string[]) {
   if (!contactIds.length) return [];
   return (await listContributors(db, { limit: 100, contactIds })).data;
 }
+
+/** Feedback's part of GDPR export and erase (the platform gathers every capability's part). */
+export const feedbackGdpr = { exportFor: exportFeedbackData, eraseStatements: eraseFeedbackStatements };

@@ -1,6 +1,7 @@
 // What other capabilities, the platform and the seed may use of referrals. Nothing else is imported from outside.
 import type { Db } from "../lib/db.ts";
 import type { Range } from "../lib/range.ts";
+import { eraseReferralsStatements, exportReferralsData } from "./store/gdpr.ts";
 import { conversionInRange } from "./store/stats.ts";
 
 /** The symbols generated codes are made of (no 0/O/1/I). */
@@ -19,3 +20,6 @@ export async function referralConversion(
 ): Promise<{ referredSignups: number; qualified: number; rate: number | null }> {
   return conversionInRange(db, range);
 }
+
+/** Referrals' part of GDPR export and erase (the platform gathers every capability's part). */
+export const referralsGdpr = { exportFor: exportReferralsData, eraseStatements: eraseReferralsStatements };
