@@ -83,9 +83,17 @@ async function seed() {
   const answer = `/api/v1/nps/surveys/${survey.id}/responses`;
   await ok(await call(answer, asVisitor(ada, { score: 9, comment: `Night owl ${uid}` })));
   await ok(await call(answer, asVisitor(bob, { score: 3 })));
+  // Emails: the host app's Segment calls, an anonymous visit merged into Ada by identify.
+  const anonymousId = `anon-ada-${uid}`;
+  const batch = [
+    { type: "track", anonymousId, event: "viewed_pricing", messageId: `${anonymousId}-1` },
+    { type: "identify", userId: ada.externalId, anonymousId, traits: { email: ada.email, plan: "pro" } },
+    { type: "track", userId: ada.externalId, event: "login", messageId: `${anonymousId}-2` },
+  ];
+  await ok(await call("/v1/batch", { method: "POST", key, json: { batch } }));
   const bobRow = await env.DB.prepare("select id from contacts where external_id = ?").bind(bob.externalId).first();
   bob.contactId = String(bobRow?.id);
-  return { key, ada, bob, cy, slug, idea, other };
+  return { key, ada, bob, cy, slug, idea, other, anonymousId };
 }
 
 /** Every text column of every table, with how many rows hold any of `needles` (case-insensitive). */
@@ -111,7 +119,7 @@ async function rowsMentioning(needles: string[]): Promise<Record<string, number>
 const KEPT_KPIS = ["nps", "feedback_implementation", "feedback_implementation_votes", "referral_conversion"];
 async function aggregates(key: string, slug: string, postIds: string[]) {
   const now = Date.now();
-  const range = await ok<{ kpis: Array<{ id: string; value: number | null; inputs: unknown }> }>(
+  const range = await ok<{ kpis: Array<{ kpi: string; value: number | null; inputs: unknown }> }>(
     await call(`/api/v1/kpis/range?from=${day(now - 86_400_000)}&to=${day(now + 2 * 86_400_000)}`, { key }),
   );
   const votes = [];
@@ -119,12 +127,13 @@ async function aggregates(key: string, slug: string, postIds: string[]) {
     const res = await ok<{ post: { voteCount: number } }>(await call(`/api/v1/boards/${slug}/posts/${id}`));
     votes.push(res.post.voteCount);
   }
-  return { votes, kpis: range.kpis.filter((k) => KEPT_KPIS.includes(k.id)) };
+  const kpis = Object.fromEntries(range.kpis.filter((k) => KEPT_KPIS.includes(k.kpi)).map((k) => [k.kpi, k]));
+  return { votes, kpis };
 }
 
 describe("GDPR export and erase cover every capability", () => {
   it("exports a section per capability with the person's data and nobody else's, then erases it everywhere", async () => {
-    const { key, ada, bob, cy, slug, idea, other } = await seed();
+    const { key, ada, bob, cy, slug, idea, other, anonymousId } = await seed();
 
     const res = await call(`/api/v1/contacts/${ada.contactId}/export`, { key });
     const doc = await ok<Record<string, Record<string, unknown[]>> & { format: string; generatedAt: string }>(res);
@@ -135,6 +144,7 @@ describe("GDPR export and erase cover every capability", () => {
     expect(doc.emails.contact).toMatchObject({ email: ada.email, name: ada.name });
     expect(doc.emails.consent).toMatchObject({ marketing: true });
     expect(n("emails", "messages")).toBeGreaterThanOrEqual(2); // the NPS invitation and the status confirmation
+    expect([n("emails", "events"), n("emails", "aliases")]).toEqual([2, 1]);
     expect([n("referrals", "enrolments"), n("referrals", "links"), n("referrals", "referredCustomers")]).toEqual([
       1, 1, 1,
     ]);
@@ -156,6 +166,9 @@ describe("GDPR export and erase cover every capability", () => {
 
     const before = await aggregates(key, slug, [idea.id, other.id]);
     expect(before.votes).toEqual([2, 1]);
+    expect(Object.keys(before.kpis).sort()).toEqual([...KEPT_KPIS].sort());
+    expect(before.kpis.nps.value).toBe(0); // a promoter (Ada) and a detractor (Bob)
+    expect(before.kpis.feedback_implementation.value).toBeGreaterThan(0); // Ada's idea shipped
     expect(await rowsMentioning([ada.email])).not.toEqual({}); // the scan sees the person before
 
     const erased = await call(`/api/v1/contacts/${ada.contactId}`, { method: "DELETE", key });
@@ -169,6 +182,7 @@ describe("GDPR export and erase cover every capability", () => {
       emails: { suppressedAddresses: 1 },
       platform: { contacts: 1 },
     });
+    expect(body.report.emails).toMatchObject({ events: 2, aliases: 1 });
     expect(body.report.emails.messages).toBeGreaterThanOrEqual(2);
 
     expect(
@@ -186,6 +200,38 @@ describe("GDPR export and erase cover every capability", () => {
     expect(await rowsMentioning([bob.email])).not.toEqual({});
     await problem(await call(`/api/v1/contacts/${ada.contactId}`, { method: "DELETE", key }), 404, "not-found");
     await problem(await call(`/api/v1/contacts/${ada.contactId}/export`, { key }), 404, "not-found");
+  });
+
+  it("knows every table that points at a contact (a new one needs its capability's erase, or the erase fails)", async () => {
+    const tables = await env.DB.prepare("select name, sql from sqlite_master where type = 'table'").all<{
+      name: string;
+      sql: string;
+    }>();
+    const fks = tables.results
+      .flatMap((t) =>
+        [...t.sql.matchAll(/FOREIGN KEY \(["`]?(\w+)["`]?\) REFERENCES ["`]?contacts["`]?/gi)].map(
+          (m) => `${t.name}.${m[1]}`,
+        ),
+      )
+      .sort();
+    expect(fks).toEqual([
+      "account_members.contact_id",
+      "contact_activity_days.contact_id",
+      "contact_aliases.contact_id",
+      "contact_event_daily.contact_id",
+      "contact_event_stats.contact_id",
+      "email_events.contact_id",
+      "email_profiles.contact_id",
+      "feedback_comments.author_id",
+      "feedback_posts.author_id",
+      "feedback_votes.contact_id",
+      "kpi_targets.owner_contact_id",
+      "nps_invitations.contact_id",
+      "nps_responses.contact_id",
+      "referral_attributions.customer_id",
+      "referral_conversions.customer_id",
+      "referral_referrers.contact_id",
+    ]);
   });
 
   it("needs the admin scope, and a missing contact is a 404", async () => {
