@@ -109,8 +109,12 @@ async function rowsMentioning(needles: string[]): Promise<Record<string, number>
     }>();
     const text = cols.results.filter((c) => /text|char|clob|^$/i.test(c.type)).map((c) => `"${c.name}"`);
     if (!text.length) continue;
-    const where = text.flatMap((c) => needles.map((n) => `instr(lower(${c}), '${n.toLowerCase()}') > 0`)).join(" or ");
-    const row = await env.DB.prepare(`select count(*) as n from "${name}" where ${where}`).first<{ n: number }>();
+    const any = text.map((c) => `instr(lower(${c}), nd.value) > 0`).join(" or ");
+    const row = await env.DB.prepare(
+      `select count(*) as n from "${name}" where exists (select 1 from json_each(?1) nd where ${any})`,
+    )
+      .bind(JSON.stringify(needles.map((n) => n.toLowerCase())))
+      .first<{ n: number }>();
     if (row?.n) found[name] = row.n;
   }
   return found;
@@ -185,9 +189,8 @@ describe("GDPR export and erase cover every capability", () => {
     expect(body.report.emails).toMatchObject({ events: 2, aliases: 1 });
     expect(body.report.emails.messages).toBeGreaterThanOrEqual(2);
 
-    expect(
-      await rowsMentioning([ada.email, ada.name, ada.externalId, ada.contactId ?? "?", `Night owl ${uid}`]),
-    ).toEqual({});
+    const traces = [ada.email, ada.name, ada.externalId, ada.contactId ?? "?", anonymousId, `Night owl ${uid}`];
+    expect(await rowsMentioning(traces)).toEqual({});
     expect(await aggregates(key, slug, [idea.id, other.id])).toEqual(before);
     // The referral link no longer redirects to a referral.
     const link = await env.DB.prepare(
