@@ -57,9 +57,10 @@ export async function eraseContactGraph(env: { JOBS: Queue }, db: Db, id: string
   const parts: Array<[Capability, Erasure]> = [];
   for (const cap of CAPABILITIES) parts.push([cap, await PARTS[cap].eraseStatements(db, id, ctx)]);
   const keeps = parts.some(([, p]) => p.keepsRows);
+  // Needles match whole strings: a short user id ("42") could be someone else's value, so it is left out.
   const needles = [
     id,
-    contact.externalId,
+    ...(contact.externalId.length >= 6 ? [contact.externalId] : []),
     ...(contact.email ? [contact.email] : []),
     ...parts.flatMap(([, p]) => p.needles),
   ];
