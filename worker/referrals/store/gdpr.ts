@@ -90,35 +90,43 @@ export async function exportReferralsData(db: Db, contactId: string) {
       .where(eq(referralRewards.contactId, contactId))
       .orderBy(asc(referralRewards.createdAt)),
   ]);
-  const payouts = rewards.length
-    ? await db
-        .select()
-        .from(referralRewardEvents)
-        .where(
-          and(
-            inArray(
-              referralRewardEvents.rewardId,
-              rewards.map((r) => r.id),
-            ),
-            eq(referralRewardEvents.toState, "paid"),
-          ),
-        )
-    : [];
-  // Raw clicks of days not yet sealed, then the sealed days (a day is in one or the other).
-  const sealed = new Set(sealedClicks.map((d) => `${d.linkId}:${d.day}`));
-  const clicks = [...sealedClicks, ...rawClicks.filter((d) => !sealed.has(`${d.linkId}:${d.day}`))]
-    .map((d) => ({ linkId: d.linkId, day: new Date(d.day * 86_400_000).toISOString().slice(0, 10), clicks: d.clicks }))
-    .sort((a, b) => a.day.localeCompare(b.day));
   return {
     enrolments,
     links,
-    clicksByDay: clicks,
+    clicksByDay: clicksByDay(rawClicks, sealedClicks),
     referredCustomers: referred,
     referredBy,
     conversions: conversions.map(({ asReferee, ...c }) => ({ ...c, as: asReferee ? "referee" : "referrer" })),
     rewards,
-    payouts,
+    payouts: await payoutsOf(db, rewards),
   };
+}
+
+type DayClicks = { linkId: string; day: number; clicks: number };
+
+/** Raw clicks of the days not sealed yet, then the sealed days (a day is in one or the other). */
+function clicksByDay(raw: DayClicks[], sealed: DayClicks[]) {
+  const known = new Set(sealed.map((d) => `${d.linkId}:${d.day}`));
+  return [...sealed, ...raw.filter((d) => !known.has(`${d.linkId}:${d.day}`))]
+    .map((d) => ({ linkId: d.linkId, day: new Date(d.day * 86_400_000).toISOString().slice(0, 10), clicks: d.clicks }))
+    .sort((a, b) => a.day.localeCompare(b.day));
+}
+
+/** When each of `rewards` was paid out. */
+async function payoutsOf(db: Db, rewards: Array<{ id: string }>) {
+  if (!rewards.length) return [];
+  return db
+    .select()
+    .from(referralRewardEvents)
+    .where(
+      and(
+        inArray(
+          referralRewardEvents.rewardId,
+          rewards.map((r) => r.id),
+        ),
+        eq(referralRewardEvents.toState, "paid"),
+      ),
+    );
 }
 
 /**
