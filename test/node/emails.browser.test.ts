@@ -63,4 +63,40 @@ describe("emails console", () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it("exports a contact and erases it everywhere, showing what the erase did", async () => {
+    // A contact of its own (the demo data is shared with other files).
+    const user = `gdpr-browser-${crypto.randomUUID().slice(0, 8)}`;
+    const res = await fetch(`${rapport.url}/v1/identify`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${rapport.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ userId: user, traits: { email: `${user}@example.com`, name: "Erin Erase" } }),
+    });
+    expect(res.status).toBe(200);
+    const { page, errors } = await signedIn();
+    await page.goto(`${rapport.url}/console/emails/contacts/`);
+    await page.getByLabel("Email or user id starts with").fill(user);
+    await page.getByRole("button", { name: "Search" }).click();
+    await page
+      .locator("#contacts tr", { hasText: user })
+      .getByRole("button", { name: /^Open / })
+      .click();
+    await expect.poll(() => page.getByTestId("contact-meta").textContent()).toContain(user);
+
+    const download = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Export (GDPR)" }).click();
+    expect((await download).suggestedFilename()).toMatch(/^contact-ct_\w+\.json$/);
+
+    await page.getByRole("button", { name: "Erase everywhere…" }).click();
+    await confirmIn(page, "Erase contact");
+    const report = page.getByTestId("erase-report");
+    await expect.poll(() => report.textContent()).toContain("contacts: 1");
+    expect(await report.locator("tr", { hasText: "emails" }).textContent()).toContain("suppressedAddresses: 1");
+    expect(await report.locator("tr", { hasText: "referrals" }).textContent()).toContain("nothing held");
+    // The contact is gone from the list.
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect.poll(() => page.locator("#contacts").textContent()).not.toContain(user);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });

@@ -137,9 +137,9 @@ async function deliver(strategy: "standard" | "batching") {
   expect(await findContact(`anon:${anonymousId}`)).toBeUndefined();
   const contact = (await findContact(user)) as Contact;
   expect(contact.email).toBe(`${user}@example.com`);
-  const exported = await admin<{ aliases: Array<{ alias: string }>; events: Array<{ properties: object }> }>(
-    `/api/v1/contacts/${contact.id}/export`,
-  );
+  const { emails: exported } = await admin<{
+    emails: { aliases: Array<{ alias: string }>; events: Array<{ properties: object }> };
+  }>(`/api/v1/contacts/${contact.id}/export`);
   expect(exported.aliases.map((a) => a.alias)).toEqual([`anon:${anonymousId}`]);
   expect(exported.events.map((e) => e.properties)).toContainEqual(expect.objectContaining({ name: "Pricing" }));
 

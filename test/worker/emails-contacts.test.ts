@@ -74,17 +74,13 @@ describe("contacts API and GDPR", () => {
     expect((await call("/api/v1/contacts/ct_nope/timeline", { key })).status).toBe(404);
   });
 
-  it("exports everything held about a contact", async () => {
-    const key = await newKey(["emails"]);
-    const c = await person(key);
-    const res = await call(`/api/v1/contacts/${c.id}/export`, { key });
+  it("exports everything emails holds about a contact in the export's emails section", async () => {
+    const c = await person(await newKey(["emails"]));
+    const res = await call(`/api/v1/contacts/${c.id}/export`, { key: await newKey() });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-disposition")).toContain("attachment");
-    const data = (await res.json()) as {
-      contact: { id: string };
-      events: unknown[];
-      messages: unknown[];
-      eventStats: unknown[];
+    const { emails: data } = (await res.json()) as {
+      emails: { contact: { id: string }; events: unknown[]; messages: unknown[]; eventStats: unknown[] };
     };
     expect(data.contact.id).toBe(c.id);
     expect(data.events).toHaveLength(2);
@@ -93,10 +89,14 @@ describe("contacts API and GDPR", () => {
   });
 
   it("erases a contact, events and messages, keeping only a suppression hash", async () => {
-    const key = await newKey(["emails"]);
+    const key = await newKey();
     const c = await person(key);
     const res = await call(`/api/v1/contacts/${c.id}`, { method: "DELETE", key });
-    expect(await res.json()).toEqual({ erased: true, contactRowDeleted: true, suppressedAddresses: 1 });
+    expect(await res.json()).toMatchObject({
+      erased: true,
+      opaqueContactId: null,
+      report: { emails: { suppressedAddresses: 1, events: 2, messages: 1 }, platform: { contacts: 1 } },
+    });
     expect(await db().select().from(contacts).where(eq(contacts.id, c.id))).toEqual([]);
     expect(await db().select().from(emailEvents).where(eq(emailEvents.contactId, c.id))).toEqual([]);
     expect(await db().select().from(emailMessages).where(eq(emailMessages.contactId, c.id))).toEqual([]);

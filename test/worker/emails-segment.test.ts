@@ -112,10 +112,13 @@ describe("every Segment call type", () => {
     const members = await db().select().from(accountMembers).where(eq(accountMembers.accountId, account.id));
     expect(members.map((m) => m.contactId)).toEqual([adaContact.id]);
 
-    const exported = (await (await call(`/api/v1/contacts/${adaContact.id}/export`, { key })).json()) as {
-      accounts: Array<{ groupId: string; traits: Record<string, unknown> }>;
+    // The GDPR export (admin) has the accounts in emails' section.
+    const exported = (await (
+      await call(`/api/v1/contacts/${adaContact.id}/export`, { key: await newKey() })
+    ).json()) as {
+      emails: { accounts: Array<{ groupId: string; traits: Record<string, unknown> }> };
     };
-    expect(exported.accounts).toEqual([
+    expect(exported.emails.accounts).toEqual([
       expect.objectContaining({ groupId: acme, name: "Acme", traits: { name: "Acme", plan: "enterprise", seats: 5 } }),
     ]);
 
@@ -241,10 +244,10 @@ describe("alias and identify merge an anonymous visitor into the known contact",
     expect((await statsOf(c.id)).viewed_pricing.count).toBe(4);
     expect(await contactOf(`anon:${anon}`)).toBeUndefined();
 
-    const exported = (await (await call(`/api/v1/contacts/${c.id}/export`, { key })).json()) as {
-      aliases: Array<{ alias: string }>;
+    const exported = (await (await call(`/api/v1/contacts/${c.id}/export`, { key: await newKey() })).json()) as {
+      emails: { aliases: Array<{ alias: string }> };
     };
-    expect(exported.aliases).toEqual([expect.objectContaining({ alias: `anon:${anon}` })]);
+    expect(exported.emails.aliases).toEqual([expect.objectContaining({ alias: `anon:${anon}` })]);
   });
 
   it("an identify naming both ids merges too, and the merged contact is one person to triggers", async () => {

@@ -4,9 +4,11 @@ import type { SQL } from "drizzle-orm";
 import type { Db } from "../lib/db.ts";
 import type { Range } from "../lib/range.ts";
 import { consents } from "./consent.ts";
+import { queueArchiveScrub } from "./erase.ts";
 import { ingest } from "./ingest.ts";
 import { kick } from "./kick.ts";
 import { AnyCall } from "./schemas.ts";
+import { eraseContactStatements, exportContact } from "./store/contacts.ts";
 import { engagement } from "./store/engagement.ts";
 import { outboxInserts } from "./store/outbox.ts";
 import { holdStatements, type PausingIncident, releaseStatements } from "./store/pause.ts";
@@ -165,4 +167,15 @@ export async function cameBackAfter(
   days: number,
 ): Promise<Set<string>> {
   return returnedAfter(db, people, days);
+}
+
+/**
+ * Emails' part of GDPR export (the contact, aliases, accounts, consent, events, messages,
+ * suppressions) and erase; the platform gathers every capability's part.
+ */
+export const emailsGdpr = { exportFor: exportContact, eraseStatements: eraseContactStatements };
+
+/** Queues the rewrite of the R2 archive without rows naming any of `needles`, archived since `since`. */
+export async function scrubArchiveLater(env: { JOBS: Queue }, needles: string[], since: number, now: number) {
+  await queueArchiveScrub(env, needles, since, now);
 }

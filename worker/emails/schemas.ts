@@ -521,8 +521,6 @@ export const TimelineQuery = z.object({
   before: z.coerce.number().int().optional().openapi({ description: "The `nextBefore` of the previous page" }),
 });
 export const TimelinePage = z.object({ data: z.array(TimelineItemSchema), nextBefore: z.number().nullable() });
-/** Everything held about a contact (GDPR export): shapes of several tables, documented as an object. */
-export const ContactExport = z.record(z.string(), z.unknown());
 /** The queue message that rewrites the archive without an erased contact's rows (days YYYY-MM-DD). */
 export const ScrubArchiveMessage = z.object({
   kind: z.literal("emails.scrub-archive"),
@@ -530,12 +528,6 @@ export const ScrubArchiveMessage = z.object({
   from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   cursor: z.object({ table: z.string().max(100).nullable(), after: z.string().max(1000).nullable() }),
-});
-
-export const Erased = z.object({
-  erased: z.literal(true),
-  contactRowDeleted: z.boolean(),
-  suppressedAddresses: z.number().int(),
 });
 
 /** The outbox's keyset cursor: a row's creation time and id (`outboxCursor`). */

@@ -2,6 +2,7 @@
 import type { Db } from "../lib/db.ts";
 import type { Range } from "../lib/range.ts";
 import { listContributors } from "./store/contributors.ts";
+import { eraseFeedbackStatements, exportFeedbackData } from "./store/gdpr.ts";
 import { feedbackImplementation as implementation } from "./store/implementation.ts";
 import { shippedVoters } from "./store/told.ts";
 
@@ -51,3 +52,6 @@ export async function shippedIdeaNotices(
 ): Promise<{ ideas: number; voters: number; told: Array<{ contactId: string; at: number }> }> {
   return shippedVoters(db, range);
 }
+
+/** Feedback's part of GDPR export and erase (the platform gathers every capability's part). */
+export const feedbackGdpr = { exportFor: exportFeedbackData, eraseStatements: eraseFeedbackStatements };

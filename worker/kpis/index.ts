@@ -1,4 +1,5 @@
 // What other capabilities, the platform and the seed may use of kpis. Nothing else is imported from outside.
+import { eraseKpisStatements, exportKpisData } from "./store/gdpr.ts";
 
 /** NPS from a list of 0-10 scores, with its inputs (the demo seed computes its history with it). */
 export { nps } from "./formulas.ts";
@@ -8,3 +9,6 @@ export { pace } from "./pacing.ts";
 export { quarterOf, quarterRange, shiftQuarter } from "./quarters.ts";
 /** A KPI's forecast and status on a day, as the daily snapshot stores them (the seed stores each day's). */
 export { standingOn } from "./standing.ts";
+
+/** KPIs' part of GDPR export and erase (the platform gathers every capability's part). */
+export const kpisGdpr = { exportFor: exportKpisData, eraseStatements: eraseKpisStatements };

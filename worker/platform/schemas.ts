@@ -169,3 +169,67 @@ export const RetentionRunsPage = z.object({
   nextCursor: z.string().nullable(),
   windows: z.array(RetentionWindowSchema),
 });
+
+// GDPR: a contact's export and the report of an erase.
+
+const Rows = z.array(z.record(z.string(), z.unknown()));
+
+export const ContactExport = z
+  .object({
+    format: z.literal("rapport.contact-export"),
+    version: z.literal(1),
+    generatedAt: z.string().openapi({ description: "When the document was made (ISO 8601, UTC)" }),
+    contactId: z.string(),
+    emails: z
+      .object({
+        contact: z.record(z.string(), z.unknown()),
+        accounts: Rows,
+        aliases: Rows,
+        consent: z.record(z.string(), z.boolean()),
+        emailProfile: z.record(z.string(), z.unknown()).nullable(),
+        eventStats: Rows,
+        events: Rows,
+        messages: Rows,
+        suppressions: Rows,
+      })
+      .openapi({ description: "The contact, its other ids, accounts, consent, events, messages and suppressions" }),
+    referrals: z.object({
+      enrolments: Rows,
+      links: Rows,
+      clicksByDay: Rows,
+      referredCustomers: Rows,
+      referredBy: Rows,
+      conversions: Rows,
+      rewards: Rows,
+      payouts: Rows,
+    }),
+    feedback: z.object({ posts: Rows, comments: Rows, votes: Rows, subscriptions: Rows, notices: Rows }),
+    status: z.object({ subscriptions: Rows, notifications: Rows }),
+    nps: z.object({ sends: Rows, answers: Rows }),
+    kpis: z.object({ targetsOwned: Rows, alertsReceived: Rows }),
+  })
+  .openapi("ContactExport");
+
+const Counts = z.record(z.string(), z.number().int());
+
+export const EraseReportSchema = z
+  .object({
+    erased: z.literal(true),
+    contactId: z.string(),
+    opaqueContactId: z.string().nullable().openapi({
+      description:
+        "The anonymous contact that votes, NPS scores, conversions and rewards now belong to (null: none kept)",
+    }),
+    report: z
+      .object({
+        emails: Counts,
+        referrals: Counts,
+        feedback: Counts,
+        status: Counts,
+        nps: Counts,
+        kpis: Counts,
+        platform: Counts,
+      })
+      .openapi({ description: "Rows deleted, moved or anonymised, per capability" }),
+  })
+  .openapi("EraseReport");

@@ -2,6 +2,7 @@
 import type { Db } from "../lib/db.ts";
 import type { Range } from "../lib/range.ts";
 import { linkUrl } from "./link-view.ts";
+import { eraseReferralsStatements, exportReferralsData } from "./store/gdpr.ts";
 import { findProgram } from "./store/programs.ts";
 import { enrollContact, referredSince } from "./store/referrers.ts";
 import { conversionInRange } from "./store/stats.ts";
@@ -52,3 +53,6 @@ export async function referrersWhoReferred(
 ): Promise<Set<string>> {
   return referredSince(db, referrers);
 }
+
+/** Referrals' part of GDPR export and erase (the platform gathers every capability's part). */
+export const referralsGdpr = { exportFor: exportReferralsData, eraseStatements: eraseReferralsStatements };

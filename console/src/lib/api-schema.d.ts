@@ -694,8 +694,10 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Erase a contact (GDPR)
-         * @description Requires the `emails` scope (or `admin`; `read` for GET).
+         * Erase a contact everywhere (GDPR)
+         * @description Deletes or anonymises the person in every capability in one transaction and reports what it did. Votes, NPS scores, conversions and rewards are kept under an opaque contact, so counts and accounting do not change. A second erase is a 404.
+         *
+         *     Requires the `admin` scope.
          */
         delete: {
             parameters: {
@@ -714,12 +716,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            contactRowDeleted: boolean;
-                            /** @enum {boolean} */
-                            erased: true;
-                            suppressedAddresses: number;
-                        };
+                        "application/json": components["schemas"]["EraseReport"];
                     };
                 };
                 /** @description Missing, unknown or revoked API key */
@@ -740,8 +737,17 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No such resource */
+                /** @description No such contact */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The contact changed during the erase; nothing was changed */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -846,7 +852,7 @@ export interface paths {
         };
         /**
          * Export a contact's data (GDPR)
-         * @description Requires the `emails` scope (or `admin`; `read` for GET).
+         * @description Requires the `admin` scope.
          */
         get: {
             parameters: {
@@ -859,15 +865,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Everything Rapport's emails hold about the contact */
+                /** @description Everything Rapport holds about the contact */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            [key: string]: unknown;
-                        };
+                        "application/json": components["schemas"]["ContactExport"];
                     };
                 };
                 /** @description Missing, unknown or revoked API key */
@@ -888,7 +892,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No such resource */
+                /** @description No such contact */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -13652,6 +13656,112 @@ export interface components {
             suppressed: string | null;
             unsubscribedAt: number | null;
         };
+        ContactExport: {
+            contactId: string;
+            /** @description The contact, its other ids, accounts, consent, events, messages and suppressions */
+            emails: {
+                accounts: {
+                    [key: string]: unknown;
+                }[];
+                aliases: {
+                    [key: string]: unknown;
+                }[];
+                consent: {
+                    [key: string]: boolean;
+                };
+                contact: {
+                    [key: string]: unknown;
+                };
+                emailProfile: {
+                    [key: string]: unknown;
+                } | null;
+                events: {
+                    [key: string]: unknown;
+                }[];
+                eventStats: {
+                    [key: string]: unknown;
+                }[];
+                messages: {
+                    [key: string]: unknown;
+                }[];
+                suppressions: {
+                    [key: string]: unknown;
+                }[];
+            };
+            feedback: {
+                comments: {
+                    [key: string]: unknown;
+                }[];
+                notices: {
+                    [key: string]: unknown;
+                }[];
+                posts: {
+                    [key: string]: unknown;
+                }[];
+                subscriptions: {
+                    [key: string]: unknown;
+                }[];
+                votes: {
+                    [key: string]: unknown;
+                }[];
+            };
+            /** @enum {string} */
+            format: "rapport.contact-export";
+            /** @description When the document was made (ISO 8601, UTC) */
+            generatedAt: string;
+            kpis: {
+                alertsReceived: {
+                    [key: string]: unknown;
+                }[];
+                targetsOwned: {
+                    [key: string]: unknown;
+                }[];
+            };
+            nps: {
+                answers: {
+                    [key: string]: unknown;
+                }[];
+                sends: {
+                    [key: string]: unknown;
+                }[];
+            };
+            referrals: {
+                clicksByDay: {
+                    [key: string]: unknown;
+                }[];
+                conversions: {
+                    [key: string]: unknown;
+                }[];
+                enrolments: {
+                    [key: string]: unknown;
+                }[];
+                links: {
+                    [key: string]: unknown;
+                }[];
+                payouts: {
+                    [key: string]: unknown;
+                }[];
+                referredBy: {
+                    [key: string]: unknown;
+                }[];
+                referredCustomers: {
+                    [key: string]: unknown;
+                }[];
+                rewards: {
+                    [key: string]: unknown;
+                }[];
+            };
+            status: {
+                notifications: {
+                    [key: string]: unknown;
+                }[];
+                subscriptions: {
+                    [key: string]: unknown;
+                }[];
+            };
+            /** @enum {number} */
+            version: 1;
+        };
         ContactTimelineItem: {
             at: number;
             event: string;
@@ -13935,6 +14045,37 @@ export interface components {
                 /** @description The host app's user id */
                 id: string;
                 name?: string;
+            };
+        };
+        EraseReport: {
+            contactId: string;
+            /** @enum {boolean} */
+            erased: true;
+            /** @description The anonymous contact that votes, NPS scores, conversions and rewards now belong to (null: none kept) */
+            opaqueContactId: string | null;
+            /** @description Rows deleted, moved or anonymised, per capability */
+            report: {
+                emails: {
+                    [key: string]: number;
+                };
+                feedback: {
+                    [key: string]: number;
+                };
+                kpis: {
+                    [key: string]: number;
+                };
+                nps: {
+                    [key: string]: number;
+                };
+                platform: {
+                    [key: string]: number;
+                };
+                referrals: {
+                    [key: string]: number;
+                };
+                status: {
+                    [key: string]: number;
+                };
             };
         };
         FeedbackAdminPost: components["schemas"]["FeedbackPost"] & {

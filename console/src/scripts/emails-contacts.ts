@@ -1,4 +1,5 @@
-import { api, esc, fmt, ok } from "../lib/api";
+import { api, esc, fmt, ok, problemText } from "../lib/api";
+import { confirmAction } from "../lib/confirm";
 import { list } from "../lib/list";
 
 const $ = (id: string) => document.getElementById(id) as HTMLElement;
@@ -42,6 +43,8 @@ async function timeline(append: boolean) {
 
 async function open(id: string) {
   current = id;
+  $("erased").hidden = true;
+  $("contact-result").textContent = "";
   const d = await ok(api.GET("/api/v1/contacts/{id}", { params: { path: { id } } }));
   $("contact").hidden = false;
   const meta: Array<[string, unknown]> = [
@@ -74,4 +77,54 @@ $("contacts").addEventListener("click", (e) => {
   if (id) void open(id);
 });
 $("timeline-more").addEventListener("click", () => timeline(true));
+
+// GDPR: the export (one JSON document, a section per capability) downloads; the erase asks first,
+// then shows what it did in each capability.
+$("contact-export").addEventListener("click", async () => {
+  if (!current) return;
+  try {
+    const doc = await ok(api.GET("/api/v1/contacts/{id}/export", { params: { path: { id: current } } }));
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([JSON.stringify(doc, null, 2)], { type: "application/json" }));
+    a.download = `contact-${current}.json`;
+    a.click();
+    URL.revokeObjectURL(a.href);
+    $("contact-result").textContent = "Exported.";
+  } catch (err) {
+    $("contact-result").textContent = problemText(err);
+  }
+});
+$("contact-erase").addEventListener("click", async () => {
+  if (!current) return;
+  const go = await confirmAction({
+    title: "Erase this contact everywhere?",
+    body: "Their events, emails, subscriptions and identity go from every capability; votes, NPS scores and rewards stay as anonymous counts. This cannot be undone.",
+    action: "Erase contact",
+  });
+  if (!go) return;
+  try {
+    const r = await ok(api.DELETE("/api/v1/contacts/{id}", { params: { path: { id: current } } }));
+    $("contact").hidden = true;
+    $("erased").hidden = false;
+    $("erased-summary").textContent = r.opaqueContactId
+      ? `${r.contactId} is erased. What was kept for counts and accounting now belongs to ${r.opaqueContactId}, which names nobody.`
+      : `${r.contactId} is erased.`;
+    $("erase-report").innerHTML = Object.entries(r.report)
+      .map(
+        ([cap, counts]) =>
+          `<tr><th scope="row">${esc(cap)}</th><td>${
+            Object.entries(counts)
+              .filter(([, n]) => n > 0)
+              .map(([what, n]) => `${esc(what)}: ${fmt.int(n)}`)
+              .join(", ") || '<span class="muted">nothing held</span>'
+          }</td></tr>`,
+      )
+      .join("");
+    current = null;
+    $("erased").scrollIntoView();
+    await contacts.reload();
+  } catch (err) {
+    $("contact-result").textContent = problemText(err);
+  }
+});
 await contacts.reload();

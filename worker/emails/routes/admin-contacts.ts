@@ -1,19 +1,17 @@
-// Admin API of emails: contacts (search, detail, timeline, consent, GDPR export and erase).
+// Admin API of emails: contacts (search, detail, timeline, consent). GDPR export and erase span
+// every capability: the platform serves them.
 import { getDb } from "../../lib/db.ts";
 import { adminOps, jsonBody, jsonContent, newRouter, toPage } from "../../lib/openapi.ts";
-import { eraseEverywhere } from "../erase.ts";
 import {
   ConsentBody,
   ContactDetailSchema,
-  ContactExport,
   ContactPage,
   ContactSearchQuery,
-  Erased,
   IdParam,
   TimelinePage,
   TimelineQuery,
 } from "../schemas.ts";
-import { contactDetail, exportContact, searchContacts, timeline } from "../store/contacts.ts";
+import { contactDetail, searchContacts, timeline } from "../store/contacts.ts";
 import { setConsent } from "../store/profiles.ts";
 import { invalid, missing } from "./refusals.ts";
 
@@ -75,32 +73,4 @@ op(
     await setConsent(db, id, c.req.valid("json"));
     return c.json(await contactDetail(db, id), 200);
   },
-);
-
-// GET /api/v1/contacts/:id/export — GDPR: everything held about the person
-op(
-  {
-    method: "get",
-    path: "/api/v1/contacts/{id}/export",
-    summary: "Export a contact's data (GDPR)",
-    request: { params: IdParam },
-    responses: { 200: jsonContent(ContactExport, "Everything Rapport's emails hold about the contact"), ...missing },
-  },
-  async (c) => {
-    const data = await exportContact(getDb(c.env.DB), c.req.valid("param").id);
-    c.header("content-disposition", `attachment; filename="contact-${data.contact.id}.json"`);
-    return c.json(data, 200);
-  },
-);
-
-// DELETE /api/v1/contacts/:id — GDPR erase (the archive is scrubbed through the queue); only a suppression hash of the address remains
-op(
-  {
-    method: "delete",
-    path: "/api/v1/contacts/{id}",
-    summary: "Erase a contact (GDPR)",
-    request: { params: IdParam },
-    responses: { 200: jsonContent(Erased, "Erased"), ...missing },
-  },
-  async (c) => c.json(await eraseEverywhere(c.env, getDb(c.env.DB), c.req.valid("param").id), 200),
 );

@@ -1,6 +1,6 @@
 // Contacts as emails sees them: template variables, search, timeline, export and erase, and the
 // multi-row upsert of the people an ingestion batch names.
-import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import {
   accountMembers,
   accounts,
@@ -14,7 +14,8 @@ import {
   emailSuppressions,
 } from "../../../db/schema/index.ts";
 import type { Person } from "../../lib/contacts.ts";
-import { chunk, type Db, execBatch } from "../../lib/db.ts";
+import { chunk, type Db } from "../../lib/db.ts";
+import type { EraseContext, Erasure } from "../../lib/gdpr.ts";
 import { newId } from "../../lib/ids.ts";
 import { notFound } from "../../lib/problem.ts";
 import { CHURN_WINDOW_DAYS, churnRisk, DAY } from "../churn.ts";
@@ -198,7 +199,7 @@ export async function timeline(db: Db, id: string, q: { limit: number; before?: 
   return { data, nextBefore: more ? (data.at(-1)?.at ?? null) : null };
 }
 
-/** Everything emails holds about the person (GDPR access / portability). */
+/** Everything emails holds about the person (GDPR access / portability): emails' section of the export. */
 export async function exportContact(db: Db, id: string) {
   const contact = await getContactOrThrow(db, id);
   const [profile, stats, events, messages, groups, aliases] = await db.batch([
@@ -222,64 +223,83 @@ export async function exportContact(db: Db, id: string) {
       .from(contactAliases)
       .where(eq(contactAliases.contactId, id)),
   ]);
+  const hashes = await addressHashes(contact.email, messages);
+  const suppressions = hashes.length
+    ? await db.select().from(emailSuppressions).where(inArray(emailSuppressions.emailHash, hashes))
+    : [];
   return {
-    exportedAt: new Date().toISOString(),
     contact,
     /** Segment `group`: the accounts the person belongs to. */
     accounts: groups,
     /** Anonymous ids merged into the person (Segment `alias`). */
     aliases,
+    consent: consentOf(profile[0] ?? null),
     emailProfile: profile[0] ?? null,
     eventStats: stats,
     events,
     messages,
+    /** Suppressions of the person's addresses (kept by the SHA-256 of the address). */
+    suppressions,
   };
 }
 
-/**
- * GDPR erase: events, aggregates, profile and messages go; the address survives only as a
- * suppression hash so the person is never mailed again. The contact row is deleted, or, when
- * another capability still points at it, stripped of everything that identifies the person.
- */
-export async function eraseContact(db: Db, id: string, now = Date.now()) {
-  const contact = await getContactOrThrow(db, id);
+/** SHA-256 of every address the person had or was mailed at. */
+async function addressHashes(email: string | null, sent: Array<{ toAddress: string | null }>) {
+  const emails = addressesOf(email, sent);
+  return Promise.all([...emails].map((e) => addressHash(e)));
+}
+
+function addressesOf(email: string | null, sent: Array<{ toAddress: string | null }>) {
   const emails = new Set<string>();
-  if (contact.email) emails.add(contact.email.toLowerCase());
+  if (email) emails.add(email.toLowerCase());
+  for (const m of sent) if (m.toAddress) emails.add(m.toAddress.toLowerCase());
+  return emails;
+}
+
+/**
+ * GDPR erase, emails' part: events, aggregates, profile, messages, aliases and account memberships
+ * go; the address survives only as a suppression hash so the person is never mailed again. The
+ * contact row itself goes last, in the platform's batch.
+ */
+export async function eraseContactStatements(db: Db, id: string, ctx: EraseContext): Promise<Erasure> {
+  const contact = await getContactOrThrow(db, id);
   const [sentTo, profile] = await db.batch([
-    db.selectDistinct({ to: emailMessages.toAddress }).from(emailMessages).where(eq(emailMessages.contactId, id)),
+    db
+      .selectDistinct({ toAddress: emailMessages.toAddress })
+      .from(emailMessages)
+      .where(eq(emailMessages.contactId, id)),
     db.select({ firstEventAt: emailProfiles.firstEventAt }).from(emailProfiles).where(eq(emailProfiles.contactId, id)),
   ]);
-  for (const m of sentTo) if (m.to) emails.add(m.to.toLowerCase());
-  const hashes = await Promise.all([...emails].map((e) => addressHash(e)));
-  await execBatch(db, [
-    ...hashes.map((h) =>
-      db.insert(emailSuppressions).values({ emailHash: h, reason: "erased", createdAt: now }).onConflictDoNothing(),
-    ),
-    ...eraseRollupStatements(id),
-    sql`delete from email_links where message_id in (select id from email_messages where contact_id = ${id})`,
-    sql`delete from email_messages where contact_id = ${id}`,
-    sql`delete from email_events where contact_id = ${id}`,
-    sql`delete from contact_event_stats where contact_id = ${id}`,
-    sql`delete from contact_activity_days where contact_id = ${id}`,
-    sql`delete from email_profiles where contact_id = ${id}`,
-    sql`delete from account_members where contact_id = ${id}`,
-    sql`delete from contact_aliases where contact_id = ${id}`,
-    sql`update contacts set external_id = ${`erased:${id}`}, email = null, name = null, timezone = null, traits = '{}'
-      where id = ${id}`,
-  ]);
-  let deleted = true;
-  try {
-    await db.delete(contacts).where(eq(contacts.id, id));
-  } catch {
-    deleted = false; // another capability's rows point at it: it stays, anonymous
-  }
-  // What the archive may hold of the person: rows naming their id or an address, since first seen.
-  const since = Math.min(contact.firstSeenAt, profile[0]?.firstEventAt ?? contact.firstSeenAt);
+  const emails = addressesOf(contact.email, sentTo);
+  const hashes = await addressHashes(contact.email, sentTo);
   return {
-    erased: true as const,
-    contactRowDeleted: deleted,
-    suppressedAddresses: hashes.length,
-    archive: { needles: [id, ...emails], since },
+    keepsRows: false,
+    steps: [
+      ...hashes.map((h) => ({
+        count: "suppressedAddresses",
+        statement: db
+          .insert(emailSuppressions)
+          .values({ emailHash: h, reason: "erased", createdAt: ctx.now })
+          .onConflictDoUpdate({
+            target: emailSuppressions.emailHash,
+            set: { reason: sql`${emailSuppressions.reason}` },
+          }),
+      })),
+      ...eraseRollupStatements(id).map((statement) => ({ statement })),
+      {
+        statement: sql`delete from email_links where message_id in (select id from email_messages where contact_id = ${id})`,
+      },
+      { count: "messages", statement: sql`delete from email_messages where contact_id = ${id}` },
+      { count: "events", statement: sql`delete from email_events where contact_id = ${id}` },
+      { statement: sql`delete from contact_event_stats where contact_id = ${id}` },
+      { statement: sql`delete from contact_activity_days where contact_id = ${id}` },
+      { count: "profiles", statement: sql`delete from email_profiles where contact_id = ${id}` },
+      { count: "accountMemberships", statement: sql`delete from account_members where contact_id = ${id}` },
+      { count: "aliases", statement: sql`delete from contact_aliases where contact_id = ${id}` },
+    ],
+    // What the archive may hold of the person: rows naming an address, since first seen.
+    needles: [...emails],
+    since: Math.min(contact.firstSeenAt, profile[0]?.firstEventAt ?? contact.firstSeenAt),
   };
 }
 
