@@ -207,6 +207,27 @@ describe("targets and pacing", () => {
     );
     expect(await db().select().from(kpiTargets).where(eq(kpiTargets.kpi, "cac"))).toHaveLength(0);
   });
+
+  it("the report kept between calls is shared by calls arriving together and follows a target change at once", async () => {
+    const kept = async () => {
+      const res = await call("/api/v1/kpis", { key });
+      expect(res.status).toBe(200);
+      return (await res.json()) as Report;
+    };
+    const clvTarget = (r: Report) => r.kpis.find((k) => k.kpi === "clv")?.target ?? null;
+    const together = await Promise.all(Array.from({ length: 12 }, kept));
+    for (const r of together) expect(r).toEqual(together[0]);
+    expect(clvTarget(together[0])).toBeNull();
+    const put = await call(`/api/v1/kpis/targets/${quarter}/clv`, {
+      method: "PUT",
+      key,
+      json: { startValue: 10, target: 20, ownerEmail: "owner@example.com" },
+    });
+    expect(put.status).toBe(200);
+    expect(clvTarget(await kept())).toMatchObject({ target: 20 });
+    expect((await call(`/api/v1/kpis/targets/${quarter}/clv`, { method: "DELETE", key })).status).toBe(204);
+    expect(clvTarget(await kept())).toBeNull();
+  });
 });
 
 describe("spend and audits", () => {
