@@ -128,7 +128,7 @@ export async function runBatch(db: Db, statements: Statement[]) {
 export type Query = { sql: string; params: unknown[] };
 
 /** At most this many requests' statements in one shared batch (`sharedBatch`). */
-const GROUP_MAX = 25;
+const GROUP_MAX = 50;
 type Group = {
   items: Query[][];
   session: D1DatabaseSession;
