@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { KPI_IDS, kpiAlerts, kpiSnapshots, kpiTargets, npsResponses, webhookEvents } from "../../db/schema/index.ts";
 import worker from "../../worker/index.ts";
 import { quarterOf, quarterRange, startOfDay } from "../../worker/kpis/quarters.ts";
+import { cachedReport, forgetReports } from "../../worker/kpis/report-cache.ts";
 import { dueSnapshotDays, snapshotDay } from "../../worker/kpis/store/snapshots.ts";
 import { upsertContact } from "../../worker/lib/contacts.ts";
 import { npsLinks } from "../../worker/nps/index.ts";
@@ -206,6 +207,48 @@ describe("targets and pacing", () => {
       "validation-failed",
     );
     expect(await db().select().from(kpiTargets).where(eq(kpiTargets.kpi, "cac"))).toHaveLength(0);
+  });
+
+  it("a kept report past 20 s is still served while the next one is built, unless a write drops it meanwhile", async () => {
+    const k = `refresh-test-${Math.random()}`;
+    const work: Promise<unknown>[] = [];
+    const keep = (p: Promise<unknown>) => work.push(p);
+    const settle = () => Promise.all(work.splice(0));
+    expect(await cachedReport(k, 1_000, false, async () => "first", keep)).toBe("first");
+    expect(await cachedReport(k, 25_000, false, async () => "second", keep)).toBe("first");
+    await settle();
+    expect(await cachedReport(k, 26_000, false, async () => "third", keep)).toBe("second");
+    // A rebuild that began before a write: the write's drop wins.
+    let release = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    expect(await cachedReport(k, 47_000, false, () => gate.then(() => "stale"), keep)).toBe("second");
+    forgetReports();
+    release();
+    await settle();
+    expect(await cachedReport(k, 47_500, false, async () => "after the write", keep)).toBe("after the write");
+  });
+
+  it("the report kept between calls is shared by calls arriving together and follows a target change at once", async () => {
+    const kept = async () => {
+      const res = await call("/api/v1/kpis", { key });
+      expect(res.status).toBe(200);
+      return (await res.json()) as Report;
+    };
+    const clvTarget = (r: Report) => r.kpis.find((k) => k.kpi === "clv")?.target ?? null;
+    const together = await Promise.all(Array.from({ length: 12 }, kept));
+    for (const r of together) expect(r).toEqual(together[0]);
+    expect(clvTarget(together[0])).toBeNull();
+    const put = await call(`/api/v1/kpis/targets/${quarter}/clv`, {
+      method: "PUT",
+      key,
+      json: { startValue: 10, target: 20, ownerEmail: "owner@example.com" },
+    });
+    expect(put.status).toBe(200);
+    expect(clvTarget(await kept())).toMatchObject({ target: 20 });
+    expect((await call(`/api/v1/kpis/targets/${quarter}/clv`, { method: "DELETE", key })).status).toBe(204);
+    expect(clvTarget(await kept())).toBeNull();
   });
 });
 

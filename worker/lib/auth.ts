@@ -9,7 +9,7 @@ import { sha256Hex } from "./crypto.ts";
 import { type Db, getDb } from "./db.ts";
 import { newId, randomString } from "./ids.ts";
 import { Problem } from "./problem.ts";
-import { findApiKeyByHash, insertApiKey, markApiKeyUsed } from "./store/api-keys.ts";
+import { insertApiKey, lookUpKey, markApiKeyUsed } from "./store/api-keys.ts";
 
 const LOWER = "abcdefghijklmnopqrstuvwxyz0123456789";
 const BASE62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -97,7 +97,7 @@ async function principalFromKey(c: Parameters<MiddlewareHandler<AppEnv>>[0]): Pr
     );
   }
   const db = getDb(c.env.DB);
-  const row = await findApiKeyByHash(db, await sha256Hex(match[1]));
+  const row = await lookUpKey(db, await sha256Hex(match[1]));
   if (!row || row.revokedAt) {
     throw new Problem(
       401,

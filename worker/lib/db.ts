@@ -132,12 +132,15 @@ export async function runBatch(db: Db, statements: Statement[]) {
   return db.batch(statements as [Statement, ...Statement[]]);
 }
 
+/** A statement as SQL text and its parameters (what drizzle's `toSQL()` gives), for `sharedBatch`. */
+export type Query = { sql: string; params: unknown[] };
+
 /** At most this many requests' statements in one shared batch (`sharedBatch`). */
-const GROUP_MAX = 25;
+const GROUP_MAX = 50;
 type Group = {
-  items: Statement[][];
+  items: Query[][];
   session: D1DatabaseSession;
-  run?: Promise<Array<{ results: unknown[] } | { error: unknown }>>;
+  run?: Promise<Array<{ results: D1Result[] } | { error: unknown }>>;
 };
 /** The group that later writers join while the batch before it runs; the batch in flight. */
 let open: Group | null = null;
@@ -145,16 +148,18 @@ let inFlight: Promise<unknown> = Promise.resolve();
 
 /**
  * Runs `statements` in one D1 batch together with the statements other requests of this isolate send at
- * the same moment (group commit), on a session at the primary; answers with this request's results and
- * the session. D1 runs one write at a time and pays each commit, so writers arriving while a batch runs
- * share the next one: one round trip and one commit for all of them. Each request's statements run in
- * order, whole, after the earlier requests' ones, as if one after another. The first request of a group
- * runs it (so the work belongs to a request that waits for it); when a shared batch fails, each
- * request's statements run again alone, so one bad write fails only its own request.
+ * the same moment (group commit), on a session at the primary; answers with this request's results (D1's,
+ * rows under their column names, `meta.changes`) and the session. D1 runs one write at a time and pays
+ * each commit, so writers arriving while a batch runs share the next one: one round trip and one commit
+ * for all of them. Each request's statements run in order, whole, after the earlier requests' ones, as if
+ * one after another. The first request of a group runs it (so the work belongs to a request that waits
+ * for it); when a shared batch fails, each request's statements run again alone, so one bad write fails
+ * only its own request. Statements are plain SQL (no drizzle on this path): the hottest writes build
+ * their SQL once per isolate and bind values per request.
  */
 export async function sharedBatch(
   d1: D1Database,
-  statements: Statement[],
+  statements: Query[],
   keepAlive: (work: Promise<unknown>) => void = () => {},
 ) {
   const leads = !open || open.items.length >= GROUP_MAX;
@@ -166,7 +171,7 @@ export async function sharedBatch(
     group.run = (async () => {
       await previous.catch(() => undefined);
       if (open === group) open = null;
-      return runGroup(getSessionDb(group.session), group.items);
+      return runGroup(group.session, group.items);
     })();
     inFlight = group.run;
     // The leader's request may end first (its visitor gone): the batch others wait for must still run.
@@ -177,15 +182,18 @@ export async function sharedBatch(
   return { results: out.results, session: group.session };
 }
 
-async function runGroup(db: Db, items: Statement[][]): Promise<Array<{ results: unknown[] } | { error: unknown }>> {
+async function runGroup(
+  session: D1DatabaseSession,
+  items: Query[][],
+): Promise<Array<{ results: D1Result[] } | { error: unknown }>> {
   try {
-    const all = await runBatch(db, items.flat());
+    const all = await session.batch(items.flat().map((q) => session.prepare(q.sql).bind(...q.params)));
     const ends = items.map((_, i) => items.slice(0, i + 1).reduce((n, s) => n + s.length, 0));
     return items.map((s, i) => ({ results: all.slice(ends[i] - s.length, ends[i]) }));
   } catch (error) {
     if (items.length === 1) return [{ error }];
     const alone = [];
-    for (const s of items) alone.push(await runGroup(db, [s]).then(([one]) => one));
+    for (const s of items) alone.push(await runGroup(session, [s]).then(([one]) => one));
     return alone;
   }
 }

@@ -29,7 +29,7 @@ import { addComment } from "../store/comments.ts";
 import { countPostsSince, createPost, getPost, similarPosts } from "../store/posts.ts";
 import { boardPosts, postThread } from "../store/visitor-reads.ts";
 import { castVote, removeVote } from "../store/votes.ts";
-import { pathAndQuery, sharedCopy, visibleBoard, visiblePost, voteOn } from "./visitor.ts";
+import { pathAndQuery, sharedCopy, visibleBoard, visiblePost, voteOn, voteThrottle } from "./visitor.ts";
 
 export const publicApiRoutes = newRouter();
 const tags = ["Feedback (visitors)"];
@@ -173,7 +173,7 @@ const voteRoute = (method: "put" | "delete") =>
     tags,
     summary: method === "put" ? "Vote (idempotent)" : "Remove my vote (idempotent)",
     security: identified,
-    middleware: [requireVisitor(), rateLimit("feedback.vote")] as const,
+    middleware: [requireVisitor(), voteThrottle] as const,
     request: { params: BoardPostParams },
     responses: { 200: jsonContent(VoteResultSchema, "The vote"), ...refusals, 409: problemContent("Closed post") },
   });

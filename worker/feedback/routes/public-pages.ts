@@ -23,7 +23,16 @@ import { boardPosts, postThread } from "../store/visitor-reads.ts";
 import { castVote, removeVote } from "../store/votes.ts";
 import { SUGGEST_JS } from "../suggest-script.ts";
 import { atomFeed, boardHtml, cardOf, digestHtml, postHtml, roadmapHtml } from "../views.tsx";
-import { pathAndQuery, sameOrigin, sharedCopy, softVisitor, visibleBoard, visiblePost, voteOn } from "./visitor.ts";
+import {
+  pathAndQuery,
+  sameOrigin,
+  sharedCopy,
+  softVisitor,
+  visibleBoard,
+  visiblePost,
+  voteOn,
+  voteThrottle,
+} from "./visitor.ts";
 
 export const publicPageRoutes = new Hono<AppEnv>();
 
@@ -173,18 +182,12 @@ publicPageRoutes.post("/feedback/:board/posts", sameOrigin, requireVisitor(), ra
 });
 
 // POST /feedback/:board/:post/vote — vote or unvote from a page; back to the post
-publicPageRoutes.post(
-  "/feedback/:board/:post/vote",
-  sameOrigin,
-  requireVisitor(),
-  rateLimit("feedback.vote"),
-  async (c) => {
-    const params = postParams(c);
-    const { action } = await form(c, VoteForm);
-    await voteOn(c, params, action === "vote" ? castVote : removeVote);
-    return c.redirect(`/feedback/${params.board}/${params.post}`, 303);
-  },
-);
+publicPageRoutes.post("/feedback/:board/:post/vote", sameOrigin, requireVisitor(), voteThrottle, async (c) => {
+  const params = postParams(c);
+  const { action } = await form(c, VoteForm);
+  await voteOn(c, params, action === "vote" ? castVote : removeVote);
+  return c.redirect(`/feedback/${params.board}/${params.post}`, 303);
+});
 
 // POST /feedback/:board/:post/comments — comment from the post page
 publicPageRoutes.post(

@@ -5,6 +5,8 @@ import { type Db, getDb } from "../../lib/db.ts";
 import type { AppEnv } from "../../lib/env.ts";
 import { optionalVisitor } from "../../lib/identity.ts";
 import { notFound, Problem } from "../../lib/problem.ts";
+import { isolateRateLimit } from "../../lib/rate-limit.ts";
+import { votesPerMinute } from "../limits.ts";
 import { cachedResponse } from "../page-cache.ts";
 import { allBoardsVersion, type Board, getBoard } from "../store/boards.ts";
 import { getPost } from "../store/posts.ts";
@@ -26,6 +28,9 @@ export async function visiblePost(c: Context<AppEnv>, board: Board, postId: stri
   if (!row || row.post.boardId !== board.id || row.post.moderation !== "approved") throw notFound("No such post");
   return row;
 }
+
+/** The vote throttle (VOTES_PER_MINUTE), kept in the isolate: see `isolateRateLimit`. */
+export const voteThrottle = isolateRateLimit("feedback.vote", votesPerMinute);
 
 /**
  * The visitor's vote on the post in the path, cast or taken back in one batch (store/votes.ts, shared

@@ -1,5 +1,5 @@
 // Boards: their settings, and the version every cached page of a board is checked against.
-import { and, asc, eq, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, type Placeholder, type SQL, sql } from "drizzle-orm";
 import { feedbackBoards } from "../../../db/schema/index.ts";
 import { changesOf, type Db } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
@@ -72,7 +72,7 @@ export function bumpBoard(db: Db, boardId: string, when?: SQL) {
 }
 
 /** Batchable: `bumpBoard` for a batch that knows the board by slug only; the caller calls `forgetBoard`. */
-export function bumpBoardBySlug(db: Db, slug: string, when?: SQL) {
+export function bumpBoardBySlug(db: Db, slug: string | Placeholder, when?: SQL) {
   return db
     .update(feedbackBoards)
     .set({ version: sql`${feedbackBoards.version} + 1` })

@@ -35,7 +35,8 @@ op(
     const quarter = c.req.valid("query").quarter ?? quarterOf(now);
     // `Cache-Control: no-cache` asks for values computed now rather than up to 30 s old.
     const fresh = /no-cache/i.test(c.req.header("cache-control") ?? "");
-    return c.json(await quarterReport(getDb(c.env.DB), quarter, now, { fresh }), 200);
+    const keepAlive = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
+    return c.json(await quarterReport(getDb(c.env.DB), quarter, now, { fresh, keepAlive }), 200);
   },
 );
 

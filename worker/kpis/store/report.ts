@@ -82,9 +82,18 @@ export async function targetsOf(db: Db, quarters: string[]): Promise<TargetRow[]
  * GET /api/v1/kpis: every KPI for a quarter with its forecast, target, pacing and sparkline. Kept
  * in the isolate for REPORT_FRESH_MS (report-cache.ts) unless `fresh`.
  */
-export async function quarterReport(db: Db, quarter: string, now: number, opts: { fresh?: boolean } = {}) {
-  return cachedReport(`${quarter}@${startOfDay(now)}`, now, opts.fresh ?? false, () =>
-    buildQuarterReport(db, quarter, now),
+export async function quarterReport(
+  db: Db,
+  quarter: string,
+  now: number,
+  opts: { fresh?: boolean; keepAlive?: (work: Promise<unknown>) => void } = {},
+) {
+  return cachedReport(
+    `${quarter}@${startOfDay(now)}`,
+    now,
+    opts.fresh ?? false,
+    () => buildQuarterReport(db, quarter, now),
+    opts.keepAlive,
   );
 }
 
