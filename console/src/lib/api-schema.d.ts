@@ -51,6 +51,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description A category id, or `none` for posts without a category */
+                    category?: string;
                     /** @description The `nextCursor` of the previous page */
                     cursor?: string;
                     limit?: number;
@@ -2913,6 +2915,363 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/feedback/boards/{board}/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a board's categories
+         * @description Requires the `feedback` scope (or `admin`; `read` for GET).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    board: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description In the order the board shows them */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["FeedbackCategory"][];
+                        };
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such board */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /**
+         * Reorder categories
+         * @description Requires the `feedback` scope (or `admin`; `read` for GET).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    board: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["FeedbackCategoryOrder"];
+                };
+            };
+            responses: {
+                /** @description In the new order */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["FeedbackCategory"][];
+                        };
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such board */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /**
+         * Add a category
+         * @description Names are unique per board whatever their case.
+         *
+         *     Requires the `feedback` scope (or `admin`; `read` for GET).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    board: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["FeedbackCategoryInput"];
+                };
+            };
+            responses: {
+                /** @description The category */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FeedbackCategory"];
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such board */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Name taken */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feedback/boards/{board}/categories/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a category
+         * @description The category's posts stay on the board without a category.
+         *
+         *     Requires the `feedback` scope (or `admin`; `read` for GET).
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    board: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such board or category */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Rename a category
+         * @description Requires the `feedback` scope (or `admin`; `read` for GET).
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    board: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["FeedbackCategoryInput"];
+                };
+            };
+            responses: {
+                /** @description The category */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FeedbackCategory"];
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such board or category */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Name taken */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/v1/feedback/boards/{board}/export": {
         parameters: {
             query?: never;
@@ -3490,6 +3849,8 @@ export interface paths {
             parameters: {
                 query?: {
                     board?: string;
+                    /** @description A category id, or `none` for posts without a category */
+                    category?: string;
                     /** @description The `nextCursor` of the previous page */
                     cursor?: string;
                     limit?: number;
@@ -13186,6 +13547,8 @@ export interface components {
             writeKey?: string;
         };
         BulkFeedbackPosts: {
+            /** @description One category for every chosen post (all on that category's board); null clears it */
+            categoryId?: string | null;
             ids: string[];
             status?: components["schemas"]["ChangeFeedbackStatus"] & unknown;
             /** @description Tags added to and removed from every chosen post */
@@ -13383,6 +13746,8 @@ export interface components {
         CreateFeedbackPost: {
             /** @default  */
             body?: string;
+            /** @description A category of the post's board; null for none */
+            categoryId?: string | null;
             /** @default [] */
             tags?: string[];
             title: string;
@@ -13564,6 +13929,8 @@ export interface components {
             name: string | null;
         } | null;
         FeedbackBoard: {
+            /** @description In the order the board shows them */
+            categories: components["schemas"]["FeedbackCategory"][];
             createdAt: number;
             description: string | null;
             id: string;
@@ -13573,6 +13940,18 @@ export interface components {
             updatedAt: number;
             /** @enum {string} */
             visibility: "public" | "identified";
+        };
+        FeedbackCategory: {
+            id: string;
+            name: string;
+            position: number;
+        };
+        FeedbackCategoryInput: {
+            name: string;
+        };
+        FeedbackCategoryOrder: {
+            /** @description Every category of the board, once, in the new order */
+            ids: string[];
         };
         FeedbackComment: {
             author: components["schemas"]["FeedbackAuthor"];
@@ -13619,6 +13998,10 @@ export interface components {
             boardSlug: string;
             body: string;
             bodyHtml: string;
+            category: {
+                id: string;
+                name: string;
+            } | null;
             commentCount: number;
             createdAt: number;
             id: string;
@@ -15051,6 +15434,8 @@ export interface components {
         };
         UpdateFeedbackPost: {
             body?: string;
+            /** @description A category of the post's board; null for none */
+            categoryId?: string | null;
             confidence?: number | null;
             ease?: number | null;
             impact?: number | null;
