@@ -72,7 +72,7 @@ describe("board categories", () => {
     const key = await newKey(["feedback"]);
     const slug = await board(key);
     const other = await board(key);
-    const ui = await addCategory(key, slug, "UI");
+    await addCategory(key, slug, "UI");
     const foreign = await addCategory(key, other, "Billing");
 
     const dup = await call(`/api/v1/feedback/boards/${slug}/categories`, { method: "POST", key, json: { name: "ui" } });
