@@ -152,6 +152,8 @@ describe("feedback console: boards and bulk triage", () => {
 
     // Its categories: a name taken in another case is refused next to the field.
     await page.getByRole("button", { name: "Edit Billing ideas" }).click();
+    const categoryNames = async () =>
+      Promise.all((await page.locator("#category-rows input").all()).map((input) => input.inputValue()));
     await page.getByLabel("New category").fill("Invoices");
     await page.getByRole("button", { name: "Add category" }).click();
     await poll(() => page.locator("#category-result").textContent()).toBe("Added “Invoices”.");
@@ -162,13 +164,9 @@ describe("feedback console: boards and bulk triage", () => {
     );
     await page.getByLabel("New category").fill("Plans");
     await page.getByRole("button", { name: "Add category" }).click();
-    await poll(() =>
-      page.locator("#category-rows input").evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value)),
-    ).toEqual(["Invoices", "Plans"]);
+    await poll(categoryNames).toEqual(["Invoices", "Plans"]);
     await page.getByRole("button", { name: "Move Plans up" }).click();
-    await poll(() =>
-      page.locator("#category-rows input").evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value)),
-    ).toEqual(["Plans", "Invoices"]);
+    await poll(categoryNames).toEqual(["Plans", "Invoices"]);
 
     // Two ideas on it from people; select both in triage.
     for (const [title, person] of [

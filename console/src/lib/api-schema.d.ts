@@ -10210,7 +10210,11 @@ export interface paths {
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description The `nextCursor` of the previous page */
+                    cursor?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path: {
                     pageId: string;
@@ -10219,7 +10223,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Monitors */
+                /** @description Monitors, newest first */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -10227,6 +10231,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             data: components["schemas"]["Monitor"][];
+                            nextCursor: string | null;
                         };
                     };
                 };

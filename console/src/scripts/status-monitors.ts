@@ -25,7 +25,12 @@ function state(m: Monitor): [string, string] {
 const monitors = list({
   body: $("monitors"),
   empty: "No monitors on this page yet: add one below.",
-  load: () => ok(api.GET("/api/v1/status/pages/{pageId}/monitors", { params: { path: { pageId } } })),
+  load: (cursor) =>
+    ok(
+      api.GET("/api/v1/status/pages/{pageId}/monitors", {
+        params: { path: { pageId }, query: { limit: 50, cursor: cursor ?? undefined } },
+      }),
+    ),
   row: (m) => {
     const [cls, label] = state(m);
     const last = m.kind === "heartbeat" ? m.lastBeatAt : m.lastCheckedAt;
