@@ -165,6 +165,21 @@ describe("GET /api/v1/status/pages/:pageId/monitors", () => {
   });
 });
 
+describe("GET /api/v1/status/pages/:pageId/components", () => {
+  it("lists in display order, a page at a time", async () => {
+    const { key, page, components } = await makePage(undefined, { components: 3 });
+    // Moved last: display order is by position, not by creation.
+    await postJson(`/api/v1/status/components/${components[0].id}`, key, { position: 5 }, "PATCH");
+    type Page = { data: Array<{ name: string }>; nextCursor: string | null };
+    const first = (await (await call(`/api/v1/status/pages/${page.id}/components?limit=2`, { key })).json()) as Page;
+    expect(first.data.map((c) => c.name)).toEqual(["Service 1", "Service 2"]);
+    const rest = (await (
+      await call(`/api/v1/status/pages/${page.id}/components?limit=2&cursor=${first.nextCursor}`, { key })
+    ).json()) as Page;
+    expect(rest).toEqual({ data: [expect.objectContaining({ name: "Service 0" })], nextCursor: null });
+  });
+});
+
 describe("GET /api/v1/status/pages/:pageId/subscribers", () => {
   it("lists newest first, a page at a time", async () => {
     const { key, page } = await makePage();

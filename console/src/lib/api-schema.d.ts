@@ -9708,11 +9708,17 @@ export interface paths {
         };
         /**
          * List components
-         * @description Requires the `status` scope (or `admin`; `read` for GET).
+         * @description In the order the page shows them (position, then creation).
+         *
+         *     Requires the `status` scope (or `admin`; `read` for GET).
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description The `nextCursor` of the previous page */
+                    cursor?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path: {
                     pageId: string;
@@ -9729,6 +9735,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             data: components["schemas"]["StatusComponent"][];
+                            nextCursor: string | null;
                         };
                     };
                 };
