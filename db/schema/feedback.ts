@@ -58,6 +58,8 @@ export const feedbackPosts = sqliteTable(
     /** Precomputed by the trending job; never computed per request. */
     trendingScore: real("trending_score").notNull().default(0),
     mergedIntoId: text("merged_into_id"),
+    /** At most one category of the post's board; no foreign key: deleting a category clears it in the same batch. */
+    categoryId: text("category_id"),
     moderation: text("moderation", { enum: MODERATION_STATES }).notNull().default("approved"),
     /** Set when a burst of votes from new identities was held for review. */
     flaggedAt: integer("flagged_at"),
@@ -73,6 +75,27 @@ export const feedbackPosts = sqliteTable(
     index("feedback_posts_moderation_idx").on(t.moderation, t.createdAt),
     index("feedback_posts_author_idx").on(t.authorId),
     index("feedback_posts_merged_into_idx").on(t.mergedIntoId),
+    index("feedback_posts_category_idx").on(t.categoryId),
+  ],
+);
+
+/** A board's categories (Canny's "Integrations", "Mobile"…), in the order the board shows them. */
+export const feedbackCategories = sqliteTable(
+  "feedback_categories",
+  {
+    id: text("id").primaryKey(),
+    boardId: text("board_id")
+      .notNull()
+      .references(() => feedbackBoards.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    position: integer("position").notNull().default(0),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [
+    // Names are unique per board whatever their case.
+    uniqueIndex("feedback_categories_board_name_uq").on(t.boardId, sql`lower(${t.name})`),
+    index("feedback_categories_board_idx").on(t.boardId, t.position),
   ],
 );
 

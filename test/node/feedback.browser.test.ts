@@ -122,7 +122,7 @@ describe("feedback console", () => {
 });
 
 describe("feedback console: boards and bulk triage", () => {
-  it("edits a board, then moves selected posts to a status and tags them after asking", async () => {
+  it("edits a board and its categories, moves selected posts to a status, category and tags after asking, and the board filters by category", async () => {
     const { page, errors } = await signedIn();
     const slug = `bulk-${Date.now().toString(36)}`;
     await page.goto(`${rapport.url}/console/feedback/`);
@@ -149,6 +149,24 @@ describe("feedback console: boards and bulk triage", () => {
       description: "Invoices, plans and taxes",
       visibility: "identified",
     });
+
+    // Its categories: a name taken in another case is refused next to the field.
+    await page.getByRole("button", { name: "Edit Billing ideas" }).click();
+    const categoryNames = async () =>
+      Promise.all((await page.locator("#category-rows input").all()).map((input) => input.inputValue()));
+    await page.getByLabel("New category").fill("Invoices");
+    await page.getByRole("button", { name: "Add category" }).click();
+    await poll(() => page.locator("#category-result").textContent()).toBe("Added “Invoices”.");
+    await page.getByLabel("New category").fill("invoices");
+    await page.getByRole("button", { name: "Add category" }).click();
+    await poll(() => page.locator("#c-name-error").textContent()).toBe(
+      "This board already has a category named “invoices”",
+    );
+    await page.getByLabel("New category").fill("Plans");
+    await page.getByRole("button", { name: "Add category" }).click();
+    await poll(categoryNames).toEqual(["Invoices", "Plans"]);
+    await page.getByRole("button", { name: "Move Plans up" }).click();
+    await poll(categoryNames).toEqual(["Plans", "Invoices"]);
 
     // Two ideas on it from people; select both in triage.
     for (const [title, person] of [
@@ -178,6 +196,7 @@ describe("feedback console: boards and bulk triage", () => {
     await page.getByLabel("Add tags").fill("billing, q3");
     await page.getByLabel("Move to").selectOption("planned");
     await page.getByLabel("Public note").fill("Next quarter");
+    await page.locator("#bulk-category").selectOption({ label: "Billing ideas: Plans" });
     await page.getByRole("button", { name: "Change selected" }).click();
     await poll(() => page.getByRole("dialog").getByRole("heading").textContent()).toBe(
       "Move 2 posts to “planned” and email their people?",
@@ -185,15 +204,36 @@ describe("feedback console: boards and bulk triage", () => {
     await confirmIn(page, "Change and email");
     await poll(() => page.locator("#bulk-result").textContent()).toBe("Changed 2 posts; 2 people emailed.");
     await poll(() => page.locator("#posts tr td:nth-child(3)").allTextContents()).toEqual(["planned", "planned"]);
+    expect(await page.locator("#posts tr td:last-child").allTextContents()).toEqual(["Plans", "Plans"]);
     const posts = await api<{ data: Array<{ tags: string[]; status: string }> }>(`/feedback/posts?board=${slug}`);
     expect(posts.data.map((p) => p.tags)).toEqual([
       ["billing", "q3"],
       ["billing", "q3"],
     ]);
-    // The browser logs the two refused requests (the name, the tag); nothing else.
-    expect(errors).toEqual(
-      Array(2).fill("Failed to load resource: the server responded with a status of 400 (Bad Request)"),
-    );
+    // The browser logs the refused requests (the name, the category, the tag); nothing else.
+    const refused = (status: string) => `Failed to load resource: the server responded with a status of ${status}`;
+    expect(errors).toEqual([refused("400 (Bad Request)"), refused("409 (Conflict)"), refused("400 (Bad Request)")]);
     await page.close();
+
+    // A signed-in visitor posts an idea in a category; the board filtered by it shows only that.
+    const context = await browser().newContext();
+    const token = await new SignJWT({ id: `${slug}-visitor`, email: "visitor@example.com" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setExpirationTime("1h")
+      .sign(new TextEncoder().encode("browser-test-secret"));
+    await context.addCookies([{ name: "rapport_identity", value: token, url: rapport.url }]);
+    const visitor = await context.newPage();
+    await visitor.goto(`${rapport.url}/feedback/${slug}`);
+    await visitor.getByLabel("Title").fill("Net 30 terms");
+    await visitor.locator("#fb-post-category").selectOption({ label: "Invoices" });
+    await visitor.getByRole("button", { name: "Post", exact: true }).click();
+    await visitor.waitForURL(/\/fbp_/);
+    expect(await visitor.locator(".fb-category").textContent()).toBe("Invoices");
+    await visitor.goto(`${rapport.url}/feedback/${slug}`);
+    await visitor.locator("#fb-filter-category").selectOption({ label: "Invoices" });
+    await visitor.getByRole("button", { name: "Apply" }).click();
+    await visitor.waitForURL(/category=/);
+    expect(await visitor.locator("article.fb-post h2").allTextContents()).toEqual(["Net 30 terms"]);
+    await context.close();
   });
 });

@@ -63,7 +63,9 @@ describe("bulk changes to posts", () => {
     expect(merged.status).toBe(200);
     await problem(await bulk(key, { ids, status: { status: "done" } }), 409, "conflict");
     let body = await problem(await bulk(key, { ids }), 400, "validation-failed");
-    expect(body.errors).toMatchObject([{ path: "body.status", message: "Choose a status or a tag to add or remove" }]);
+    expect(body.errors).toMatchObject([
+      { path: "body.status", message: "Choose a status, a category or a tag to add or remove" },
+    ]);
     const ten = Array.from({ length: 10 }, (_, i) => `t${i}`);
     expect(await (await bulk(key, { ids: [ids[0]], tags: { add: ten } })).json()).toEqual({ updated: 1, notified: 0 });
     body = await problem(await bulk(key, { ids: [ids[0]], tags: { add: ["eleventh"] } }), 400, "validation-failed");

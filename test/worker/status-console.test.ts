@@ -1,5 +1,5 @@
 // What the console's status jobs need of the API: who a change would notify, editing monitors,
-// subscribers newest first.
+// monitors and subscribers newest first.
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { contacts, statusMonitors, statusSubscribers } from "../../db/schema/index.ts";
@@ -137,6 +137,46 @@ describe("PATCH /api/v1/status/monitors/:id", () => {
       json: { url: "https://x.example.test" },
     });
     expect((await problem(url, 400, "validation-failed")).errors?.[0].path).toBe("body.url");
+  });
+});
+
+describe("GET /api/v1/status/pages/:pageId/monitors", () => {
+  it("lists newest first, a page at a time", async () => {
+    const { key, page, components } = await makePage();
+    const made: string[] = [];
+    for (const name of ["Web", "API", "Cron"]) {
+      const { body } = await postJson(`/api/v1/status/components/${components[0].id}/monitors`, key, {
+        kind: "heartbeat",
+        name,
+        periodSeconds: 300,
+      });
+      made.push(body.id);
+    }
+    type Page = { data: Array<{ id: string }>; nextCursor: string | null };
+    const first = (await (await call(`/api/v1/status/pages/${page.id}/monitors?limit=2`, { key })).json()) as Page;
+    expect(first.data).toHaveLength(2);
+    expect(first.nextCursor).toBe(first.data[1].id);
+    const rest = (await (
+      await call(`/api/v1/status/pages/${page.id}/monitors?limit=2&cursor=${first.nextCursor}`, { key })
+    ).json()) as Page;
+    expect(rest.nextCursor).toBeNull();
+    const ids = [...first.data, ...rest.data].map((m) => m.id);
+    expect(ids).toEqual([...made].sort().reverse());
+  });
+});
+
+describe("GET /api/v1/status/pages/:pageId/components", () => {
+  it("lists in display order, a page at a time", async () => {
+    const { key, page, components } = await makePage(undefined, { components: 3 });
+    // Moved last: display order is by position, not by creation.
+    await postJson(`/api/v1/status/components/${components[0].id}`, key, { position: 5 }, "PATCH");
+    type Page = { data: Array<{ name: string }>; nextCursor: string | null };
+    const first = (await (await call(`/api/v1/status/pages/${page.id}/components?limit=2`, { key })).json()) as Page;
+    expect(first.data.map((c) => c.name)).toEqual(["Service 1", "Service 2"]);
+    const rest = (await (
+      await call(`/api/v1/status/pages/${page.id}/components?limit=2&cursor=${first.nextCursor}`, { key })
+    ).json()) as Page;
+    expect(rest).toEqual({ data: [expect.objectContaining({ name: "Service 0" })], nextCursor: null });
   });
 });
 

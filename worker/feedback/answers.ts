@@ -1,18 +1,22 @@
 // How feedback rows are shown in JSON answers: pure shaping of what the store read.
 import type { Board } from "./store/boards.ts";
+import type { Category } from "./store/categories.ts";
 import type { CommentRow, PostRow } from "./store/posts.ts";
 
 /** A post's public page. */
 export const postUrl = (baseUrl: string, boardSlug: string, postId: string) =>
   `${baseUrl.replace(/\/$/, "")}/feedback/${boardSlug}/${postId}`;
 
-export const boardView = (b: Board) => ({
+export const categoryView = (c: Category) => ({ id: c.id, name: c.name, position: c.position });
+
+export const boardView = (b: Board, categories: Category[] = []) => ({
   id: b.id,
   slug: b.slug,
   name: b.name,
   description: b.description,
   visibility: b.visibility,
   moderated: b.moderated,
+  categories: categories.map(categoryView),
   createdAt: b.createdAt,
   updatedAt: b.updatedAt,
 });
@@ -22,6 +26,7 @@ export type PostWithAuthor = {
   boardSlug: string;
   authorName: string | null;
   contributor: number | boolean;
+  categoryName?: string | null;
 };
 
 /** The public shape of a post. */
@@ -36,6 +41,7 @@ export function postView(r: PostWithAuthor, baseUrl: string) {
     bodyHtml: p.bodyHtml,
     author: p.authorId ? { id: p.authorId, name: r.authorName, contributor: Boolean(r.contributor) } : null,
     tags: p.tags,
+    category: p.categoryId && r.categoryName ? { id: p.categoryId, name: r.categoryName } : null,
     status: p.status,
     voteCount: p.voteCount,
     commentCount: p.commentCount,

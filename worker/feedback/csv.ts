@@ -9,6 +9,7 @@ const CSV_COLUMNS = [
   "voteCount",
   "commentCount",
   "tags",
+  "category",
   "impact",
   "confidence",
   "ease",

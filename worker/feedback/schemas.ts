@@ -46,6 +46,27 @@ export const CreateBoardBody = z
 export const UpdateBoardBody = patchOf(CreateBoardBody).openapi("UpdateFeedbackBoard");
 export const ExportQuery = z.object({ format: z.enum(["json", "csv"]).default("json") });
 
+export const CategoryName = z
+  .string()
+  .trim()
+  .min(1, "name is required (1 to 50 characters)")
+  .max(50, "name must be at most 50 characters");
+export const CategoryBody = z.object({ name: CategoryName }).openapi("FeedbackCategoryInput");
+export const CategoryOrderBody = z
+  .object({
+    ids: z.array(Id).max(50).openapi({ description: "Every category of the board, once, in the new order" }),
+  })
+  .openapi("FeedbackCategoryOrder");
+export const CategoryParams = z.object({ board: Slug, id: Id });
+export const CategorySchema = z
+  .object({ id: z.string(), name: z.string(), position: z.number().int() })
+  .openapi("FeedbackCategory");
+export const CategoryListSchema = z.object({ data: z.array(CategorySchema) });
+/** A post's category as answers show it. */
+export const PostCategorySchema = z.object({ id: z.string(), name: z.string() }).nullable();
+/** Sets a post's category (a category of the post's board); null clears it. */
+const CategoryRef = Id.nullable().openapi({ description: "A category of the post's board; null for none" });
+
 export const BoardSchema = z
   .object({
     id: z.string(),
@@ -54,6 +75,7 @@ export const BoardSchema = z
     description: z.string().nullable(),
     visibility: z.enum(BOARD_VISIBILITIES),
     moderated: z.boolean(),
+    categories: z.array(CategorySchema).openapi({ description: "In the order the board shows them" }),
     createdAt: z.number().int(),
     updatedAt: z.number().int(),
   })
@@ -66,9 +88,23 @@ export const PostListQuery = PageQuery.extend({
   sort: z.enum([...SORTS, "ice"]).default("trending"),
   status: z.enum(POST_STATUSES).optional(),
   tag: Tag.optional(),
+  category: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .openapi({ description: "A category id, or `none` for posts without a category" }),
   q: z.string().trim().max(200).optional().openapi({ description: "Full-text search over title and body" }),
   moderation: z.enum(MODERATION_STATES).optional(),
   cursor: z.string().max(200).optional().openapi({ description: "The `nextCursor` of the previous page" }),
+});
+/** The roadmap's filter; the filter form sends "" for every category. */
+export const RoadmapQuery = z.object({
+  category: z
+    .string()
+    .max(64)
+    .optional()
+    .transform((v) => v || undefined),
 });
 export const AdminPostListQuery = PostListQuery.extend({ board: z.string().max(60).optional() });
 /** What visitors may ask of a board: no moderation filter, no ICE sort. */
@@ -95,6 +131,7 @@ export const PostSchema = z
     bodyHtml: z.string(),
     author: AuthorSchema.nullable(),
     tags: z.array(z.string()),
+    category: PostCategorySchema,
     status: z.enum(POST_STATUSES),
     voteCount: z.number().int(),
     commentCount: z.number().int(),
@@ -152,7 +189,7 @@ export const PostDetailSchema = z
   })
   .openapi("FeedbackPostDetail");
 
-/** A board and a page of its posts, as a visitor sees them. */
+/** A board and a page of its posts, as a visitor sees them; `board.categories` are the filters. */
 export const PublicBoardSchema = z.object({
   board: BoardSchema,
   data: z.array(PostSchema.extend({ voted: z.boolean() })),
@@ -182,10 +219,13 @@ export const CreatePostBody = z
     title: z.string().trim().min(3).max(200),
     body: z.string().max(10_000).default(""),
     tags: Tags.default([]),
+    categoryId: CategoryRef.optional(),
   })
   .openapi("CreateFeedbackPost");
-/** The board page's "Post an idea" form: no tags. */
-export const PostForm = CreatePostBody.omit({ tags: true });
+/** The board page's "Post an idea" form: no tags; the category menu sends "" for none. */
+export const PostForm = CreatePostBody.omit({ tags: true, categoryId: true }).extend({
+  categoryId: Id.optional().or(z.literal("").transform(() => undefined)),
+});
 
 export const AdminCreatePostBody = CreatePostBody.extend({
   board: Slug,
@@ -204,6 +244,7 @@ export const UpdatePostBody = z
     title: z.string().trim().min(3).max(200).optional(),
     body: z.string().max(10_000).optional(),
     tags: Tags.optional(),
+    categoryId: CategoryRef.optional(),
     impact: Score.nullable().optional(),
     confidence: Score.nullable().optional(),
     ease: Score.nullable().optional(),
@@ -226,9 +267,12 @@ export const BulkPostsBody = z
       .object({ add: Tags.optional(), remove: Tags.optional() })
       .optional()
       .openapi({ description: "Tags added to and removed from every chosen post" }),
+    categoryId: CategoryRef.optional().openapi({
+      description: "One category for every chosen post (all on that category's board); null clears it",
+    }),
   })
-  .refine((b) => b.status || b.tags?.add?.length || b.tags?.remove?.length, {
-    message: "Choose a status or a tag to add or remove",
+  .refine((b) => b.status || b.tags?.add?.length || b.tags?.remove?.length || b.categoryId !== undefined, {
+    message: "Choose a status, a category or a tag to add or remove",
     path: ["status"],
   })
   .openapi("BulkFeedbackPosts");

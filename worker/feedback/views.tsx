@@ -6,6 +6,7 @@ import { xml } from "../lib/xml.ts";
 import type { PostWithAuthor } from "./answers.ts";
 import { statusLabel } from "./notices.ts";
 import type { Board } from "./store/boards.ts";
+import type { Category } from "./store/categories.ts";
 
 export const FEEDBACK_CSS = `
 .fb-nav{display:flex;gap:1rem;align-items:baseline;flex-wrap:wrap}.fb-post{display:flex;gap:1rem;padding:.8rem 0;border-bottom:1px solid var(--line)}
@@ -25,6 +26,7 @@ export type Card = {
   voteCount: number;
   commentCount?: number;
   tags: string[];
+  category?: { id: string; name: string } | null;
   boardSlug: string;
   authorName?: string | null;
   contributor?: boolean;
@@ -38,6 +40,7 @@ export const cardOf = (r: PostWithAuthor): Card => ({
   voteCount: r.post.voteCount,
   commentCount: r.post.commentCount,
   tags: r.post.tags,
+  category: r.post.categoryId && r.categoryName ? { id: r.post.categoryId, name: r.categoryName } : null,
   boardSlug: r.boardSlug,
   authorName: r.authorName,
   contributor: Boolean(r.contributor),
@@ -57,6 +60,14 @@ export function Page(props: { title: string; description?: string; feeds?: FeedL
 export const StatusBadge = (props: { status: string }) => (
   <span class={`badge fb-status fb-status-${props.status}`}>{statusLabel(props.status)}</span>
 );
+
+/** The post's category, linking to the board filtered by it. */
+const CategoryBadge = (props: { card: Card }) =>
+  props.card.category ? (
+    <a class="badge fb-category" href={`/feedback/${props.card.boardSlug}?category=${props.card.category.id}`}>
+      {props.card.category.name}
+    </a>
+  ) : null;
 
 const ContributorBadge = (props: { on?: boolean }) =>
   props.on ? (
@@ -84,10 +95,37 @@ function VoteBox(props: { card: Card; voted: boolean; canVote: boolean }) {
   );
 }
 
-export type BoardQuery = { sort: string; status?: string; tag?: string; q?: string };
+export type BoardQuery = { sort: string; status?: string; tag?: string; category?: string; q?: string };
+
+/** A menu of the board's categories; `none` is offered where "no category" means something. */
+function CategorySelect(props: {
+  name: string;
+  categories: Category[];
+  selected?: string;
+  empty: string;
+  none?: string;
+  id?: string;
+}) {
+  return (
+    <select name={props.name} id={props.id}>
+      <option value="">{props.empty}</option>
+      {props.none ? (
+        <option value="none" selected={props.selected === "none"}>
+          {props.none}
+        </option>
+      ) : null}
+      {props.categories.map((c) => (
+        <option value={c.id} selected={props.selected === c.id}>
+          {c.name}
+        </option>
+      ))}
+    </select>
+  );
+}
 
 export function BoardPage(props: {
   board: Board;
+  categories: Category[];
   cards: Card[];
   query: BoardQuery;
   nextCursor: string | null;
@@ -132,6 +170,19 @@ export function BoardPage(props: {
             ))}
           </select>
         </label>
+        {props.categories.length ? (
+          <>
+            <label for="fb-filter-category">Category</label>
+            <CategorySelect
+              id="fb-filter-category"
+              name="category"
+              categories={props.categories}
+              selected={query.category}
+              empty="Any category"
+              none="No category"
+            />
+          </>
+        ) : null}
         <label>
           Tag <input name="tag" value={query.tag ?? ""} maxlength={40} size={10} />
         </label>
@@ -148,7 +199,8 @@ export function BoardPage(props: {
             <h2 style="margin:0;font-size:1.1em">
               <a href={`/feedback/${board.slug}/${card.id}`}>{card.title}</a>
             </h2>
-            <StatusBadge status={card.status} /> <span class="muted">{card.commentCount ?? 0} comments</span>{" "}
+            <StatusBadge status={card.status} /> <CategoryBadge card={card} />{" "}
+            <span class="muted">{card.commentCount ?? 0} comments</span>{" "}
             {card.tags.map((t) => (
               <a class="badge" href={`/feedback/${board.slug}?tag=${encodeURIComponent(t)}`}>
                 {t}
@@ -179,6 +231,12 @@ export function BoardPage(props: {
               </label>
             </p>
             <p hidden>Similar ideas already posted: vote for one of them instead?</p>
+            {props.categories.length ? (
+              <p>
+                <label for="fb-post-category">Category</label>{" "}
+                <CategorySelect id="fb-post-category" name="categoryId" categories={props.categories} empty="None" />
+              </p>
+            ) : null}
             <ul id="fb-similar" aria-live="polite" />
             <p>
               <label>
@@ -222,7 +280,7 @@ export function PostPage(props: {
         <VoteBox card={card} voted={props.voted} canVote={props.identified} />
         <div>
           <h1 style="margin-top:0">{card.title}</h1>
-          <StatusBadge status={card.status} />{" "}
+          <StatusBadge status={card.status} /> <CategoryBadge card={card} />{" "}
           {card.tags.map((t) => (
             <span class="badge">{t}</span>
           ))}{" "}
@@ -272,9 +330,22 @@ export function PostPage(props: {
   );
 }
 
-type RoadmapCard = { id: string; title: string; voteCount: number; boardSlug: string; boardName: string };
+type RoadmapCard = {
+  id: string;
+  title: string;
+  voteCount: number;
+  boardSlug: string;
+  boardName: string;
+  categoryName: string | null;
+};
 
-export function RoadmapPage(props: { planned: RoadmapCard[]; inProgress: RoadmapCard[]; done: RoadmapCard[] }) {
+export function RoadmapPage(props: {
+  planned: RoadmapCard[];
+  inProgress: RoadmapCard[];
+  done: RoadmapCard[];
+  categories: Array<{ id: string; name: string; boardName: string }>;
+  category?: string;
+}) {
   const column = (title: string, cards: RoadmapCard[]) => (
     <section>
       <h2>
@@ -285,6 +356,7 @@ export function RoadmapPage(props: { planned: RoadmapCard[]; inProgress: Roadmap
           <a href={`/feedback/${c.boardSlug}/${c.id}`}>{c.title}</a>
           <div class="muted">
             {c.voteCount} votes · {c.boardName}
+            {c.categoryName ? ` · ${c.categoryName}` : ""}
           </div>
         </div>
       ))}
@@ -296,6 +368,22 @@ export function RoadmapPage(props: { planned: RoadmapCard[]; inProgress: Roadmap
         <h1>Roadmap</h1>
         <a href="/roadmap/feed.atom">Atom feed</a>
       </nav>
+      {props.categories.length ? (
+        <form class="fb-filters" method="get" action="/roadmap">
+          <label>
+            Category{" "}
+            <select name="category">
+              <option value="">Every category</option>
+              {props.categories.map((c) => (
+                <option value={c.id} selected={props.category === c.id}>
+                  {c.boardName}: {c.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit">Apply</button>
+        </form>
+      ) : null}
       <div class="fb-columns">
         {column("Planned", props.planned)}
         {column("In progress", props.inProgress)}

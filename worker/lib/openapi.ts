@@ -3,6 +3,7 @@ import type { AdminScope } from "../../db/schema/index.ts";
 import { requireScope } from "./auth.ts";
 import type { AppEnv } from "./env.ts";
 import { fieldErrors, Problem } from "./problem.ts";
+import "./zod-words.ts"; // every validation message in words
 
 export const ProblemSchema = z
   .object({

@@ -51,6 +51,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description A category id, or `none` for posts without a category */
+                    category?: string;
                     /** @description The `nextCursor` of the previous page */
                     cursor?: string;
                     limit?: number;
@@ -3057,6 +3059,363 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/feedback/boards/{board}/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a board's categories
+         * @description Requires the `feedback` scope (or `admin`; `read` for GET).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    board: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description In the order the board shows them */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["FeedbackCategory"][];
+                        };
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such board */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /**
+         * Reorder categories
+         * @description Requires the `feedback` scope (or `admin`; `read` for GET).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    board: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["FeedbackCategoryOrder"];
+                };
+            };
+            responses: {
+                /** @description In the new order */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["FeedbackCategory"][];
+                        };
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such board */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /**
+         * Add a category
+         * @description Names are unique per board whatever their case.
+         *
+         *     Requires the `feedback` scope (or `admin`; `read` for GET).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    board: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["FeedbackCategoryInput"];
+                };
+            };
+            responses: {
+                /** @description The category */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FeedbackCategory"];
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such board */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Name taken */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feedback/boards/{board}/categories/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a category
+         * @description The category's posts stay on the board without a category.
+         *
+         *     Requires the `feedback` scope (or `admin`; `read` for GET).
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    board: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such board or category */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Rename a category
+         * @description Requires the `feedback` scope (or `admin`; `read` for GET).
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    board: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["FeedbackCategoryInput"];
+                };
+            };
+            responses: {
+                /** @description The category */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["FeedbackCategory"];
+                    };
+                };
+                /** @description Invalid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such board or category */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Name taken */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/v1/feedback/boards/{board}/export": {
         parameters: {
             query?: never;
@@ -3634,6 +3993,8 @@ export interface paths {
             parameters: {
                 query?: {
                     board?: string;
+                    /** @description A category id, or `none` for posts without a category */
+                    category?: string;
                     /** @description The `nextCursor` of the previous page */
                     cursor?: string;
                     limit?: number;
@@ -9737,11 +10098,17 @@ export interface paths {
         };
         /**
          * List components
-         * @description Requires the `status` scope (or `admin`; `read` for GET).
+         * @description In the order the page shows them (position, then creation).
+         *
+         *     Requires the `status` scope (or `admin`; `read` for GET).
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description The `nextCursor` of the previous page */
+                    cursor?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path: {
                     pageId: string;
@@ -9758,6 +10125,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             data: components["schemas"]["StatusComponent"][];
+                            nextCursor: string | null;
                         };
                     };
                 };
@@ -10239,7 +10607,11 @@ export interface paths {
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description The `nextCursor` of the previous page */
+                    cursor?: string;
+                    limit?: number;
+                };
                 header?: never;
                 path: {
                     pageId: string;
@@ -10248,7 +10620,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Monitors */
+                /** @description Monitors, newest first */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -10256,6 +10628,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             data: components["schemas"]["Monitor"][];
+                            nextCursor: string | null;
                         };
                     };
                 };
@@ -13576,6 +13949,8 @@ export interface components {
             writeKey?: string;
         };
         BulkFeedbackPosts: {
+            /** @description One category for every chosen post (all on that category's board); null clears it */
+            categoryId?: string | null;
             ids: string[];
             status?: components["schemas"]["ChangeFeedbackStatus"] & unknown;
             /** @description Tags added to and removed from every chosen post */
@@ -13879,6 +14254,8 @@ export interface components {
         CreateFeedbackPost: {
             /** @default  */
             body?: string;
+            /** @description A category of the post's board; null for none */
+            categoryId?: string | null;
             /** @default [] */
             tags?: string[];
             title: string;
@@ -14094,6 +14471,8 @@ export interface components {
             name: string | null;
         } | null;
         FeedbackBoard: {
+            /** @description In the order the board shows them */
+            categories: components["schemas"]["FeedbackCategory"][];
             createdAt: number;
             description: string | null;
             id: string;
@@ -14103,6 +14482,18 @@ export interface components {
             updatedAt: number;
             /** @enum {string} */
             visibility: "public" | "identified";
+        };
+        FeedbackCategory: {
+            id: string;
+            name: string;
+            position: number;
+        };
+        FeedbackCategoryInput: {
+            name: string;
+        };
+        FeedbackCategoryOrder: {
+            /** @description Every category of the board, once, in the new order */
+            ids: string[];
         };
         FeedbackComment: {
             author: components["schemas"]["FeedbackAuthor"];
@@ -14149,6 +14540,10 @@ export interface components {
             boardSlug: string;
             body: string;
             bodyHtml: string;
+            category: {
+                id: string;
+                name: string;
+            } | null;
             commentCount: number;
             createdAt: number;
             id: string;
@@ -15642,6 +16037,8 @@ export interface components {
         };
         UpdateFeedbackPost: {
             body?: string;
+            /** @description A category of the post's board; null for none */
+            categoryId?: string | null;
             confidence?: number | null;
             ease?: number | null;
             impact?: number | null;

@@ -1,4 +1,4 @@
-// Triage in bulk: one status (emailing voters after asking) and tags added or removed on the selected posts.
+// Triage in bulk: one status (emailing voters after asking), a category, and tags added or removed on the selected posts.
 import { api, ok, type Schemas } from "../lib/api";
 import { confirmAction } from "../lib/confirm";
 import { clearFieldErrors, showFieldErrors } from "./emails-form";
@@ -7,7 +7,12 @@ import { $, statusName } from "./feedback-types";
 type Post = Schemas["FeedbackAdminPost"];
 const form = $<HTMLFormElement>("bulk");
 const result = $("bulk-result");
-const FIELDS: Record<string, string> = { "status.comment": "comment", "tags.add": "add", "tags.remove": "remove" };
+const FIELDS: Record<string, string> = {
+  "status.comment": "comment",
+  "tags.add": "add",
+  "tags.remove": "remove",
+  categoryId: "categoryId",
+};
 
 const tagList = (value: FormDataEntryValue | null) =>
   String(value ?? "")
@@ -22,10 +27,12 @@ function change(data: FormData, chosen: Post[]) {
   const notify = data.get("notify") === "on";
   const add = tagList(data.get("add"));
   const remove = tagList(data.get("remove"));
+  const category = String(data.get("categoryId") ?? "");
   const body: Schemas["BulkFeedbackPosts"] = {
     ids: chosen.map((p) => p.id),
     ...(status ? { status: { status, notify, comment: String(data.get("comment") ?? "") || undefined } } : {}),
     ...(add.length || remove.length ? { tags: { add, remove } } : {}),
+    ...(category ? { categoryId: category === "none" ? null : category } : {}),
   };
   const votes = chosen.reduce((n, p) => n + p.voteCount, 0);
   const ask =

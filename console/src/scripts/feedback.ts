@@ -2,6 +2,7 @@ import { api, esc, fmt, getKey, ok, problemText, type Query, type Schemas } from
 import { formQuery, list } from "../lib/list";
 import { clearFieldErrors, showFieldErrors } from "./emails-form";
 import { setUpBulk } from "./feedback-bulk";
+import { editCategories, fillCategoryOptions, setUpCategories } from "./feedback-categories";
 import { $, postHref, statusName } from "./feedback-types";
 
 type PostQuery = Query<"/api/v1/feedback/posts">;
@@ -10,14 +11,14 @@ const posts = list({
   body: $("posts"),
   empty: "No posts match.",
   load: (cursor) => {
-    const query = formQuery<PostQuery>($("filters"), ["board", "sort", "status", "q"], cursor);
+    const query = formQuery<PostQuery>($("filters"), ["board", "sort", "status", "category", "q"], cursor);
     return ok(api.GET("/api/v1/feedback/posts", { params: { query } }));
   },
   row: (
     p,
   ) => `<tr><td><input type="checkbox" data-select="${esc(p.id)}" aria-label="Select ${esc(p.title)}" /> <a href="${esc(postHref(p.id))}">${esc(p.title)}</a>${p.moderation === "pending" ? ' <span class="warn">pending</span>' : ""}${p.heldVotes ? ` <span class="bad">${p.heldVotes} held</span>` : ""}</td>
       <td>${esc(p.boardSlug)}</td><td>${esc(statusName(p.status))}</td><td>${fmt.int(p.voteCount)}</td>
-      <td>${p.iceScore ?? "—"}</td><td>${fmt.int(p.commentCount)}</td><td>${esc(fmt.date(p.createdAt))}</td></tr>`,
+      <td>${p.iceScore ?? "—"}</td><td>${fmt.int(p.commentCount)}</td><td>${esc(fmt.date(p.createdAt))}</td><td>${esc(p.category?.name ?? "—")}</td></tr>`,
 });
 
 const boardRow = (b: Schemas["FeedbackBoard"]) =>
@@ -35,6 +36,8 @@ const boards = list({
     const chosen = select.value;
     select.innerHTML = `<option value="">All boards</option>${data.map((b) => `<option value="${esc(b.slug)}">${esc(b.name)}</option>`).join("")}`;
     select.value = chosen;
+    fillCategoryOptions($<HTMLSelectElement>("f-category"), data, 2);
+    fillCategoryOptions($<HTMLSelectElement>("bulk-category"), data, 2);
   },
 });
 
@@ -87,6 +90,7 @@ function editBoard(b?: Schemas["FeedbackBoard"]) {
   $("board-form-h").textContent = b ? `Edit “${b.name}”` : "New board";
   $("board-submit").textContent = b ? "Save board" : "Create board";
   $("board-cancel").hidden = !b;
+  editCategories(b);
   if (b) field("name").focus();
 }
 
@@ -131,5 +135,6 @@ const selected = () => {
   return posts.items().filter((p) => ids.has(p.id));
 };
 setUpBulk(selected, () => posts.reload());
+setUpCategories(() => Promise.all([boards.reload(), posts.reload()]).then(() => {}));
 
 await Promise.all([boards.reload(), posts.reload(), loadRatio()]);

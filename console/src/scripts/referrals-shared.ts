@@ -73,11 +73,14 @@ export function download(name: string, content: BlobPart, type: string) {
 }
 
 /**
- * A validation message in words: the API's own wording when it wrote one for the field,
- * otherwise zod's generic wording rephrased ("expected string, received undefined" → "Required").
+ * A validation message as shown next to its field: the API names the field ("email must be an
+ * email address"), which the field's label already does, so the name is dropped; older wording
+ * from zod ("expected string, received undefined") is rephrased.
  */
 export function inWords(message: string): string {
   if (/received undefined|required/i.test(message)) return "Required.";
+  const named = /^[a-z][\w.[\]]* ((?:must|has) .*)$/.exec(message);
+  if (named) return inWords(named[1]);
   const small = /Too small: expected (\w+) to (?:have )?>=?\s*(\d+)/.exec(message);
   if (small)
     return small[1] === "string"

@@ -31,7 +31,12 @@ const groups = list({
 const components = list({
   body: $("components"),
   empty: "No components yet: add the first one below.",
-  load: () => ok(api.GET("/api/v1/status/pages/{pageId}/components", path())),
+  load: (cursor) =>
+    ok(
+      api.GET("/api/v1/status/pages/{pageId}/components", {
+        params: { path: { pageId }, query: { limit: 50, cursor: cursor ?? undefined } },
+      }),
+    ),
   row: (c) =>
     `<tr><td>${esc(c.name)}</td><td>${esc(groups.items().find((g) => g.id === c.groupId)?.name ?? "—")}</td>
     <td>${c.position}</td><td>${esc(c.description ?? "")}</td>${actions("component", c.id, c.name)}</tr>`,

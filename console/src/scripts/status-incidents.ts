@@ -3,7 +3,7 @@ import { UPDATE_LABEL } from "../../../worker/status/labels.ts";
 import { type Answer, api, esc, fmt, ok, problemText, type Query } from "../lib/api";
 import { confirmAction } from "../lib/confirm";
 import { formQuery, list } from "../lib/list";
-import { $, audienceSentence, choosePage, formFields, saved, showErrors } from "./status-shared";
+import { $, allComponents, audienceSentence, choosePage, formFields, saved, showErrors } from "./status-shared";
 
 type Incident = Answer<"/api/v1/status/pages/{pageId}/incidents">["data"][number];
 type IncidentQuery = Query<"/api/v1/status/pages/{pageId}/incidents">;
@@ -129,7 +129,7 @@ async function scheduleMaintenance(ev: SubmitEvent) {
 }
 
 async function loadComponents() {
-  const { data } = await ok(api.GET("/api/v1/status/pages/{pageId}/components", { params: { path: { pageId } } }));
+  const data = await allComponents(pageId);
   $("mt-components").innerHTML =
     data
       .map(

@@ -3,7 +3,7 @@ import { STATUS_LABEL } from "../../../worker/status/labels.ts";
 import { type Answer, api, esc, fmt, ok, type Schemas } from "../lib/api";
 import { confirmAction } from "../lib/confirm";
 import { list } from "../lib/list";
-import { $, choosePage, clearErrors, copyButton, formFields, saved, showErrors } from "./status-shared";
+import { $, allComponents, choosePage, clearErrors, copyButton, formFields, saved, showErrors } from "./status-shared";
 
 type Monitor = Answer<"/api/v1/status/pages/{pageId}/monitors">["data"][number];
 type Result = Answer<"/api/v1/status/monitors/{id}/results">["data"][number];
@@ -25,7 +25,12 @@ function state(m: Monitor): [string, string] {
 const monitors = list({
   body: $("monitors"),
   empty: "No monitors on this page yet: add one below.",
-  load: () => ok(api.GET("/api/v1/status/pages/{pageId}/monitors", { params: { path: { pageId } } })),
+  load: (cursor) =>
+    ok(
+      api.GET("/api/v1/status/pages/{pageId}/monitors", {
+        params: { path: { pageId }, query: { limit: 50, cursor: cursor ?? undefined } },
+      }),
+    ),
   row: (m) => {
     const [cls, label] = state(m);
     const last = m.kind === "heartbeat" ? m.lastBeatAt : m.lastCheckedAt;
@@ -218,7 +223,7 @@ void choosePage(async (page) => {
   $("chart").hidden = true;
   $("heartbeat").hidden = true;
   try {
-    components = (await ok(api.GET("/api/v1/status/pages/{pageId}/components", { params: { path: { pageId } } }))).data;
+    components = await allComponents(pageId);
   } catch (e) {
     components = [];
     showErrors(form, $("monitor-result"), e);

@@ -8,6 +8,24 @@ export const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.g
 
 const CHOSEN = "rapport.statusPage";
 
+type Component = Answer<"/api/v1/status/pages/{pageId}/components">["data"][number];
+
+/** Every component of the page in display order, for menus and the overview: page after page. */
+export async function allComponents(pageId: string): Promise<Component[]> {
+  const out: Component[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await ok(
+      api.GET("/api/v1/status/pages/{pageId}/components", {
+        params: { path: { pageId }, query: { limit: 200, cursor } },
+      }),
+    );
+    out.push(...page.data);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return out;
+}
+
 /**
  * Fills the "Status page" select (#page-select) and calls `show` with the chosen page, now and on
  * each change; the choice is kept for the other status pages of the console. With no page yet,

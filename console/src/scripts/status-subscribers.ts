@@ -2,7 +2,7 @@
 import { api, esc, fmt, ok, problemText } from "../lib/api";
 import { confirmAction } from "../lib/confirm";
 import { list } from "../lib/list";
-import { $, choosePage } from "./status-shared";
+import { $, allComponents, choosePage } from "./status-shared";
 
 let pageId = "";
 let names = new Map<string, string>();
@@ -56,7 +56,7 @@ void choosePage(async (page) => {
   const path = { params: { path: { pageId } } };
   try {
     const [c, g] = await Promise.all([
-      ok(api.GET("/api/v1/status/pages/{pageId}/components", path)),
+      allComponents(pageId).then((data) => ({ data })),
       ok(api.GET("/api/v1/status/pages/{pageId}/groups", path)),
     ]);
     names = new Map([...c.data, ...g.data].map((x) => [x.id, x.name]));

@@ -1,7 +1,16 @@
 import { STATUS_LABEL as STATUSES, UPDATE_LABEL } from "../../../worker/status/labels.ts";
 import { type Answer, api, esc, ok, problemText, type Schemas } from "../lib/api";
 import { confirmAction } from "../lib/confirm";
-import { $, audienceSentence, choosePage, formFields, type StatusPage, saved, showErrors } from "./status-shared";
+import {
+  $,
+  allComponents,
+  audienceSentence,
+  choosePage,
+  formFields,
+  type StatusPage,
+  saved,
+  showErrors,
+} from "./status-shared";
 
 type Component = Answer<"/api/v1/status/pages/{pageId}/components">["data"][number];
 type Group = Answer<"/api/v1/status/pages/{pageId}/groups">["data"][number];
@@ -101,7 +110,7 @@ async function loadPage() {
   try {
     const path = { path: { pageId } };
     const [c, g, i] = await Promise.all([
-      ok(api.GET("/api/v1/status/pages/{pageId}/components", { params: path })),
+      allComponents(pageId).then((data) => ({ data })),
       ok(api.GET("/api/v1/status/pages/{pageId}/groups", { params: path })),
       ok(
         api.GET("/api/v1/status/pages/{pageId}/incidents", {

@@ -25,6 +25,7 @@ import {
   VoteResultSchema,
 } from "../schemas.ts";
 import type { Board } from "../store/boards.ts";
+import { listCategories } from "../store/categories.ts";
 import { addComment } from "../store/comments.ts";
 import { countPostsSince, createPost, getPost, similarPosts } from "../store/posts.ts";
 import { boardPosts, postThread } from "../store/visitor-reads.ts";
@@ -63,9 +64,13 @@ publicApiRoutes.openapi(
   async (c) => {
     const slug = c.req.valid("param").board;
     const render = async (board: Board) => {
-      const page = await boardPosts(await readSession(c), board.id, c.req.valid("query"), c.get("visitor")?.contactId);
+      const db = await readSession(c);
+      const [page, categories] = await Promise.all([
+        boardPosts(db, board.id, c.req.valid("query"), c.get("visitor")?.contactId),
+        listCategories(db, board.id),
+      ]);
       return {
-        board: boardView(board),
+        board: boardView(board, categories),
         data: page.data.map((r) => ({ ...postView(r, c.env.PUBLIC_URL), voted: page.voted.has(r.post.id) })),
         nextCursor: page.nextCursor,
       };

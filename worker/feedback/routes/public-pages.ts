@@ -12,12 +12,21 @@ import { badRequest, fieldErrors, notFound } from "../../lib/problem.ts";
 import { rateLimit } from "../../lib/rate-limit.ts";
 import { kickWebhooks } from "../../lib/webhooks.ts";
 import { isDigestMonth } from "../digest.ts";
-import { BoardPostParams, CommentBody, PostForm, PublicPostListQuery, Slug, VoteForm } from "../schemas.ts";
+import {
+  BoardPostParams,
+  CommentBody,
+  PostForm,
+  PublicPostListQuery,
+  RoadmapQuery,
+  Slug,
+  VoteForm,
+} from "../schemas.ts";
 import type { Board } from "../store/boards.ts";
+import { listCategories } from "../store/categories.ts";
 import { addComment } from "../store/comments.ts";
 import { digestOf } from "../store/digest.ts";
 import { createPost } from "../store/posts.ts";
-import { roadmapColumns } from "../store/roadmap.ts";
+import { publicCategories, roadmapColumns } from "../store/roadmap.ts";
 import { statusFeed } from "../store/status-changes.ts";
 import { boardPosts, postThread } from "../store/visitor-reads.ts";
 import { castVote, removeVote } from "../store/votes.ts";
@@ -75,9 +84,16 @@ publicPageRoutes.get(
 );
 
 // GET /roadmap — Planned / In progress / Done (recent) across public boards
-publicPageRoutes.get("/roadmap", softVisitor, (c) =>
-  serve(c, null, async () => html(roadmapHtml(await roadmapColumns(await readSession(c))))),
-);
+publicPageRoutes.get("/roadmap", softVisitor, (c) => {
+  const r = RoadmapQuery.safeParse(c.req.query());
+  if (!r.success) throw badRequest("Some filters are not valid", fieldErrors(r.error.issues, "query"));
+  const { category } = r.data;
+  return serve(c, null, async () => {
+    const db = await readSession(c);
+    const [columns, categories] = await Promise.all([roadmapColumns(db, Date.now(), category), publicCategories(db)]);
+    return html(roadmapHtml({ ...columns, categories, category }));
+  });
+});
 
 // GET /roadmap/feed.atom — status changes on every public board
 publicPageRoutes.get("/roadmap/feed.atom", (c) =>
@@ -123,12 +139,17 @@ publicPageRoutes.get("/feedback/:board", softVisitor, async (c) => {
     const board = b as Board;
     const query = boardQuery(c);
     const visitor = c.get("visitor");
-    const page = await boardPosts(await readSession(c), board.id, query, visitor?.contactId);
+    const db = await readSession(c);
+    const [page, categories] = await Promise.all([
+      boardPosts(db, board.id, query, visitor?.contactId),
+      listCategories(db, board.id),
+    ]);
     return html(
       boardHtml({
         board,
+        categories,
         cards: page.data.map(cardOf),
-        query: { sort: query.sort, status: query.status, tag: query.tag, q: query.q },
+        query: { sort: query.sort, status: query.status, tag: query.tag, category: query.category, q: query.q },
         nextCursor: page.nextCursor,
         voted: page.voted,
         identified: Boolean(visitor),

@@ -4,6 +4,8 @@ import { contacts, feedbackComments, feedbackPosts, feedbackStatusChanges } from
 import type { Db } from "../../lib/db.ts";
 import { boardView } from "../answers.ts";
 import type { Board } from "./boards.ts";
+import { listCategories } from "./categories.ts";
+import { postSelect } from "./posts.ts";
 
 const PAGE = 500;
 
@@ -28,6 +30,7 @@ export async function exportBoard(db: Db, board: Board, now = Date.now()) {
         body: feedbackPosts.body,
         status: feedbackPosts.status,
         tags: feedbackPosts.tags,
+        category: postSelect.categoryName,
         voteCount: feedbackPosts.voteCount,
         commentCount: feedbackPosts.commentCount,
         impact: feedbackPosts.impact,
@@ -84,7 +87,13 @@ export async function exportBoard(db: Db, board: Board, now = Date.now()) {
       .orderBy(asc(feedbackComments.id))
       .limit(PAGE),
   );
-  return { board: boardView(board), exportedAt: new Date(now).toISOString(), posts, statusChanges, comments };
+  return {
+    board: boardView(board, await listCategories(db, board.id)),
+    exportedAt: new Date(now).toISOString(),
+    posts,
+    statusChanges,
+    comments,
+  };
 }
 
 export type ExportedPost = Awaited<ReturnType<typeof exportBoard>>["posts"][number];

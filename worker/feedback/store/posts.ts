@@ -1,5 +1,5 @@
 // Posts: the pages and searches that list them, one post, and the writes that change one.
-import { type AnyColumn, and, count, desc, eq, gt, isNotNull, ne, type SQL, sql } from "drizzle-orm";
+import { type AnyColumn, and, count, desc, eq, gt, isNotNull, isNull, ne, type SQL, sql } from "drizzle-orm";
 import {
   contacts,
   feedbackBoards,
@@ -15,6 +15,7 @@ import { emit } from "../../lib/webhooks.ts";
 import { renderMarkdown } from "../markdown.ts";
 import { ftsQuery } from "../search.ts";
 import { type Board, bumpBoard } from "./boards.ts";
+import { categoryOfBoard } from "./categories.ts";
 
 export type PostRow = typeof feedbackPosts.$inferSelect;
 export type CommentRow = typeof feedbackComments.$inferSelect;
@@ -41,6 +42,9 @@ export const postSelect = {
   boardSlug: feedbackBoards.slug,
   authorName: contacts.name,
   contributor: contributorSql(feedbackPosts.authorId),
+  categoryName: sql<
+    string | null
+  >`(select fc.name from feedback_categories fc where fc.id = ${feedbackPosts.categoryId})`,
   sortKey: sql<number>`0`,
 };
 
@@ -60,6 +64,8 @@ export type ListOptions = {
   sort: Sort;
   status?: PostStatus;
   tag?: string;
+  /** A category id, or `none` for posts without one. */
+  category?: string;
   q?: string;
   moderation?: "pending" | "approved" | "rejected";
   limit: number;
@@ -75,6 +81,11 @@ export async function listPosts(db: Db, o: ListOptions) {
     o.boardId ? eq(feedbackPosts.boardId, o.boardId) : undefined,
     o.status ? eq(feedbackPosts.status, o.status) : ne(feedbackPosts.status, "merged"),
     o.moderation ? eq(feedbackPosts.moderation, o.moderation) : undefined,
+    o.category === "none"
+      ? isNull(feedbackPosts.categoryId)
+      : o.category
+        ? eq(feedbackPosts.categoryId, o.category)
+        : undefined,
     o.tag ? sql`exists(select 1 from json_each(${feedbackPosts.tags}) where value = ${o.tag})` : undefined,
     o.q
       ? fts
@@ -201,9 +212,17 @@ export async function followers(db: Db, post: PostRow) {
 export async function createPost(
   db: Db,
   board: Board,
-  input: { title: string; body: string; tags: string[]; authorId: string | null; trusted: boolean },
+  input: {
+    title: string;
+    body: string;
+    tags: string[];
+    categoryId?: string | null;
+    authorId: string | null;
+    trusted: boolean;
+  },
   now = Date.now(),
 ) {
+  if (input.categoryId) await categoryOfBoard(db, board.id, input.categoryId);
   const row: typeof feedbackPosts.$inferInsert = {
     id: newId("fbp", now),
     boardId: board.id,
@@ -212,6 +231,7 @@ export async function createPost(
     bodyHtml: renderMarkdown(input.body),
     authorId: input.authorId,
     tags: input.tags,
+    categoryId: input.categoryId ?? null,
     moderation: board.moderated && !input.trusted ? "pending" : "approved",
     createdAt: now,
     updatedAt: now,
@@ -228,6 +248,7 @@ export async function createPost(
           title: row.title,
           body: row.body,
           tags: row.tags,
+          categoryId: row.categoryId,
           authorId: row.authorId,
           moderation: row.moderation,
         },
@@ -246,6 +267,7 @@ export async function updatePost(
     title?: string;
     body?: string;
     tags?: string[];
+    categoryId?: string | null;
     impact?: number | null;
     confidence?: number | null;
     ease?: number | null;
@@ -253,6 +275,8 @@ export async function updatePost(
   now = Date.now(),
 ) {
   if (!changesOf(input)) return post;
+  if (input.categoryId && input.categoryId !== post.categoryId)
+    await categoryOfBoard(db, post.boardId, input.categoryId);
   const impact = input.impact === undefined ? post.impact : input.impact;
   const confidence = input.confidence === undefined ? post.confidence : input.confidence;
   const ease = input.ease === undefined ? post.ease : input.ease;

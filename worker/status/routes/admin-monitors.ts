@@ -1,6 +1,16 @@
 // Admin API of monitors (scope `status`).
 import { getDb } from "../../lib/db.ts";
-import { adminOps, jsonBody, jsonContent, newRouter, problemContent, z } from "../../lib/openapi.ts";
+import {
+  adminOps,
+  jsonBody,
+  jsonContent,
+  newRouter,
+  PageQuery,
+  page,
+  problemContent,
+  toPage,
+  z,
+} from "../../lib/openapi.ts";
 import { createMonitor, editMonitor } from "../monitors.ts";
 import {
   CreatedMonitorSchema,
@@ -69,19 +79,21 @@ op(
   },
 );
 
-// GET /api/v1/status/pages/:pageId/monitors — every monitor of a page's components
+// GET /api/v1/status/pages/:pageId/monitors — the monitors of a page's components, newest first, by cursor
 op(
   {
     method: "get",
     path: "/api/v1/status/pages/{pageId}/monitors",
     summary: "List monitors",
-    request: { params: PageIdParams },
-    responses: { 200: jsonContent(z.object({ data: z.array(MonitorSchema) }), "Monitors"), ...missing("page") },
+    request: { params: PageIdParams, query: PageQuery },
+    responses: { 200: jsonContent(page(MonitorSchema), "Monitors, newest first"), ...missing("page") },
   },
   async (c) => {
     const db = getDb(c.env.DB);
     const p = await getPageOrThrow(db, c.req.valid("param").pageId);
-    return c.json({ data: (await listMonitors(db, p.id)).map(monitorView) }, 200);
+    const q = c.req.valid("query");
+    const { data, nextCursor } = toPage(await listMonitors(db, p.id, q), q.limit);
+    return c.json({ data: data.map(monitorView), nextCursor }, 200);
   },
 );
 

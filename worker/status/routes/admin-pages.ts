@@ -1,6 +1,6 @@
 // Admin API of status pages, their component groups and components (scope `status`).
 import { getDb } from "../../lib/db.ts";
-import { adminOps, jsonBody, jsonContent, newRouter, problemContent, z } from "../../lib/openapi.ts";
+import { adminOps, jsonBody, jsonContent, newRouter, PageQuery, page, problemContent, z } from "../../lib/openapi.ts";
 import {
   createComponent,
   createGroup,
@@ -26,7 +26,7 @@ import {
   UpdateGroupBody,
   UpdatePageBody,
 } from "../schemas.ts";
-import { getComponentOrThrow, getGroupOrThrow, listComponents, listGroups } from "../store/components.ts";
+import { getComponentOrThrow, getGroupOrThrow, listGroups, pageOfComponents } from "../store/components.ts";
 import { getPageOrThrow, listPages } from "../store/pages.ts";
 import type { Component, Group, Page } from "../types.ts";
 
@@ -173,19 +173,21 @@ op(
   },
 );
 
-// GET /api/v1/status/pages/:pageId/components — components in display order
+// GET /api/v1/status/pages/:pageId/components — components in display order, by cursor
 op(
   {
     method: "get",
     path: "/api/v1/status/pages/{pageId}/components",
     summary: "List components",
-    request: { params: PageIdParams },
-    responses: { 200: jsonContent(z.object({ data: z.array(ComponentSchema) }), "Components"), ...missing("page") },
+    description: "In the order the page shows them (position, then creation).",
+    request: { params: PageIdParams, query: PageQuery },
+    responses: { 200: jsonContent(page(ComponentSchema), "Components"), ...missing("page") },
   },
   async (c) => {
     const db = getDb(c.env.DB);
     const p = await getPageOrThrow(db, c.req.valid("param").pageId);
-    return c.json({ data: (await listComponents(db, p.id)).map(componentView) }, 200);
+    const { data, nextCursor } = await pageOfComponents(db, p.id, c.req.valid("query"));
+    return c.json({ data: data.map(componentView), nextCursor }, 200);
   },
 );
 

@@ -32,6 +32,26 @@ export async function listComponents(db: Db, pageId: string): Promise<Component[
     .orderBy(asc(statusComponents.position), asc(statusComponents.id));
 }
 
+/**
+ * A page of the page's components in display order; the cursor is the last one's `position:id`
+ * (an unreadable cursor starts over). Fetched with one more than `limit`.
+ */
+export async function pageOfComponents(db: Db, pageId: string, q: { limit: number; cursor?: string }) {
+  const m = /^(-?\d+):(.+)$/.exec(q.cursor ?? "");
+  const after = m
+    ? sql`(${statusComponents.position} > ${Number(m[1])} or (${statusComponents.position} = ${Number(m[1])} and ${statusComponents.id} > ${m[2]}))`
+    : undefined;
+  const rows = await db
+    .select()
+    .from(statusComponents)
+    .where(and(eq(statusComponents.pageId, pageId), after))
+    .orderBy(asc(statusComponents.position), asc(statusComponents.id))
+    .limit(q.limit + 1);
+  const data = rows.slice(0, q.limit);
+  const last = data[data.length - 1];
+  return { data, nextCursor: rows.length > q.limit && last ? `${last.position}:${last.id}` : null };
+}
+
 export async function getGroupOrThrow(db: Db, id: string): Promise<Group> {
   const g = await db.query.statusGroups.findFirst({ where: eq(statusGroups.id, id) });
   if (!g) throw notFound("No such component group");

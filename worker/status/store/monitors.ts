@@ -1,5 +1,5 @@
 // HTTP and heartbeat monitors and their results.
-import { and, desc, eq, isNull, lte, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, lte, sql } from "drizzle-orm";
 import { statusComponents, statusMonitorResults, statusMonitors } from "../../../db/schema/index.ts";
 import { type Db, inJson, type Statement } from "../../lib/db.ts";
 import { idsBefore, newId } from "../../lib/ids.ts";
@@ -27,13 +27,15 @@ export async function monitorsByIds(db: Db, ids: string[]): Promise<Monitor[]> {
   return db.select().from(statusMonitors).where(inJson(statusMonitors.id, ids));
 }
 
-export async function listMonitors(db: Db, pageId: string): Promise<Monitor[]> {
+/** A page of a status page's monitors, newest first (ids sort by creation), fetched with one more than `limit`. */
+export async function listMonitors(db: Db, pageId: string, q: { limit: number; cursor?: string }): Promise<Monitor[]> {
   return db
     .select({ m: statusMonitors })
     .from(statusMonitors)
     .innerJoin(statusComponents, eq(statusComponents.id, statusMonitors.componentId))
-    .where(eq(statusComponents.pageId, pageId))
-    .orderBy(statusMonitors.id)
+    .where(and(eq(statusComponents.pageId, pageId), q.cursor ? lt(statusMonitors.id, q.cursor) : undefined))
+    .orderBy(desc(statusMonitors.id))
+    .limit(q.limit + 1)
     .then((rows) => rows.map((r) => r.m));
 }
 
