@@ -3,9 +3,9 @@ import { feedbackCron, feedbackJobs } from "./feedback/jobs.ts";
 import { kpisCron, kpisJobs } from "./kpis/jobs.ts";
 import { getDb } from "./lib/db.ts";
 import { type CronTask, enqueue, type JobHandler, type JobKind, type QueueMessage } from "./lib/queue.ts";
+import { npsCron, npsJobs } from "./nps/jobs.ts";
 import { countByKind, platformCron, platformJobs, recordCronRun, storeDeadLetters } from "./platform/jobs.ts";
 import { referralsCron, referralsJobs, referralsRetention } from "./referrals/jobs.ts";
-import { hasMajorIncident } from "./status/index.ts";
 import { statusCron, statusJobs, statusRetention } from "./status/jobs.ts";
 
 /**
@@ -20,9 +20,9 @@ const handlers: Record<JobKind, JobHandler> = {
   ...referralsJobs,
   ...feedbackJobs,
   ...statusJobs,
-  // Emails pauses marketing while status says an incident is on; the dependency stays one way.
-  ...emailsJobs({ marketingPaused: hasMajorIncident }),
+  ...emailsJobs,
   ...kpisJobs,
+  ...npsJobs,
 };
 
 /** Every cron task. Each only decides what is due; the queue does the work. */
@@ -33,6 +33,7 @@ const cronTasks: CronTask[] = [
   ...statusCron,
   ...emailsCron,
   ...kpisCron,
+  ...npsCron,
 ];
 
 /**

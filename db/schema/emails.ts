@@ -343,3 +343,25 @@ export const emailProviderSecrets = sqliteTable(
   },
   (t) => [uniqueIndex("email_provider_secrets_hash_uq").on(t.hash)],
 );
+
+/**
+ * Marketing email paused by incidents: one row per incident that paused it (status writes it in
+ * the incident's batch). Marketing is paused while a row is open (`resumed_at` null). A manual
+ * resume closes every open row, so only an incident not seen before pauses again. `period_id` is
+ * the incident whose row began the pause the row belongs to (the pause's events are keyed by it).
+ */
+export const marketingPauses = sqliteTable(
+  "marketing_pauses",
+  {
+    incidentId: text("incident_id").primaryKey(),
+    incidentName: text("incident_name").notNull(),
+    pageId: text("page_id").notNull(),
+    pageName: text("page_name").notNull(),
+    periodId: text("period_id").notNull(),
+    pausedAt: integer("paused_at").notNull(),
+    resumedAt: integer("resumed_at"),
+    /** `incident` (it resolved, or stopped pausing) or the name of the person or key who resumed. */
+    resumedBy: text("resumed_by"),
+  },
+  (t) => [index("marketing_pauses_open_idx").on(t.resumedAt, t.pausedAt)],
+);

@@ -1,6 +1,6 @@
 // Tables of the feedback capability: boards, posts, their status history, votes, comments.
 import { sql } from "drizzle-orm";
-import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { contacts } from "./core.ts";
 
 const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
@@ -175,4 +175,22 @@ export const feedbackJobRuns = sqliteTable(
     createdAt: integer("created_at").notNull().default(now),
   },
   (t) => [index("feedback_job_runs_created_idx").on(t.createdAt)],
+);
+
+/**
+ * Who was told an idea shipped: a status-change-to-done notice the emails capability sent, copied
+ * here within hours of sending (the outbox prunes finished messages), once per notice and contact.
+ */
+export const feedbackNoticesTold = sqliteTable(
+  "feedback_notices_told",
+  {
+    /** The `feedback.status_changed` event's key (`status:<change id>`). */
+    eventKey: text("event_key").notNull(),
+    postId: text("post_id").notNull(),
+    contactId: text("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    toldAt: integer("told_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.eventKey, t.contactId] }), index("feedback_notices_told_post_idx").on(t.postId)],
 );

@@ -1,6 +1,6 @@
 // Tables of the nps capability.
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { contacts } from "./core.ts";
 
 const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
@@ -12,6 +12,8 @@ export const npsSurveys = sqliteTable("nps_surveys", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
   question: text("question").notNull(),
+  /** The referral program a promoter (9-10) with marketing consent is enrolled in and emailed a link for; null: off. */
+  promoterProgramId: text("promoter_program_id"),
   closedAt: integer("closed_at"),
   createdAt: integer("created_at").notNull().default(now),
 });
@@ -51,4 +53,48 @@ export const npsInvitations = sqliteTable(
     sentAt: integer("sent_at").notNull().default(now),
   },
   (t) => [uniqueIndex("nps_invitations_survey_contact_uq").on(t.surveyId, t.contactId)],
+);
+
+/**
+ * A promoter invited to refer: once per contact per program (whichever survey or answer came first),
+ * written with their link's email in one batch, so a re-answer or a redelivered job sends nothing more.
+ */
+export const npsPromoterInvites = sqliteTable(
+  "nps_promoter_invites",
+  {
+    programId: text("program_id").notNull(),
+    contactId: text("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    surveyId: text("survey_id")
+      .notNull()
+      .references(() => npsSurveys.id, { onDelete: "cascade" }),
+    referrerId: text("referrer_id").notNull(),
+    invitedAt: integer("invited_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.programId, t.contactId] }), index("nps_promoter_invites_survey_idx").on(t.surveyId)],
+);
+
+/** A detractor's answer (0-6) to follow up: one per answer, open until someone marks it done. */
+export const npsFollowups = sqliteTable(
+  "nps_followups",
+  {
+    id: text("id").primaryKey(),
+    responseId: text("response_id")
+      .notNull()
+      .references(() => npsResponses.id, { onDelete: "cascade" }),
+    surveyId: text("survey_id")
+      .notNull()
+      .references(() => npsSurveys.id, { onDelete: "cascade" }),
+    contactId: text("contact_id")
+      .notNull()
+      .references(() => contacts.id, { onDelete: "cascade" }),
+    score: integer("score").notNull(),
+    createdAt: integer("created_at").notNull(),
+    doneAt: integer("done_at"),
+  },
+  (t) => [
+    uniqueIndex("nps_followups_response_uq").on(t.responseId),
+    index("nps_followups_open_idx").on(t.doneAt, t.id),
+  ],
 );

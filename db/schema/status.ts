@@ -32,6 +32,8 @@ export const statusPages = sqliteTable(
     partialWeight: real("partial_weight").notNull().default(0.3),
     /** The page's own host (`status.example.com`), served at its root; null: only `/status/<slug>`. */
     domain: text("domain"),
+    /** Whether a major or critical incident here pauses marketing email (true for the primary page only, by default). */
+    pausesMarketing: integer("pauses_marketing", { mode: "boolean" }).notNull().default(false),
     version: integer("version").notNull().default(0),
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),

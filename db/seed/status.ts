@@ -181,6 +181,8 @@ export async function seedStatus(ctx: SeedContext): Promise<void> {
       slug: p.slug,
       name: p.name,
       description: p.description,
+      // The first page is the primary one: its major incidents pause marketing email.
+      pausesMarketing: p === PAGES[0],
       createdAt: start,
       updatedAt: ctx.now,
     });

@@ -54,6 +54,30 @@ describe("journeys: an NPS survey, then a KPI target", () => {
     await page.getByLabel("New survey name").fill("Q4 pulse");
     await page.getByRole("button", { name: "Create survey" }).click();
     await expect.poll(() => page.locator("#surveys").textContent()).toContain("Q4 pulse");
+    // Its promoters are invited to a referral program (made through the API: it is not this page's).
+    const program = await fetch(`${rapport.url}/api/v1/programs`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${rapport.key}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        name: "Friends",
+        allowedHosts: ["app.example.com"],
+        defaultDestination: "https://app.example.com/signup",
+        rewardPolicy: {
+          referrer: {
+            tiers: [{ minQualified: 1, label: "Starter", reward: { kind: "credit", amount: 1000, currency: "USD" } }],
+          },
+          referee: null,
+        },
+      }),
+    });
+    expect(program.status, await program.clone().text()).toBe(201);
+    await page.reload();
+    await settled(page);
+    await page.getByLabel("Invite promoters to").selectOption({ label: "Friends" });
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await expect
+      .poll(() => page.locator("#loop-result").textContent())
+      .toBe("Saved: promoters are invited to Friends.");
     // A refused segment: the number of days is explained next to its field.
     await page.getByLabel("To", { exact: true }).selectOption("event");
     await page.getByLabel("Event", { exact: true }).fill("order_completed");
@@ -94,6 +118,14 @@ describe("journeys: an NPS survey, then a KPI target", () => {
     expect(await page.locator("#surveys tr").allTextContents()).toEqual([
       expect.stringMatching(/^Q4 pulse\s*100\s*1\s*1\s*100%/),
     ]);
+    // Ada, a promoter with marketing consent, was invited to refer (through the queue); nobody to follow up.
+    await expect
+      .poll(async () => (await api<{ data: Array<{ promotersInvited: number }> }>("/api/v1/nps/surveys")).data[0])
+      .toMatchObject({ promotersInvited: 1 });
+    await page.reload();
+    await settled(page);
+    expect(await page.locator("#surveys tr").textContent()).toMatch(/100%\s*1\s*0\s*0\s*1\s*1\s*0\s*open$/);
+    expect(await page.locator("#followups").textContent()).toContain("No follow-ups here");
 
     // Journey 5: a ratio typed as a percentage is refused next to the field; then NPS gets a target.
     await page.goto(`${rapport.url}/console/kpis/targets/`);

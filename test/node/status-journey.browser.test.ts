@@ -46,6 +46,9 @@ describe("status journey", () => {
     await expect.poll(() => page.locator("#create-result").textContent()).toContain("Created Acme status");
     expect(await slugError.count()).toBe(0);
     await expect.poll(() => page.locator("#page-select option").allTextContents()).toEqual(["Acme status"]);
+    // The first page is the primary one: its major incidents pause marketing email.
+    const pauses = page.getByLabel("Pause marketing email during this page’s major incidents");
+    await expect.poll(() => pauses.isChecked()).toBe(true);
 
     // A component, with its description.
     // Each status page has loaded once its script has filled the page select.
@@ -106,6 +109,19 @@ describe("status journey", () => {
       )
       .toBe("Down");
     expect((await publicComponents()).find((c) => c.name === "API")?.status).toBe("major_outage");
+
+    // That outage on the primary page paused marketing email: every console page says so, and it can be resumed.
+    await page.goto(`${rapport.url}/console/health/`);
+    const banner = page.getByRole("region", { name: "Marketing email paused" });
+    await expect.poll(() => banner.textContent()).toContain("“API is not responding” on Acme status");
+    expect(await page.getByTestId("pause-state").textContent()).toContain("Marketing email is paused since");
+    await banner.getByRole("button", { name: "Resume marketing" }).click();
+    await confirmIn(page, "Resume marketing");
+    await expect.poll(() => banner.textContent()).toContain("Marketing email resumed.");
+    await expect.poll(() => page.getByTestId("pause-state").textContent()).toContain("The last pause ended");
+    await page.reload();
+    await expect.poll(() => page.getByTestId("pause-state").textContent()).toContain("The last pause ended");
+    expect(await banner.isHidden()).toBe(true);
     // The refused address's 400 is logged by the browser; nothing else may be.
     expect(errors.filter((e) => !e.includes("400"))).toEqual([]);
     await context.close();

@@ -4,9 +4,16 @@ import PostalMime from "postal-mime";
 import { describe, expect, it } from "vitest";
 import { deadLetters, emailMessages, emailProfiles, emailSuppressions } from "../../db/schema/index.ts";
 import { deliverMessage } from "../../worker/emails/deliver.ts";
-import { emailStatements, kickEmails, type OutgoingEmail } from "../../worker/emails/index.ts";
+import {
+  emailStatements,
+  endMarketingPauseFor,
+  kickEmails,
+  type OutgoingEmail,
+  pauseMarketingFor,
+} from "../../worker/emails/index.ts";
 import { addressHash } from "../../worker/emails/signing.ts";
 import { upsertContact } from "../../worker/lib/contacts.ts";
+import { runBatch } from "../../worker/lib/db.ts";
 import { BINDING_RECIPIENT } from "../support/email-binding.ts";
 import { db, eventually } from "./helpers.ts";
 
@@ -209,18 +216,22 @@ describe("emails outbox contract", () => {
       mail({ to: c.email as string, contactId: c.id, topic: "transactional" }),
       mail({ to: c.email as string, contactId: c.id, topic: "status_notifications" }),
     ]);
-    const during = async () => true;
-    const outcome = async (topic: string, at: number, incident: () => Promise<boolean>) =>
-      deliverMessage(env, rows.find((r) => r.topic === topic)?.id as string, at, null, incident);
-    expect(await outcome("marketing", NOON, during)).toEqual({ outcome: "deferred", reason: "incident" });
-    expect((await outcome("transactional", NOON, during)).outcome).toBe("sent");
-    expect((await outcome("status_notifications", NOON, during)).outcome).toBe("sent");
+    const incident = { incidentId: `inc_${uid()}`, incidentName: "Down", pageId: "stp_x", pageName: "Main" };
+    await runBatch(db(), pauseMarketingFor(db(), incident, NOON - 1000));
+    const outcome = async (topic: string, at: number) =>
+      deliverMessage(env, rows.find((r) => r.topic === topic)?.id as string, at, null);
+    expect(await outcome("marketing", NOON)).toEqual({ outcome: "deferred", reason: "incident" });
+    expect((await outcome("transactional", NOON)).outcome).toBe("sent");
+    expect((await outcome("status_notifications", NOON)).outcome).toBe("sent");
     const [m] = await db()
       .select()
       .from(emailMessages)
       .where(eq(emailMessages.id, rows.find((r) => r.topic === "marketing")?.id as string));
     expect(m).toMatchObject({ state: "deferred", deferReason: "incident", sendAfter: NOON + 5 * 60_000 });
-    // Resolved: it goes at the next look.
-    expect((await outcome("marketing", m.sendAfter, async () => false)).outcome).toBe("sent");
+    // Resolved a minute later: the deferred message is due at once and goes.
+    await runBatch(db(), endMarketingPauseFor(db(), incident.incidentId, NOON + 60_000));
+    const [due] = await db().select().from(emailMessages).where(eq(emailMessages.id, m.id));
+    expect(due.sendAfter).toBe(NOON + 60_000);
+    expect((await outcome("marketing", NOON + 60_000)).outcome).toBe("sent");
   });
 });

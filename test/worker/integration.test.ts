@@ -170,7 +170,7 @@ describe("status -> emails", () => {
   it("an unresolved major incident defers marketing but not transactional mail; resolving it releases marketing", {
     timeout: 60_000,
   }, async () => {
-    const { key, page } = await makePage();
+    const { key, page } = await makePage(undefined, { pausesMarketing: true });
     const fan = uniq("promo");
     await consent(fan, `${fan}@example.com`, { marketing: true });
     const contact = await contactOf(fan);

@@ -3,11 +3,15 @@ import { call, newKey } from "./helpers.ts";
 export type Json = Record<string, unknown> & { id: string };
 
 /** A fresh page with a group and components, made through the admin API. */
-export async function makePage(key?: string, opts: { components?: number } = {}) {
+export async function makePage(key?: string, opts: { components?: number; pausesMarketing?: boolean } = {}) {
   const k = key ?? (await newKey(["status"]));
   const slug = `p-${crypto.randomUUID().slice(0, 8)}`;
   const page = (await (
-    await call("/api/v1/status/pages", { method: "POST", key: k, json: { slug, name: `Page ${slug}` } })
+    await call("/api/v1/status/pages", {
+      method: "POST",
+      key: k,
+      json: { slug, name: `Page ${slug}`, pausesMarketing: opts.pausesMarketing },
+    })
   ).json()) as Json;
   const group = (await (
     await call(`/api/v1/status/pages/${page.id}/groups`, { method: "POST", key: k, json: { name: "Core" } })

@@ -22,7 +22,7 @@ import { suppressionOf } from "./store/suppressions.ts";
 import { atLeastOnce, type Settled, settleStale, settleUncertainError, staleSendingMs } from "./uncertain.ts";
 
 export const MAX_SEND_ATTEMPTS = 8;
-/** While an incident pauses marketing, look again this often. */
+/** While an incident pauses marketing, look again this often (its end makes deferred mail due at once). */
 const INCIDENT_RECHECK_MS = 5 * 60_000;
 
 export type DeliverResult =
@@ -46,7 +46,6 @@ async function gate(
   row: DeliveryRow,
   address: string | null,
   now: number,
-  incident: (db: Db) => Promise<boolean>,
 ): Promise<
   | { kind: "skip"; state: "skipped" | "suppressed"; reason: string }
   | { kind: "defer"; reason: "capped" | "quiet_hours" | "incident"; until: number }
@@ -65,7 +64,7 @@ async function gate(
   }
   if (m.triggerId && !row.trigger?.enabled) return { kind: "skip", state: "skipped", reason: "trigger_off" };
   if (await exited(db, row)) return { kind: "skip", state: "skipped", reason: "exited" };
-  if (m.topic === "marketing" && (await incident(db))) {
+  if (m.topic === "marketing" && row.marketingPaused) {
     return { kind: "defer", reason: "incident", until: now + INCIDENT_RECHECK_MS };
   }
   if (m.topic === "marketing" || m.topic === "product_updates") {
@@ -122,10 +121,6 @@ async function compose(env: Env, row: DeliveryRow, address: string): Promise<Com
   return { ...parts, headers, links };
 }
 
-/** Whether marketing sends wait now; emails itself knows of no pause. */
-export type MarketingPaused = (db: Db) => Promise<boolean>;
-const notPaused: MarketingPaused = async () => false;
-
 /**
  * Delivers outbox message `id` at most once. Every check runs again here (consent,
  * suppression, exit, incident, quiet hours, cap) because time has passed since it was queued;
@@ -137,8 +132,6 @@ export async function deliverMessage(
   id: string,
   now = Date.now(),
   provider: Provider | null = providerFor(env),
-  /** Whether marketing is paused (an incident): the job registry hands in status's check. */
-  incident: MarketingPaused = notPaused,
 ): Promise<DeliverResult> {
   const db = getDb(env.DB);
   let row = await loadMessage(db, id);
@@ -151,7 +144,7 @@ export async function deliverMessage(
     return { outcome: "noop" };
   }
   const address = row.m.toAddress ?? row.contact?.email ?? null;
-  const verdict = await gate(db, env, row, address, now, incident);
+  const verdict = await gate(db, env, row, address, now);
   if (verdict?.kind === "skip") {
     await finishUnsent(db, id, verdict.state, verdict.reason, now);
     return { outcome: verdict.state, reason: verdict.reason };

@@ -3,11 +3,15 @@
 import type { SQL } from "drizzle-orm";
 import type { Db } from "../lib/db.ts";
 import type { Range } from "../lib/range.ts";
+import { consents } from "./consent.ts";
 import { ingest } from "./ingest.ts";
 import { kick } from "./kick.ts";
 import { AnyCall } from "./schemas.ts";
 import { engagement } from "./store/engagement.ts";
 import { outboxInserts } from "./store/outbox.ts";
+import { holdStatements, type PausingIncident, releaseStatements } from "./store/pause.ts";
+import { profileOf } from "./store/profiles.ts";
+import { returnedAfter, sentByKeys } from "./store/returns.ts";
 import {
   activeCountQuery,
   cohortQuery,
@@ -56,6 +60,24 @@ export async function ingestCalls(db: Db, calls: unknown[], now: number): Promis
     {},
     now,
   );
+}
+
+export type { PausingIncident };
+
+/**
+ * Batchable writes for the incident's batch: the incident pauses marketing email (once per
+ * incident), announced by `marketing.paused` when marketing was not paused already.
+ */
+export function pauseMarketingFor(db: Db, incident: PausingIncident, now: number) {
+  return holdStatements(db, incident, now);
+}
+
+/**
+ * Batchable writes for the incident's batch: the incident no longer pauses marketing (resolved, or
+ * no longer major); when no other incident holds the pause, marketing resumes (`marketing.resumed`).
+ */
+export function endMarketingPauseFor(db: Db, incidentId: string, now: number) {
+  return releaseStatements(db, incidentId, now);
 }
 
 /** Asks the queue to deliver whatever is queued and due. Safe to call any number of times. */
@@ -121,4 +143,26 @@ export async function emailEngagement(
   clickRate: number | null;
 }> {
   return engagement(db, range);
+}
+
+/** Whether the contact opted in to marketing email (marketing is opt-in). */
+export async function hasMarketingConsent(db: Db, contactId: string): Promise<boolean> {
+  return consents((await profileOf(db, contactId)) ?? null, "marketing");
+}
+
+/** Messages queued under `keys` that were sent: the contact and when (finished messages stay RETENTION_EMAIL_MESSAGES_DAYS). */
+export async function sentMessages(
+  db: Db,
+  keys: string[],
+): Promise<Array<{ key: string; contactId: string; sentAt: number }>> {
+  return sentByKeys(db, keys);
+}
+
+/** Of `people` (contact, time told), those with any event on one of the `days` UTC days after the day they were told. */
+export async function cameBackAfter(
+  db: Db,
+  people: Array<{ contactId: string; at: number }>,
+  days: number,
+): Promise<Set<string>> {
+  return returnedAfter(db, people, days);
 }

@@ -3,7 +3,7 @@ import { scrubArchive } from "../lib/archive.ts";
 import { getDb } from "../lib/db.ts";
 import { type CronTask, defineJob, enqueue, type MessagesOf, type QueueMessage } from "../lib/queue.ts";
 import type { RetentionTask } from "../lib/retention.ts";
-import { deliverMessage, type MarketingPaused } from "./deliver.ts";
+import { deliverMessage } from "./deliver.ts";
 import { SCRUB_OBJECTS_PER_MESSAGE } from "./erase.ts";
 import { evaluateTrigger } from "./evaluate.ts";
 import { ScrubArchiveMessage } from "./schemas.ts";
@@ -16,8 +16,8 @@ import { staleSendingMs } from "./uncertain.ts";
 /** Queue messages that deliver `ids`. */
 const deliverMessages = (ids: string[]): QueueMessage[] => ids.map((id) => ({ kind: "emails.deliver" as const, id }));
 
-/** The queue handlers of emails; `marketingPaused` is how delivery learns of an incident pause. */
-export const emailsJobs = (deps: { marketingPaused: MarketingPaused }) => ({
+/** The queue handlers of emails. */
+export const emailsJobs = {
   // Fans out one delivery per due queued message (after emailStatements + kickEmails).
   "emails.dispatch": defineJob({
     schema: z.object({ kind: z.literal("emails.dispatch"), after: z.string().max(64).optional() }),
@@ -37,7 +37,7 @@ export const emailsJobs = (deps: { marketingPaused: MarketingPaused }) => ({
     async run(messages, env) {
       await Promise.all(
         messages.map(async ({ body, message }) => {
-          const result = await deliverMessage(env, body.id, Date.now(), undefined, deps.marketingPaused);
+          const result = await deliverMessage(env, body.id, Date.now());
           if (result.outcome === "retry") message.retry({ delaySeconds: result.delaySeconds });
           else message.ack();
         }),
@@ -81,10 +81,10 @@ export const emailsJobs = (deps: { marketingPaused: MarketingPaused }) => ({
       for (const m of messages) m.message.ack();
     },
   }),
-});
+};
 
 declare module "../lib/queue.ts" {
-  interface JobMessages extends MessagesOf<ReturnType<typeof emailsJobs>> {}
+  interface JobMessages extends MessagesOf<typeof emailsJobs> {}
 }
 
 /** Cron decides: which triggers to evaluate, which deferred or lost sends are due, whether the rollup backfill goes on. */

@@ -610,3 +610,39 @@ export const PreferencesForm = z.object({
 /** What the public links answer: an HTML page, or the open pixel. */
 export const HtmlPage = z.string();
 export const GifImage = z.string();
+
+const PausingIncidentSchema = z.object({
+  incidentId: z.string(),
+  incidentName: z.string(),
+  pageId: z.string(),
+  pageName: z.string(),
+  pausedAt: z.number().int().openapi({ description: "When this incident paused marketing" }),
+});
+
+export const MarketingPauseSchema = z
+  .object({
+    paused: z.boolean(),
+    id: z.string().nullable().openapi({ description: "The pause: the id of the incident that began it" }),
+    since: z.number().int().nullable(),
+    incidents: z
+      .array(PausingIncidentSchema)
+      .openapi({ description: "The open incidents holding the pause, oldest first" }),
+    lastResumed: z
+      .object({
+        id: z.string(),
+        resumedAt: z.number().int(),
+        resumedBy: z.string().openapi({ description: "`incident` (it resolved) or who resumed it by hand" }),
+      })
+      .nullable(),
+  })
+  .openapi("MarketingPause");
+export type MarketingPause = z.infer<typeof MarketingPauseSchema>;
+
+export const ResumeMarketingBody = z
+  .object({
+    pauseId: z.string().min(1).max(64).openapi({
+      description: "The `id` of the pause being ended, as read: a pause begun since by another incident is not ended",
+    }),
+  })
+  .strict()
+  .openapi("ResumeMarketing");

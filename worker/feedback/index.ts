@@ -3,6 +3,7 @@ import type { Db } from "../lib/db.ts";
 import type { Range } from "../lib/range.ts";
 import { listContributors } from "./store/contributors.ts";
 import { feedbackImplementation as implementation } from "./store/implementation.ts";
+import { shippedVoters } from "./store/told.ts";
 
 /** Markdown to safe HTML, as posts and comments store it (the seed writes bodies with it). */
 export { renderMarkdown } from "./markdown.ts";
@@ -37,4 +38,16 @@ export async function feedbackImplementation(
 export async function feedbackContributors(db: Db, contactIds: string[]) {
   if (!contactIds.length) return [];
   return (await listContributors(db, { limit: 100, contactIds })).data;
+}
+
+/**
+ * Ideas shipped in `range` (moved to done in it, and done still), how many people their "now done"
+ * notice was for (voters and the author), and each person it was sent to with the time it was sent
+ * (copied hourly from the outbox and kept for good).
+ */
+export async function shippedIdeaNotices(
+  db: Db,
+  range: Range,
+): Promise<{ ideas: number; voters: number; told: Array<{ contactId: string; at: number }> }> {
+  return shippedVoters(db, range);
 }

@@ -257,3 +257,19 @@ export const KpiSettingsSchema = z
   })
   .openapi("KpiSettings");
 export type KpiSettings = z.infer<typeof KpiSettingsSchema>;
+
+export const VotersLoopSchema = z
+  .object({
+    quarter: z.string(),
+    from: z.number(),
+    to: z.number(),
+    ideas: z.number().openapi({ description: "Ideas moved to done in the quarter (and done still)" }),
+    voters: z.number().openapi({ description: "People their done notice was for: voters and the author" }),
+    told: z.number().openapi({ description: "Of them, people the notice was sent to" }),
+    cameBack: z.number().openapi({
+      description:
+        "Of those told, people with any event on one of the `windowDays` UTC days after the day they were told",
+    }),
+    windowDays: z.number(),
+  })
+  .openapi("KpiFeedbackVoters");

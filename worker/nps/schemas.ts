@@ -14,8 +14,16 @@ export const SurveySchema = z
     id: z.string(),
     name: z.string(),
     question: z.string(),
+    promoterProgramId: z.string().nullable().openapi({
+      description:
+        "The referral program a promoter (9-10) with marketing consent is enrolled in and emailed their link for, once per contact and program; null: off",
+    }),
     closedAt: z.number().nullable(),
     createdAt: z.number(),
+    promotersInvited: z.number().openapi({ description: "Promoters of this survey invited to refer" }),
+    promotersReferred: z
+      .number()
+      .openapi({ description: "Of them, how many referred someone (an attributed sign-up) after the invitation" }),
     invited: z.number().openapi({ description: "Contacts the survey was emailed to" }),
     responses: z.number(),
     promoters: z.number(),
@@ -26,8 +34,14 @@ export const SurveySchema = z
   })
   .openapi("NpsSurvey");
 
+const PromoterProgram = z.string().min(1).max(64).nullable().optional();
+
 export const CreateSurveyBody = z
-  .object({ name: z.string().trim().min(1).max(200), question: z.string().trim().min(1).max(500).optional() })
+  .object({
+    name: z.string().trim().min(1).max(200),
+    question: z.string().trim().min(1).max(500).optional(),
+    promoterProgramId: PromoterProgram,
+  })
   .openapi("CreateNpsSurvey");
 
 export const UpdateSurveyBody = z
@@ -35,8 +49,36 @@ export const UpdateSurveyBody = z
     name: z.string().trim().min(1).max(200).optional(),
     question: z.string().trim().min(1).max(500).optional(),
     closed: z.boolean().optional(),
+    promoterProgramId: PromoterProgram,
   })
   .openapi("UpdateNpsSurvey");
+
+export const FollowupsQuery = z.object({
+  state: z
+    .enum(["open", "done"])
+    .optional()
+    .openapi({ description: "Only open or only done follow-ups; all when absent" }),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(100).optional(),
+});
+
+export const FollowupSchema = z
+  .object({
+    id: z.string(),
+    responseId: z.string(),
+    surveyId: z.string(),
+    surveyName: z.string(),
+    contactId: z.string(),
+    email: z.string().nullable(),
+    name: z.string().nullable(),
+    score: z.number().openapi({ description: "The score that opened it (0-6)" }),
+    comment: z.string().nullable().openapi({ description: "The answer's comment as it is now" }),
+    createdAt: z.number(),
+    doneAt: z.number().nullable(),
+  })
+  .openapi("NpsFollowup");
+
+export const UpdateFollowupBody = z.object({ done: z.boolean() }).openapi("UpdateNpsFollowup");
 
 export const ResponsesQuery = z.object({
   survey: z.string().max(64).optional(),

@@ -26,7 +26,7 @@ import {
   statusChangeStatements,
 } from "./store/components.ts";
 import { componentMonitorsDelete } from "./store/monitors.ts";
-import { getPageByDomain, getPageBySlug, getPageOrThrow, insertPage, pageUpdate } from "./store/pages.ts";
+import { anyPage, getPageByDomain, getPageBySlug, getPageOrThrow, insertPage, pageUpdate } from "./store/pages.ts";
 import type { Component, Group, Page } from "./types.ts";
 
 /** Two writes raced for one slug or domain: the unique index decided. */
@@ -52,17 +52,26 @@ async function domainFreeOrThrow(db: Db, domain: string, publicUrl: string, page
   if (other && other.id !== pageId) throw conflict("Another status page already uses this domain", { domain });
 }
 
+/** Makes a page; unless told, only the first page (the primary one) pauses marketing during its major incidents. */
 export async function createPage(env: Env, db: Db, input: CreatePageInput, now: number): Promise<Page> {
   await slugFreeOrThrow(db, input.slug);
   if (input.domain) await domainFreeOrThrow(db, input.domain, env.PUBLIC_URL);
-  const row = await insertPage(db, { id: newId("stp", now), ...input, createdAt: now, updatedAt: now }).catch(
-    takenOrThrow,
-  );
+  const pausesMarketing = input.pausesMarketing ?? !(await anyPage(db));
+  const row = await insertPage(db, {
+    id: newId("stp", now),
+    ...input,
+    pausesMarketing,
+    createdAt: now,
+    updatedAt: now,
+  }).catch(takenOrThrow);
   purgePage(row.id); // the new domain is served at once
   return row;
 }
 
-/** Renames the page or changes its slug, domain or uptime weight. */
+/**
+ * Renames the page or changes its slug, domain, uptime weight or whether it pauses marketing (a
+ * pause its incident holds ends at the incident's next update, or by the console's Resume).
+ */
 export async function updatePage(env: Env, db: Db, current: Page, input: UpdatePageInput, now: number): Promise<Page> {
   if (input.slug && input.slug !== current.slug) await slugFreeOrThrow(db, input.slug);
   if (input.domain) await domainFreeOrThrow(db, input.domain, env.PUBLIC_URL, current.id);

@@ -66,6 +66,10 @@ export const CreatePageBody = z
       description: "How much of a partial-outage minute counts as down in uptime (default 0.3)",
     }),
     domain: Domain.nullable().optional(),
+    pausesMarketing: z.boolean().optional().openapi({
+      description:
+        "Whether a major or critical incident on this page pauses marketing email until it resolves. Default: true for the first page made (the primary one), false for later pages (test or secondary pages).",
+    }),
   })
   .openapi("CreateStatusPage");
 export const UpdatePageBody = patchOf(CreatePageBody).openapi("UpdateStatusPage");
@@ -80,6 +84,7 @@ export const StatusPageSchema = z
     description: z.string().nullable(),
     partialWeight: z.number(),
     domain: z.string().nullable(),
+    pausesMarketing: z.boolean(),
     createdAt: z.number().int(),
     updatedAt: z.number().int(),
   })

@@ -91,3 +91,13 @@ export function affected(changes: StatusChange[]): AffectedComponent[] {
     new_status: to,
   }));
 }
+
+/** Whether an incident pauses marketing email: open, major or critical, on a page that pauses it. */
+export const pausesMarketing = (
+  page: { pausesMarketing: boolean },
+  i: Pick<Incident, "kind" | "impact" | "resolvedAt">,
+): boolean => page.pausesMarketing && isSevere(i) && !i.resolvedAt;
+
+/** An incident of impact major or critical. */
+export const isSevere = (i: Pick<Incident, "kind" | "impact">) =>
+  i.kind === "incident" && (i.impact === "major" || i.impact === "critical");

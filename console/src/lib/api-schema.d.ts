@@ -1279,6 +1279,146 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/emails/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The incident pause of marketing email
+         * @description A major or critical incident on a status page that pauses marketing (`pausesMarketing`) defers marketing email until it resolves; transactional, product-update and status email still go.
+         *
+         *     Requires the `emails` scope (or `admin`; `read` for GET).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The pause, or how the last one ended */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MarketingPause"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/emails/pause/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume marketing email
+         * @description Ends the pause while its incidents are still open (`marketing.resumed`); deferred marketing mail goes at cron's next tick. Only an incident opened afterwards pauses marketing again.
+         *
+         *     Requires the `emails` scope (or `admin`; `read` for GET).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ResumeMarketing"];
+                };
+            };
+            responses: {
+                /** @description Marketing resumed */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MarketingPause"];
+                    };
+                };
+                /** @description Not valid */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not paused, or paused since by another incident */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/emails/provider-secrets": {
         parameters: {
             query?: never;
@@ -5271,6 +5411,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/kpis/feedback_implementation/voters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Voters told their idea shipped, and who came back
+         * @description For ideas moved to done in the quarter: the people their notice was for, those it was sent to, and those of them who came back: any event (a Segment track, page or screen call) on one of the 30 UTC days after the day they were told. Computed now, from data kept for good.
+         *
+         *     Requires the `kpis` scope (or `admin`; `read` for GET).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Defaults to the current quarter */
+                    quarter?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The loop's figures */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["KpiFeedbackVoters"];
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/kpis/range": {
         parameters: {
             query?: never;
@@ -6130,6 +6341,163 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/nps/followups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List detractor follow-ups
+         * @description One follow-up per answer of 0-6 (opened when the answer is recorded, with the `nps.detractor` webhook), newest first.
+         *
+         *     Requires the `kpis` scope (or `admin`; `read` for GET).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    /** @description Only open or only done follow-ups; all when absent */
+                    state?: "open" | "done";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Follow-ups */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["NpsFollowup"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/nps/followups/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Mark a detractor follow-up done (or open again)
+         * @description Requires the `kpis` scope (or `admin`; `read` for GET).
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["UpdateNpsFollowup"];
+                };
+            };
+            responses: {
+                /** @description The follow-up */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NpsFollowup"];
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such follow-up */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/v1/nps/responses": {
         parameters: {
             query?: never;
@@ -6325,6 +6693,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The promoters' referral program is archived */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -6505,6 +6882,15 @@ export interface paths {
                 };
                 /** @description No such survey */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The promoters' referral program is archived */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -13477,6 +13863,7 @@ export interface components {
         };
         CreateNpsSurvey: {
             name: string;
+            promoterProgramId?: string | null;
             question?: string;
         };
         CreateProviderSecret: {
@@ -13502,6 +13889,8 @@ export interface components {
             name: string;
             /** @description How much of a partial-outage minute counts as down in uptime (default 0.3) */
             partialWeight?: number;
+            /** @description Whether a major or critical incident on this page pauses marketing email until it resolves. Default: true for the first page made (the primary one), false for later pages (test or secondary pages). */
+            pausesMarketing?: boolean;
             slug: string;
         };
         CreateWebhookEndpoint: {
@@ -13849,6 +14238,20 @@ export interface components {
             quarter: string;
             recipient: string | null;
         };
+        KpiFeedbackVoters: {
+            /** @description Of those told, people with any event on one of the `windowDays` UTC days after the day they were told */
+            cameBack: number;
+            from: number;
+            /** @description Ideas moved to done in the quarter (and done still) */
+            ideas: number;
+            quarter: string;
+            to: number;
+            /** @description Of them, people the notice was sent to */
+            told: number;
+            /** @description People their done notice was for: voters and the author */
+            voters: number;
+            windowDays: number;
+        };
         KpiForecast: {
             /** @description Daily values it was computed from */
             days: number;
@@ -14096,6 +14499,27 @@ export interface components {
                 utm_term?: string;
             };
         };
+        MarketingPause: {
+            /** @description The pause: the id of the incident that began it */
+            id: string | null;
+            /** @description The open incidents holding the pause, oldest first */
+            incidents: {
+                incidentId: string;
+                incidentName: string;
+                pageId: string;
+                pageName: string;
+                /** @description When this incident paused marketing */
+                pausedAt: number;
+            }[];
+            lastResumed: {
+                id: string;
+                resumedAt: number;
+                /** @description `incident` (it resolved) or who resumed it by hand */
+                resumedBy: string;
+            } | null;
+            paused: boolean;
+            since: number | null;
+        };
         MergeFeedbackPost: {
             /** @description The original post the duplicate is merged into */
             into: string;
@@ -14156,6 +14580,21 @@ export interface components {
             atWeeklyCap: number;
             /** @description Contacts the survey would be emailed to now */
             recipients: number;
+        };
+        NpsFollowup: {
+            /** @description The answer's comment as it is now */
+            comment: string | null;
+            contactId: string;
+            createdAt: number;
+            doneAt: number | null;
+            email: string | null;
+            id: string;
+            name: string | null;
+            responseId: string;
+            /** @description The score that opened it (0-6) */
+            score: number;
+            surveyId: string;
+            surveyName: string;
         };
         NpsInvite: {
             contactIds?: string[];
@@ -14221,7 +14660,13 @@ export interface components {
             name: string;
             nps: number | null;
             passives: number;
+            /** @description The referral program a promoter (9-10) with marketing consent is enrolled in and emailed their link for, once per contact and program; null: off */
+            promoterProgramId: string | null;
             promoters: number;
+            /** @description Promoters of this survey invited to refer */
+            promotersInvited: number;
+            /** @description Of them, how many referred someone (an attributed sign-up) after the invitation */
+            promotersReferred: number;
             question: string;
             responses: number;
         };
@@ -14554,6 +14999,10 @@ export interface components {
              */
             displayAt?: number | string;
         };
+        ResumeMarketing: {
+            /** @description The `id` of the pause being ended, as read: a pause begun since by another incident is not ended */
+            pauseId: string;
+        };
         RetentionRun: {
             /** @description Archive objects written to R2 per table */
             archived: {
@@ -14756,6 +15205,7 @@ export interface components {
             id: string;
             name: string;
             partialWeight: number;
+            pausesMarketing: boolean;
             slug: string;
             updatedAt: number;
         };
@@ -15075,9 +15525,13 @@ export interface components {
             /** Format: uri */
             url?: string;
         };
+        UpdateNpsFollowup: {
+            done: boolean;
+        };
         UpdateNpsSurvey: {
             closed?: boolean;
             name?: string;
+            promoterProgramId?: string | null;
             question?: string;
         };
         UpdateStatusComponent: {
@@ -15098,6 +15552,8 @@ export interface components {
             name?: string;
             /** @description How much of a partial-outage minute counts as down in uptime (default 0.3) */
             partialWeight?: number;
+            /** @description Whether a major or critical incident on this page pauses marketing email until it resolves. Default: true for the first page made (the primary one), false for later pages (test or secondary pages). */
+            pausesMarketing?: boolean;
             slug?: string;
         };
         UpdateWebhookEndpoint: {

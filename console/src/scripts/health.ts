@@ -1,6 +1,7 @@
 // The health page: version, database and migrations, and whether cron is ticking.
 import { api, esc, fmt, ok } from "../lib/api";
 import { list } from "../lib/list";
+import { loadPause, pauseSentence } from "./marketing-pause";
 
 /** Cron ticks every minute: three without one means it is not running. */
 export const CRON_STALE_MS = 3 * 60_000;
@@ -46,6 +47,13 @@ const runs = list({
       )}</td><td class="${r.error ? "bad" : ""}">${esc(r.error ?? "")}</td></tr>`,
 });
 
-await Promise.all([loadHealth(), runs.reload()]);
+async function loadPauseState() {
+  const p = await loadPause().catch(() => null);
+  $("pause-state").className = p?.paused ? "warn" : "";
+  $("pause-state").innerHTML = p ? pauseSentence(p) : "This key may not read the email settings.";
+}
+document.addEventListener("marketing-pause-changed", () => void loadPauseState());
+
+await Promise.all([loadHealth(), runs.reload(), loadPauseState()]);
 // Keep the answer to "is cron running?" current while the page stays open.
 setInterval(() => void runs.reload(), 30_000);

@@ -69,8 +69,17 @@ async function load() {
           }</td><td>${statusBadge(q.pacing?.status)}</td></tr>`,
       )
       .join("");
+    if (id === "feedback_implementation") await loadVoters(report.quarter);
   } catch (e) {
     $("detail-status").textContent = `Could not load this KPI: ${errorText(e)}`;
   }
+}
+
+/** The loop behind the ratio: voters of shipped ideas told, and how many came back. */
+async function loadVoters(q: string) {
+  const l = await ok(api.GET("/api/v1/kpis/feedback_implementation/voters", { params: { query: { quarter: q } } }));
+  $("voters").hidden = false;
+  $("voters-figures").innerHTML = `<tr><td>${l.ideas}</td><td>${l.voters}</td><td>${l.told}</td><td>${l.cameBack}</td>
+    <td>${l.told ? esc(fmt.pct(l.cameBack / l.told, 0)) : "—"}</td></tr>`;
 }
 load();

@@ -2,6 +2,7 @@
 import { api, esc, fmt, ok, type Query } from "../lib/api";
 import { formQuery, list } from "../lib/list";
 import { $, errorText } from "./kpis-shared";
+import { fillLoopSurveys, setUpLoops } from "./nps-loops";
 import { fillSurveys, setUpSend } from "./nps-send";
 
 const filters = $<HTMLFormElement>("filters");
@@ -16,9 +17,12 @@ const surveys = list({
     s,
   ) => `<tr><th scope="row">${esc(s.name)}</th><td>${s.nps ?? "—"}</td><td>${s.invited}</td><td>${s.responses}</td>
       <td>${s.invited ? fmt.pct(Math.min(1, s.responses / s.invited), 0) : "—"}</td><td>${s.promoters}</td>
-      <td>${s.passives}</td><td>${s.detractors}</td><td>${s.comments}</td><td>${s.closedAt ? "closed" : "open"}</td></tr>`,
+      <td>${s.passives}</td><td>${s.detractors}</td><td>${s.comments}</td>
+      <td>${s.promoterProgramId ? s.promotersInvited : `${s.promotersInvited} <span class="muted">(off)</span>`}</td>
+      <td>${s.promotersReferred}</td><td>${s.closedAt ? "closed" : "open"}</td></tr>`,
   onPage: (_page, all) => {
     fillSurveys(all);
+    fillLoopSurveys(all);
     const select = $<HTMLSelectElement>("f-survey");
     const chosen = select.value;
     select.innerHTML = `<option value="">All surveys</option>${all
@@ -53,7 +57,8 @@ $<HTMLFormElement>("survey-form").addEventListener("submit", async (ev) => {
   }
 });
 filters.addEventListener("change", () => responses.reload());
-const refresh = () => Promise.all([surveys.reload(), responses.reload()]);
+const followups = setUpLoops(() => surveys.reload());
+const refresh = () => Promise.all([surveys.reload(), responses.reload(), followups.reload()]);
 setUpSend(refresh);
 await refresh();
 // New answers appear while the page is open: look for a newer first response now and then, and

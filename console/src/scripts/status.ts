@@ -29,6 +29,7 @@ function show(page: StatusPage, all: StatusPage[]) {
   $<HTMLInputElement>("page-name").value = page.name;
   $<HTMLTextAreaElement>("page-description").value = page.description ?? "";
   $<HTMLInputElement>("page-domain").value = page.domain ?? "";
+  $<HTMLInputElement>("page-pauses-marketing").checked = page.pausesMarketing;
   $("domain-result").textContent = "";
   showDomainSetup(page.domain);
   void loadPage();
@@ -78,7 +79,12 @@ async function saveSettings(ev: SubmitEvent) {
     const page = await ok(
       api.PATCH("/api/v1/status/pages/{pageId}", {
         params: { path: { pageId } },
-        body: { name: f.name ?? "", description: f.description ?? "", domain: f.domain ?? null },
+        body: {
+          name: f.name ?? "",
+          description: f.description ?? "",
+          domain: f.domain ?? null,
+          pausesMarketing: $<HTMLInputElement>("page-pauses-marketing").checked,
+        },
       }),
     );
     pages = pages.map((p) => (p.id === page.id ? page : p));

@@ -2,6 +2,7 @@
 import { newRouter } from "../../lib/openapi.ts";
 import { contactRoutes } from "./admin-contacts.ts";
 import { outboxRoutes } from "./admin-outbox.ts";
+import { pauseRoutes } from "./admin-pause.ts";
 import { templateRoutes } from "./admin-templates.ts";
 import { triggerRoutes } from "./admin-triggers.ts";
 import { ingestRoutes } from "./ingest.ts";
@@ -15,5 +16,6 @@ emailsRoutes.route("/", templateRoutes);
 emailsRoutes.route("/", triggerRoutes);
 emailsRoutes.route("/", contactRoutes);
 emailsRoutes.route("/", outboxRoutes);
+emailsRoutes.route("/", pauseRoutes);
 emailsRoutes.route("/", publicRoutes);
 emailsRoutes.route("/", providerRoutes);

@@ -13,6 +13,7 @@ import {
 import { type Db, execBatch, insertChunks } from "../../lib/db.ts";
 import { DAY } from "../churn.ts";
 import { WEEK } from "../policy.ts";
+import { pausedColumn } from "./pause.ts";
 import { sentRollupStatement, utcDay } from "./rollups.ts";
 
 /** The message with its contact, profile, trigger and template. */
@@ -24,6 +25,7 @@ export async function loadMessage(db: Db, id: string) {
       profile: emailProfiles,
       trigger: emailTriggers,
       template: emailTemplates,
+      marketingPaused: pausedColumn,
     })
     .from(emailMessages)
     .leftJoin(contacts, eq(contacts.id, emailMessages.contactId))

@@ -1,7 +1,7 @@
 // /api/v1/kpis, /range and /{kpi}/history — what the KPIs are: a quarter's report, any range, a KPI's past.
 import { getDb } from "../../lib/db.ts";
 import { adminOps, jsonContent, newRouter } from "../../lib/openapi.ts";
-import { quarterOf } from "../quarters.ts";
+import { quarterOf, quarterRange } from "../quarters.ts";
 import {
   HistoryQuery,
   HistorySchema,
@@ -11,8 +11,10 @@ import {
   QuarterReportSchema,
   RangeQuery,
   RangeReportSchema,
+  VotersLoopSchema,
 } from "../schemas.ts";
 import { kpiHistory, quarterReport, rangeReport } from "../store/report.ts";
+import { shippedVotersLoop } from "../store/voters.ts";
 
 export const reportAdmin = newRouter();
 const op = adminOps(reportAdmin, "kpis", ["KPIs"]);
@@ -66,5 +68,23 @@ op(
     const { kpi } = c.req.valid("param");
     const { quarters } = c.req.valid("query");
     return c.json(await kpiHistory(getDb(c.env.DB), kpi, quarters, Date.now()), 200);
+  },
+);
+
+// GET /api/v1/kpis/feedback_implementation/voters — the loop behind the ratio: voters told, and who came back
+op(
+  {
+    method: "get",
+    path: "/api/v1/kpis/feedback_implementation/voters",
+    summary: "Voters told their idea shipped, and who came back",
+    description:
+      "For ideas moved to done in the quarter: the people their notice was for, those it was sent to, and those of them who came back: any event (a Segment track, page or screen call) on one of the 30 UTC days after the day they were told. Computed now, from data kept for good.",
+    request: { query: QuarterQuery },
+    responses: { 200: jsonContent(VotersLoopSchema, "The loop's figures"), ...invalid },
+  },
+  async (c) => {
+    const quarter = c.req.valid("query").quarter ?? quarterOf(Date.now());
+    const range = quarterRange(quarter);
+    return c.json({ quarter, ...range, ...(await shippedVotersLoop(getDb(c.env.DB), range)) }, 200);
   },
 );

@@ -1,5 +1,5 @@
 // The webhook outbox's queries: events waiting to fan out, deliveries to send, and their attempts.
-import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
 import { webhookDeliveries, webhookEndpoints, webhookEvents } from "../../../db/schema/index.ts";
 import { chunk, type Db, IN_LIST_MAX, insertChunks, runBatch } from "../db.ts";
 import { newId } from "../ids.ts";
@@ -10,10 +10,24 @@ export type DeliveryState = (typeof webhookDeliveries.$inferSelect)["state"];
 /**
  * Records an outbound event as a batchable insert: put it in the same `db.batch()` as the
  * change it announces, so the event exists exactly when the change does. Delivery follows
- * from the queue (`kickWebhooks` right away, and the cron sweep as a backstop).
+ * from the queue (`kickWebhooks` right away, and the cron sweep as a backstop). A fixed `id` makes
+ * the event once-only: emitting it again changes nothing.
  */
-export function emit(db: Db, type: string, payload: unknown, now = Date.now()) {
-  return db.insert(webhookEvents).values({ id: newId("msg", now), type, payload, createdAt: now });
+export function emit(db: Db, type: string, payload: unknown, now = Date.now(), id = newId("msg", now)) {
+  return db.insert(webhookEvents).values({ id, type, payload, createdAt: now }).onConflictDoNothing();
+}
+
+/**
+ * Like `emit`, for an event that SQL decides inside the batch: one row per row of `from` (or one)
+ * where `when` holds, with an `id` and JSON `payload` computed there. The id is the event's unique
+ * key: a second write of the same id does nothing, so the event exists once.
+ */
+export function emitWhere(db: Db, e: { id: SQL; type: string; payload: SQL; from?: SQL; when: SQL }, now: number) {
+  // The select gives every column of webhook_events in the table's order (fanned_out_at: null).
+  return db
+    .insert(webhookEvents)
+    .select(sql`select ${e.id}, ${e.type}, ${e.payload}, ${now}, null ${e.from ?? sql``} where ${e.when}`)
+    .onConflictDoNothing();
 }
 
 /** The oldest events not fanned out yet (at most 200). */

@@ -15,6 +15,8 @@ import { npsLinks } from "../links.ts";
 import {
   AudienceSchema,
   CreateSurveyBody,
+  FollowupSchema,
+  FollowupsQuery,
   IdParams,
   InviteBody,
   InviteResultSchema,
@@ -25,17 +27,20 @@ import {
   ResponsesQuery,
   SegmentSchema,
   SurveySchema,
+  UpdateFollowupBody,
   UpdateSurveyBody,
 } from "../schemas.ts";
 import { countAudience } from "../store/audience.ts";
 import { requireContact } from "../store/contacts.ts";
 import { inviteContacts, inviteSegment } from "../store/invitations.ts";
+import { listFollowups, setFollowupDone } from "../store/loops.ts";
 import { listResponses } from "../store/responses.ts";
 import { createSurvey, deleteSurvey, getSurvey, listSurveys, updateSurvey } from "../store/surveys.ts";
 
 export const npsAdmin = newRouter();
 const op = adminOps(npsAdmin, "kpis", ["NPS"]);
 const noSurvey = { 404: problemContent("No such survey") };
+const archivedProgram = { 409: problemContent("The promoters' referral program is archived") };
 
 // GET /api/v1/nps/surveys — surveys with their NPS so far
 op(
@@ -59,7 +64,7 @@ op(
     path: "/api/v1/nps/surveys",
     summary: "Create an NPS survey",
     request: { body: jsonBody(CreateSurveyBody) },
-    responses: { 201: jsonContent(SurveySchema, "Created"), ...invalid },
+    responses: { 201: jsonContent(SurveySchema, "Created"), ...invalid, ...archivedProgram },
   },
   async (c) => c.json(await createSurvey(getDb(c.env.DB), c.req.valid("json")), 201),
 );
@@ -83,7 +88,7 @@ op(
     path: "/api/v1/nps/surveys/{id}",
     summary: "Change an NPS survey",
     request: { params: IdParams, body: jsonBody(UpdateSurveyBody) },
-    responses: { 200: jsonContent(SurveySchema, "The survey"), ...noSurvey, ...invalid },
+    responses: { 200: jsonContent(SurveySchema, "The survey"), ...noSurvey, ...invalid, ...archivedProgram },
   },
   async (c) => c.json(await updateSurvey(getDb(c.env.DB), c.req.valid("param").id, c.req.valid("json")), 200),
 );
@@ -191,5 +196,41 @@ op(
       cursor: q.cursor,
     });
     return c.json(toPage(rows, q.limit), 200);
+  },
+);
+
+// GET /api/v1/nps/followups — detractors' answers to follow up, newest first
+op(
+  {
+    method: "get",
+    path: "/api/v1/nps/followups",
+    summary: "List detractor follow-ups",
+    description:
+      "One follow-up per answer of 0-6 (opened when the answer is recorded, with the `nps.detractor` webhook), newest first.",
+    request: { query: FollowupsQuery },
+    responses: { 200: jsonContent(page(FollowupSchema), "Follow-ups"), ...invalid },
+  },
+  async (c) => {
+    const q = c.req.valid("query");
+    return c.json(toPage(await listFollowups(getDb(c.env.DB), q), q.limit), 200);
+  },
+);
+
+// PATCH /api/v1/nps/followups/{id} — mark a follow-up done, or open again
+op(
+  {
+    method: "patch",
+    path: "/api/v1/nps/followups/{id}",
+    summary: "Mark a detractor follow-up done (or open again)",
+    request: { params: IdParams, body: jsonBody(UpdateFollowupBody) },
+    responses: {
+      200: jsonContent(FollowupSchema, "The follow-up"),
+      404: problemContent("No such follow-up"),
+      ...invalid,
+    },
+  },
+  async (c) => {
+    const row = await setFollowupDone(getDb(c.env.DB), c.req.valid("param").id, c.req.valid("json").done, Date.now());
+    return c.json(row, 200);
   },
 );

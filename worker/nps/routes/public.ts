@@ -9,6 +9,7 @@ import { readForm } from "../../lib/forms.ts";
 import { requireVisitor } from "../../lib/identity.ts";
 import { createRoute, jsonBody, jsonContent, newRouter, problemContent } from "../../lib/openapi.ts";
 import { Problem } from "../../lib/problem.ts";
+import { enqueue } from "../../lib/queue.ts";
 import { rateLimit } from "../../lib/rate-limit.ts";
 import { kickWebhooks } from "../../lib/webhooks.ts";
 import { verifyNpsSignature } from "../links.ts";
@@ -63,6 +64,7 @@ npsPublic.openapi(
       comment: body.comment,
       channel: "in_app",
     });
+    await enqueue(c.env, { kind: "nps.answered", responseId: row.id });
     c.executionCtx.waitUntil(kickWebhooks(c.env));
     const { surveyId, contactId, score, segment, comment, respondedAt } = row;
     return c.json({ surveyId, contactId, score, segment, comment, respondedAt }, 200);
@@ -159,6 +161,7 @@ npsPublic.post("/nps/:survey", rateLimit("nps"), async (c) => {
       comment: form.data.comment,
       channel: "email",
     });
+    await enqueue(c.env, { kind: "nps.answered", responseId: row.id });
     c.executionCtx.waitUntil(kickWebhooks(c.env));
     return c.html(AnswerPage({ ...props, score: row.score, comment: row.comment, saved: true }));
   } catch (e) {

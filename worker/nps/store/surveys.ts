@@ -4,6 +4,7 @@ import { npsInvitations, npsResponses, npsSurveys } from "../../../db/schema/ind
 import type { Db } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { conflict, notFound } from "../../lib/problem.ts";
+import { checkPromoterProgram, promoterCounts } from "./loops.ts";
 
 const summary = {
   invited: sql<number>`(select count(*) from ${npsInvitations} where ${npsInvitations.surveyId} = ${npsSurveys.id})`,
@@ -21,10 +22,13 @@ type SurveyRow = typeof npsSurveys.$inferSelect & {
   comments: number;
 };
 
-function surveyView(r: SurveyRow) {
+type PromoterCounts = { promotersInvited: number; promotersReferred: number };
+
+function surveyView(r: SurveyRow, loop: PromoterCounts = { promotersInvited: 0, promotersReferred: 0 }) {
   const { invited, responses, promoters, detractors, comments, ...survey } = r;
   return {
     ...survey,
+    ...loop,
     invited,
     responses,
     promoters,
@@ -41,6 +45,7 @@ function surveysWithSummary(db: Db) {
       id: npsSurveys.id,
       name: npsSurveys.name,
       question: npsSurveys.question,
+      promoterProgramId: npsSurveys.promoterProgramId,
       closedAt: npsSurveys.closedAt,
       createdAt: npsSurveys.createdAt,
       ...summary,
@@ -56,22 +61,32 @@ export async function listSurveys(db: Db, q: { limit: number; cursor?: string })
     .where(q.cursor ? lt(npsSurveys.id, q.cursor) : undefined)
     .orderBy(desc(npsSurveys.id))
     .limit(q.limit + 1);
-  return rows.map(surveyView);
+  const loops = await promoterCounts(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => surveyView(r, loops.get(r.id)));
 }
 
 export async function getSurvey(db: Db, id: string) {
   const [row] = await surveysWithSummary(db).where(eq(npsSurveys.id, id));
   if (!row) throw notFound("No such survey");
-  return surveyView(row);
+  return surveyView(row, (await promoterCounts(db, [id])).get(id));
 }
 
-export async function createSurvey(db: Db, input: { name: string; question?: string }, now = Date.now()) {
+export async function createSurvey(
+  db: Db,
+  input: { name: string; question?: string; promoterProgramId?: string | null },
+  now = Date.now(),
+) {
+  await checkPromoterProgram(db, input.promoterProgramId);
   const [row] = await db
     .insert(npsSurveys)
     .values({
       id: newId("nps", now),
       name: input.name,
       question: input.question ?? "How likely are you to recommend us to a friend or colleague?",
+      promoterProgramId: input.promoterProgramId ?? null,
       createdAt: now,
     })
     .returning();
@@ -81,10 +96,12 @@ export async function createSurvey(db: Db, input: { name: string; question?: str
 export async function updateSurvey(
   db: Db,
   id: string,
-  input: { name?: string; question?: string; closed?: boolean },
+  input: { name?: string; question?: string; closed?: boolean; promoterProgramId?: string | null },
   now = Date.now(),
 ) {
+  await checkPromoterProgram(db, input.promoterProgramId);
   const set = {
+    ...(input.promoterProgramId !== undefined ? { promoterProgramId: input.promoterProgramId } : {}),
     ...(input.name !== undefined ? { name: input.name } : {}),
     ...(input.question !== undefined ? { question: input.question } : {}),
     ...(input.closed !== undefined ? { closedAt: input.closed ? now : null } : {}),

@@ -19,8 +19,12 @@ export async function createProgram(db: Db, input: z.infer<typeof ProgramBody>, 
   return row;
 }
 
+export async function findProgram(db: Db, id: string): Promise<Program | undefined> {
+  return db.query.referralPrograms.findFirst({ where: eq(referralPrograms.id, id) });
+}
+
 export async function getProgramOrThrow(db: Db, id: string): Promise<Program> {
-  const row = await db.query.referralPrograms.findFirst({ where: eq(referralPrograms.id, id) });
+  const row = await findProgram(db, id);
   if (!row) throw notFound("No such program");
   return row;
 }

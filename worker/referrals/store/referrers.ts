@@ -1,13 +1,14 @@
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, desc, eq, gte, lt, or, sql } from "drizzle-orm";
 import {
   contacts,
+  referralAttributions,
   referralLinks,
   referralPrograms,
   referralReferrers,
   referralRewards,
 } from "../../../db/schema/index.ts";
 import { contactUpsert } from "../../lib/contacts.ts";
-import type { Db } from "../../lib/db.ts";
+import { chunk, type Db } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import type { z } from "../../lib/openapi.ts";
 import { conflict } from "../../lib/problem.ts";
@@ -55,33 +56,70 @@ async function getReferrerByContact(db: Db, programId: string, contactId: string
  * same referrer and code, however often (or concurrently) this is called.
  */
 export async function enrollReferrer(db: Db, programId: string, customer: z.infer<typeof Customer>, now = Date.now()) {
-  const program = await getProgramOrThrow(db, programId);
-  if (program.state !== "active") throw conflict("The program is archived: it takes no new referrers");
+  const program = await activeProgram(db, programId);
   const [contact] = await contactUpsert(
     db,
     { externalId: customer.id, email: customer.email, name: customer.name },
     now,
   );
+  return enrollKnownContact(db, program.id, contact.id, now);
+}
+
+async function activeProgram(db: Db, programId: string) {
+  const program = await getProgramOrThrow(db, programId);
+  if (program.state !== "active") throw conflict("The program is archived: it takes no new referrers");
+  return program;
+}
+
+/** Enrolls a contact Rapport already knows (idempotent as enrollReferrer); `created`: whether they are new to the program. */
+export async function enrollContact(db: Db, programId: string, contactId: string, now = Date.now()) {
+  const program = await activeProgram(db, programId);
+  const before = await getReferrerByContact(db, program.id, contactId);
+  if (before) return { ...before, created: false };
+  return { ...(await enrollKnownContact(db, program.id, contactId, now)), created: true };
+}
+
+async function enrollKnownContact(db: Db, programId: string, contactId: string, now: number) {
   for (let attempt = 0; attempt < 3; attempt++) {
     await db.batch([
       db
         .insert(referralReferrers)
-        .values({ id: newId("rfr", now), programId: program.id, contactId: contact.id, createdAt: now })
+        .values({ id: newId("rfr", now), programId, contactId, createdAt: now })
         .onConflictDoNothing(),
       // Every column in table order: id, program, kind, code, referrer, name, destination, utm, disabled, times.
       db
         .insert(referralLinks)
         .select(
-          sql`SELECT ${newId("lnk", now)}, ${program.id}, 'referral', ${newCode()}, r.id, NULL, NULL, '{}', NULL, ${now}, ${now}
-            FROM referral_referrers r WHERE r.program_id = ${program.id} AND r.contact_id = ${contact.id}`,
+          sql`SELECT ${newId("lnk", now)}, ${programId}, 'referral', ${newCode()}, r.id, NULL, NULL, '{}', NULL, ${now}, ${now}
+            FROM referral_referrers r WHERE r.program_id = ${programId} AND r.contact_id = ${contactId}`,
         )
         .onConflictDoNothing(),
     ]);
-    const found = await getReferrerByContact(db, program.id, contact.id);
+    const found = await getReferrerByContact(db, programId, contactId);
     if (found) return found;
     // Only a code collision (1 in 10^12) gets here: try another code.
   }
   throw conflict("Could not allocate a unique code; try again");
+}
+
+/** Of `referrers`, those with a referred customer signed up at or after their `since` (ms). */
+export async function referredSince(db: Db, referrers: Array<{ referrerId: string; since: number }>) {
+  const found = new Set<string>();
+  // Two parameters a referrer: one statement per 45 stays under D1's 100 bound parameters.
+  for (const part of chunk(referrers, 45)) {
+    const rows = await db
+      .select({ referrerId: referralAttributions.referrerId })
+      .from(referralAttributions)
+      .where(
+        or(
+          ...part.map((r) =>
+            and(eq(referralAttributions.referrerId, r.referrerId), gte(referralAttributions.signedUpAt, r.since)),
+          ),
+        ),
+      );
+    for (const r of rows) if (r.referrerId) found.add(r.referrerId);
+  }
+  return found;
 }
 
 /** Referrers of a program with their funnel counts: newest first (paged) or top by qualified referrals. */

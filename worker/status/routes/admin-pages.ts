@@ -41,6 +41,7 @@ const pageView = (p: Page) => ({
   description: p.description,
   partialWeight: p.partialWeight,
   domain: p.domain,
+  pausesMarketing: p.pausesMarketing,
   createdAt: p.createdAt,
   updatedAt: p.updatedAt,
 });

@@ -6,13 +6,24 @@ import {
   statusIncidentComponents,
   statusIncidents,
   statusIncidentUpdates,
+  statusPages,
 } from "../../../db/schema/index.ts";
+import { endMarketingPauseFor, pauseMarketingFor } from "../../emails/index.ts";
 import { type Db, inJson, type Statement } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { badRequest, notFound } from "../../lib/problem.ts";
 import { emit } from "../../lib/webhooks.ts";
 import { incidentCreatedNotice, updateNotice } from "../notices.ts";
-import { affected, closes, componentTargets, impactFor, incidentPatch, updateStatusOrThrow } from "../timeline.ts";
+import {
+  affected,
+  closes,
+  componentTargets,
+  impactFor,
+  incidentPatch,
+  isSevere,
+  pausesMarketing,
+  updateStatusOrThrow,
+} from "../timeline.ts";
 import type { ChangeSource, Component, ComponentTarget, Impact, Incident, IncidentView } from "../types.ts";
 import { componentsByIds, componentsOnPage, statusChangeStatements } from "./components.ts";
 import { noticeStatement } from "./notifications.ts";
@@ -93,19 +104,24 @@ export async function recentEvents(
   return withDetails(db, rows);
 }
 
-/** Whether any page has an unresolved major or critical incident. */
-export async function anyMajorIncident(db: Db): Promise<boolean> {
-  const [row] = await db
-    .select({ id: statusIncidents.id })
-    .from(statusIncidents)
-    .where(
-      and(
-        isNull(statusIncidents.resolvedAt),
-        or(eq(statusIncidents.impact, "major"), eq(statusIncidents.impact, "critical")),
-      ),
-    )
-    .limit(1);
-  return Boolean(row);
+type PauseView = Pick<Incident, "id" | "pageId" | "name" | "kind" | "impact" | "resolvedAt">;
+
+/**
+ * The writes that pause or resume marketing email as the incident stands `after` a change (`before`
+ * it, null when it opens): only a page that pauses marketing pauses it; a pause ends when its
+ * incident resolves or stops being major (and, on an update, when its page stopped pausing).
+ */
+async function marketingPause(db: Db, after: PauseView, before: PauseView | null, now: number): Promise<Statement[]> {
+  if (!isSevere(after) && !(before && isSevere(before))) return [];
+  const [page] = await db
+    .select({ name: statusPages.name, pausesMarketing: statusPages.pausesMarketing })
+    .from(statusPages)
+    .where(eq(statusPages.id, after.pageId));
+  if (page && pausesMarketing(page, after)) {
+    const pausing = { incidentId: after.id, incidentName: after.name, pageId: after.pageId, pageName: page.name };
+    return pauseMarketingFor(db, pausing, now);
+  }
+  return before ? endMarketingPauseFor(db, after.id, now) : [];
 }
 
 /** Maintenance that moves by itself and whose window edge has passed: scheduled to start, running to complete. */
@@ -191,6 +207,7 @@ export async function planCreateIncident(
       incidentId: id,
     }),
     emit(db, "incident.created", { ...incident, body: body.body, components: body.components }, now),
+    ...(await marketingPause(db, incident, null, now)),
     // A backfilled incident (resolved at creation) is history, not news.
     ...(resolved ? [] : [noticeStatement(db, incidentCreatedNotice(incident, body.body, ids), now)]),
   ];
@@ -333,6 +350,7 @@ export async function planUpdate(
       now,
     ),
     ...(notice ? [noticeStatement(db, notice, now)] : []),
+    ...(await marketingPause(db, { ...incident, ...patch }, incident, now)),
   ];
 }
 

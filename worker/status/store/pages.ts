@@ -40,6 +40,12 @@ export async function pageVersion(db: Db, slug: string) {
   return row ?? null;
 }
 
+/** Whether any status page exists (the first one made is the primary page). */
+export async function anyPage(db: Db): Promise<boolean> {
+  const [row] = await db.select({ id: statusPages.id }).from(statusPages).limit(1);
+  return Boolean(row);
+}
+
 export async function listPages(db: Db): Promise<Page[]> {
   return db.select().from(statusPages).orderBy(asc(statusPages.slug));
 }
