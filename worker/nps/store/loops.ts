@@ -1,5 +1,5 @@
 // The loops an answer starts (see ../loops.ts), each once by a unique key, and the follow-up list.
-import { and, desc, eq, inArray, isNotNull, isNull, lt } from "drizzle-orm";
+import { and, desc, eq, isNotNull, isNull, lt } from "drizzle-orm";
 import { contacts, npsFollowups, npsPromoterInvites, npsResponses, npsSurveys } from "../../../db/schema/index.ts";
 import { emailStatements, hasMarketingConsent } from "../../emails/index.ts";
 import { type Db, inJson, runBatch } from "../../lib/db.ts";
