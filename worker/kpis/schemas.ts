@@ -243,11 +243,29 @@ export const KpiSettingsSchema = z
       .array(EventName)
       .min(1)
       .max(20)
-      .default(["community_post", "community_comment", "feedback_vote", "feedback_post", "event_attended"]),
+      .default([
+        "community_post",
+        "community_comment",
+        "feedback_vote",
+        "feedback_post",
+        "feedback_comment",
+        "event_attended",
+      ]),
     engagementWeights: z
       .record(EventName, z.number().min(-100).max(100))
       .refine((w) => Object.keys(w).length >= 1 && Object.keys(w).length <= 30, "Between 1 and 30 events")
-      .default({ login: 1, feature_used: 2, order_completed: 5, community_post: 3, referral_sent: 4 }),
+      .default({
+        login: 1,
+        feature_used: 2,
+        order_completed: 5,
+        community_post: 3,
+        referral_sent: 4,
+        feedback_post: 3,
+        feedback_comment: 2,
+        feedback_vote: 1,
+        nps_answered: 1,
+        referral_converted: 4,
+      }),
     engagementFullScore: z
       .number()
       .positive()

@@ -8,10 +8,12 @@ import {
   type PostStatus,
   type VoteState,
 } from "../../../db/schema/index.ts";
+import { activityStatements } from "../../emails/index.ts";
 import { type Db, runBatch, type Statement } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { BURST } from "../limits.ts";
 import { forgetBoard } from "../page-cache.ts";
+import { voted } from "./activity.ts";
 import { bumpBoard, bumpBoardBySlug } from "./boards.ts";
 import { type PostRow, recountVotes } from "./posts.ts";
 
@@ -76,6 +78,8 @@ export function castVote(db: Db, t: VoteTarget, now = Date.now()): VoteWrite {
       .where(and(eq(feedbackPosts.id, t.postId), sql`${mine} is not null`)),
     bumpBoardBySlug(db, t.boardSlug, sql`${mine} is not null`),
     outcomeQuery(db, t),
+    // On the contact graph in the same transaction, only when this request's vote went in.
+    ...activityStatements(db, voted(t.postId, t.contactId, t.boardSlug, now), now, sql`${mine} is not null`),
   ] as const;
   return { statements: [...statements], outcome: (r) => outcome(t, r[3], r[0]) };
 }

@@ -14,6 +14,7 @@ import { conflict } from "../../lib/problem.ts";
 import { newCode } from "../codes.ts";
 import { nextTier } from "../reward-policy.ts";
 import type { Customer } from "../schemas.ts";
+import { enrolled } from "./activity.ts";
 import { referrerClicksSql } from "./click-days.ts";
 import { getProgramOrThrow } from "./programs.ts";
 
@@ -76,6 +77,7 @@ export async function enrollReferrer(db: Db, programId: string, customer: z.infe
             FROM referral_referrers r WHERE r.program_id = ${program.id} AND r.contact_id = ${contact.id}`,
         )
         .onConflictDoNothing(),
+      ...enrolled(db, program.id, contact.id, now),
     ]);
     const found = await getReferrerByContact(db, program.id, contact.id);
     if (found) return found;

@@ -1,0 +1,47 @@
+// Activity other capabilities record on the contact graph (a vote, an NPS answer, a conversion): an
+// event row like an ingested one, with the same aggregates and daily rollup, in the caller's batch.
+import { type SQL, sql } from "drizzle-orm";
+import { chunk, type Db, rawStatement } from "../../lib/db.ts";
+import { newId } from "../../lib/ids.ts";
+import { aggregateStatements } from "./events.ts";
+
+/** What a known person did, once: `key` is unique per occurrence (a redelivery or retry adds nothing). */
+export type Activity = {
+  contactId: string;
+  event: string;
+  /** Unique per occurrence across Rapport, e.g. `feedback_vote:<post>:<contact>`. */
+  key: string;
+  at: number;
+  properties?: Record<string, unknown>;
+};
+
+/** Event ids Rapport writes itself: never a Segment messageId a host app would send. */
+const KEY_PREFIX = "rapport:";
+
+/**
+ * Statements recording `activities` (for one batch with the action itself): the event rows, unique by
+ * key, onto contacts that exist, then the aggregates and rollup from exactly the rows this batch
+ * inserted. `when` (SQL evaluated in the batch) limits the write to the case the action took effect;
+ * it may read each activity as `v` (`v.contact_id`, `v.event`, `v.properties` as JSON text).
+ */
+export function activityWrites(db: Db, activities: Activity[], now: number, when: SQL = sql`true`) {
+  if (!activities.length) return [];
+  const batchId = newId("ib", now);
+  const inserts = chunk(activities, 15).map((part) => insertOf(part, batchId, now, when));
+  return [...inserts, ...aggregateStatements(batchId, now)].map((q) => rawStatement(db, q));
+}
+
+function insertOf(activities: Activity[], batchId: string, now: number, when: SQL): SQL {
+  const values = sql.join(
+    activities.map(
+      (a) =>
+        sql`(${newId("ev", now)}, ${KEY_PREFIX + a.key}, ${a.contactId}, ${a.event}, ${JSON.stringify(a.properties ?? {})}, ${a.at})`,
+    ),
+    sql`, `,
+  );
+  return sql`with v (id, message_id, contact_id, event, properties, occurred_at) as (values ${values})
+    insert into email_events (id, message_id, contact_id, event, properties, occurred_at, received_at, batch_id)
+    select v.id, v.message_id, c.id, v.event, v.properties, v.occurred_at, ${now}, ${batchId}
+    from v join contacts c on c.id = v.contact_id where ${when}
+    on conflict (message_id) do nothing`;
+}
