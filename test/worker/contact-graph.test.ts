@@ -4,7 +4,8 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { contacts, referralRewards } from "../../db/schema/index.ts";
+import { contacts, PILLARS, referralRewards } from "../../db/schema/index.ts";
+import { quarterOf } from "../../worker/kpis/index.ts";
 import { subscriberToken } from "../../worker/status/subscriptions.ts";
 import { call, db, identityToken, newKey } from "./helpers.ts";
 import { convert, enroll, newProgram, POLICY } from "./referrals-support.ts";
@@ -127,6 +128,28 @@ describe("every capability records a known person's activity on the contact grap
       value: 18.33,
       inputs: { activeContacts: 2, scoredContacts: 1, scoreSum: 36.67 },
     });
+
+    // The pillar audit shows the community pillar's evidence: activity 1 of 2 members (good, 5 points)
+    // and engagement 18.33 (poor, 1 point) suggest 3, beside the manual score.
+    const quarter = quarterOf(Date.now());
+    const pillars = PILLARS.map((pillar) => ({ pillar, score: pillar === "community" ? 2 : 4 }));
+    expect((await call(`/api/v1/kpis/audits/${quarter}`, { method: "PUT", key: kkey, json: { pillars } })).status).toBe(
+      200,
+    );
+    const evidence = (await (await call(`/api/v1/kpis/audits/${quarter}/evidence`, { key: kkey })).json()) as {
+      pillars: Array<{ pillar: string; score: number | null; suggested: number | null; kpis: unknown[] }>;
+    };
+    expect(evidence.pillars.find((p) => p.pillar === "community")).toEqual({
+      pillar: "community",
+      score: 2,
+      suggested: 3,
+      kpis: [
+        { kpi: "community_activity", name: "Community activity rate", value: 0.5, band: "good" },
+        { kpi: "engagement_score", name: "Engagement score", value: 18.33, band: "poor" },
+      ],
+    });
+    // No feedback post is done: the implementation ratio is 0 of 2 posts (poor); no vote on a delivered post.
+    expect(evidence.pillars.find((p) => p.pillar === "feedback_loops")).toMatchObject({ score: 4, suggested: 1 });
 
     // Retries and redeliveries: the same vote, subscription, confirmation, answer, enrolment,
     // conversion (same Idempotency-Key) and payout add nothing.

@@ -6,7 +6,7 @@ import type { Range } from "../lib/range.ts";
 import { ingest } from "./ingest.ts";
 import { kick } from "./kick.ts";
 import { AnyCall } from "./schemas.ts";
-import { type Activity, activityWrites } from "./store/activity.ts";
+import { type Activity, activityRow, activityWrites } from "./store/activity.ts";
 import { engagement } from "./store/engagement.ts";
 import { outboxInserts } from "./store/outbox.ts";
 import {
@@ -59,6 +59,11 @@ export type { Activity } from "./store/activity.ts";
  */
 export function activityStatements(db: Db, activities: Activity[], now: number, when?: SQL) {
   return activityWrites(db, activities, now, when);
+}
+
+/** The `email_events` row `activityStatements` writes for `a`: for seeds that insert in bulk, then aggregate and `rollupRebuild`. */
+export function activityEventRow(a: Activity, batchId: string, now: number) {
+  return activityRow(a, batchId, now);
 }
 
 /** Segment calls validated and written as `POST /v1/batch` does, received at `now` (benchmarks simulate days with it). */

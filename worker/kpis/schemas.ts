@@ -204,6 +204,30 @@ export const AuditSchema = z
   })
   .openapi("PillarAudit");
 
+export const AuditEvidenceSchema = z
+  .object({
+    quarter: z.string(),
+    phase: z.enum(["live", "final", "future"]),
+    pillars: z.array(
+      z.object({
+        pillar: z.enum(PILLARS),
+        score: z.number().nullable().openapi({ description: "The manual score (1-5), null before the audit" }),
+        suggested: z.number().nullable().openapi({
+          description: "Mean of the KPIs' points (poor 1, fair 3, good 5), rounded; null when none has a band",
+        }),
+        kpis: z.array(
+          z.object({
+            kpi: KpiIdSchema,
+            name: z.string(),
+            value: z.number().nullable(),
+            band: z.enum(["poor", "fair", "good"]).nullable(),
+          }),
+        ),
+      }),
+    ),
+  })
+  .openapi("PillarAuditEvidence");
+
 export const AlertSchema = z
   .object({
     id: z.string(),

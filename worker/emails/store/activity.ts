@@ -31,6 +31,20 @@ export function activityWrites(db: Db, activities: Activity[], now: number, when
   return [...inserts, ...aggregateStatements(batchId, now)].map((q) => rawStatement(db, q));
 }
 
+/** The event row the live path writes for `a` (for seeds that write rows in bulk, then rebuild aggregates and rollups). */
+export function activityRow(a: Activity, batchId: string, now: number) {
+  return {
+    id: newId("ev", a.at),
+    messageId: KEY_PREFIX + a.key,
+    contactId: a.contactId,
+    event: a.event,
+    properties: a.properties ?? {},
+    occurredAt: a.at,
+    receivedAt: now,
+    batchId,
+  };
+}
+
 function insertOf(activities: Activity[], batchId: string, now: number, when: SQL): SQL {
   const values = sql.join(
     activities.map(
