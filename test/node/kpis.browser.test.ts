@@ -84,6 +84,13 @@ describe("KPI console", () => {
     await page.getByRole("button", { name: "Save audit" }).click();
     await expect.poll(() => page.locator("#audit-result").textContent()).toBe("Saved.");
     await expect.poll(() => page.getByTestId("audit-priority").textContent()).toBe("Value exchange");
+    // Beside each pillar, the KPIs that inform it and the score they suggest, next to the one saved.
+    const community = page.getByTestId("evidence-community");
+    await expect
+      .poll(() => community.textContent())
+      .toMatch(/^Suggested: (\d\/5|—), scored 4\/5 — Community activity rate: /);
+    expect(await community.textContent()).toContain("Engagement score");
+    expect(await page.locator("#suggest-h").textContent()).toBe("How the suggested score is computed");
     expect(errors).toEqual([]);
     await page.close();
   });
