@@ -16,6 +16,8 @@ export type SeedContext = {
 };
 
 export const DAY = 86_400_000;
+/** The batch id of seeded events: the emails seed computes the per-contact aggregates of its rows. */
+export const SEED_EVENT_BATCH = "ib_seed";
 
 /** mulberry32: small, fast, deterministic. */
 export function seededRng(seed: number): () => number {

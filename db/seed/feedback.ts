@@ -1,7 +1,15 @@
-import { recomputeTrending, renderMarkdown, TRENDING_SLOT_MS } from "../../worker/feedback/index.ts";
+import { activityEventRow } from "../../worker/emails/index.ts";
+import {
+  authoredActivity,
+  recomputeTrending,
+  renderMarkdown,
+  TRENDING_SLOT_MS,
+  voteActivity,
+} from "../../worker/feedback/index.ts";
 import { newId } from "../../worker/lib/ids.ts";
 import {
   contacts,
+  emailEvents,
   feedbackBoards,
   feedbackComments,
   feedbackPosts,
@@ -9,7 +17,7 @@ import {
   feedbackVotes,
   type PostStatus,
 } from "../schema/index.ts";
-import { DAY, type SeedContext } from "./context.ts";
+import { DAY, SEED_EVENT_BATCH, type SeedContext } from "./context.ts";
 
 const BOARDS = [
   {
@@ -287,6 +295,28 @@ export async function seedFeedback(ctx: SeedContext): Promise<void> {
   await ctx.insertMany(feedbackStatusChanges, changes, "feedback status changes");
   await ctx.insertMany(feedbackVotes, votes, "feedback votes");
   await ctx.insertMany(feedbackComments, comments, "feedback comments");
+  // What the boards record on the contact graph, as their own writes would have: the emails seed
+  // (next) aggregates its batch and rebuilds the daily rollups from these rows.
+  const boardSlug = new Map(boards.map((b) => [b.id, b.slug]));
+  const postBoard = new Map(posts.map((p) => [p.id as string, boardSlug.get(p.boardId) ?? ""]));
+  const activity = [
+    ...posts.flatMap((p) =>
+      authoredActivity("feedback_post", p.id as string, p.authorId, p.createdAt as number, {
+        board: boardSlug.get(p.boardId),
+      }),
+    ),
+    ...comments.flatMap((c) =>
+      authoredActivity("feedback_comment", c.id as string, c.team ? null : c.authorId, c.createdAt as number, {
+        postId: c.postId,
+      }),
+    ),
+    ...votes.flatMap((v) => voteActivity(v.postId, v.contactId, postBoard.get(v.postId) ?? "", v.createdAt as number)),
+  ];
+  await ctx.insertMany(
+    emailEvents,
+    activity.map((a) => activityEventRow(a, SEED_EVENT_BATCH, a.at)),
+    "feedback activity",
+  );
   await recomputeTrending(db, Math.floor(now / TRENDING_SLOT_MS), now);
   ctx.log(
     `feedback: ${boards.length} boards, ${posts.length} posts, ${votes.length} votes, ${comments.length} comments`,

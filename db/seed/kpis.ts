@@ -1,4 +1,5 @@
-import { nps, pace, quarterOf, quarterRange, shiftQuarter, standingOn } from "../../worker/kpis/index.ts";
+import { activityStatements } from "../../worker/emails/index.ts";
+import { kpisAsOf, nps, pace, quarterOf, quarterRange, shiftQuarter, standingOn } from "../../worker/kpis/index.ts";
 import {
   contacts,
   type Direction,
@@ -14,22 +15,10 @@ import {
   PILLARS,
   pillarAudits,
 } from "../schema/index.ts";
-import { DAY, type SeedContext } from "./context.ts";
+import { DAY, progressBar, type SeedContext } from "./context.ts";
 
-// Demo history: values at the end of the four past quarters and where the current one is heading.
-// NPS is computed from the seeded responses; the rest is a plausible, improving business.
-const FINALS: Record<Exclude<KpiId, "nps" | "clv_cac" | "churn">, number[]> = {
-  referral_conversion: [0.12, 0.14, 0.15, 0.17, 0.19],
-  feedback_implementation: [0.18, 0.21, 0.2, 0.26, 0.28],
-  feedback_implementation_votes: [0.28, 0.31, 0.35, 0.38, 0.41],
-  email_engagement: [0.028, 0.031, 0.03, 0.036, 0.038],
-  clv: [820, 860, 910, 980, 1040],
-  cac: [310, 290, 300, 270, 255],
-  repeat_purchase_rate: [0.24, 0.27, 0.29, 0.31, 0.33],
-  retention: [0.81, 0.83, 0.8, 0.85, 0.86],
-  community_activity: [0.14, 0.16, 0.18, 0.2, 0.21],
-  engagement_score: [44, 48, 51, 55, 57],
-};
+// NPS responses are drawn so each quarter ends near these; every KPI's history is then computed
+// from the seeded data by `kpisAsOf`, as the daily snapshot job computes it.
 const NPS_FINALS = [22, 28, 31, 38, 42];
 const DIRECTION: Partial<Record<KpiId, Direction>> = { cac: "lower", churn: "lower" };
 /** KPIs with quarterly targets, and by how much each quarter aimed to improve (share of the start). */
@@ -136,42 +125,49 @@ export async function seedKpis(ctx: SeedContext): Promise<void> {
   });
   await ctx.insertMany(npsInvitations, invitations, "NPS invitations");
   await ctx.insertMany(npsResponses, responses, "NPS responses");
+  // Each answer on the contact graph, by the statements an answer's own batch runs.
+  const answered = responses.map((r) => ({
+    contactId: r.contactId,
+    event: "nps_answered",
+    key: `nps_answered:${r.surveyId}:${r.contactId}`,
+    at: r.respondedAt as number,
+    properties: { surveyId: r.surveyId, score: r.score, channel: r.channel },
+  }));
+  for (const statement of activityStatements(ctx.db, answered, ctx.now)) await statement;
 
-  // Demo history for the other KPIs: each day's quarter-to-date value drifts from the last
-  // quarter's value to this quarter's, with a little noise that settles as the quarter fills.
-  const finals = (kpi: KpiId): number[] => {
-    if (kpi === "nps") return NPS_FINALS;
-    if (kpi === "churn") return FINALS.retention.map((v) => round(1 - v));
-    if (kpi === "clv_cac") return FINALS.clv.map((v, i) => round(v / FINALS.cac[i], 2));
-    return FINALS[kpi];
-  };
-  const sortedResponses = [...responses].sort((a, b) => (a.respondedAt as number) - (b.respondedAt as number));
+  // Spend first: CAC reads it.
+  await ctx.insertMany(
+    marketingSpend,
+    quarters.flatMap((q, qi) =>
+      Object.entries(CHANNELS).map(([channel, base]) => ({
+        id: `spd_seed_${qi}_${channel}`,
+        quarter: q,
+        channel,
+        amount: Math.round(base * (0.9 + qi * 0.05) * (0.9 + ctx.rng() * 0.2)),
+        note: channel === "events" && qi === 2 ? "Annual conference booth" : null,
+        updatedAt: quarterRange(q).from,
+      })),
+    ),
+    "marketing spend",
+  );
+
+  // History: quarter-to-date values by the same computation as the live ones.
+  const computed = await history(ctx, quarters);
+  const series = new Map<KpiId, Map<number, number | null>>(
+    KPI_IDS.map((kpi) => [kpi, new Map([...computed].map(([day, r]) => [day, r[kpi].value]))]),
+  );
   const npsAt = (q: string, end: number) => {
     const from = quarterRange(q).from;
     return nps(
-      sortedResponses
-        .filter((r) => (r.respondedAt as number) >= from && (r.respondedAt as number) < end)
-        .map((r) => r.score),
+      responses.filter((r) => (r.respondedAt as number) >= from && (r.respondedAt as number) < end).map((r) => r.score),
     ).value;
   };
-
-  const series = new Map<KpiId, Map<number, number | null>>();
-  for (const kpi of KPI_IDS) {
-    const values = new Map<number, number | null>();
-    const f = finals(kpi);
-    let noise = 0;
-    quarters.forEach((q, qi) => {
-      const r = quarterRange(q);
-      const prev = qi ? f[qi - 1] : f[0] * 0.95;
-      for (let day = r.from; day < Math.min(r.to, ctx.now); day += DAY) {
-        const elapsed = (day + DAY - r.from) / (r.to - r.from);
-        noise = 0.8 * noise + 0.2 * (ctx.rng() * 2 - 1);
-        const drift = f[qi] + (prev - f[qi]) * (1 - elapsed) * 0.6;
-        values.set(day, kpi === "nps" ? npsAt(q, day + DAY) : round(drift * (1 + noise * 0.08 * (1 - elapsed) ** 0.5)));
-      }
+  // Each quarter's last computed value (the running quarter's: yesterday's).
+  const finals = (kpi: KpiId): Array<number | null> =>
+    quarters.map((q) => {
+      const days = [...(series.get(kpi) ?? [])].filter(([day]) => quarterOf(day) === q);
+      return days.at(-1)?.[1] ?? null;
     });
-    series.set(kpi, values);
-  }
 
   // This quarter's NPS target, aimed so that today's forecast misses it by more than the 10%
   // tolerance while the better end of its interval reaches it: at risk (without an interval, 17%
@@ -199,12 +195,14 @@ export async function seedKpis(ctx: SeedContext): Promise<void> {
     const direction = DIRECTION[kpi] ?? "higher";
     const sign = direction === "higher" ? 1 : -1;
     quarters.forEach((q, qi) => {
-      const startValue = qi ? f[qi - 1] : round(f[0] * (1 - 0.05 * sign));
+      const final = f[qi];
+      if (final === null) return;
+      const startValue = (qi ? f[qi - 1] : null) ?? round(final * (1 - 0.05 * sign));
       // A third of the past targets overreach (missed); the rest are met with a little to spare.
       const missed = (Object.keys(TARGETED).indexOf(kpi) + qi) % 3 === 0;
-      const moved = (f[qi] - startValue) * sign > 0;
+      const moved = (final - startValue) * sign > 0;
       let target = moved
-        ? round(startValue + (f[qi] - startValue) * (missed ? 1.4 : 0.8))
+        ? round(startValue + (final - startValue) * (missed ? 1.4 : 0.8))
         : round(startValue + sign * Math.abs(startValue) * step);
       if (kpi === "nps" && q === current) target = atRiskTarget(q, startValue) ?? target;
       targets.push({
@@ -226,14 +224,15 @@ export async function seedKpis(ctx: SeedContext): Promise<void> {
     for (const [day, value] of values) {
       const q = quarterOf(day);
       const t = targets.find((x) => x.kpi === kpi && x.quarter === q);
-      // As the daily snapshot job would have judged it: the forecast from the days before.
+      // As the daily snapshot job judges it: the forecast from the days before (the quarter's, and the day before).
       const earlier = [...values]
-        .filter(([d]) => d < day && d >= quarterRange(q).from)
+        .filter(([d]) => d < day && d >= Math.min(quarterRange(q).from, day - DAY))
         .map(([d, v]) => ({ day: d, value: v }));
       const status = t
         ? (standingOn(kpi, day, value, earlier, t as typeof kpiTargets.$inferSelect).pacing?.status ?? null)
         : null;
-      snapshots.push({ kpi, day, value, inputs: { demo: "seeded history" }, status, computedAt: day + DAY });
+      const inputs = computed.get(day)?.[kpi].inputs ?? {};
+      snapshots.push({ kpi, day, value, inputs, status, computedAt: day + DAY });
     }
   }
   await ctx.insertMany(kpiSnapshots, snapshots, "KPI daily snapshots");
@@ -254,21 +253,6 @@ export async function seedKpis(ctx: SeedContext): Promise<void> {
       })
       .onConflictDoNothing();
   }
-
-  await ctx.insertMany(
-    marketingSpend,
-    quarters.flatMap((q, qi) =>
-      Object.entries(CHANNELS).map(([channel, base]) => ({
-        id: `spd_seed_${qi}_${channel}`,
-        quarter: q,
-        channel,
-        amount: Math.round(base * (0.9 + qi * 0.05) * (0.9 + ctx.rng() * 0.2)),
-        note: channel === "events" && qi === 2 ? "Annual conference booth" : null,
-        updatedAt: quarterRange(q).from,
-      })),
-    ),
-    "marketing spend",
-  );
 
   const audit = [
     [3, 2, 3, 2, 3],
@@ -294,4 +278,25 @@ export async function seedKpis(ctx: SeedContext): Promise<void> {
     "pillar audits",
   );
   ctx.log(`KPI history from ${quarters[0]} to ${current}: ${snapshots.length} snapshots`);
+}
+
+/**
+ * Every KPI as `kpisAsOf` computes it live, at the end of the days charts read: each Sunday of the
+ * running quarter (the weekly sparkline), each quarter's last day (its outcome) and yesterday. A day
+ * takes a second or more on the demo data, so the days between are left to the snapshot job.
+ */
+async function history(ctx: SeedContext, quarters: string[]) {
+  const today = Math.floor(ctx.now / DAY) * DAY;
+  const days = new Set<number>([today - DAY]);
+  for (const q of quarters) days.add(Math.min(quarterRange(q).to, today) - DAY);
+  for (let day = quarterRange(quarterOf(ctx.now)).from; day < today; day += DAY) {
+    if (new Date(day).getUTCDay() === 0) days.add(day);
+  }
+  const out = new Map<number, Awaited<ReturnType<typeof kpisAsOf>>>();
+  const bar = progressBar("KPI history", days.size);
+  for (const day of [...days].sort((a, b) => a - b)) {
+    out.set(day, await kpisAsOf(ctx.db, day));
+    bar(out.size);
+  }
+  return out;
 }

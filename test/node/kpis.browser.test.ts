@@ -28,8 +28,8 @@ describe("KPI console", () => {
     expect(await nps.locator("svg.bullet desc").textContent()).toMatch(/Actual .*target/);
     expect(await page.locator("li.kpi").count()).toBe(13);
 
-    // A past quarter shows final outcomes: the seed has met and missed targets.
-    await page.getByLabel("Quarter", { exact: true }).selectOption({ index: 3 });
+    // The last quarter shows final outcomes: the seed's targets, aimed from its computed values, are met and missed.
+    await page.getByLabel("Quarter", { exact: true }).selectOption({ index: 2 });
     await expect.poll(() => page.locator("#summary").textContent()).toContain("final values");
     const statuses = await page.locator("li.kpi .status").allTextContents();
     expect(statuses).toContain("Met");
@@ -84,6 +84,13 @@ describe("KPI console", () => {
     await page.getByRole("button", { name: "Save audit" }).click();
     await expect.poll(() => page.locator("#audit-result").textContent()).toBe("Saved.");
     await expect.poll(() => page.getByTestId("audit-priority").textContent()).toBe("Value exchange");
+    // Beside each pillar, the KPIs that inform it and the score they suggest, next to the one saved.
+    const community = page.getByTestId("evidence-community");
+    await expect
+      .poll(() => community.textContent())
+      .toMatch(/^Suggested: (\d\/5|—), scored 4\/5 — Community activity rate: /);
+    expect(await community.textContent()).toContain("Engagement score");
+    expect(await page.locator("#suggest-h").textContent()).toBe("How the suggested score is computed");
     expect(errors).toEqual([]);
     await page.close();
   });

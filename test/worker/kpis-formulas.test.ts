@@ -13,7 +13,6 @@ import {
   spendIn,
 } from "../../worker/kpis/formulas.ts";
 import { pace } from "../../worker/kpis/pacing.ts";
-import { auditView } from "../../worker/kpis/pillars.ts";
 import { DAY, quarterOf, quarterRange, shiftQuarter, startOfWeek } from "../../worker/kpis/quarters.ts";
 import { KpiSettingsSchema } from "../../worker/kpis/schemas.ts";
 

@@ -8,6 +8,7 @@ import { queueArchiveScrub } from "./erase.ts";
 import { ingest } from "./ingest.ts";
 import { kick } from "./kick.ts";
 import { AnyCall } from "./schemas.ts";
+import { type Activity, activityRow, activityWrites } from "./store/activity.ts";
 import { eraseContactStatements, exportContact } from "./store/contacts.ts";
 import { engagement } from "./store/engagement.ts";
 import { outboxInserts } from "./store/outbox.ts";
@@ -52,6 +53,23 @@ export type OutgoingEmail = {
  */
 export function emailStatements(db: Db, emails: OutgoingEmail[], now = Date.now()) {
   return outboxInserts(db, emails, now);
+}
+
+export type { Activity } from "./store/activity.ts";
+
+/**
+ * Batchable writes recording what known people did in another capability (a vote, a subscription, an
+ * NPS answer, a conversion) on the contact graph: events like ingested ones (timeline, KPIs, triggers),
+ * once per `key`. Put them in the action's own batch; `when` (SQL run in that batch) limits them to
+ * the case the action took effect.
+ */
+export function activityStatements(db: Db, activities: Activity[], now: number, when?: SQL) {
+  return activityWrites(db, activities, now, when);
+}
+
+/** The `email_events` row `activityStatements` writes for `a`: for seeds that insert in bulk, then aggregate and `rollupRebuild`. */
+export function activityEventRow(a: Activity, batchId: string, now: number) {
+  return activityRow(a, batchId, now);
 }
 
 /** Segment calls validated and written as `POST /v1/batch` does, received at `now` (benchmarks simulate days with it). */

@@ -8,6 +8,8 @@ import { shippedVoters } from "./store/told.ts";
 
 /** Markdown to safe HTML, as posts and comments store it (the seed writes bodies with it). */
 export { renderMarkdown } from "./markdown.ts";
+/** A post's or comment's and a vote's activity on the contact graph, as the boards record it (the seed writes the same). */
+export { authored as authoredActivity, voted as voteActivity } from "./store/activity.ts";
 /** The trending run of one slot (the seed runs it so the demo boards sort by trending). */
 export { recomputeTrending } from "./store/trending.ts";
 /** The length of one trending slot: the cron asks once a slot. */

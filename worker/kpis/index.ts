@@ -1,5 +1,10 @@
 // What other capabilities, the platform and the seed may use of kpis. Nothing else is imported from outside.
+
+import type { KpiId } from "../../db/schema/index.ts";
+import type { Db } from "../lib/db.ts";
+import type { KpiResult } from "./formulas.ts";
 import { eraseKpisStatements, exportKpisData } from "./store/gdpr.ts";
+import { kpisAsOf as asOf } from "./store/report.ts";
 
 /** NPS from a list of 0-10 scores, with its inputs (the demo seed computes its history with it). */
 export { nps } from "./formulas.ts";
@@ -12,3 +17,11 @@ export { standingOn } from "./standing.ts";
 
 /** KPIs' part of GDPR export and erase (the platform gathers every capability's part). */
 export const kpisGdpr = { exportFor: exportKpisData, eraseStatements: eraseKpisStatements };
+
+/**
+ * Every KPI as of the end of UTC `day`, quarter to date: the one computation behind live values and
+ * daily snapshots (the seed writes its history with it, so the latest snapshot equals the live value).
+ */
+export async function kpisAsOf(db: Db, day: number): Promise<Record<KpiId, KpiResult>> {
+  return asOf(db, day);
+}

@@ -204,6 +204,30 @@ export const AuditSchema = z
   })
   .openapi("PillarAudit");
 
+export const AuditEvidenceSchema = z
+  .object({
+    quarter: z.string(),
+    phase: z.enum(["live", "final", "future"]),
+    pillars: z.array(
+      z.object({
+        pillar: z.enum(PILLARS),
+        score: z.number().nullable().openapi({ description: "The manual score (1-5), null before the audit" }),
+        suggested: z.number().nullable().openapi({
+          description: "Mean of the KPIs' points (poor 1, fair 3, good 5), rounded; null when none has a band",
+        }),
+        kpis: z.array(
+          z.object({
+            kpi: KpiIdSchema,
+            name: z.string(),
+            value: z.number().nullable(),
+            band: z.enum(["poor", "fair", "good"]).nullable(),
+          }),
+        ),
+      }),
+    ),
+  })
+  .openapi("PillarAuditEvidence");
+
 export const AlertSchema = z
   .object({
     id: z.string(),
@@ -243,11 +267,29 @@ export const KpiSettingsSchema = z
       .array(EventName)
       .min(1)
       .max(20)
-      .default(["community_post", "community_comment", "feedback_vote", "feedback_post", "event_attended"]),
+      .default([
+        "community_post",
+        "community_comment",
+        "feedback_vote",
+        "feedback_post",
+        "feedback_comment",
+        "event_attended",
+      ]),
     engagementWeights: z
       .record(EventName, z.number().min(-100).max(100))
       .refine((w) => Object.keys(w).length >= 1 && Object.keys(w).length <= 30, "Between 1 and 30 events")
-      .default({ login: 1, feature_used: 2, order_completed: 5, community_post: 3, referral_sent: 4 }),
+      .default({
+        login: 1,
+        feature_used: 2,
+        order_completed: 5,
+        community_post: 3,
+        referral_sent: 4,
+        feedback_post: 3,
+        feedback_comment: 2,
+        feedback_vote: 1,
+        nps_answered: 1,
+        referral_converted: 4,
+      }),
     engagementFullScore: z
       .number()
       .positive()

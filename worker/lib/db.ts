@@ -215,3 +215,12 @@ export async function execBatch(db: Db, items: Array<SQL | { toSQL(): { sql: str
 
 /** The incoming row's value in an upsert's update set (`excluded.<column>`). */
 export const excluded = (column: string) => sql.raw(`excluded.${column}`);
+
+/**
+ * Raw `sql` as an item of a drizzle batch (`runBatch`, `sharedBatch`) or of `execBatch`: drizzle's own
+ * `db.run(sql)` carries no prepared statement, so a D1 batch could not bind its parameters.
+ */
+export function rawStatement(db: Db, query: SQL): Statement & { toSQL(): { sql: string; params: unknown[] } } {
+  const built = dialect.sqlToQuery(query);
+  return Object.assign(db.run(query), { stmt: db.$client.prepare(built.sql), toSQL: () => built });
+}

@@ -1,4 +1,5 @@
 // Subscribing to a page: email with double opt-in, or a webhook whose endpoint answers a challenge.
+import { activityStatements } from "../emails/index.ts";
 import { upsertContact } from "../lib/contacts.ts";
 import { hmacSha256, timingSafeEqual, toBase64 } from "../lib/crypto.ts";
 import { type Db, runBatch, type Statement } from "../lib/db.ts";
@@ -134,6 +135,22 @@ export async function subscribe(env: Env, db: Db, page: Page, input: SubscribeIn
       ? subscriberUpdate(db, id, { ...scope, ...(active ? {} : { confirmedAt: null, unsubscribedAt: null }) })
       : subscriberInsert(db, { id, pageId: page.id, kind: "email", contactId: contact.id, ...scope, createdAt: now }),
   ];
+  // On the contact graph once per subscription, whether or not the address was known before.
+  writes.push(
+    ...activityStatements(
+      db,
+      [
+        {
+          contactId: contact.id,
+          event: "status_subscribed",
+          key: `status_subscribed:${id}`,
+          at: now,
+          properties: { pageId: page.id },
+        },
+      ],
+      now,
+    ),
+  );
   const notificationId = active ? null : newId("snf", now);
   if (notificationId) writes.push(confirmationStatement(db, notificationId, id, now));
   await runBatch(db, writes);

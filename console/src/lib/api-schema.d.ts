@@ -5776,6 +5776,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/kpis/audits/{quarter}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The KPIs behind each pillar and a suggested score
+         * @description Requires the `kpis` scope (or `admin`; `read` for GET).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    quarter: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The evidence */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PillarAuditEvidence"];
+                    };
+                };
+                /** @description Invalid input */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, unknown or revoked API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The key lacks the scope this needs */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/kpis/feedback_implementation/voters": {
         parameters: {
             query?: never;
@@ -14943,6 +15011,7 @@ export interface components {
              *       "community_comment",
              *       "feedback_vote",
              *       "feedback_post",
+             *       "feedback_comment",
              *       "event_attended"
              *     ]
              */
@@ -14960,7 +15029,12 @@ export interface components {
              *       "feature_used": 2,
              *       "order_completed": 5,
              *       "community_post": 3,
-             *       "referral_sent": 4
+             *       "referral_sent": 4,
+             *       "feedback_post": 3,
+             *       "feedback_comment": 2,
+             *       "feedback_vote": 1,
+             *       "nps_answered": 1,
+             *       "referral_converted": 4
              *     }
              */
             engagementWeights?: {
@@ -15342,6 +15416,27 @@ export interface components {
             priority: "community" | "personalisation" | "value_exchange" | "feedback_loops" | "advocacy" | null;
             quarter: string;
             updatedAt: number | null;
+        };
+        PillarAuditEvidence: {
+            /** @enum {string} */
+            phase: "live" | "final" | "future";
+            pillars: {
+                kpis: {
+                    /** @enum {string|null} */
+                    band: "poor" | "fair" | "good" | null;
+                    /** @enum {string} */
+                    kpi: "nps" | "referral_conversion" | "feedback_implementation" | "feedback_implementation_votes" | "email_engagement" | "clv" | "cac" | "clv_cac" | "repeat_purchase_rate" | "retention" | "churn" | "community_activity" | "engagement_score";
+                    name: string;
+                    value: number | null;
+                }[];
+                /** @enum {string} */
+                pillar: "community" | "personalisation" | "value_exchange" | "feedback_loops" | "advocacy";
+                /** @description The manual score (1-5), null before the audit */
+                score: number | null;
+                /** @description Mean of the KPIs' points (poor 1, fair 3, good 5), rounded; null when none has a band */
+                suggested: number | null;
+            }[];
+            quarter: string;
         };
         Postmortem: {
             body: string;

@@ -22,6 +22,34 @@ function fill() {
   }
 }
 
+type Evidence = Answer<"/api/v1/kpis/audits/{quarter}/evidence">;
+let evidenceFor = "";
+
+/** Each pillar's KPIs and suggested score for the chosen quarter, beside its radio buttons. */
+async function showEvidence() {
+  const quarter = quarterEl.value;
+  evidenceFor = quarter;
+  let e: Evidence | null = null;
+  try {
+    e = await ok(api.GET("/api/v1/kpis/audits/{quarter}/evidence", { params: { path: { quarter } } }));
+  } catch (err) {
+    for (const p of PILLARS) $(`evidence-${p}`).textContent = `Evidence not loaded: ${errorText(err)}`;
+    return;
+  }
+  if (evidenceFor !== quarter) return;
+  for (const p of e.pillars) {
+    const kpis = p.kpis
+      .map(
+        (k) => `${esc(k.name)}: ${k.value === null ? "no data" : esc(String(k.value))}${k.band ? ` (${k.band})` : ""}`,
+      )
+      .join("; ");
+    $(`evidence-${p.pillar}`).innerHTML =
+      `Suggested: <strong>${p.suggested === null ? "—" : `${p.suggested}/5`}</strong>${
+        p.score === null ? "" : `, scored ${p.score}/5`
+      } — ${kpis}`;
+  }
+}
+
 const trend = list({
   body: $("audits"),
   empty: "No audits yet.",
@@ -62,10 +90,14 @@ form.addEventListener("submit", async (ev) => {
     );
     $("audit-result").textContent = "Saved.";
     await load();
+    await showEvidence();
   } catch (e) {
     $("audit-result").textContent = `Not saved: ${errorText(e)}`;
   }
 });
-quarterEl.addEventListener("change", fill);
+quarterEl.addEventListener("change", () => {
+  fill();
+  void showEvidence();
+});
 quarterSelect(quarterEl);
-await load();
+await Promise.all([load(), showEvidence()]);

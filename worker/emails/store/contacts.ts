@@ -1,6 +1,6 @@
 // Contacts as emails sees them: template variables, search, timeline, export and erase, and the
 // multi-row upsert of the people an ingestion batch names.
-import { and, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import {
   accountMembers,
   accounts,
@@ -14,7 +14,7 @@ import {
   emailSuppressions,
 } from "../../../db/schema/index.ts";
 import type { Person } from "../../lib/contacts.ts";
-import { chunk, type Db } from "../../lib/db.ts";
+import { chunk, type Db, inJson } from "../../lib/db.ts";
 import type { EraseContext, Erasure } from "../../lib/gdpr.ts";
 import { newId } from "../../lib/ids.ts";
 import { notFound } from "../../lib/problem.ts";
@@ -225,7 +225,7 @@ export async function exportContact(db: Db, id: string) {
   ]);
   const hashes = await addressHashes(contact.email, messages);
   const suppressions = hashes.length
-    ? await db.select().from(emailSuppressions).where(inArray(emailSuppressions.emailHash, hashes))
+    ? await db.select().from(emailSuppressions).where(inJson(emailSuppressions.emailHash, hashes))
     : [];
   return {
     contact,

@@ -104,7 +104,7 @@ export async function activityDays(db: Db, contactIds: string[], fromDay: number
 }
 
 /** Per-contact aggregates from the rows batch `batchId` inserted. */
-function aggregateStatements(batchId: string, now: number): SQL[] {
+export function aggregateStatements(batchId: string, now: number): SQL[] {
   return [
     sql`insert into contact_event_stats (contact_id, event, count, first_at, last_at, updated_at)
       select contact_id, event, count(*), min(occurred_at), max(occurred_at), ${now}

@@ -1,11 +1,13 @@
 // Comments: a thread's approved comments, the moderation queue, and every change to one.
 import { and, eq } from "drizzle-orm";
 import { contacts, feedbackComments, feedbackPosts } from "../../../db/schema/index.ts";
+import { activityStatements } from "../../emails/index.ts";
 import { type Db, runBatch } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { emit } from "../../lib/webhooks.ts";
 import { commentView } from "../answers.ts";
 import { renderMarkdown } from "../markdown.ts";
+import { authored } from "./activity.ts";
 import { bumpBoard } from "./boards.ts";
 import { type CommentRow, contributorSql, type PostRow, recountComments } from "./posts.ts";
 
@@ -80,6 +82,11 @@ export async function addComment(
       now,
     ),
     bumpBoard(db, p.post.boardId),
+    ...activityStatements(
+      db,
+      authored("feedback_comment", row.id, input.team ? null : row.authorId, now, { postId: p.post.id }),
+      now,
+    ),
   ]);
   return comment as CommentRow;
 }

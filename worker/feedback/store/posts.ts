@@ -8,12 +8,14 @@ import {
   feedbackVotes,
   type PostStatus,
 } from "../../../db/schema/index.ts";
+import { activityStatements } from "../../emails/index.ts";
 import { changesOf, type Db, runBatch } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { notFound } from "../../lib/problem.ts";
 import { emit } from "../../lib/webhooks.ts";
 import { renderMarkdown } from "../markdown.ts";
 import { ftsQuery } from "../search.ts";
+import { authored } from "./activity.ts";
 import { type Board, bumpBoard } from "./boards.ts";
 import { categoryOfBoard } from "./categories.ts";
 
@@ -256,6 +258,7 @@ export async function createPost(
       now,
     ),
     bumpBoard(db, board.id),
+    ...activityStatements(db, authored("feedback_post", row.id, row.authorId, now, { board: board.slug }), now),
   ]);
   return post as PostRow;
 }

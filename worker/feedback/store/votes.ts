@@ -8,10 +8,12 @@ import {
   type PostStatus,
   type VoteState,
 } from "../../../db/schema/index.ts";
+import { activityStatements } from "../../emails/index.ts";
 import { type Db, type Query, runBatch } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { BURST } from "../limits.ts";
 import { forgetBoard } from "../page-cache.ts";
+import { voted } from "./activity.ts";
 import { bumpBoard, bumpBoardBySlug } from "./boards.ts";
 import { type PostRow, recountVotes } from "./posts.ts";
 
@@ -139,8 +141,16 @@ function bound(db: Db, kind: "cast" | "remove", values: VoteValues): Query[] {
  * read "below the limit": D1 runs one statement at a time.
  */
 export function castVote(db: Db, t: VoteTarget, now = Date.now()): VoteWrite {
+  const id = newId("fbv", now);
+  // On the contact graph in the same transaction, only when this request's vote went in.
+  const activity = activityStatements(
+    db,
+    voted(t.postId, t.contactId, t.boardSlug, now),
+    now,
+    sql`(select state from feedback_votes where id = ${id}) is not null`,
+  ).map((s) => s.toSQL());
   return {
-    statements: bound(db, "cast", { ...t, id: newId("fbv", now), now }),
+    statements: [...bound(db, "cast", { ...t, id, now }), ...activity],
     outcome: (r) => outcome(t, r[3], r[0]),
   };
 }

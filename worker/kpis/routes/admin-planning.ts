@@ -4,6 +4,7 @@ import { getDb } from "../../lib/db.ts";
 import { adminOps, jsonBody, jsonContent, newRouter, problemContent, z } from "../../lib/openapi.ts";
 import { notFound } from "../../lib/problem.ts";
 import {
+  AuditEvidenceSchema,
   AuditSchema,
   deleted,
   invalid,
@@ -18,7 +19,7 @@ import {
   TargetParams,
   TargetRowSchema,
 } from "../schemas.ts";
-import { deleteAudit, getAudit, listAudits, putAudit } from "../store/audits.ts";
+import { auditEvidence, deleteAudit, getAudit, listAudits, putAudit } from "../store/audits.ts";
 import { getSettings, putSettings } from "../store/settings.ts";
 import { deleteSpend, listSpend, putSpend } from "../store/spend.ts";
 import { deleteTarget, listTargets, putTarget } from "../store/targets.ts";
@@ -162,6 +163,18 @@ op(
     if (!audit) throw notFound("This quarter has no audit");
     return c.json(audit, 200);
   },
+);
+
+// GET /api/v1/kpis/audits/{quarter}/evidence — each pillar's KPIs and the score they suggest
+op(
+  {
+    method: "get",
+    path: "/api/v1/kpis/audits/{quarter}/evidence",
+    summary: "The KPIs behind each pillar and a suggested score",
+    request: { params: QuarterParams },
+    responses: { 200: jsonContent(AuditEvidenceSchema, "The evidence"), ...invalid },
+  },
+  async (c) => c.json(await auditEvidence(getDb(c.env.DB), c.req.valid("param").quarter, Date.now()), 200),
 );
 
 // PUT /api/v1/kpis/audits/{quarter} — score the five pillars 1-5

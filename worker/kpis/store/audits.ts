@@ -2,7 +2,8 @@
 import { asc, desc, eq } from "drizzle-orm";
 import { pillarAudits } from "../../../db/schema/index.ts";
 import { type Db, excluded } from "../../lib/db.ts";
-import { auditView, type PillarScore } from "../pillars.ts";
+import { auditView, type PillarScore, pillarEvidence } from "../pillars.ts";
+import { quarterReport } from "./report.ts";
 
 /** Every audited quarter, newest first, each with its scores (the console draws the trend). */
 export async function listAudits(db: Db) {
@@ -40,4 +41,20 @@ export async function deleteAudit(db: Db, quarter: string): Promise<boolean> {
     .where(eq(pillarAudits.quarter, quarter))
     .returning({ q: pillarAudits.quarter });
   return rows.length > 0;
+}
+
+/**
+ * Each pillar's manual score for `quarter` beside the KPIs that inform it (the quarter's values as the
+ * KPI report shows them: live for the running quarter, final for a past one) and the score they suggest.
+ */
+export async function auditEvidence(db: Db, quarter: string, now: number) {
+  const [report, audit] = await Promise.all([quarterReport(db, quarter, now), getAudit(db, quarter)]);
+  const evidence = pillarEvidence(
+    report.kpis.map((k) => ({ kpi: k.kpi, value: k.value, target: k.target?.target ?? null })),
+  );
+  return {
+    quarter,
+    phase: report.phase,
+    pillars: evidence.map((e) => ({ ...e, score: audit?.pillars.find((p) => p.pillar === e.pillar)?.score ?? null })),
+  };
 }

@@ -1,7 +1,7 @@
 // Reads what the KPI formulas need for one range: our own tables and the other capabilities'
 // contracts. Events come from emails' daily rollups, so `range` must be whole UTC days.
-import { and, count, gte, lt, sql } from "drizzle-orm";
-import { contacts, marketingSpend } from "../../../db/schema/index.ts";
+import { and, gte, sql } from "drizzle-orm";
+import { marketingSpend } from "../../../db/schema/index.ts";
 import {
   activeCohort,
   activeContactCount,

@@ -1,6 +1,7 @@
 // NPS responses: one per contact per survey, answering again changes it.
 import { and, desc, eq, gte, isNotNull, lt, lte, sql } from "drizzle-orm";
 import { contacts, type NPS_CHANNELS, npsResponses, npsSurveys } from "../../../db/schema/index.ts";
+import { activityStatements } from "../../emails/index.ts";
 import type { Db } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { notFound } from "../../lib/problem.ts";
@@ -53,6 +54,20 @@ export async function recordResponse(
         segment: segmentOf(input.score),
         comment,
       },
+      now,
+    ),
+    // On the contact graph once per survey and contact: the first answer (a changed score is not a new one).
+    ...activityStatements(
+      db,
+      [
+        {
+          contactId: input.contactId,
+          event: "nps_answered",
+          key: `nps_answered:${input.surveyId}:${input.contactId}`,
+          at: now,
+          properties: { surveyId: input.surveyId, score: input.score, channel: input.channel },
+        },
+      ],
       now,
     ),
   ]);

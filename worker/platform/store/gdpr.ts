@@ -28,10 +28,7 @@ export function opaqueContactInsert(db: Db, contact: ContactRow, opaqueId: strin
 /** Whether a JSON text column holds, anywhere, a string equal to one of `needles` (lowercased). */
 const quotes = (column: SQL, needles: string[]) =>
   sql`exists (select 1 from json_tree(case when json_valid(${column}) then ${column} else '[]' end)
-    where type = 'text' and lower(atom) in (${sql.join(
-      needles.map((n) => sql`${n}`),
-      sql`, `,
-    )}))`;
+    where type = 'text' and lower(atom) in (select value from json_each(${JSON.stringify(needles)})))`;
 
 /**
  * Deletes what the shared tables quote of the person (exact strings: ids, addresses), then the

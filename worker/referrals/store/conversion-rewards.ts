@@ -12,6 +12,7 @@ import { newId } from "../../lib/ids.ts";
 import { type Attribution, qualifies } from "../attribution.ts";
 import { type FraudInput, fraudFlags, REVERSING_EVENTS } from "../fraud.ts";
 import { afterQualifying, monthStart, pendingRewards, type Reward, referrerTier } from "../reward-policy.ts";
+import { rewardActivity } from "./activity.ts";
 import type { Program } from "./programs.ts";
 import { referrerContactId } from "./referrers.ts";
 import { transitionStatements } from "./rewards.ts";
@@ -58,6 +59,8 @@ export async function rewardStatements(
       r.state = "reversed";
     }
   }
+  const earned = existing.filter((r) => r.state === "held" || r.state === "approved");
+  if (qualified) stmts.push(...rewardActivity(db, earned, "approved", now));
   const rewards = existing.map((r) => ({ id: r.id, side: r.side, state: r.state }));
   return { stmts, rewards, qualified };
 }

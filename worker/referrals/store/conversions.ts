@@ -15,6 +15,7 @@ import { emit } from "../../lib/webhooks.ts";
 import { type Attribution, inFuture, notAttributedReason } from "../attribution.ts";
 import { parseClickId } from "../codes.ts";
 import type { ConversionBody, ConversionResultSchema } from "../schemas.ts";
+import { converted } from "./activity.ts";
 import { type Customer, rewardStatements } from "./conversion-rewards.ts";
 import { withIdempotency } from "./idempotency.ts";
 import { newestFirst } from "./page.ts";
@@ -204,6 +205,10 @@ async function planTarget(db: Db, t: Target, input: Input, customer: Customer, o
     : { stmts: [], rewards: [], qualified: false };
   stmts.push(...moved.stmts);
   const { qualified, rewards } = moved;
+  if (attribution) {
+    const c = { conversionId, customerId: customer.id, programId: t.program.id, event: input.event, qualified };
+    stmts.push(...converted(db, c, occurredAt, now));
+  }
   stmts.push(
     emit(
       db,

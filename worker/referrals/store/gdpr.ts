@@ -1,6 +1,6 @@
 // GDPR, referrals' part: what a contact did as a referrer and as a referred customer, and its erase.
 // Rewards and conversions stay for accounting (amounts, dates, program) under the opaque contact.
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import {
   referralAttributions,
   referralClicks,
@@ -12,7 +12,7 @@ import {
   referralRewardEvents,
   referralRewards,
 } from "../../../db/schema/index.ts";
-import type { Db } from "../../lib/db.ts";
+import { type Db, inJson } from "../../lib/db.ts";
 import type { EraseContext, Erasure } from "../../lib/gdpr.ts";
 
 const referrerIdsOf = async (db: Db, contactId: string) =>
@@ -42,7 +42,7 @@ export async function exportReferralsData(db: Db, contactId: string) {
       .from(referralReferrers)
       .innerJoin(referralPrograms, eq(referralPrograms.id, referralReferrers.programId))
       .where(eq(referralReferrers.contactId, contactId)),
-    db.select().from(referralLinks).where(inArray(referralLinks.referrerId, asReferrer)),
+    db.select().from(referralLinks).where(inJson(referralLinks.referrerId, asReferrer)),
     db
       .select({
         linkId: referralClicks.linkId,
@@ -50,12 +50,12 @@ export async function exportReferralsData(db: Db, contactId: string) {
         clicks: sql<number>`count(*)`,
       })
       .from(referralClicks)
-      .where(and(inArray(referralClicks.referrerId, asReferrer), eq(referralClicks.duplicate, false)))
+      .where(and(inJson(referralClicks.referrerId, asReferrer), eq(referralClicks.duplicate, false)))
       .groupBy(referralClicks.linkId, sql`day`),
     db
       .select({ linkId: referralLinkDays.linkId, day: referralLinkDays.day, clicks: referralLinkDays.clicks })
       .from(referralLinkDays)
-      .where(inArray(referralLinkDays.referrerId, asReferrer)),
+      .where(inJson(referralLinkDays.referrerId, asReferrer)),
     db
       .select({
         id: referralAttributions.id,
@@ -65,7 +65,7 @@ export async function exportReferralsData(db: Db, contactId: string) {
         qualifiedAt: referralAttributions.qualifiedAt,
       })
       .from(referralAttributions)
-      .where(inArray(referralAttributions.referrerId, asReferrer)),
+      .where(inJson(referralAttributions.referrerId, asReferrer)),
     db.select().from(referralAttributions).where(eq(referralAttributions.customerId, contactId)),
     db
       .select({
@@ -81,7 +81,7 @@ export async function exportReferralsData(db: Db, contactId: string) {
       .from(referralConversions)
       .leftJoin(referralAttributions, eq(referralAttributions.id, referralConversions.attributionId))
       .where(
-        sql`${referralConversions.customerId} = ${contactId} or ${inArray(referralAttributions.referrerId, asReferrer)}`,
+        sql`${referralConversions.customerId} = ${contactId} or ${inJson(referralAttributions.referrerId, asReferrer)}`,
       )
       .orderBy(asc(referralConversions.occurredAt)),
     db
@@ -120,7 +120,7 @@ async function payoutsOf(db: Db, rewards: Array<{ id: string }>) {
     .from(referralRewardEvents)
     .where(
       and(
-        inArray(
+        inJson(
           referralRewardEvents.rewardId,
           rewards.map((r) => r.id),
         ),

@@ -13,6 +13,7 @@ import {
 import type { Db } from "../../lib/db.ts";
 import { fraudEvidence } from "../fraud.ts";
 import { TRANSITIONS } from "../reward-policy.ts";
+import { rewardActivity } from "./activity.ts";
 import { fraudInput } from "./conversion-rewards.ts";
 import { transitionStatements } from "./rewards.ts";
 
@@ -140,7 +141,9 @@ export async function payRewards(db: Db, ids: string[], reason: string, actor: s
   const statements = payable.flatMap((r) => transitionStatements(db, r, from, { to, reason, actor }, now));
   const changed = new Set<string>();
   if (statements.length) {
-    const results = await db.batch(statements as unknown as Parameters<typeof db.batch>[0]);
+    // The paid rewards' activity after every transition: results keep three per reward from the start.
+    const all = [...statements, ...rewardActivity(db, payable, to, now)];
+    const results = await db.batch(all as unknown as Parameters<typeof db.batch>[0]);
     payable.forEach((r, i) => {
       if ((results[i * 3 + 2] as D1Result).meta.changes) changed.add(r.id);
     });

@@ -15,6 +15,7 @@ import { conflict } from "../../lib/problem.ts";
 import { newCode } from "../codes.ts";
 import { nextTier } from "../reward-policy.ts";
 import type { Customer } from "../schemas.ts";
+import { enrolled } from "./activity.ts";
 import { referrerClicksSql } from "./click-days.ts";
 import { getProgramOrThrow } from "./programs.ts";
 
@@ -94,6 +95,7 @@ async function enrollKnownContact(db: Db, programId: string, contactId: string, 
             FROM referral_referrers r WHERE r.program_id = ${programId} AND r.contact_id = ${contactId}`,
         )
         .onConflictDoNothing(),
+      ...enrolled(db, programId, contactId, now),
     ]);
     const found = await getReferrerByContact(db, programId, contactId);
     if (found) return found;

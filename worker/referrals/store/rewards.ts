@@ -4,6 +4,7 @@ import { chunk, type Db } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { conflict, notFound } from "../../lib/problem.ts";
 import { type ReviewAction, type Reward, TRANSITIONS } from "../reward-policy.ts";
+import { rewardActivity } from "./activity.ts";
 
 export type TransitionChange = {
   to: RewardState;
@@ -81,7 +82,10 @@ export async function reviewReward(
     throw conflict(`A ${reward.state} reward cannot be ${to}`, { state: reward.state });
   }
   const set = action === "reverse" ? { reversedReason: reason } : action === "approve" ? { clearsAt: null } : {};
-  const [, , update] = await db.batch(transitionStatements(db, reward, from, { to, reason, actor, set }, now));
+  const [, , update] = await db.batch([
+    ...transitionStatements(db, reward, from, { to, reason, actor, set }, now),
+    ...rewardActivity(db, [reward], to, now),
+  ]);
   if (!update.meta.changes) throw conflict("The reward changed meanwhile; reload it");
   return getRewardOrThrow(db, id);
 }

@@ -105,7 +105,7 @@ const tokenPage = (purpose: "confirm" | "unsubscribe") => async (c: Context<AppE
     );
   }
   await visitorWrite(c, async (db) => {
-    if (purpose === "confirm") await confirmSubscriber(db, sub.id, Date.now());
+    if (purpose === "confirm") await confirmSubscriber(db, sub, Date.now());
     else await unsubscribe(db, sub.id, Date.now());
   });
   return c.html(

@@ -1,8 +1,8 @@
 // GDPR, status' part: the contact's email subscriptions to status pages and what they were sent;
 // an erase deletes both (a subscription is only the person's wish to hear).
-import { asc, eq, inArray, sql } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import { statusNotifications, statusPages, statusSubscribers } from "../../../db/schema/index.ts";
-import type { Db } from "../../lib/db.ts";
+import { type Db, inJson } from "../../lib/db.ts";
 import type { Erasure } from "../../lib/gdpr.ts";
 
 /** Status' section of a contact's export. */
@@ -32,7 +32,7 @@ export async function exportStatusData(db: Db, contactId: string) {
         })
         .from(statusNotifications)
         .where(
-          inArray(
+          inJson(
             statusNotifications.subscriberId,
             subscriptions.map((s) => s.id),
           ),

@@ -1,5 +1,5 @@
 // HTTP and heartbeat monitors and their results.
-import { and, desc, eq, inArray, isNull, lt, lte, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, lte, sql } from "drizzle-orm";
 import { statusComponents, statusMonitorResults, statusMonitors } from "../../../db/schema/index.ts";
 import { type Db, inJson, type Statement } from "../../lib/db.ts";
 import { idsBefore, newId } from "../../lib/ids.ts";

@@ -1,6 +1,7 @@
 // Subscribers of a page: email (with double opt-in) or signed webhooks.
 import { and, desc, eq, isNull, lt } from "drizzle-orm";
 import { contacts, statusSubscribers } from "../../../db/schema/index.ts";
+import { activityStatements } from "../../emails/index.ts";
 import type { Db, Statement } from "../../lib/db.ts";
 import type { Subscriber } from "../types.ts";
 
@@ -44,13 +45,32 @@ export async function replaceWebhookSubscriber(db: Db, row: typeof statusSubscri
   ]);
 }
 
-export async function confirmSubscriber(db: Db, id: string, now: number) {
-  const [row] = await db
-    .update(statusSubscribers)
-    .set({ confirmedAt: now, unsubscribedAt: null })
-    .where(and(eq(statusSubscribers.id, id), isNull(statusSubscribers.confirmedAt)))
-    .returning();
-  return row ?? (await getSubscriber(db, id));
+/** Confirms an email subscription, and records the confirmation on the contact graph once. */
+export async function confirmSubscriber(db: Db, sub: Subscriber, now: number) {
+  const confirmed = activityStatements(
+    db,
+    sub.contactId
+      ? [
+          {
+            contactId: sub.contactId,
+            event: "status_confirmed",
+            key: `status_confirmed:${sub.id}`,
+            at: now,
+            properties: { pageId: sub.pageId },
+          },
+        ]
+      : [],
+    now,
+  );
+  const [rows] = await db.batch([
+    db
+      .update(statusSubscribers)
+      .set({ confirmedAt: now, unsubscribedAt: null })
+      .where(and(eq(statusSubscribers.id, sub.id), isNull(statusSubscribers.confirmedAt)))
+      .returning(),
+    ...confirmed,
+  ]);
+  return rows[0] ?? (await getSubscriber(db, sub.id));
 }
 
 export async function unsubscribe(db: Db, id: string, now: number) {
