@@ -230,7 +230,7 @@ describe("targets and pacing", () => {
     expect(await cachedReport(k, 47_500, false, async () => "after the write", keep)).toBe("after the write");
   });
 
-  it("the report kept between calls is shared by calls arriving together and follows a target change at once", async () => {
+  it("calls arriving together get the same report, which follows a target change at once", async () => {
     const kept = async () => {
       const res = await call("/api/v1/kpis", { key });
       expect(res.status).toBe(200);

@@ -1,6 +1,7 @@
 // The quarter report, kept in the isolate for REPORT_FRESH_MS: it is read far more often than its
-// sources change, and computing it reads every source. Concurrent requests share one computation
-// (D1 runs one query at a time, so fifty parallel builds would queue behind each other), and a copy
+// sources change, and computing it reads every source. Only a finished report is kept: a request never
+// awaits another request's computation (workerd cancels continuations settled by another request's
+// I/O). A copy
 // past REFRESH_AFTER_MS is recomputed in the background while it is still served, so under steady
 // traffic no request waits for a build. Writes to what the report holds beyond its sources (settings,
 // targets, spend, snapshots) drop this isolate's copies at once; other isolates recompute within
@@ -11,8 +12,10 @@ export const REPORT_FRESH_MS = 30_000;
 const REFRESH_AFTER_MS = 20_000;
 const MAX_ENTRIES = 50;
 
-type Entry = { at: number; value: Promise<unknown>; refreshing?: boolean };
+type Entry = { at: number; value: unknown; refreshing?: boolean };
 const entries = new Map<string, Entry>();
+/** Bumped by every write that drops the kept reports: a build that began before it is not kept. */
+let generation = 0;
 
 /**
  * The value kept under `key` when computed (or being computed) less than REPORT_FRESH_MS before `now`,
@@ -31,26 +34,22 @@ export async function cachedReport<T>(
   if (!fresh && hit && age >= 0 && age < REPORT_FRESH_MS) {
     if (age >= REFRESH_AFTER_MS && !hit.refreshing) {
       hit.refreshing = true;
-      const next = build();
       // Replaces the copy once built, unless a write dropped it meanwhile (the rebuild may predate the
       // write); a failed rebuild leaves it to expire.
-      const replace = () => {
+      const replace = (next: T) => {
         if (entries.get(key) === hit) keep(key, now, next);
       };
-      keepAlive(next.then(replace, () => undefined));
+      keepAlive(build().then(replace, () => undefined));
     }
-    return hit.value as Promise<T>;
+    return hit.value as T;
   }
-  const value = build();
-  keep(key, now, value);
-  // A failed computation is not kept.
-  value.catch(() => {
-    if (entries.get(key)?.value === value) entries.delete(key);
-  });
+  const began = generation;
+  const value = await build();
+  if (began === generation) keep(key, now, value);
   return value;
 }
 
-function keep(key: string, at: number, value: Promise<unknown>) {
+function keep(key: string, at: number, value: unknown) {
   entries.delete(key);
   if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
   entries.set(key, { at, value });
@@ -58,5 +57,6 @@ function keep(key: string, at: number, value: Promise<unknown>) {
 
 /** Drops every kept report of this isolate (called with each write to settings, targets, spend or snapshots). */
 export function forgetReports(): void {
+  generation++;
   entries.clear();
 }

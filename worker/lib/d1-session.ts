@@ -17,12 +17,8 @@ const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/;
 
 /** `bookmark.mac`: signed, so a visitor cannot send a made-up position for D1 to wait for. */
 function signBookmark(secret: string, bookmark: string): Promise<string> {
-  // The writes of one shared batch hand back the same bookmark: signed once for all of them.
-  const key = `${secret}\u0000${bookmark}`;
-  if (lastSigned?.key !== key) lastSigned = { key, signed: mac(secret, bookmark) };
-  return lastSigned.signed;
+  return mac(secret, bookmark);
 }
-let lastSigned: { key: string; signed: Promise<string> } | null = null;
 
 async function mac(secret: string, bookmark: string) {
   const mac = toBase64(await hmacSha256(secret, `d1-bookmark:${bookmark}`))
@@ -96,11 +92,11 @@ export async function visitorWrite<T>(c: Context<AppEnv>, write: (db: Db) => Pro
 
 /**
  * A visitor's write given as SQL statements (reads included) that need nothing read before them: they
- * run in a batch this isolate shares with the writes arriving at the same moment (`sharedBatch`), and
- * the bookmark is handed back as by `visitorWrite`. Answers with the statements' results.
+ * run in one batch (`sharedBatch`), and the bookmark is handed back as by `visitorWrite`. Answers with
+ * the statements' results.
  */
 export async function visitorBatch(c: Context<AppEnv>, statements: Query[]): Promise<D1Result[]> {
-  const { results, session } = await sharedBatch(c.env.DB, statements, (work) => c.executionCtx.waitUntil(work));
+  const { results, session } = await sharedBatch(c.env.DB, statements);
   wroteOn(c, session);
   await handBack(c, session);
   return results;

@@ -135,51 +135,18 @@ export async function runBatch(db: Db, statements: Statement[]) {
 /** A statement as SQL text and its parameters (what drizzle's `toSQL()` gives), for `sharedBatch`. */
 export type Query = { sql: string; params: unknown[] };
 
-/** At most this many requests' statements in one shared batch (`sharedBatch`). */
-const GROUP_MAX = 50;
-type Group = {
-  items: Query[][];
-  session: D1DatabaseSession;
-  run?: Promise<Array<{ results: D1Result[] } | { error: unknown }>>;
-};
-/** The group that later writers join while the batch before it runs; the batch in flight. */
-let open: Group | null = null;
-let inFlight: Promise<unknown> = Promise.resolve();
-
 /**
- * Runs `statements` in one D1 batch together with the statements other requests of this isolate send at
- * the same moment (group commit), on a session at the primary; answers with this request's results (D1's,
- * rows under their column names, `meta.changes`) and the session. D1 runs one write at a time and pays
- * each commit, so writers arriving while a batch runs share the next one: one round trip and one commit
- * for all of them. Each request's statements run in order, whole, after the earlier requests' ones, as if
- * one after another. The first request of a group runs it (so the work belongs to a request that waits
- * for it); when a shared batch fails, each request's statements run again alone, so one bad write fails
- * only its own request. Statements are plain SQL (no drizzle on this path): the hottest writes build
- * their SQL once per isolate and bind values per request.
+ * Runs `statements` in one D1 batch on a session at the primary; answers with D1's results (rows under
+ * their column names, `meta.changes`) and the session. Statements are plain SQL (no drizzle on this
+ * path): the hottest writes build their SQL once per isolate and bind values per request. Batches are
+ * not shared between requests: workerd cancels a request's continuation when another request's I/O
+ * settles the promise it awaits (seen as 500s under load).
  */
-export async function sharedBatch(
-  d1: D1Database,
-  statements: Query[],
-  keepAlive: (work: Promise<unknown>) => void = () => {},
-) {
-  const leads = !open || open.items.length >= GROUP_MAX;
-  const group: Group = leads ? { items: [], session: d1.withSession("first-primary") } : (open as Group);
-  if (leads) open = group;
-  const index = group.items.push(statements) - 1;
-  if (leads) {
-    const previous = inFlight;
-    group.run = (async () => {
-      await previous.catch(() => undefined);
-      if (open === group) open = null;
-      return runGroup(group.session, group.items);
-    })();
-    inFlight = group.run;
-    // The leader's request may end first (its visitor gone): the batch others wait for must still run.
-    keepAlive(group.run);
-  }
-  const out = (await group.run)?.[index];
+export async function sharedBatch(d1: D1Database, statements: Query[], _keepAlive?: (work: Promise<unknown>) => void) {
+  const session = d1.withSession("first-primary");
+  const [out] = await runGroup(session, [statements]);
   if (!out || "error" in out) throw out?.error;
-  return { results: out.results, session: group.session };
+  return { results: out.results, session };
 }
 
 async function runGroup(

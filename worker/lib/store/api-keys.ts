@@ -14,24 +14,12 @@ export async function findApiKeyByHash(db: Db, hash: string): Promise<ApiKey | u
   return db.query.apiKeys.findFirst({ where: eq(apiKeys.hash, hash) });
 }
 
-/** Key lookups in flight in this isolate, by hash. */
-const lookups = new Map<string, Promise<ApiKey | undefined>>();
-
 /**
- * The admin guard's lookup: read from D1 for every request, except that requests arriving while a read
- * of the same key is under way share it, so a dashboard's or a script's burst of calls costs one read
- * per D1 round trip, not one each. A revocation counts for every request that arrives after it (in
- * another isolate, after the read under way then, at most one round trip later).
+ * The admin guard's lookup, read from D1 for every request. Not shared between requests: workerd
+ * cancels a request's continuation when another request's I/O settles the promise it awaits.
  */
 export function lookUpKey(db: Db, hash: string): Promise<ApiKey | undefined> {
-  let lookup = lookups.get(hash);
-  if (!lookup) {
-    lookup = findApiKeyByHash(db, hash).finally(() => {
-      if (lookups.get(hash) === lookup) lookups.delete(hash);
-    });
-    lookups.set(hash, lookup);
-  }
-  return lookup;
+  return findApiKeyByHash(db, hash);
 }
 
 export async function markApiKeyUsed(db: Db, id: string, now: number): Promise<void> {
@@ -51,7 +39,5 @@ export async function listApiKeys(db: Db, page?: { limit: number; cursor?: strin
 /** Revokes the key `id`; undefined when there is none. */
 export async function revokeApiKey(db: Db, id: string, now: number): Promise<ApiKey | undefined> {
   const [row] = await db.update(apiKeys).set({ revokedAt: now }).where(eq(apiKeys.id, id)).returning();
-  // Requests from now on read the key afresh rather than join a read made before the revocation.
-  lookups.clear();
   return row;
 }
