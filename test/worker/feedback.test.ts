@@ -11,7 +11,7 @@ import {
   webhookEvents,
 } from "../../db/schema/index.ts";
 import { visitorSession } from "../../worker/lib/d1-session.ts";
-import { sharedBatch } from "../../worker/lib/db.ts";
+import { primaryBatch } from "../../worker/lib/db.ts";
 import type { AppEnv } from "../../worker/lib/env.ts";
 import { call, db, freshRateWindow, identityToken, newKey } from "./helpers.ts";
 
@@ -341,9 +341,9 @@ describe("reading your own writes (D1 sessions)", () => {
         .toSQL();
     };
     const [first, clash, second] = await Promise.allSettled([
-      sharedBatch(env.DB, [board(slugs[0])]),
-      sharedBatch(env.DB, [board(slugs[1]), board(slugs[0])]),
-      sharedBatch(env.DB, [board(slugs[1])]),
+      primaryBatch(env.DB, [board(slugs[0])]),
+      primaryBatch(env.DB, [board(slugs[1]), board(slugs[0])]),
+      primaryBatch(env.DB, [board(slugs[1])]),
     ]);
     expect(clash.status).toBe("rejected");
     const ok = [first, second].map((r) => (r.status === "fulfilled" ? r.value : null));

@@ -5,7 +5,7 @@
 import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { hmacSha256, timingSafeEqual, toBase64 } from "./crypto.ts";
-import { type Db, getDb, getSessionDb, type Query, sharedBatch } from "./db.ts";
+import { type Db, getDb, getSessionDb, primaryBatch, type Query } from "./db.ts";
 import type { AppEnv, D1Session } from "./env.ts";
 
 export const BOOKMARK_COOKIE = "rapport_d1";
@@ -92,11 +92,11 @@ export async function visitorWrite<T>(c: Context<AppEnv>, write: (db: Db) => Pro
 
 /**
  * A visitor's write given as SQL statements (reads included) that need nothing read before them: they
- * run in one batch (`sharedBatch`), and the bookmark is handed back as by `visitorWrite`. Answers with
+ * run in one batch (`primaryBatch`), and the bookmark is handed back as by `visitorWrite`. Answers with
  * the statements' results.
  */
 export async function visitorBatch(c: Context<AppEnv>, statements: Query[]): Promise<D1Result[]> {
-  const { results, session } = await sharedBatch(c.env.DB, statements);
+  const { results, session } = await primaryBatch(c.env.DB, statements);
   wroteOn(c, session);
   await handBack(c, session);
   return results;

@@ -132,7 +132,7 @@ export async function runBatch(db: Db, statements: Statement[]) {
   return db.batch(statements as [Statement, ...Statement[]]);
 }
 
-/** A statement as SQL text and its parameters (what drizzle's `toSQL()` gives), for `sharedBatch`. */
+/** A statement as SQL text and its parameters (what drizzle's `toSQL()` gives), for `primaryBatch`. */
 export type Query = { sql: string; params: unknown[] };
 
 /**
@@ -142,27 +142,10 @@ export type Query = { sql: string; params: unknown[] };
  * not shared between requests: workerd cancels a request's continuation when another request's I/O
  * settles the promise it awaits (seen as 500s under load).
  */
-export async function sharedBatch(d1: D1Database, statements: Query[], _keepAlive?: (work: Promise<unknown>) => void) {
+export async function primaryBatch(d1: D1Database, statements: Query[]) {
   const session = d1.withSession("first-primary");
-  const [out] = await runGroup(session, [statements]);
-  if (!out || "error" in out) throw out?.error;
-  return { results: out.results, session };
-}
-
-async function runGroup(
-  session: D1DatabaseSession,
-  items: Query[][],
-): Promise<Array<{ results: D1Result[] } | { error: unknown }>> {
-  try {
-    const all = await session.batch(items.flat().map((q) => session.prepare(q.sql).bind(...q.params)));
-    const ends = items.map((_, i) => items.slice(0, i + 1).reduce((n, s) => n + s.length, 0));
-    return items.map((s, i) => ({ results: all.slice(ends[i] - s.length, ends[i]) }));
-  } catch (error) {
-    if (items.length === 1) return [{ error }];
-    const alone = [];
-    for (const s of items) alone.push(await runGroup(session, [s]).then(([one]) => one));
-    return alone;
-  }
+  const results = await session.batch(statements.map((q) => session.prepare(q.sql).bind(...q.params)));
+  return { results, session };
 }
 
 const dialect = new SQLiteSyncDialect();
@@ -184,7 +167,7 @@ export async function execBatch(db: Db, items: Array<SQL | { toSQL(): { sql: str
 export const excluded = (column: string) => sql.raw(`excluded.${column}`);
 
 /**
- * Raw `sql` as an item of a drizzle batch (`runBatch`, `sharedBatch`) or of `execBatch`: drizzle's own
+ * Raw `sql` as an item of a drizzle batch (`runBatch`, `primaryBatch`) or of `execBatch`: drizzle's own
  * `db.run(sql)` carries no prepared statement, so a D1 batch could not bind its parameters.
  */
 export function rawStatement(db: Db, query: SQL): Statement & { toSQL(): { sql: string; params: unknown[] } } {
