@@ -66,8 +66,8 @@ export async function recordClicks(db: Db, clicks: ClickTuple[], now: number): P
       const dup = prev !== undefined && c[AT] - prev < HOUR ? 1 : 0;
       return JSON.stringify([...c.slice(0, DUP), dup, prev === undefined ? 1 : 0]);
     });
-  // As few statements as D1 allows (a bound value holds at most 2 MB), in one batch: one commit,
-  // and a commit writes every index page its rows touched.
+  // As few statements as D1 allows (a bound value holds at most 2 MB): each statement is one
+  // commit, and a commit writes every index page its rows touched.
   const parts = chunkBySize(rows, (row) => row.length + 1, MAX_PARAM_CHARS);
   const inserts = parts.map((part) =>
     rawStatement(
@@ -87,5 +87,8 @@ export async function recordClicks(db: Db, clicks: ClickTuple[], now: number): P
     if (!contactId || c[BY_REFERRER]) return [];
     return [{ id: c[ID], contactId, at: c[AT], linkId: c[LINK], programId: c[PROGRAM], referrerId: c[REFERRER] }];
   });
-  await runBatch(db, [...inserts, ...clicked(db, signedIn, now)]);
+  // Each part on its own (one request each stays under D1's size limits); the activity goes with the
+  // last, after every click it reads is written.
+  for (const insert of inserts.slice(0, -1)) await insert;
+  await runBatch(db, [...inserts.slice(-1), ...clicked(db, signedIn, now)]);
 }
