@@ -416,7 +416,7 @@ it("backs off exponentially up to an hour", () => {
 
 describe("jobs", () => {
   it("parks unknown and malformed messages in the dead-letter queue without failing the batch", async () => {
-    const batch = createMessageBatch("rapport-jobs", [
+    const batch = createMessageBatch<unknown>("rapport-jobs", [
       { id: "u1", timestamp: new Date(), attempts: 1, body: { kind: "no.such.kind" } },
       { id: "u2", timestamp: new Date(), attempts: 1, body: { kind: "webhook.deliver" } },
       { id: "u3", timestamp: new Date(), attempts: 1, body: "not an object" },

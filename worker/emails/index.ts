@@ -8,7 +8,7 @@ import { queueArchiveScrub } from "./erase.ts";
 import { ingest } from "./ingest.ts";
 import { kick } from "./kick.ts";
 import { AnyCall } from "./schemas.ts";
-import { type Activity, activityRow, activityWrites } from "./store/activity.ts";
+import { type Activity, activityRow, activityWrites, preparedActivityWrites } from "./store/activity.ts";
 import { eraseContactStatements, exportContact } from "./store/contacts.ts";
 import { engagement } from "./store/engagement.ts";
 import { outboxInserts } from "./store/outbox.ts";
@@ -65,6 +65,14 @@ export type { Activity } from "./store/activity.ts";
  */
 export function activityStatements(db: Db, activities: Activity[], now: number, when?: SQL) {
   return activityWrites(db, activities, now, when);
+}
+
+/**
+ * `activityStatements` for the hottest writes: the SQL is built once for `when` (which may use
+ * placeholders, bound from the last argument) and bound per call.
+ */
+export function preparedActivityStatements(when: SQL) {
+  return preparedActivityWrites(when);
 }
 
 /** The `email_events` row `activityStatements` writes for `a`: for seeds that insert in bulk, then aggregate and `rollupRebuild`. */

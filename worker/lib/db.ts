@@ -150,6 +150,9 @@ export async function primaryBatch(d1: D1Database, statements: Query[]) {
 
 const dialect = new SQLiteSyncDialect();
 
+/** `query`'s SQL text and parameters (placeholders left for `fillPlaceholders`): for SQL built once per isolate. */
+export const toQuery = (query: SQL): Query => dialect.sqlToQuery(query);
+
 /**
  * Runs raw `sql` statements and drizzle queries as one D1 batch (one transaction), returning
  * D1's results (with `meta.changes`). drizzle's own batch cannot bind parameters of raw SQL.

@@ -1,7 +1,7 @@
 // Activity other capabilities record on the contact graph (a vote, an NPS answer, a conversion): an
 // event row like an ingested one, with the same aggregates and daily rollup, in the caller's batch.
-import { type SQL, sql } from "drizzle-orm";
-import { type Db, rawStatement } from "../../lib/db.ts";
+import { fillPlaceholders, type Placeholder, type SQL, sql } from "drizzle-orm";
+import { type Db, type Query, rawStatement, toQuery } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { aggregateStatements } from "./events.ts";
 
@@ -27,7 +27,7 @@ const KEY_PREFIX = "rapport:";
 export function activityWrites(db: Db, activities: Activity[], now: number, when: SQL = sql`true`) {
   if (!activities.length) return [];
   const batchId = newId("ib", now);
-  return [insertOf(activities, batchId, now, when), ...aggregateStatements(batchId, now)].map((q) =>
+  return [insertOf(rowsOf(activities, now), batchId, now, when), ...aggregateStatements(batchId, now)].map((q) =>
     rawStatement(db, q),
   );
 }
@@ -46,9 +46,32 @@ export function activityRow(a: Activity, batchId: string, now: number) {
   };
 }
 
-function insertOf(activities: Activity[], batchId: string, now: number, when: SQL): SQL {
-  // One JSON parameter for any number of activities (D1 binds at most 100 parameters).
-  const rows = JSON.stringify(
+/**
+ * `activityWrites` with its SQL built once (for the hottest writes, where drizzle's building is most of
+ * the CPU): call the answer per request. `when` may hold placeholders of its own, filled from `values`.
+ */
+export function preparedActivityWrites(when: SQL) {
+  const p = {
+    rows: sql.placeholder("activityRows"),
+    batchId: sql.placeholder("activityBatch"),
+    now: sql.placeholder("activityNow"),
+  };
+  const queries = [insertOf(p.rows, p.batchId, p.now, when), ...aggregateStatements(p.batchId, p.now)].map(toQuery);
+  return (activities: Activity[], now: number, values: Record<string, unknown> = {}): Query[] => {
+    if (!activities.length) return [];
+    const bound = {
+      ...values,
+      activityRows: rowsOf(activities, now),
+      activityBatch: newId("ib", now),
+      activityNow: now,
+    };
+    return queries.map((q) => ({ sql: q.sql, params: fillPlaceholders(q.params, bound) }));
+  };
+}
+
+/** The activities as one JSON parameter, whatever their number (D1 binds at most 100 parameters). */
+function rowsOf(activities: Activity[], now: number) {
+  return JSON.stringify(
     activities.map((a) => ({
       id: newId("ev", now),
       message_id: KEY_PREFIX + a.key,
@@ -58,6 +81,14 @@ function insertOf(activities: Activity[], batchId: string, now: number, when: SQ
       occurred_at: a.at,
     })),
   );
+}
+
+function insertOf(
+  rows: string | Placeholder,
+  batchId: string | Placeholder,
+  now: number | Placeholder,
+  when: SQL,
+): SQL {
   return sql`with v as (select value ->> 'id' as id, value ->> 'message_id' as message_id,
       value ->> 'contact_id' as contact_id, value ->> 'event' as event, value ->> 'properties' as properties,
       value ->> 'occurred_at' as occurred_at from json_each(${rows}))

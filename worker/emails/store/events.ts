@@ -1,6 +1,6 @@
 // Events and their per-contact aggregates: the ingestion batch that writes them, and the facts
 // other capabilities (KPIs) and trigger evaluation read over their indexes.
-import { type SQL, sql } from "drizzle-orm";
+import { type Placeholder, type SQL, sql } from "drizzle-orm";
 import type { ConsentTopic } from "../../../db/schema/index.ts";
 import type { Person } from "../../lib/contacts.ts";
 import { chunk, type Db, execBatch } from "../../lib/db.ts";
@@ -104,7 +104,7 @@ export async function activityDays(db: Db, contactIds: string[], fromDay: number
 }
 
 /** Per-contact aggregates from the rows batch `batchId` inserted. */
-export function aggregateStatements(batchId: string, now: number): SQL[] {
+export function aggregateStatements(batchId: string | Placeholder, now: number | Placeholder): SQL[] {
   return [
     sql`insert into contact_event_stats (contact_id, event, count, first_at, last_at, updated_at)
       select contact_id, event, count(*), min(occurred_at), max(occurred_at), ${now}

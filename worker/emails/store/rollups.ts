@@ -1,7 +1,7 @@
 // The daily rollups KPIs read instead of raw rows (which retention may prune): events per contact,
 // event and day (`contact_event_daily`), and sent email per day (`email_engagement_daily`). Each
 // moves in the same batch as the raw write it summarises; the reads take whole UTC days.
-import { and, count, countDistinct, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { and, count, countDistinct, gte, inArray, lt, type Placeholder, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import {
   contactEventDaily,
@@ -26,7 +26,7 @@ const addCounts = sql.raw(`count = contact_event_daily.count + excluded.count,
   amount = contact_event_daily.amount + excluded.amount`);
 
 /** Adds the events batch `batchId` inserted to their contacts' days (part of the ingestion batch). */
-export function eventRollupStatement(batchId: string): SQL {
+export function eventRollupStatement(batchId: string | Placeholder): SQL {
   return sql`insert into contact_event_daily (contact_id, event, day, count, amount)
     select contact_id, event, occurred_at / ${PER_DAY}, count(*), ${AMOUNT}
     from email_events where batch_id = ${batchId} group by contact_id, event, occurred_at / ${PER_DAY}

@@ -8,7 +8,7 @@ import {
   type PostStatus,
   type VoteState,
 } from "../../../db/schema/index.ts";
-import { activityStatements } from "../../emails/index.ts";
+import { preparedActivityStatements } from "../../emails/index.ts";
 import { type Db, type Query, runBatch } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { BURST } from "../limits.ts";
@@ -132,6 +132,8 @@ function bound(db: Db, kind: "cast" | "remove", values: VoteValues): Query[] {
   return compiled[kind].map((q) => ({ sql: q.sql, params: fillPlaceholders(q.params, values) }));
 }
 
+let votedActivity: ReturnType<typeof preparedActivityStatements> | undefined;
+
 /**
  * The visitor's vote as statements for one batch (one round trip, one transaction) that checks the
  * post, writes the vote, counts it, bumps the board's version and answers. Idempotent: the unique index
@@ -143,12 +145,8 @@ function bound(db: Db, kind: "cast" | "remove", values: VoteValues): Query[] {
 export function castVote(db: Db, t: VoteTarget, now = Date.now()): VoteWrite {
   const id = newId("fbv", now);
   // On the contact graph in the same transaction, only when this request's vote went in.
-  const activity = activityStatements(
-    db,
-    voted(t.postId, t.contactId, t.boardSlug, now),
-    now,
-    sql`(select state from feedback_votes where id = ${id}) is not null`,
-  ).map((s) => s.toSQL());
+  votedActivity ??= preparedActivityStatements(sql`${mine} is not null`);
+  const activity = votedActivity(voted(t.postId, t.contactId, t.boardSlug, now), now, { id });
   return {
     statements: [...bound(db, "cast", { ...t, id, now }), ...activity],
     outcome: (r) => outcome(t, r[3], r[0]),
