@@ -10,12 +10,14 @@ import { eq, like } from "drizzle-orm";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
-import { contacts, deadLetters, webhookDeliveries, webhookEvents } from "../../db/schema/index.ts";
+import { apiKeys, contacts, deadLetters, webhookDeliveries, webhookEvents } from "../../db/schema/index.ts";
 import { app, handleError } from "../../worker/app.ts";
 import worker from "../../worker/index.ts";
+import { sha256Hex } from "../../worker/lib/crypto.ts";
 import { insertChunks, runBatch } from "../../worker/lib/db.ts";
 import { newRouter } from "../../worker/lib/openapi.ts";
 import { rateLimit } from "../../worker/lib/rate-limit.ts";
+import { KEY_FRESH_MS, lookUpKey } from "../../worker/lib/store/api-keys.ts";
 import { fanOutEvents, retryDelaySeconds } from "../../worker/lib/webhooks.ts";
 import { call, db, eventually, freshRateWindow, identityToken, newKey, problem, runJobs } from "./helpers.ts";
 
@@ -145,6 +147,20 @@ describe("API keys", () => {
     expect((await call(`/api/v1/keys/${created.id}`, { method: "DELETE", key: admin })).status).toBe(200);
     const after = await problem(await call("/api/v1/me", { key: created.key }), 401, "unauthorized");
     expect(JSON.stringify(after)).toContain("revoked");
+  });
+
+  it("a key revoked elsewhere (another Worker instance, the CLI) is refused within 5 seconds", async () => {
+    const key = await newKey(["read"]);
+    const hash = await sha256Hex(key);
+    const t0 = 1_800_000_000_000;
+    expect((await lookUpKey(db(), hash, t0))?.revokedAt).toBeNull();
+    // Revoked straight in D1, as another instance's revocation is seen from here.
+    await db().update(apiKeys).set({ revokedAt: t0 }).where(eq(apiKeys.hash, hash));
+    expect((await lookUpKey(db(), hash, t0 + KEY_FRESH_MS - 1))?.revokedAt).toBeNull();
+    expect((await lookUpKey(db(), hash, t0 + KEY_FRESH_MS))?.revokedAt).toBe(t0);
+    // A revoked key is never kept: it stays refused.
+    expect((await lookUpKey(db(), hash, t0 + KEY_FRESH_MS + 1))?.revokedAt).toBe(t0);
+    expect(KEY_FRESH_MS).toBe(5_000);
   });
 
   it("scopes: read may read anything, a capability scope only its own writes", async () => {

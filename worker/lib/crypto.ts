@@ -19,10 +19,24 @@ export async function sha256Hex(input: string): Promise<string> {
   return toHex(await crypto.subtle.digest("SHA-256", enc.encode(input)));
 }
 
-export async function hmacSha256(key: Uint8Array | string, message: string): Promise<ArrayBuffer> {
+/** Imported HMAC keys by secret: the hot paths sign with the same few secrets on every request. */
+const hmacKeys = new Map<string, CryptoKey>();
+const MAX_HMAC_KEYS = 20;
+
+async function importHmacKey(key: Uint8Array | string): Promise<CryptoKey> {
+  const cached = typeof key === "string" ? hmacKeys.get(key) : undefined;
+  if (cached) return cached;
   const raw = typeof key === "string" ? enc.encode(key) : key;
   const k = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return crypto.subtle.sign("HMAC", k, enc.encode(message));
+  if (typeof key === "string") {
+    if (hmacKeys.size >= MAX_HMAC_KEYS) hmacKeys.clear();
+    hmacKeys.set(key, k);
+  }
+  return k;
+}
+
+export async function hmacSha256(key: Uint8Array | string, message: string): Promise<ArrayBuffer> {
+  return crypto.subtle.sign("HMAC", await importHmacKey(key), enc.encode(message));
 }
 
 /** Constant-time comparison of two strings of possibly different lengths. */

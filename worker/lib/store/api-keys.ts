@@ -15,14 +15,31 @@ export async function findApiKeyByHash(db: Db, hash: string): Promise<ApiKey | u
 }
 
 /**
- * The admin guard's lookup, read from D1 for every request. Not shared between requests: workerd
- * cancels a request's continuation when another request's I/O settles the promise it awaits.
+ * Valid keys this isolate read lately, by hash, for KEY_FRESH_MS: a dashboard's or a script's calls
+ * cost no D1 read each. Only finished reads are kept (no request awaits another's: workerd cancels
+ * such continuations) and never a miss, so a new key works at once. A revocation holds at once in
+ * the isolate that made it and within KEY_FRESH_MS in every other.
  */
-export function lookUpKey(db: Db, hash: string): Promise<ApiKey | undefined> {
-  return findApiKeyByHash(db, hash);
+const keys = new Map<string, { row: ApiKey; at: number }>();
+export const KEY_FRESH_MS = 5_000;
+const MAX_KEYS = 200;
+
+/** The admin guard's lookup: the kept row while fresh, else D1's. */
+export async function lookUpKey(db: Db, hash: string, now = Date.now()): Promise<ApiKey | undefined> {
+  const hit = keys.get(hash);
+  if (hit && now - hit.at >= 0 && now - hit.at < KEY_FRESH_MS) return hit.row;
+  const row = await findApiKeyByHash(db, hash);
+  keys.delete(hash);
+  if (row && !row.revokedAt) {
+    if (keys.size >= MAX_KEYS) keys.delete(keys.keys().next().value as string);
+    keys.set(hash, { row, at: now });
+  }
+  return row;
 }
 
 export async function markApiKeyUsed(db: Db, id: string, now: number): Promise<void> {
+  // The kept row too, so the next calls do not mark it again.
+  for (const { row } of keys.values()) if (row.id === id) row.lastUsedAt = now;
   await db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, id));
 }
 
@@ -39,5 +56,6 @@ export async function listApiKeys(db: Db, page?: { limit: number; cursor?: strin
 /** Revokes the key `id`; undefined when there is none. */
 export async function revokeApiKey(db: Db, id: string, now: number): Promise<ApiKey | undefined> {
   const [row] = await db.update(apiKeys).set({ revokedAt: now }).where(eq(apiKeys.id, id)).returning();
+  keys.clear();
   return row;
 }
