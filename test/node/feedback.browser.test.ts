@@ -1,6 +1,6 @@
 import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { confirmIn, consoleBrowser } from "../support/browser.ts";
+import { confirmIn, consoleBrowser, watchErrors } from "../support/browser.ts";
 
 // The local Rapport on the seeded demo data, one browser for this file.
 const { rapport, browser, signedIn } = consoleBrowser();
@@ -99,12 +99,7 @@ describe("feedback console", () => {
       .sign(new TextEncoder().encode("browser-test-secret"));
     await context.addCookies([{ name: "rapport_identity", value: token, url: rapport.url }]);
     const page = await context.newPage();
-    // Some browsers still probe /favicon.ico beside the page's SVG icon: not ours.
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    page.on("console", (m) => {
-      if (m.type() === "error" && !m.location().url.endsWith("/favicon.ico")) errors.push(m.text());
-    });
+    const errors = watchErrors(page);
     await page.goto(`${rapport.url}/feedback/integrations`);
     await page.getByLabel("Title").pressSequentially("Slack", { delay: 30 });
     await poll(() => page.locator("#fb-similar li").count()).toBeGreaterThan(0);
