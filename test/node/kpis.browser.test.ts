@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { KPI_IDS } from "../../db/schema/index.ts";
+import { quarterOf, quarterRange } from "../../worker/kpis/index.ts";
 import { consoleBrowser } from "../support/browser.ts";
 
 // The local Rapport on the seeded demo data, one browser for this file.
@@ -93,5 +95,42 @@ describe("KPI console", () => {
     expect(await page.locator("#suggest-h").textContent()).toBe("How the suggested score is computed");
     expect(errors).toEqual([]);
     await page.close();
+  });
+});
+
+describe("KPI history on the demo data", () => {
+  it("the seed's latest snapshot of every KPI equals the live computation for that same day", async () => {
+    const get = async <T>(path: string) =>
+      (await (
+        await fetch(`${rapport.url}${path}`, { headers: { authorization: `Bearer ${rapport.key}` } })
+      ).json()) as T;
+    type Outcome = { asOf: number | null; value: number | null; inputs: Record<string, unknown> | null };
+    // Each KPI's last stored day, this quarter's or (on a quarter's first day) the last one's.
+    const latest = await Promise.all(
+      KPI_IDS.map(async (kpi) => {
+        const history = await get<{ quarters: Outcome[] }>(`/api/v1/kpis/${kpi}/history?quarters=2`);
+        const last = history.quarters.filter((q) => q.asOf !== null).at(-1);
+        return { kpi, day: last?.asOf, value: last?.value, inputs: last?.inputs };
+      }),
+    );
+    // The day is the seed's (its yesterday), read from the data: the check never reads the clock.
+    const day = latest[0].day as number;
+    expect(latest.map((l) => l.day)).toEqual(KPI_IDS.map(() => day));
+    const range = new URLSearchParams({
+      from: new Date(quarterRange(quarterOf(day)).from).toISOString(),
+      to: new Date(day + 86_400_000).toISOString(),
+    });
+    const live = await get<{ kpis: Array<{ kpi: string; value: number | null; inputs: Record<string, unknown> }> }>(
+      `/api/v1/kpis/range?${range}`,
+    );
+    expect(latest.filter((l) => l.value !== null).length, "the demo data gives most KPIs a value").toBeGreaterThan(8);
+    for (const l of latest) {
+      const now = live.kpis.find((k) => k.kpi === l.kpi);
+      expect({ kpi: l.kpi, value: now?.value, inputs: now?.inputs }, "live for the day = its snapshot").toEqual({
+        kpi: l.kpi,
+        value: l.value,
+        inputs: l.inputs,
+      });
+    }
   });
 });

@@ -3,7 +3,7 @@
 // In a file of its own (storage is per file): the KPI counts are of this test's data alone.
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { contacts, PILLARS, referralRewards } from "../../db/schema/index.ts";
 import { quarterOf } from "../../worker/kpis/index.ts";
 import { subscriberToken } from "../../worker/status/subscriptions.ts";
@@ -12,12 +12,22 @@ import { convert, enroll, newProgram, POLICY } from "./referrals-support.ts";
 import { makePage, postJson } from "./status-support.ts";
 
 const DAY = 86_400_000;
+// Every action here is dated by the Worker's clock: pinned to the middle of a day in the middle of a
+// quarter (and running on from there), the audit's quarter and the KPI ranges are those of the actions.
+const PINNED = Date.UTC(2026, 4, 14, 12);
 const uniq = (p: string) => `${p}-${crypto.randomUUID().slice(0, 8)}`;
 
 type Timeline = { data: Array<{ kind: string; event?: string; properties?: Record<string, unknown> }> };
 type Report = { kpis: Array<{ kpi: string; value: number | null; inputs: Record<string, number> }> };
 
 describe("every capability records a known person's activity on the contact graph, once", () => {
+  beforeAll(() => {
+    vi.useFakeTimers({ toFake: ["Date"], now: PINNED, shouldAdvanceTime: true });
+  });
+  afterAll(() => {
+    vi.useRealTimers();
+  });
+
   it("votes, posts, comments, subscriptions, NPS answers, enrolment, conversion and rewards reach the timeline and the KPIs", {
     timeout: 60_000,
   }, async () => {
@@ -111,7 +121,7 @@ describe("every capability records a known person's activity on the contact grap
     expect(await timeline()).toEqual(expected);
 
     const kkey = await newKey(["kpis"]);
-    const today = Math.floor(Date.now() / DAY) * DAY;
+    const today = Math.floor(PINNED / DAY) * DAY;
     const range = new URLSearchParams({
       from: new Date(today - DAY).toISOString(),
       to: new Date(today + DAY).toISOString(),
@@ -131,7 +141,7 @@ describe("every capability records a known person's activity on the contact grap
 
     // The pillar audit shows the community pillar's evidence: activity 1 of 2 members (good, 5 points)
     // and engagement 18.33 (poor, 1 point) suggest 3, beside the manual score.
-    const quarter = quarterOf(Date.now());
+    const quarter = quarterOf(PINNED);
     const pillars = PILLARS.map((pillar) => ({ pillar, score: pillar === "community" ? 2 : 4 }));
     expect((await call(`/api/v1/kpis/audits/${quarter}`, { method: "PUT", key: kkey, json: { pillars } })).status).toBe(
       200,

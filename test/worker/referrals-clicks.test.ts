@@ -1,10 +1,10 @@
 import { env } from "cloudflare:workers";
 import { asc, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { referralClicks } from "../../db/schema/index.ts";
+import { contacts, emailEvents, referralClicks } from "../../db/schema/index.ts";
 import { visitorHashes } from "../../worker/referrals/redirect.ts";
 import type { ClickTuple } from "../../worker/referrals/schemas.ts";
-import { call, db, eventually, newKey, runJobs } from "./helpers.ts";
+import { call, db, eventually, identityToken, newKey, runJobs } from "./helpers.ts";
 import { enroll, newProgram } from "./referrals-support.ts";
 
 const deliver = runJobs;
@@ -154,6 +154,79 @@ describe("click bursts", () => {
     });
     expect(rows).toHaveLength(400);
     expect(rows[0]).toMatchObject({ utmCampaign: long("c"), referrerHost: `${"h".repeat(240)}.example` });
+  });
+});
+
+describe("clicks by signed-in visitors", () => {
+  it("are one referral_clicked event on the visitor's contact per counted click: none for anonymous visitors, bad tokens, the referrer or a redelivery", async () => {
+    const key = await newKey(["referrals"]);
+    const p = await newProgram(key);
+    const referrer = `owner-${uid()}`;
+    const r = await enroll(key, p.id, { id: referrer });
+    const fan = `fan-${uid()}`;
+    const valid = await identityToken({ id: fan, email: `${fan}@example.com`, name: "Fan" });
+    // The fan's id, signed with another secret: only the host app's signature makes a visitor known.
+    const forged = await identityToken({ id: fan }, { secret: "not-the-host-apps-secret-0123456789ab" });
+    const visit = (ip: string, token?: string) =>
+      call(`/r/${r.code}`, {
+        headers: {
+          "user-agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/130.0",
+          "cf-connecting-ip": ip,
+          ...(token ? { cookie: `rapport_identity=${token}` } : {}),
+        },
+      });
+    const visits = [
+      visit("198.51.100.1", valid),
+      visit("198.51.100.2"),
+      visit("198.51.100.3", forged),
+      visit("198.51.100.4", `${valid.slice(0, -2)}xx`),
+      visit("198.51.100.5", await identityToken({ id: referrer })),
+    ];
+    expect((await Promise.all(visits)).map((res) => res.status)).toEqual([302, 302, 302, 302, 302]);
+    // The fan again within the hour: a repeat visit, not a click that counts.
+    expect((await visit("198.51.100.1", valid)).status).toBe(302);
+    const linkId = (await db().query.referralLinks.findFirst({ where: (l, { eq }) => eq(l.code, r.code) }))?.id ?? "";
+    const rows = await eventually(async () => {
+      const all = await rowsOf(linkId);
+      return all.length >= 6 ? all : null;
+    });
+    const clicked = () => db().select().from(emailEvents).where(eq(emailEvents.event, "referral_clicked"));
+    const [contact] = await db().select().from(contacts).where(eq(contacts.externalId, fan));
+    const [event] = await clicked();
+    expect(await clicked()).toHaveLength(1);
+    const first = rows.find((k) => k.id === event.properties.clickId);
+    expect(first?.duplicate).toBe(false);
+    expect(event).toMatchObject({
+      contactId: contact.id,
+      occurredAt: first?.at,
+      properties: { programId: p.id, linkId, referrerId: r.id },
+    });
+    const timeline = (await (
+      await call(`/api/v1/contacts/${contact.id}/timeline`, { key: await newKey(["emails"]) })
+    ).json()) as { data: Array<{ kind: string; event?: string }> };
+    expect(timeline.data.filter((i) => i.kind === "event").map((i) => i.event)).toEqual(["referral_clicked"]);
+
+    // The queue delivers at least once: the same click again writes nothing new.
+    const k = first as typeof referralClicks.$inferSelect;
+    const tuple: ClickTuple = [
+      k.id,
+      k.linkId,
+      k.programId,
+      k.referrerId,
+      k.at,
+      k.country,
+      k.city,
+      k.device,
+      k.referrerHost,
+      k.utmSource,
+      k.utmMedium,
+      k.utmCampaign,
+      k.visitorHash,
+      0,
+      contact.id,
+    ];
+    expect((await deliver({ kind: "referrals.clicks", clicks: [tuple] })).explicitAcks).toHaveLength(1);
+    expect(await clicked()).toEqual([event]);
   });
 });
 

@@ -95,13 +95,16 @@ const visitors = new Map<string, { visitor: Visitor; until: number; config: stri
 const VISITOR_TTL_MS = 60_000;
 const MAX_VISITORS = 1000;
 
-async function resolveVisitor(c: Parameters<MiddlewareHandler<AppEnv>>[0], token: string): Promise<Visitor> {
-  const now = Date.now();
-  const config = `${c.env.IDENTITY_SECRET}\u0000${c.env.IDENTITY_MAX_LIFETIME_DAYS}`;
+/**
+ * The contact an identity token names: verified, upserted as a contact, then kept (see `visitors`).
+ * A token that is not valid is a 401 `Problem`.
+ */
+export async function visitorOf(env: Env, token: string, now = Date.now()): Promise<Visitor> {
+  const config = `${env.IDENTITY_SECRET}\u0000${env.IDENTITY_MAX_LIFETIME_DAYS}`;
   const hit = visitors.get(token);
   if (hit && hit.until > now && hit.config === config) return hit.visitor;
-  const person = await verifyIdentityToken(token, c.env, now);
-  const contact = await upsertContact(getDb(c.env.DB), person, now);
+  const person = await verifyIdentityToken(token, env, now);
+  const contact = await upsertContact(getDb(env.DB), person, now);
   const visitor = { contactId: contact.id, externalId: contact.externalId, email: contact.email, name: contact.name };
   visitors.delete(token);
   if (visitors.size >= MAX_VISITORS) visitors.delete(visitors.keys().next().value as string);
@@ -114,7 +117,7 @@ export function requireVisitor(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = identityTokenOf(c);
     if (!token) throw new Problem(401, "unauthorized", "Sign in through the host app: an identity token is required");
-    c.set("visitor", await resolveVisitor(c, token));
+    c.set("visitor", await visitorOf(c.env, token));
     await next();
   };
 }
@@ -123,7 +126,7 @@ export function requireVisitor(): MiddlewareHandler<AppEnv> {
 export function optionalVisitor(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = identityTokenOf(c);
-    if (token) c.set("visitor", await resolveVisitor(c, token));
+    if (token) c.set("visitor", await visitorOf(c.env, token));
     await next();
   };
 }

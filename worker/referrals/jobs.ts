@@ -17,6 +17,7 @@ async function writeClicks(
   await recordClicks(
     getDb(env.DB),
     messages.flatMap((m) => m.body.clicks),
+    Date.now(),
   );
   for (const m of messages) m.message.ack();
 }

@@ -398,6 +398,8 @@ export const AttributionSchema = z
 
 const opt = (max: number) => z.string().max(max).nullable();
 
+const ContactId = z.string().min(1).max(64).nullable();
+
 /** A click's fields and their bounds, once for both message forms. */
 const Field = {
   id: z.string().min(1).max(100),
@@ -435,30 +437,41 @@ export const ClickTuple = z.tuple([
   Field.utmCampaign,
   Field.visitorHash,
   z.union([z.literal(0), z.literal(1)]), // by the referrer themself
+  // The signed-in visitor's contact, verified off the response path; absent for anonymous clicks
+  // (and in clicks queued before it existed).
+  ContactId.optional(),
 ]);
 export type ClickTuple = z.infer<typeof ClickTuple>;
 
-const NamedClickSchema = z.object({ ...Field, byReferrer: z.boolean().default(false) });
+const NamedClickSchema = z.object({
+  ...Field,
+  byReferrer: z.boolean().default(false),
+  contactId: ContactId.optional(),
+});
 
 /** A click with its fields named, as the redirect builds it (before its visitor is hashed). */
 export type NamedClick = Omit<z.infer<typeof NamedClickSchema>, "visitorHash">;
 
-export const toTuple = (c: NamedClick, visitorHash: string): ClickTuple => [
-  c.id,
-  c.linkId,
-  c.programId,
-  c.referrerId,
-  c.at,
-  c.country,
-  c.city,
-  c.device,
-  c.referrerHost,
-  c.utmSource,
-  c.utmMedium,
-  c.utmCampaign,
-  visitorHash,
-  c.byReferrer ? 1 : 0,
-];
+export const toTuple = (c: NamedClick, visitorHash: string): ClickTuple => {
+  const tuple: ClickTuple = [
+    c.id,
+    c.linkId,
+    c.programId,
+    c.referrerId,
+    c.at,
+    c.country,
+    c.city,
+    c.device,
+    c.referrerHost,
+    c.utmSource,
+    c.utmMedium,
+    c.utmCampaign,
+    visitorHash,
+    c.byReferrer ? 1 : 0,
+  ];
+  if (c.contactId) tuple.push(c.contactId);
+  return tuple;
+};
 
 /** The queue message (kind `referrals.clicks`): the clicks of one isolate's short window. */
 export const ClicksMessage = z.object({

@@ -1,7 +1,7 @@
 // What visitors reach: the redirect, the referrer's own rewards page, and the attribution cookie read.
 import { getCookie } from "hono/cookie";
 import { readFound, readSession } from "../../lib/d1-session.ts";
-import { IDENTITY_COOKIE, requireVisitor, verifyIdentityToken } from "../../lib/identity.ts";
+import { IDENTITY_COOKIE, requireVisitor, visitorOf } from "../../lib/identity.ts";
 import { createRoute, jsonContent, newRouter } from "../../lib/openapi.ts";
 import { attributionFromCookies } from "../attribution.ts";
 import { bufferClick, type PendingClick } from "../click-buffer.ts";
@@ -77,12 +77,18 @@ publicRoutes.on(["GET", "HEAD"], "/r/:code", async (c) => {
       byReferrer: false,
     };
     const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
-    if (identity && link.referrerExternalId) {
-      // Rare: a signed-in visitor. Checking whether it is the referrer needs an async verify.
-      const externalId = link.referrerExternalId;
+    if (identity) {
+      // Rare: a signed-in visitor, verified off the response path (an anonymous click costs nothing of
+      // it). A valid token names the contact the click is recorded for; any other is an anonymous click.
+      const referrer = link.referrerExternalId;
       waitUntil(
-        isReferrer(c.env, identity, externalId).then((own) =>
-          bufferClick(c.env.JOBS, c.env.SIGNING_SECRET, { ...msg, byReferrer: own }, waitUntil),
+        signedIn(c.env, identity, now).then((v) =>
+          bufferClick(
+            c.env.JOBS,
+            c.env.SIGNING_SECRET,
+            { ...msg, byReferrer: v !== null && v.externalId === referrer, contactId: v?.contactId ?? null },
+            waitUntil,
+          ),
         ),
       );
     } else {
@@ -92,12 +98,12 @@ publicRoutes.on(["GET", "HEAD"], "/r/:code", async (c) => {
   return new Response(null, { status: 302, headers });
 });
 
-/** Whether the visitor's own identity cookie names the link's referrer (a click on their own link). */
-async function isReferrer(env: Env, token: string, externalId: string) {
+/** The contact the visitor's identity cookie names, or null when the token is not valid. */
+async function signedIn(env: Env, token: string, now: number) {
   try {
-    return (await verifyIdentityToken(token, env)).externalId === externalId;
+    return await visitorOf(env, token, now);
   } catch {
-    return false;
+    return null;
   }
 }
 

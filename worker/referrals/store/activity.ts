@@ -69,3 +69,30 @@ export const converted = (
     ],
     now,
   );
+
+type ClickOf = {
+  id: string;
+  contactId: string;
+  at: number;
+  linkId: string;
+  programId: string;
+  referrerId: string | null;
+};
+
+/**
+ * Statements recording clicks by signed-in visitors (after the clicks' insert in the same batch): once
+ * per click id, and only for a click that counts (not a repeat visit within the hour).
+ */
+export const clicked = (db: Db, clicks: ClickOf[], now: number) =>
+  activityStatements(
+    db,
+    clicks.map((c) => ({
+      contactId: c.contactId,
+      event: "referral_clicked",
+      key: `referral_clicked:${c.id}`,
+      at: c.at,
+      properties: { clickId: c.id, programId: c.programId, linkId: c.linkId, referrerId: c.referrerId },
+    })),
+    now,
+    sql`exists (select 1 from referral_clicks k where k.id = v.properties ->> '$.clickId' and k.duplicate = 0)`,
+  );
