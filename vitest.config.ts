@@ -29,6 +29,11 @@ export default defineConfig(async () => {
       // Browser and crash tests mostly wait on their own workerd and Chromium: two files at a time
       // overlap that waiting with the workerd tests, even on 2 cores.
       maxWorkers: 2,
+      // The tests in each file, in both projects, run in a new order each time (the seed is printed;
+      // rerun one order with --sequence.seed=N), so every run proves no test relies on a sibling's
+      // rows, pages or browser state. Only this root setting orders tests: vitest ignores a project's
+      // own `sequence.shuffle`. Files keep their order (the browser files share one seeded Rapport).
+      sequence: { shuffle: { files: false, tests: true } },
       projects: [
         {
           plugins: [
@@ -57,9 +62,6 @@ export default defineConfig(async () => {
           test: {
             name: "worker",
             testTimeout: 20_000,
-            // Files and the tests in them run in a new order each time (the seed is printed; rerun
-            // one with --sequence.seed=N), so every run proves no test relies on another's leftovers.
-            sequence: { shuffle: true },
             include: ["test/worker/**/*.test.{ts,tsx}"],
             setupFiles: ["./test/worker/apply-migrations.ts"],
             globalSetup: [

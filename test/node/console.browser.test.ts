@@ -28,6 +28,8 @@ describe("console", () => {
   it("creates an API key from Settings, shows it once, and the key works", async () => {
     const { page, errors } = await signedIn();
     await page.getByRole("link", { name: "Settings" }).click();
+    // Loaded, script included: a form sent before the page's script runs reloads the page instead.
+    await page.waitForURL(/\/settings\/$/);
     await page.getByLabel("Name", { exact: true }).fill("Browser-made key");
     await page.getByLabel("read").check();
     await page.getByRole("button", { name: "Create key" }).click();

@@ -51,6 +51,8 @@ describe("emails console", () => {
     await expect.poll(() => page.locator("#message-meta").textContent()).toContain("outbox");
 
     await page.getByRole("link", { name: "Contacts" }).click();
+    // Loaded, script included: a search typed before the page's script runs reloads the page instead.
+    await page.waitForURL(/\/emails\/contacts\/$/);
     await page.getByLabel("Email or user id starts with").fill("app-user-00042");
     await page.getByRole("button", { name: "Search" }).click();
     await page

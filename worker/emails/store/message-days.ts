@@ -10,9 +10,13 @@ const GOAL_EVENT = sql.raw("coalesce(t.rule ->> '$.conversion.event', t.rule ->>
 const GOAL_MS = sql.raw(`(CASE WHEN t.rule ->> '$.conversion.event' IS NOT NULL
   THEN round(coalesce(t.rule ->> '$.conversion.withinDays', 7) * ${DAY}) ELSE ${7 * DAY} END)`);
 
-/** Goal events of message `m`'s trigger in its window after the send, among `events`. */
+/**
+ * Goal events of message `m`'s trigger in its window after the send, among `events`. `+e.event` keeps
+ * SQLite on the contact's events (contact_id, occurred_at): by the event's index it read every goal
+ * event of the week for each message, seconds per trigger on the demo data, with D1 blocked meanwhile.
+ */
 export const goalEvents = (events: SQL) => sql`FROM ${events} e JOIN email_triggers t ON t.id = m.trigger_id
-  WHERE e.contact_id = m.contact_id AND e.event = ${GOAL_EVENT}
+  WHERE e.contact_id = m.contact_id AND +e.event = ${GOAL_EVENT}
     AND e.occurred_at >= m.sent_at AND e.occurred_at < m.sent_at + ${GOAL_MS}`;
 
 /** Whether sent message `m` converted: marked when its goal event was pruned, or seen in the events still here. */
