@@ -225,12 +225,6 @@ export const emailMessages = sqliteTable(
     topic: text("topic", { enum: EMAIL_TOPICS }).notNull(),
     toAddress: text("to_address"),
     subject: text("subject"),
-    html: text("html"),
-    text: text("text"),
-    /** Headers sent with the message (List-Unsubscribe and friends), kept for the outbox viewer. */
-    headers: text("headers", { mode: "json" }).$type<Record<string, string>>(),
-    /** Variables for rendering a trigger's template (event, entry details). */
-    context: text("context", { mode: "json" }).$type<Record<string, unknown>>(),
     state: text("state", { enum: MESSAGE_STATES }).notNull().default("queued"),
     skipReason: text("skip_reason"),
     deferReason: text("defer_reason"),
@@ -264,14 +258,24 @@ export const emailMessages = sqliteTable(
     // The outbox list, newest first, all or in one state.
     index("email_messages_created_idx").on(t.createdAt, t.id),
     index("email_messages_state_created_idx").on(t.state, t.createdAt, t.id),
-    // Messages that still hold a body: retention empties them once they are old (the index stays small).
-    index("email_messages_body_idx")
-      .on(t.id)
-      .where(
-        sql`${t.html} is not null or ${t.text} is not null or ${t.headers} is not null or ${t.context} is not null`,
-      ),
   ],
 );
+
+/**
+ * A message's bodies, in a table of their own: retention deletes the row and SQLite reuses its
+ * pages (emptied in place, each old message kept a mostly empty page of its own).
+ */
+export const emailBodies = sqliteTable("email_bodies", {
+  messageId: text("message_id")
+    .primaryKey()
+    .references(() => emailMessages.id, { onDelete: "cascade" }),
+  html: text("html"),
+  text: text("text"),
+  /** Headers sent with the message (List-Unsubscribe and friends), kept for the outbox viewer. */
+  headers: text("headers", { mode: "json" }).$type<Record<string, string>>(),
+  /** Variables for rendering a trigger's template (event, entry details). */
+  context: text("context", { mode: "json" }).$type<Record<string, unknown>>(),
+});
 
 /**
  * Messages per trigger, template and UTC day (day = floor(ms / 86400000) of the send, or of the

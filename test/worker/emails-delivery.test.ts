@@ -12,6 +12,7 @@ import {
   pauseMarketingFor,
 } from "../../worker/emails/index.ts";
 import { addressHash } from "../../worker/emails/signing.ts";
+import { messagesWithBodies } from "../../worker/emails/store/outbox.ts";
 import { upsertContact } from "../../worker/lib/contacts.ts";
 import { runBatch } from "../../worker/lib/db.ts";
 import { BINDING_RECIPIENT } from "../support/email-binding.ts";
@@ -32,15 +33,12 @@ async function newContact(consent: Partial<typeof emailProfiles.$inferInsert> = 
 async function queue(emails: OutgoingEmail[]) {
   const statements = emailStatements(db(), emails);
   await db().batch(statements as [(typeof statements)[number], ...typeof statements]);
-  const rows = await db()
-    .select()
-    .from(emailMessages)
-    .where(
-      inArray(
-        emailMessages.idempotencyKey,
-        emails.map((e) => e.idempotencyKey),
-      ),
-    );
+  const rows = await messagesWithBodies(db()).where(
+    inArray(
+      emailMessages.idempotencyKey,
+      emails.map((e) => e.idempotencyKey),
+    ),
+  );
   return rows;
 }
 
@@ -70,7 +68,7 @@ describe("emails outbox contract", () => {
 
     await kickEmails(env);
     const sent = await eventually(async () => {
-      const [row] = await db().select().from(emailMessages).where(eq(emailMessages.id, first[0].id));
+      const [row] = await messagesWithBodies(db()).where(eq(emailMessages.id, first[0].id));
       return row.state === "sent" ? row : null;
     });
     expect(sent.provider).toBe("outbox");
@@ -96,7 +94,7 @@ describe("emails outbox contract", () => {
     expect(got).toHaveLength(1);
     expect(got[0].raw).toMatch(/List-Unsubscribe-Post: List-Unsubscribe=One-Click/i);
     expect(got[0].raw).toMatch(/List-Unsubscribe: <http:\/\/127\.0\.0\.1:8787\/e\/u\//i);
-    const [after] = await db().select().from(emailMessages).where(eq(emailMessages.id, row.id));
+    const [after] = await messagesWithBodies(db()).where(eq(emailMessages.id, row.id));
     expect(after.state).toBe("sent");
     expect(after.provider).toBe("smtp");
     // A second delivery of the same queue message sends nothing more.
@@ -109,7 +107,7 @@ describe("emails outbox contract", () => {
     const bindingEnv = { ...env, EMAIL_PROVIDER: "binding" };
     const [row] = await queue([mail({ to: BINDING_RECIPIENT, subject: "Über the binding" })]);
     expect(await deliverMessage(bindingEnv, row.id, NOON)).toEqual({ outcome: "sent" });
-    const [after] = await db().select().from(emailMessages).where(eq(emailMessages.id, row.id));
+    const [after] = await messagesWithBodies(db()).where(eq(emailMessages.id, row.id));
     expect(after).toMatchObject({ state: "sent", provider: "binding" });
     expect(after.providerMessageId).toMatch(/^<test_[\w-]+@rapport\.localhost>$/);
 
@@ -154,12 +152,12 @@ describe("emails outbox contract", () => {
     const [row] = await queue([mail({ to: `reject-${uid()}@example.com` })]);
     const first = await deliverMessage(smtpEnv, row.id, NOON);
     expect(first).toMatchObject({ outcome: "retry", delaySeconds: 30, reason: expect.stringMatching(/550/) });
-    let [after] = await db().select().from(emailMessages).where(eq(emailMessages.id, row.id));
+    let [after] = await messagesWithBodies(db()).where(eq(emailMessages.id, row.id));
     expect(after.state).toBe("queued");
     expect(after.sendAfter).toBeGreaterThan(NOON);
     await env.DB.prepare("update email_messages set attempts = 7, send_after = 0 where id = ?").bind(row.id).run();
     expect((await deliverMessage(smtpEnv, row.id, NOON)).outcome).toBe("failed");
-    [after] = await db().select().from(emailMessages).where(eq(emailMessages.id, row.id));
+    [after] = await messagesWithBodies(db()).where(eq(emailMessages.id, row.id));
     expect(after.state).toBe("failed");
     await eventually(async () => {
       const rows = await db().select().from(deadLetters);
@@ -191,7 +189,7 @@ describe("emails outbox contract", () => {
     // 12:00 UTC is 07:00 in New York (EST): quiet until 08:00 local = 13:00 UTC.
     const [row] = await queue([mail({ to: c.email as string, contactId: c.id, topic: "marketing" })]);
     expect(await deliverMessage(env, row.id, NOON)).toEqual({ outcome: "deferred", reason: "quiet_hours" });
-    let [after] = await db().select().from(emailMessages).where(eq(emailMessages.id, row.id));
+    let [after] = await messagesWithBodies(db()).where(eq(emailMessages.id, row.id));
     expect(after.state).toBe("deferred");
     expect(after.sendAfter).toBe(Date.UTC(2030, 0, 15, 13, 0));
     expect((await deliverMessage(env, row.id, NOON + 3600_000)).outcome).toBe("sent");
@@ -204,7 +202,7 @@ describe("emails outbox contract", () => {
     }
     const [fourth] = await queue([mail({ to: c.email as string, contactId: c.id, topic: "marketing" })]);
     expect(await deliverMessage(env, fourth.id, t + 10 * 60_000)).toEqual({ outcome: "deferred", reason: "capped" });
-    [after] = await db().select().from(emailMessages).where(eq(emailMessages.id, fourth.id));
+    [after] = await messagesWithBodies(db()).where(eq(emailMessages.id, fourth.id));
     expect(after.wasCapped).toBe(true);
     expect(after.sendAfter).toBe(t + 7 * 86_400_000 + 1);
     // Transactional mail is not capped.
@@ -228,14 +226,13 @@ describe("emails outbox contract", () => {
     expect(await outcome("marketing", NOON)).toEqual({ outcome: "deferred", reason: "incident" });
     expect((await outcome("transactional", NOON)).outcome).toBe("sent");
     expect((await outcome("status_notifications", NOON)).outcome).toBe("sent");
-    const [m] = await db()
-      .select()
-      .from(emailMessages)
-      .where(eq(emailMessages.id, rows.find((r) => r.topic === "marketing")?.id as string));
+    const [m] = await messagesWithBodies(db()).where(
+      eq(emailMessages.id, rows.find((r) => r.topic === "marketing")?.id as string),
+    );
     expect(m).toMatchObject({ state: "deferred", deferReason: "incident", sendAfter: NOON + 5 * 60_000 });
     // Resolved a minute later: the deferred message is due at once and goes.
     await runBatch(db(), endMarketingPauseFor(db(), incident.incidentId, NOON + 60_000));
-    const [due] = await db().select().from(emailMessages).where(eq(emailMessages.id, m.id));
+    const [due] = await messagesWithBodies(db()).where(eq(emailMessages.id, m.id));
     expect(due.sendAfter).toBe(NOON + 60_000);
     expect((await outcome("marketing", NOON + 60_000)).outcome).toBe("sent");
   });

@@ -6,6 +6,7 @@ import { emailMessages, emailProfiles, emailSuppressions } from "../../db/schema
 import { deliverMessage } from "../../worker/emails/deliver.ts";
 import { emailEngagement, emailStatements, type OutgoingEmail } from "../../worker/emails/index.ts";
 import { addressHash } from "../../worker/emails/signing.ts";
+import { messagesWithBodies } from "../../worker/emails/store/outbox.ts";
 import { upsertContact } from "../../worker/lib/contacts.ts";
 import { call, db, eventually, newKey } from "./helpers.ts";
 
@@ -31,12 +32,9 @@ async function sentMessage(over: Partial<OutgoingEmail> = {}, consent = true, at
     },
   ]);
   await db().batch(statements as [(typeof statements)[number], ...typeof statements]);
-  const [row] = await db()
-    .select()
-    .from(emailMessages)
-    .where(eq(emailMessages.idempotencyKey, `eng:${id}`));
+  const [row] = await messagesWithBodies(db()).where(eq(emailMessages.idempotencyKey, `eng:${id}`));
   expect(await deliverMessage(sendEnv, row.id, at)).toMatchObject({ outcome: "sent" });
-  const [sent] = await db().select().from(emailMessages).where(eq(emailMessages.id, row.id));
+  const [sent] = await messagesWithBodies(db()).where(eq(emailMessages.id, row.id));
   return { contact: c, message: sent };
 }
 
@@ -64,7 +62,7 @@ describe("unsubscribe", () => {
     [p] = await db().select().from(emailProfiles).where(eq(emailProfiles.contactId, contact.id));
     expect(p.consentMarketing).toBe(false);
     expect(p.unsubscribedAt).toBeNull();
-    const [m] = await db().select().from(emailMessages).where(eq(emailMessages.id, message.id));
+    const [m] = await messagesWithBodies(db()).where(eq(emailMessages.id, message.id));
     expect(m.unsubscribedAt).not.toBeNull();
 
     // The next marketing message is not sent.
@@ -80,7 +78,7 @@ describe("unsubscribe", () => {
       },
     ]);
     await db().batch(statements as [(typeof statements)[number], ...typeof statements]);
-    const next = await db().select().from(emailMessages).where(eq(emailMessages.contactId, contact.id));
+    const next = await messagesWithBodies(db()).where(eq(emailMessages.contactId, contact.id));
     const queued = next.find((r) => r.state === "queued");
     expect(await deliverMessage(sendEnv, queued?.id as string, T)).toEqual({
       outcome: "skipped",
@@ -92,7 +90,7 @@ describe("unsubscribe", () => {
     const { message } = await sentMessage();
     const res = await call(`/e/u/${message.id}/AAAAAAAAAAAAAAAAAAAAAA`, form("List-Unsubscribe=One-Click"));
     expect(res.status).toBe(404);
-    const [m] = await db().select().from(emailMessages).where(eq(emailMessages.id, message.id));
+    const [m] = await messagesWithBodies(db()).where(eq(emailMessages.id, message.id));
     expect(m.unsubscribedAt).toBeNull();
   });
 
@@ -134,7 +132,7 @@ describe("tracking", () => {
     const img = await call(local(pixel));
     expect(img.headers.get("content-type")).toBe("image/gif");
     await eventually(async () => {
-      const [m] = await db().select().from(emailMessages).where(eq(emailMessages.id, message.id));
+      const [m] = await messagesWithBodies(db()).where(eq(emailMessages.id, message.id));
       return m.openedAt !== null;
     });
 
@@ -143,7 +141,7 @@ describe("tracking", () => {
     expect(res.headers.get("location")).toBe("https://shop.example.com/deal?x=1&y=2");
     expect(res.headers.get("cache-control")).toContain("no-store");
     const m = await eventually(async () => {
-      const [row] = await db().select().from(emailMessages).where(eq(emailMessages.id, message.id));
+      const [row] = await messagesWithBodies(db()).where(eq(emailMessages.id, message.id));
       return row.clicks === 1 ? row : null;
     });
     expect(m.clickedAt).not.toBeNull();
@@ -196,7 +194,7 @@ describe("bounce and complaint webhooks", () => {
       },
     ]);
     await db().batch(statements as [(typeof statements)[number], ...typeof statements]);
-    const [m] = await db().select().from(emailMessages).where(eq(emailMessages.toAddress, hard));
+    const [m] = await messagesWithBodies(db()).where(eq(emailMessages.toAddress, hard));
     expect(await deliverMessage(sendEnv, m.id, T)).toEqual({ outcome: "suppressed", reason: "bounced" });
   });
 

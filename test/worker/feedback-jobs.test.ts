@@ -11,6 +11,7 @@ import {
   feedbackStatusChanges,
   feedbackVotes,
 } from "../../db/schema/index.ts";
+import { messagesWithBodies } from "../../worker/emails/store/outbox.ts";
 import { monthOf } from "../../worker/feedback/digest.ts";
 import { emailsFor } from "../../worker/feedback/notices.ts";
 import { decay, TRENDING_SLOT_MS } from "../../worker/feedback/trending.ts";
@@ -146,10 +147,7 @@ describe("monthly digest", () => {
     await runCron(tick);
     await runCron(tick);
     const mails = await eventually(async () => {
-      const rows = await db()
-        .select()
-        .from(emailMessages)
-        .where(like(emailMessages.idempotencyKey, `digest:${month}:%`));
+      const rows = await messagesWithBodies(db()).where(like(emailMessages.idempotencyKey, `digest:${month}:%`));
       return rows.length >= voters.length ? rows : null;
     });
     expect(mails.map((m) => m.idempotencyKey).sort()).toEqual(voters.map((v) => `digest:${month}:${v}`).sort());
@@ -236,7 +234,7 @@ describe("closing the loop after the emails capability arrives", () => {
     // The status change's emails, once delivery has dealt with each (sent, or deferred by quiet hours).
     const settled = () =>
       eventually(async () => {
-        const rows = await db().select().from(emailMessages).where(inArray(emailMessages.contactId, voters));
+        const rows = await messagesWithBodies(db()).where(inArray(emailMessages.contactId, voters));
         return rows.length === voters.length && rows.every((r) => r.state !== "queued" && r.state !== "sending")
           ? rows.sort((a, b) => a.idempotencyKey.localeCompare(b.idempotencyKey))
           : null;

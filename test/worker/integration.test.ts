@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { contacts, emailMessages, kpiSnapshots, npsResponses } from "../../db/schema/index.ts";
 import { deliverMessage } from "../../worker/emails/deliver.ts";
 import { emailStatements, kickEmails, type OutgoingEmail } from "../../worker/emails/index.ts";
+import { messagesWithBodies } from "../../worker/emails/store/outbox.ts";
 import worker from "../../worker/index.ts";
 import { quarterRange } from "../../worker/kpis/quarters.ts";
 import { upsertContact } from "../../worker/lib/contacts.ts";
@@ -18,7 +19,7 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 let seq = 0;
 const uniq = (p: string) => `${p}-${Date.now().toString(36)}-${++seq}`;
-type Message = typeof emailMessages.$inferSelect;
+type Message = Awaited<ReturnType<typeof messagesWhere>>[number];
 
 /** A path on this Worker from an absolute URL in an email (PUBLIC_URL is another host). */
 const local = (url: string) => {
@@ -46,7 +47,7 @@ async function segment(path: "/v1/identify" | "/v1/batch", json: unknown) {
 const consent = (userId: string, email: string, prefs: Record<string, boolean>) =>
   segment("/v1/identify", { userId, traits: { email }, context: { consent: { categoryPreferences: prefs } } });
 
-const messagesWhere = (where: SQL | undefined) => db().select().from(emailMessages).where(where);
+const messagesWhere = (where: SQL | undefined) => messagesWithBodies(db()).where(where);
 
 /** Waits until every message matching `where` has left the queued state, and returns them. */
 async function settled(where: SQL | undefined, n: number): Promise<Message[]> {

@@ -13,6 +13,7 @@ import {
   referralReferrers,
   webhookEvents,
 } from "../../db/schema/index.ts";
+import { messagesWithBodies } from "../../worker/emails/store/outbox.ts";
 import { call, db, eventually, identityToken, newKey, problem, runJobs } from "./helpers.ts";
 import { convert, enroll, newProgram } from "./referrals-support.ts";
 
@@ -59,10 +60,7 @@ const surveyCounts = async (id: string) =>
   };
 
 const promoterMail = (programId: string, contactId: string) =>
-  db()
-    .select()
-    .from(emailMessages)
-    .where(eq(emailMessages.idempotencyKey, `nps-promoter:${programId}:${contactId}`));
+  messagesWithBodies(db()).where(eq(emailMessages.idempotencyKey, `nps-promoter:${programId}:${contactId}`));
 
 const referrersOf = (programId: string, contactId: string) =>
   db()
@@ -267,11 +265,7 @@ describe("voters hear when it ships, and it counts", () => {
     // delivery, whatever the wall clock's quiet hours made of it, is settled first and then set).
     const [change] = await db().select().from(feedbackStatusChanges).where(eq(feedbackStatusChanges.postId, post.id));
     const eventKey = `status:${change.id}`;
-    const notices = () =>
-      db()
-        .select()
-        .from(emailMessages)
-        .where(like(emailMessages.idempotencyKey, `${eventKey}:%`));
+    const notices = () => messagesWithBodies(db()).where(like(emailMessages.idempotencyKey, `${eventKey}:%`));
     await eventually(async () => {
       const rows = await notices();
       return rows.length === 2 && rows.every((r) => r.state === "sent" || r.state === "deferred");

@@ -31,6 +31,35 @@ describe("retention", () => {
     expect(rows.some((r) => r.row.message_id === `${w.buyerUser}-buy`)).toBe(true);
   });
 
+  it("drops a finished message's body after the body window and keeps the message and its figures", async () => {
+    const w = await world();
+    const ids = w.messages.map((m) => m.id);
+    const bodies = async () =>
+      (
+        await db().all<{ n: number }>(
+          sql`SELECT count(*) AS n FROM email_bodies WHERE message_id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`,
+        )
+      )[0].n;
+    expect(await bodies()).toBe(ids.length);
+    // Past the 7-day body window, inside the 30-day message window.
+    await retentionAt(tickIn(10));
+    expect(await bodies()).toBe(0);
+    for (const m of w.messages) {
+      const res = await call(`/api/v1/emails/messages/${m.id}`, { key: w.admin });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({
+        id: m.id,
+        state: "sent",
+        subject: m.subject,
+        html: null,
+        text: null,
+        headers: null,
+      });
+    }
+    const rows = await archived("archive/email_bodies/");
+    for (const id of ids) expect(rows.find((r) => r.row.id === id)?.row.html).toEqual(expect.stringContaining("<a"));
+  });
+
   it("forgets an erased contact in every archive object", async () => {
     const w = await world();
     await retentionAt(tickIn(102));

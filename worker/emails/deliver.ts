@@ -34,7 +34,7 @@ const retryDelaySeconds = (attempt: number) => Math.min(3600, 30 * 2 ** Math.max
 /** Whether the trigger's exit event happened since the contact entered. */
 async function exited(db: Db, row: DeliveryRow): Promise<boolean> {
   const exitEvent = (row.trigger?.rule as { exit?: { event?: string } } | null)?.exit?.event;
-  const enteredAt = Number((row.m.context as { enteredAt?: number } | null)?.enteredAt ?? row.m.createdAt);
+  const enteredAt = Number((row.body?.context as { enteredAt?: number } | null)?.enteredAt ?? row.m.createdAt);
   if (!exitEvent || !row.m.contactId) return false;
   return didSince(db, row.m.contactId, exitEvent, enteredAt);
 }
@@ -84,12 +84,12 @@ const defaultTz = (env: Env) =>
 
 /** Subject, bodies, headers and tracked links of the message as it will leave. */
 async function compose(env: Env, row: DeliveryRow, address: string): Promise<Composed> {
-  const { m } = row;
+  const { m, body } = row;
   const unsub = await unsubscribeUrl(env, m.id);
   const prefs = m.contactId ? await preferencesUrl(env, m.contactId) : null;
-  let parts = { subject: m.subject ?? "", html: m.html ?? "", text: m.text ?? "" };
-  if (m.html === null && row.template) {
-    const ctx = (m.context ?? {}) as Record<string, unknown>;
+  let parts = { subject: m.subject ?? "", html: body?.html ?? "", text: body?.text ?? "" };
+  if ((body?.html ?? null) === null && row.template) {
+    const ctx = (body?.context ?? {}) as Record<string, unknown>;
     parts = await renderTemplate(
       row.template,
       templateVars(row.contact ? { ...row.contact, email: address } : null, {

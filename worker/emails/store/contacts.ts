@@ -22,6 +22,7 @@ import { CHURN_WINDOW_DAYS, churnRisk, DAY } from "../churn.ts";
 import { consentOf } from "../consent.ts";
 import type { ContactVars } from "../render.ts";
 import { addressHash } from "../signing.ts";
+import { messagesWithBodies } from "./outbox.ts";
 import { eventsBoundary } from "./retention.ts";
 import { eraseRollupStatements } from "./rollups.ts";
 
@@ -206,7 +207,7 @@ export async function exportContact(db: Db, id: string) {
     db.select().from(emailProfiles).where(eq(emailProfiles.contactId, id)),
     db.select().from(contactEventStats).where(eq(contactEventStats.contactId, id)),
     db.select().from(emailEvents).where(eq(emailEvents.contactId, id)).orderBy(emailEvents.occurredAt),
-    db.select().from(emailMessages).where(eq(emailMessages.contactId, id)).orderBy(emailMessages.createdAt),
+    messagesWithBodies(db).where(eq(emailMessages.contactId, id)).orderBy(emailMessages.createdAt),
     db
       .select({
         groupId: accounts.externalId,
@@ -288,6 +289,9 @@ export async function eraseContactStatements(db: Db, id: string, ctx: EraseConte
       ...eraseRollupStatements(id).map((statement) => ({ statement })),
       {
         statement: sql`delete from email_links where message_id in (select id from email_messages where contact_id = ${id})`,
+      },
+      {
+        statement: sql`delete from email_bodies where message_id in (select id from email_messages where contact_id = ${id})`,
       },
       { count: "messages", statement: sql`delete from email_messages where contact_id = ${id}` },
       { count: "events", statement: sql`delete from email_events where contact_id = ${id}` },

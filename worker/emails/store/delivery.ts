@@ -4,6 +4,7 @@ import { and, eq, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import {
   contactEventStats,
   contacts,
+  emailBodies,
   emailLinks,
   emailMessages,
   emailProfiles,
@@ -21,6 +22,7 @@ export async function loadMessage(db: Db, id: string) {
   const [row] = await db
     .select({
       m: emailMessages,
+      body: emailBodies,
       contact: contacts,
       profile: emailProfiles,
       trigger: emailTriggers,
@@ -28,6 +30,7 @@ export async function loadMessage(db: Db, id: string) {
       marketingPaused: pausedColumn,
     })
     .from(emailMessages)
+    .leftJoin(emailBodies, eq(emailBodies.messageId, emailMessages.id))
     .leftJoin(contacts, eq(contacts.id, emailMessages.contactId))
     .leftJoin(emailProfiles, eq(emailProfiles.contactId, emailMessages.contactId))
     .leftJoin(emailTriggers, eq(emailTriggers.id, emailMessages.triggerId))
@@ -131,9 +134,6 @@ export async function claimMessage(
         provider: c.provider ?? "outbox",
         toAddress: c.address,
         subject: c.mail.subject,
-        html: c.mail.html,
-        text: c.mail.text,
-        headers: c.mail.headers,
         attempts: sql`${emailMessages.attempts} + 1`,
         claimedAt: now,
         sentAt: now,
@@ -143,6 +143,17 @@ export async function claimMessage(
       })
       .where(claimable)
       .returning({ attempts: emailMessages.attempts }),
+    // The body as it leaves, only if this claim won (the update above made the row ours).
+    db
+      .insert(emailBodies)
+      .select(
+        sql`select ${id}, ${c.mail.html}, ${c.mail.text}, ${JSON.stringify(c.mail.headers)}, null
+          where exists (select 1 from email_messages where id = ${id} and claimed_at = ${now} and state in ('sending', 'sent'))`,
+      )
+      .onConflictDoUpdate({
+        target: emailBodies.messageId,
+        set: { html: sql`excluded.html`, text: sql`excluded.text`, headers: sql`excluded.headers` },
+      }),
     ...insertChunks(
       db,
       emailLinks,

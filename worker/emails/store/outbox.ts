@@ -1,7 +1,7 @@
 // The outbox: queueing messages (for other capabilities and for triggers) and finding due work.
-import { and, desc, eq, gt, lt, lte, or, sql } from "drizzle-orm";
-import { type EmailTopic, emailMessages } from "../../../db/schema/index.ts";
-import { type Db, execBatch, insertChunks } from "../../lib/db.ts";
+import { and, desc, eq, getTableColumns, gt, lt, lte, or, sql } from "drizzle-orm";
+import { type EmailTopic, emailBodies, emailMessages } from "../../../db/schema/index.ts";
+import { chunk, type Db, execBatch, insertChunks } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import { OUTBOX_CURSOR } from "../schemas.ts";
 
@@ -34,9 +34,6 @@ export function outboxInserts(db: Db, emails: QueuedEmail[], now = Date.now()) {
     topic: e.topic,
     toAddress: e.to?.trim().toLowerCase().slice(0, 320) ?? null,
     subject: e.subject?.slice(0, 998) ?? null,
-    html: e.html ?? null,
-    text: e.text ?? null,
-    context: e.context ?? null,
     confidence: e.confidence ?? null,
     state: e.state ?? "queued",
     skipReason: e.skipReason ?? null,
@@ -45,7 +42,30 @@ export function outboxInserts(db: Db, emails: QueuedEmail[], now = Date.now()) {
     createdAt: now,
     updatedAt: now,
   }));
-  return insertChunks(db, emailMessages, rows);
+  const bodies = emails
+    .map((e, i) => ({ id: rows[i].id, html: e.html ?? null, text: e.text ?? null, context: e.context ?? null }))
+    .filter((b) => b.html !== null || b.text !== null || b.context !== null);
+  return [...insertChunks(db, emailMessages, rows), ...bodyInserts(db, bodies)];
+}
+
+/**
+ * The bodies of messages just inserted, as statements after their inserts: one JSON parameter per
+ * 200 (any number of messages stays within D1's bound parameters); a message whose idempotency key
+ * already existed was not inserted, so its body is not either.
+ */
+function bodyInserts(
+  db: Db,
+  bodies: Array<{ id: string; html: string | null; text: string | null; context: unknown }>,
+) {
+  return chunk(bodies, 200).map((part) =>
+    db
+      .insert(emailBodies)
+      .select(
+        sql`select b.value ->> 'id', b.value ->> 'html', b.value ->> 'text', null, nullif(b.value -> 'context', 'null')
+          from json_each(${JSON.stringify(part)}) b where exists (select 1 from email_messages m where m.id = b.value ->> 'id')`,
+      )
+      .onConflictDoNothing(),
+  );
 }
 
 /** Queues `emails` now (a repeated idempotency key changes nothing). */
@@ -141,5 +161,15 @@ export async function listMessages(
 }
 
 export async function getMessage(db: Db, id: string) {
-  return db.query.emailMessages.findFirst({ where: eq(emailMessages.id, id) });
+  const [row] = await messagesWithBodies(db).where(eq(emailMessages.id, id));
+  return row;
+}
+
+/** Messages with their bodies as one row each (bodies null once retention removed them). */
+export function messagesWithBodies(db: Db) {
+  const b = emailBodies;
+  return db
+    .select({ ...getTableColumns(emailMessages), html: b.html, text: b.text, headers: b.headers, context: b.context })
+    .from(emailMessages)
+    .leftJoin(b, eq(b.messageId, emailMessages.id));
 }

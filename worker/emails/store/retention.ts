@@ -22,8 +22,7 @@ async function inRollup(db: Db, rollup: "contact_event_daily" | "email_engagemen
 
 /** Messages in these states are done: nothing will send them again. */
 export const FINAL = sql.raw("state IN ('sent', 'failed', 'suppressed', 'skipped')");
-/** Exactly the condition of the partial index `email_messages_body_idx`. */
-const HAS_BODY = sql.raw("(html is not null or text is not null or headers is not null or context is not null)");
+const FINAL_M = sql.raw("m.state IN ('sent', 'failed', 'suppressed', 'skipped')");
 const num = (row: ArchivedRow, column: string) => Number(row[column]);
 
 /** Days before this time are shown from `contact_activity_days` in a contact's timeline (0: none). */
@@ -68,15 +67,13 @@ const bodiesRetention: RetentionTask = {
   window: "emailBodies",
   dayOf: (row) => dayOf(num(row, "created_at")),
   next: (db, cutoff, limit) =>
-    db.all<ArchivedRow>(sql`SELECT id, created_at, contact_id, to_address, subject, html, text, headers, context
-      FROM email_messages WHERE ${HAS_BODY} AND id < ${idsBefore("em", cutoff)} AND ${FINAL}
-      ORDER BY id LIMIT ${limit}`),
+    db.all<ArchivedRow>(sql`SELECT m.id, m.created_at, m.contact_id, m.to_address, m.subject, b.html, b.text, b.headers, b.context
+      FROM email_bodies b JOIN email_messages m ON m.id = b.message_id
+      WHERE b.message_id < ${idsBefore("em", cutoff)} AND ${FINAL_M} ORDER BY b.message_id LIMIT ${limit}`),
   async prune(db, rows) {
     return idsOf(
-      await db.all<{
-        id: string;
-      }>(sql`UPDATE email_messages SET html = NULL, text = NULL, headers = NULL, context = NULL
-        WHERE ${idIn(rows)} AND ${FINAL} RETURNING id`),
+      await db.all<{ id: string }>(sql`DELETE FROM email_bodies WHERE ${idIn(rows, "message_id")}
+        AND message_id IN (SELECT id FROM email_messages WHERE ${idIn(rows)} AND ${FINAL}) RETURNING message_id AS id`),
     );
   },
 };
@@ -87,17 +84,19 @@ const messagesRetention: RetentionTask = {
   window: "emailMessages",
   dayOf: (row) => dayOf(num(row, "created_at")),
   next: async (db, cutoff, limit) =>
-    db.all<ArchivedRow>(sql`SELECT m.*, (SELECT json_group_array(json_object('id', l.id, 'url', l.url))
-        FROM email_links l WHERE l.message_id = m.id) AS links
-      FROM email_messages m WHERE m.id < ${idsBefore("em", cutoff)} AND ${FINAL}
+    db.all<ArchivedRow>(sql`SELECT m.*, b.html, b.text, b.headers, b.context,
+        (SELECT json_group_array(json_object('id', l.id, 'url', l.url)) FROM email_links l WHERE l.message_id = m.id) AS links
+      FROM email_messages m LEFT JOIN email_bodies b ON b.message_id = m.id WHERE m.id < ${idsBefore("em", cutoff)} AND ${FINAL}
         AND ${await inRollup(db, "email_engagement_daily", "m.sent_at")} ORDER BY m.id LIMIT ${limit}`),
   async prune(db, rows) {
     const results = await execBatch(db, [
       foldMessages(idIn(rows, "m.id"), FINAL),
       sql`DELETE FROM email_links WHERE ${idIn(rows, "message_id")}`,
+      // A body window longer than the messages' goes with the message.
+      sql`DELETE FROM email_bodies WHERE ${idIn(rows, "message_id")}`,
       sql`DELETE FROM email_messages WHERE ${idIn(rows)} AND ${FINAL} RETURNING id`,
     ]);
-    return idsOf(results[2].results as Array<{ id: string }>);
+    return idsOf(results[3].results as Array<{ id: string }>);
   },
 };
 
