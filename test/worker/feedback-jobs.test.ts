@@ -236,7 +236,8 @@ describe("closing the loop after the emails capability arrives", () => {
       eventually(async () => {
         const rows = await messagesWithBodies(db()).where(inArray(emailMessages.contactId, voters));
         return rows.length === voters.length && rows.every((r) => r.state !== "queued" && r.state !== "sending")
-          ? rows.sort((a, b) => a.idempotencyKey.localeCompare(b.idempotencyKey))
+          ? // In the voters' order (their ids' text order breaks where the counter goes from 9 to 10).
+            rows.sort((a, b) => voters.indexOf(a.contactId ?? "") - voters.indexOf(b.contactId ?? ""))
           : null;
       });
     const before = await settled();
