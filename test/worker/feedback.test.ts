@@ -352,6 +352,26 @@ describe("reading your own writes (D1 sessions)", () => {
     expect(rows).toHaveLength(2);
   });
 
+  it("writes arriving while a batch runs share the next one, and each gets back exactly its own results", async () => {
+    const calls = Array.from({ length: 20 }, (_, i) =>
+      primaryBatch(env.DB, [
+        { sql: "select ? as caller, 'first' as part", params: [i] },
+        { sql: "select ? as caller, 'second' as part", params: [i] },
+      ]),
+    );
+    const outcomes = await Promise.all(calls);
+    for (const [i, out] of outcomes.entries()) {
+      expect(out.results.map((r) => r.results)).toEqual([
+        [{ caller: i, part: "first" }],
+        [{ caller: i, part: "second" }],
+      ]);
+    }
+    // Calls that ran in one batch end at one bookmark: twenty calls, far fewer batches.
+    const batches = new Set(outcomes.map((o) => o.bookmark));
+    expect(batches.size).toBeGreaterThan(1);
+    expect(batches.size).toBeLessThan(10);
+  });
+
   it("the next request's session starts at a bookmark Rapport signed, and ignores a forged one", async () => {
     const { slug } = await newBoard();
     const post = await postIdea(slug, await visitor());

@@ -86,7 +86,7 @@ export async function visitorWrite<T>(c: Context<AppEnv>, write: (db: Db) => Pro
   const session = c.env.DB.withSession("first-primary");
   wroteOn(c, session);
   const out = await write(await readSession(c));
-  await handBack(c, session);
+  await handBack(c, session.getBookmark());
   return out;
 }
 
@@ -96,10 +96,19 @@ export async function visitorWrite<T>(c: Context<AppEnv>, write: (db: Db) => Pro
  * the statements' results.
  */
 export async function visitorBatch(c: Context<AppEnv>, statements: Query[]): Promise<D1Result[]> {
-  const { results, session } = await primaryBatch(c.env.DB, statements);
-  wroteOn(c, session);
-  await handBack(c, session);
+  const { results, bookmark } = await primaryBatch(c.env.DB, statements, (work) => keepAlive(c, work));
+  // The batch may have run in another request: this one reads on a session of its own from there.
+  wroteOn(c, c.env.DB.withSession(bookmark ?? "first-primary"));
+  await handBack(c, bookmark);
   return results;
+}
+
+function keepAlive(c: Context<AppEnv>, work: Promise<unknown>) {
+  try {
+    c.executionCtx.waitUntil(work.catch(() => undefined));
+  } catch {
+    // no execution context (a direct app.request): nothing outlives the call anyway
+  }
 }
 
 /** The rest of the request reads on the session that wrote (its handle made only if it does). */
@@ -117,8 +126,7 @@ function wroteOn(c: Context<AppEnv>, session: D1DatabaseSession) {
   );
 }
 
-async function handBack(c: Context<AppEnv>, session: D1DatabaseSession) {
-  const bookmark = session.getBookmark();
+async function handBack(c: Context<AppEnv>, bookmark: string | null) {
   if (!bookmark || !BOOKMARK.test(bookmark) || !c.env.SIGNING_SECRET) return;
   const signed = await signBookmark(c.env.SIGNING_SECRET, bookmark);
   c.header(BOOKMARK_HEADER, signed);
