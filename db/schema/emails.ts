@@ -111,25 +111,13 @@ export const contactEventStats = sqliteTable(
   ],
 );
 
-/** Events per contact per UTC day (day = floor(ms / 86400000)): recency, frequency and trend for churn risk. */
-export const contactActivityDays = sqliteTable(
-  "contact_activity_days",
-  {
-    contactId: text("contact_id")
-      .notNull()
-      .references(() => contacts.id, { onDelete: "cascade" }),
-    day: integer("day").notNull(),
-    events: integer("events").notNull(),
-  },
-  (t) => [primaryKey({ columns: [t.contactId, t.day] })],
-);
-
 /**
  * KPI rollup of events, kept forever (raw events may be pruned): per contact, event name and UTC day
  * (day = floor(ms / 86400000)), how many events and the sum of their `properties.amount`. Written in
  * the ingestion batch from exactly the rows that batch inserted, so a backfilled event updates its own
  * day; a merged visitor's rows move to the known contact; an erased contact's rows are deleted. CLV,
- * CAC, repeat purchase, retention, community activity and engagement score read it.
+ * CAC, repeat purchase, retention, community activity and engagement score read it, and so do churn
+ * risk (a contact's active days) and the timeline's days past the events window.
  */
 export const contactEventDaily = sqliteTable(
   "contact_event_daily",

@@ -240,10 +240,6 @@ export async function seedEmails(ctx: SeedContext): Promise<void> {
     from email_events where batch_id = 'ib_seed' group by contact_id, event
     on conflict (contact_id, event) do update set count = count + excluded.count,
       first_at = min(first_at, excluded.first_at), last_at = max(last_at, excluded.last_at)`);
-  await run(sql`insert into contact_activity_days (contact_id, day, events)
-    select contact_id, occurred_at / 86400000, count(*) from email_events where batch_id = 'ib_seed'
-    group by contact_id, occurred_at / 86400000
-    on conflict (contact_id, day) do update set events = events + excluded.events`);
   await run(sql`update email_profiles set (first_event_at, last_event_at, event_count) =
       (select min(occurred_at), max(occurred_at), count(*) from email_events e where e.contact_id = email_profiles.contact_id)
     where contact_id like 'ct_seed%'`);

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { contactActivityDays, contactEventStats, contacts, emailEvents, emailProfiles } from "../../db/schema/index.ts";
+import { contactEventDaily, contactEventStats, contacts, emailEvents, emailProfiles } from "../../db/schema/index.ts";
 import { eventTotals } from "../../worker/emails/index.ts";
 import { call, db, newKey } from "./helpers.ts";
 
@@ -65,8 +65,8 @@ describe("Segment-compatible ingestion", () => {
     const c = await contactOf(users[1]);
     const stats = await db().select().from(contactEventStats).where(eq(contactEventStats.contactId, c.id));
     expect(stats).toEqual([expect.objectContaining({ event: "order_completed", count: 10 })]);
-    const days = await db().select().from(contactActivityDays).where(eq(contactActivityDays.contactId, c.id));
-    expect(days.reduce((s, d) => s + d.events, 0)).toBe(10);
+    const days = await db().select().from(contactEventDaily).where(eq(contactEventDaily.contactId, c.id));
+    expect(days.reduce((s, d) => s + d.count, 0)).toBe(10);
     const [profile] = await db().select().from(emailProfiles).where(eq(emailProfiles.contactId, c.id));
     expect(profile.eventCount).toBe(10);
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import {
   accountMembers,
   accounts,
-  contactActivityDays,
+  contactEventDaily,
   contactEventStats,
   contacts,
   emailEvents,
@@ -181,8 +181,8 @@ describe("alias and identify merge an anonymous visitor into the known contact",
       viewed_pricing: { count: 3, firstAt: Date.parse(day(1)), lastAt: Date.parse(day(3)) },
       page_viewed: { count: 1, firstAt: Date.parse(day(2)), lastAt: Date.parse(day(2)) },
     });
-    const days = await db().select().from(contactActivityDays).where(eq(contactActivityDays.contactId, c.id));
-    expect(days.map((d) => d.events).reduce((a, b) => a + b, 0)).toBe(4);
+    const days = await db().select().from(contactEventDaily).where(eq(contactEventDaily.contactId, c.id));
+    expect(days.map((d) => d.count).reduce((a, b) => a + b, 0)).toBe(4);
     const [p] = await db().select().from(emailProfiles).where(eq(emailProfiles.contactId, c.id));
     expect(p).toMatchObject({
       eventCount: 4,

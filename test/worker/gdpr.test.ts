@@ -234,7 +234,6 @@ describe("GDPR export and erase cover every capability", () => {
       .sort();
     expect(fks).toEqual([
       "account_members.contact_id",
-      "contact_activity_days.contact_id",
       "contact_aliases.contact_id",
       "contact_event_daily.contact_id",
       "contact_event_stats.contact_id",

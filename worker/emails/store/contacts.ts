@@ -4,8 +4,8 @@ import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import {
   accountMembers,
   accounts,
-  contactActivityDays,
   contactAliases,
+  contactEventDaily,
   contactEventStats,
   contacts,
   emailEvents,
@@ -93,13 +93,10 @@ export async function contactDetail(db: Db, id: string, now = Date.now()) {
       .orderBy(desc(contactEventStats.lastAt))
       .limit(200),
     db
-      .select({ day: contactActivityDays.day })
-      .from(contactActivityDays)
+      .selectDistinct({ day: contactEventDaily.day })
+      .from(contactEventDaily)
       .where(
-        and(
-          eq(contactActivityDays.contactId, id),
-          gte(contactActivityDays.day, Math.floor(now / DAY) - CHURN_WINDOW_DAYS),
-        ),
+        and(eq(contactEventDaily.contactId, id), gte(contactEventDaily.day, Math.floor(now / DAY) - CHURN_WINDOW_DAYS)),
       ),
     db
       .select({ reason: emailSuppressions.reason })
@@ -157,16 +154,18 @@ export async function timeline(db: Db, id: string, q: { limit: number; before?: 
       .where(and(eq(emailMessages.contactId, id), lt(emailMessages.createdAt, before)))
       .orderBy(desc(emailMessages.createdAt))
       .limit(q.limit),
+    // Active days, each with its events, from the event rollup kept for good.
     db
-      .select()
-      .from(contactActivityDays)
+      .select({ day: contactEventDaily.day, events: sql<number>`sum(${contactEventDaily.count})`.mapWith(Number) })
+      .from(contactEventDaily)
       .where(
         and(
-          eq(contactActivityDays.contactId, id),
-          lt(contactActivityDays.day, Math.min(boundary / DAY, Math.ceil(before / DAY))),
+          eq(contactEventDaily.contactId, id),
+          lt(contactEventDaily.day, Math.min(boundary / DAY, Math.ceil(before / DAY))),
         ),
       )
-      .orderBy(desc(contactActivityDays.day))
+      .groupBy(contactEventDaily.day)
+      .orderBy(desc(contactEventDaily.day))
       .limit(q.limit),
   ]);
   const items: TimelineItem[] = [
@@ -296,7 +295,6 @@ export async function eraseContactStatements(db: Db, id: string, ctx: EraseConte
       { count: "messages", statement: sql`delete from email_messages where contact_id = ${id}` },
       { count: "events", statement: sql`delete from email_events where contact_id = ${id}` },
       { statement: sql`delete from contact_event_stats where contact_id = ${id}` },
-      { statement: sql`delete from contact_activity_days where contact_id = ${id}` },
       { count: "profiles", statement: sql`delete from email_profiles where contact_id = ${id}` },
       { count: "accountMemberships", statement: sql`delete from account_members where contact_id = ${id}` },
       { count: "aliases", statement: sql`delete from contact_aliases where contact_id = ${id}` },

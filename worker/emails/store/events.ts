@@ -88,12 +88,12 @@ function eventInsert(part: KeptCall[], batchId: string, now: number): SQL {
     on conflict (message_id) do nothing`;
 }
 
-/** Active days since `fromDay` of each contact (primary key range per contact). */
+/** Active days since `fromDay` of each contact (the event rollup's primary key, per contact). */
 export async function activityDays(db: Db, contactIds: string[], fromDay: number) {
   const byContact = new Map<string, number[]>();
   for (let i = 0; i < contactIds.length; i += 90) {
     const part = contactIds.slice(i, i + 90);
-    const rows = (await db.all(sql`select contact_id, day from contact_activity_days
+    const rows = (await db.all(sql`select distinct contact_id, day from contact_event_daily
       where contact_id in (${sql.join(
         part.map((id) => sql`${id}`),
         sql`, `,
@@ -114,10 +114,6 @@ export function aggregateStatements(batchId: string | Placeholder, now: number |
         first_at = min(contact_event_stats.first_at, excluded.first_at),
         last_at = max(contact_event_stats.last_at, excluded.last_at),
         updated_at = excluded.updated_at`,
-    sql`insert into contact_activity_days (contact_id, day, events)
-      select contact_id, occurred_at / 86400000, count(*) from email_events where batch_id = ${batchId}
-      group by contact_id, occurred_at / 86400000
-      on conflict (contact_id, day) do update set events = contact_activity_days.events + excluded.events`,
     sql`insert into email_profiles (contact_id, first_event_at, last_event_at, event_count, updated_at)
       select contact_id, min(occurred_at), max(occurred_at), count(*), ${now}
       from email_events where batch_id = ${batchId} group by contact_id

@@ -82,10 +82,6 @@ export function mergeStatements(aliases: string[], now: number): SQL[] {
           last_at = max(contact_event_stats.last_at, excluded.last_at),
           updated_at = excluded.updated_at`,
       dropRows("contact_event_stats"),
-      sql`${m} insert into contact_activity_days (contact_id, day, events)
-        select m.known_id, d.day, d.events from contact_activity_days d join m on m.anon_id = d.contact_id where true
-        on conflict (contact_id, day) do update set events = contact_activity_days.events + excluded.events`,
-      dropRows("contact_activity_days"),
       ...mergeEventRollupStatements(m),
       sql`${m} insert into email_profiles (contact_id, consent_marketing, consent_product_updates,
           consent_status_notifications, unsubscribed_at, first_event_at, last_event_at, event_count,

@@ -25,7 +25,7 @@ export const FINAL = sql.raw("state IN ('sent', 'failed', 'suppressed', 'skipped
 const FINAL_M = sql.raw("m.state IN ('sent', 'failed', 'suppressed', 'skipped')");
 const num = (row: ArchivedRow, column: string) => Number(row[column]);
 
-/** Days before this time are shown from `contact_activity_days` in a contact's timeline (0: none). */
+/** Days before this time are shown from `contact_event_daily` in a contact's timeline (0: none). */
 export const eventsBoundary = (db: Db) => retentionBoundary(db, "email_events");
 
 /** Sent messages these events convert get the time of their conversion, which outlives the events. */
