@@ -138,7 +138,7 @@ export type Query = { sql: string; params: unknown[] };
 /** What one request's statements came to: D1's results and the bookmark after the batch that ran them. */
 export type BatchOutcome = { results: D1Result[]; bookmark: string | null };
 /** A request waiting for the next shared batch: the leader takes it, then fills in `out` or hands it `lead`. */
-type Waiter = { statements: Query[]; taken?: true; out?: BatchOutcome | "alone"; lead?: true };
+type Waiter = { statements: Query[]; taken?: true; out?: BatchOutcome | "alone" | { failed: unknown }; lead?: true };
 
 /**
  * At most this many statements in one shared batch (about a dozen votes with their activity), far
@@ -164,8 +164,8 @@ const waiting: Waiter[] = [];
  * No promise crosses requests (workerd cancels or refuses continuations settled from another
  * request): the first request of a group runs it in its own context and writes each waiter's results
  * into plain data, and a waiting request looks for them on its own timer, taking over as leader when
- * handed the next group. When a shared batch fails, each request's statements run again alone: one
- * bad write fails only its own request. `keepAlive` (the request's waitUntil) lets a leader finish
+ * handed the next group. When SQLite refuses a statement of a shared batch, each request's statements
+ * run again alone: one bad write fails only its own request. `keepAlive` (the request's waitUntil) lets a leader finish
  * its group should its own visitor leave.
  */
 export async function primaryBatch(
@@ -187,6 +187,7 @@ export async function primaryBatch(
     await scheduler.wait(POLL_MS);
   }
   if (me.lead) return lead(d1, statements, keepAlive);
+  if (me.out && typeof me.out === "object" && "failed" in me.out) throw me.out.failed;
   return me.out === "alone" || !me.out ? runAlone(d1, statements) : me.out;
 }
 
@@ -220,9 +221,13 @@ async function runGroup(d1: D1Database, own: Query[], group: Waiter[]): Promise<
   let results: D1Result[];
   try {
     results = await session.batch(all.map((q) => session.prepare(q.sql).bind(...q.params)));
-  } catch {
-    for (const w of group) w.out = "alone";
-    return runAlone(d1, own);
+  } catch (error) {
+    // A statement refused by SQLite rolled the whole batch back: each request runs again alone. Any
+    // other failure may have come after the commit, and a rerun could count a vote twice: all fail.
+    const refused = /SQLITE_|constraint failed/i.test(String((error as Error)?.message ?? error));
+    for (const w of group) w.out = refused ? "alone" : { failed: error };
+    if (refused) return runAlone(d1, own);
+    throw error;
   }
   const bookmark = session.getBookmark();
   let at = own.length;
