@@ -180,14 +180,17 @@ async function simulateDay(
     await db.batch(statements as [(typeof statements)[number], ...typeof statements]);
   }
   // As the provider leaves them: sent, with the headers compose adds.
-  const queued = db.select({ id: schema.emailMessages.id }).from(schema.emailMessages);
+  const queued = db
+    .select({ id: schema.emailMessages.id })
+    .from(schema.emailMessages)
+    .where(eq(schema.emailMessages.state, "queued"));
   await db.batch([
     db
       .update(schema.emailBodies)
       .set({
         headers: { "List-Unsubscribe": "<https://rapport.example.com/e/u/em_x/sig>", "List-Unsubscribe-Post": "x" },
       })
-      .where(inArray(schema.emailBodies.messageId, queued.where(eq(schema.emailMessages.state, "queued")))),
+      .where(inArray(schema.emailBodies.messageId, queued)),
     db.update(schema.emailMessages).set({ state: "sent", sentAt }).where(eq(schema.emailMessages.state, "queued")),
   ]);
 }

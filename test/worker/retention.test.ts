@@ -2,8 +2,10 @@
 import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { emailBodies } from "../../db/schema/index.ts";
 import { retentionTasks } from "../../worker/jobs.ts";
 import type { ArchiveBucket } from "../../worker/lib/archive.ts";
+import { inJson } from "../../worker/lib/db.ts";
 import { runRetention } from "../../worker/platform/retention.ts";
 import { call, db, eventually, newKey } from "./helpers.ts";
 import { archived, retentionAt, tickIn, track, uid, world } from "./retention-support.ts";
@@ -34,12 +36,7 @@ describe("retention", () => {
   it("drops a finished message's body after the body window and keeps the message and its figures", async () => {
     const w = await world();
     const ids = w.messages.map((m) => m.id);
-    const bodies = async () =>
-      (
-        await db().all<{ n: number }>(
-          sql`SELECT count(*) AS n FROM email_bodies WHERE message_id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`,
-        )
-      )[0].n;
+    const bodies = async () => db().$count(emailBodies, inJson(emailBodies.messageId, ids));
     expect(await bodies()).toBe(ids.length);
     // Past the 7-day body window, inside the 30-day message window.
     await retentionAt(tickIn(10));

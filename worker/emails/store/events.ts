@@ -1,9 +1,9 @@
 // Events and their per-contact aggregates: the ingestion batch that writes them, and the facts
 // other capabilities (KPIs) and trigger evaluation read over their indexes.
-import { type Placeholder, type SQL, sql } from "drizzle-orm";
-import type { ConsentTopic } from "../../../db/schema/index.ts";
+import { and, gte, type Placeholder, type SQL, sql } from "drizzle-orm";
+import { type ConsentTopic, contactEventDaily } from "../../../db/schema/index.ts";
 import type { Person } from "../../lib/contacts.ts";
-import { chunk, type Db, execBatch } from "../../lib/db.ts";
+import { chunk, type Db, execBatch, inJson } from "../../lib/db.ts";
 import { newId } from "../../lib/ids.ts";
 import type { AnyCallT } from "../schemas.ts";
 import { type AccountWrite, groupStatements } from "./accounts.ts";
@@ -91,15 +91,12 @@ function eventInsert(part: KeptCall[], batchId: string, now: number): SQL {
 /** Active days since `fromDay` of each contact (the event rollup's primary key, per contact). */
 export async function activityDays(db: Db, contactIds: string[], fromDay: number) {
   const byContact = new Map<string, number[]>();
-  for (let i = 0; i < contactIds.length; i += 90) {
-    const part = contactIds.slice(i, i + 90);
-    const rows = (await db.all(sql`select distinct contact_id, day from contact_event_daily
-      where contact_id in (${sql.join(
-        part.map((id) => sql`${id}`),
-        sql`, `,
-      )}) and day >= ${fromDay}`)) as Array<{ contact_id: string; day: number }>;
-    for (const r of rows) byContact.set(r.contact_id, [...(byContact.get(r.contact_id) ?? []), r.day]);
-  }
+  if (!contactIds.length) return byContact;
+  const rows = await db
+    .selectDistinct({ contactId: contactEventDaily.contactId, day: contactEventDaily.day })
+    .from(contactEventDaily)
+    .where(and(inJson(contactEventDaily.contactId, contactIds), gte(contactEventDaily.day, fromDay)));
+  for (const r of rows) byContact.set(r.contactId, [...(byContact.get(r.contactId) ?? []), r.day]);
   return byContact;
 }
 

@@ -22,7 +22,6 @@ async function inRollup(db: Db, rollup: "contact_event_daily" | "email_engagemen
 
 /** Messages in these states are done: nothing will send them again. */
 export const FINAL = sql.raw("state IN ('sent', 'failed', 'suppressed', 'skipped')");
-const FINAL_M = sql.raw("m.state IN ('sent', 'failed', 'suppressed', 'skipped')");
 const num = (row: ArchivedRow, column: string) => Number(row[column]);
 
 /** Days before this time are shown from `contact_event_daily` in a contact's timeline (0: none). */
@@ -69,7 +68,7 @@ const bodiesRetention: RetentionTask = {
   next: (db, cutoff, limit) =>
     db.all<ArchivedRow>(sql`SELECT m.id, m.created_at, m.contact_id, m.to_address, m.subject, b.html, b.text, b.headers, b.context
       FROM email_bodies b JOIN email_messages m ON m.id = b.message_id
-      WHERE b.message_id < ${idsBefore("em", cutoff)} AND ${FINAL_M} ORDER BY b.message_id LIMIT ${limit}`),
+      WHERE b.message_id < ${idsBefore("em", cutoff)} AND ${FINAL} ORDER BY b.message_id LIMIT ${limit}`),
   async prune(db, rows) {
     return idsOf(
       await db.all<{ id: string }>(sql`DELETE FROM email_bodies WHERE ${idIn(rows, "message_id")}
